@@ -1,0 +1,238 @@
+#include "diag/diagnostic.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace mlpc {
+
+namespace {
+const DiagInfo kInfos[] = {
+#define DIAG(Name, Code, Sev, Title) {Code, Severity::Sev, Title},
+#include "diag/codes.def"
+#undef DIAG
+};
+} // namespace
+
+const DiagInfo& diagInfo(DiagCode code) { return kInfos[static_cast<size_t>(code)]; }
+
+const std::vector<DiagCode>& allDiagCodes() {
+  static const std::vector<DiagCode> codes = [] {
+    std::vector<DiagCode> v;
+    for (size_t i = 0; i < std::size(kInfos); ++i) v.push_back(static_cast<DiagCode>(i));
+    return v;
+  }();
+  return codes;
+}
+
+Diagnostic makeDiag(DiagCode code, SourceRange range, std::string message) {
+  Diagnostic d;
+  d.code = code;
+  d.severity = diagInfo(code).severity;
+  d.range = range;
+  d.message = std::move(message);
+  return d;
+}
+
+Diagnostic& DiagnosticSink::report(DiagCode code, SourceRange range, std::string message) {
+  diags_.push_back(makeDiag(code, range, std::move(message)));
+  if (diags_.back().severity == Severity::Error) ++errors_;
+  if (diags_.back().severity == Severity::Warning) ++warnings_;
+  return diags_.back();
+}
+
+void DiagnosticSink::sort(const SourceManager& sm) {
+  auto key = [&](const Diagnostic& d) {
+    std::string path = d.range.valid() ? sm.file(d.range.file).path() : "";
+    return std::make_tuple(path, d.range.begin, std::string(diagInfo(d.code).code), d.message);
+  };
+  std::stable_sort(diags_.begin(), diags_.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  diags_.erase(std::unique(diags_.begin(), diags_.end(),
+                           [&](const Diagnostic& a, const Diagnostic& b) {
+                             return key(a) == key(b) && a.range.end == b.range.end;
+                           }),
+               diags_.end());
+}
+
+namespace {
+
+struct Style {
+  bool on;
+  std::string wrap(const char* code, const std::string& s) const {
+    return on ? std::string("\x1b[") + code + "m" + s + "\x1b[0m" : s;
+  }
+  std::string bold(const std::string& s) const { return wrap("1", s); }
+  std::string sev(Severity k, const std::string& s) const {
+    return wrap(k == Severity::Error ? "1;31" : k == Severity::Warning ? "1;33" : "1;36", s);
+  }
+  std::string gutter(const std::string& s) const { return wrap("1;34", s); }
+};
+
+const char* severityName(Severity s) {
+  switch (s) {
+  case Severity::Error: return "error";
+  case Severity::Warning: return "warning";
+  case Severity::Note: return "note";
+  }
+  return "error";
+}
+
+std::string location(const SourceManager& sm, SourceRange r) {
+  LineCol lc = sm.start(r);
+  return sm.file(r.file).path() + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
+}
+
+/// The source line of `r` with an underline of its span (to the end of the first line when the
+/// span crosses lines) drawn with `mark`, and `text` after the underline.
+void snippet(std::string& out, const SourceManager& sm, SourceRange r, char mark,
+             const std::string& text, const Style& st, Severity sev, size_t width) {
+  const SourceFile& f = sm.file(r.file);
+  LineCol b = f.lineCol(r.begin), e = f.lineCol(r.end);
+  std::string_view line = f.lineText(b.line);
+  size_t startCol = b.col;
+  size_t endCol = e.line == b.line ? e.col : line.size() + 1;
+  if (endCol <= startCol) endCol = startCol + 1;
+  std::string num = std::to_string(b.line);
+  std::string pad(width, ' ');
+  out += st.gutter(pad + " |") + "\n";
+  out += st.gutter(std::string(width - num.size(), ' ') + num + " |") + " ";
+  // Tabs are shown as single spaces so the underline stays aligned.
+  for (char c : line) out += c == '\t' ? ' ' : c;
+  out += "\n";
+  std::string under(startCol - 1, ' ');
+  under += std::string(endCol - startCol, mark);
+  if (!text.empty()) under += " " + text;
+  out += st.gutter(pad + " |") + " " + (mark == '^' ? st.sev(sev, under) : st.gutter(under)) +
+         "\n";
+}
+
+size_t gutterWidth(const SourceManager& sm, const Diagnostic& d) {
+  uint32_t maxLine = 0;
+  auto consider = [&](SourceRange r) {
+    if (r.valid()) maxLine = std::max(maxLine, sm.start(r).line);
+  };
+  consider(d.range);
+  for (auto& l : d.labels) consider(l.range);
+  for (auto& n : d.notes) consider(n.range);
+  return std::to_string(maxLine).size();
+}
+
+} // namespace
+
+std::string renderText(const Diagnostic& d, const SourceManager& sm, const RenderOptions& opts) {
+  Style st{opts.color};
+  const DiagInfo& info = diagInfo(d.code);
+  std::string out;
+  std::string head = std::string(severityName(d.severity)) + "[" + info.code + "]";
+  if (d.range.valid()) out += st.bold(location(sm, d.range) + ":") + " ";
+  out += st.sev(d.severity, head) + st.bold(": " + d.message) + "\n";
+  size_t width = gutterWidth(sm, d);
+  if (d.range.valid()) snippet(out, sm, d.range, '^', d.label, st, d.severity, width);
+  for (const Label& l : d.labels) {
+    if (!l.range.valid()) continue;
+    if (l.range.file != d.range.file || !d.range.valid())
+      out += std::string(width, ' ') + st.gutter("-->") + " " + location(sm, l.range) + "\n";
+    snippet(out, sm, l.range, '-', l.message, st, d.severity, width);
+  }
+  for (const FixIt& f : d.fixits)
+    out += std::string(width, ' ') + st.gutter(" = ") + st.bold("help") + ": replace with `" +
+           f.replacement + "`\n";
+  for (const Note& n : d.notes) {
+    out += std::string(width, ' ') + st.gutter(" = ") + st.bold("note") + ": " + n.message;
+    if (n.range.valid()) out += " (" + location(sm, n.range) + ")";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string renderAllText(const DiagnosticSink& sink, const SourceManager& sm,
+                          const RenderOptions& opts) {
+  std::string out;
+  for (const Diagnostic& d : sink.diagnostics()) {
+    out += renderText(d, sm, opts);
+    out += "\n";
+  }
+  Style st{opts.color};
+  if (sink.errorCount() || sink.warningCount()) {
+    std::string summary;
+    auto plural = [](size_t n, const char* w) {
+      return std::to_string(n) + " " + w + (n == 1 ? "" : "s");
+    };
+    if (sink.errorCount()) summary = plural(sink.errorCount(), "error");
+    if (sink.warningCount())
+      summary += (summary.empty() ? "" : ", ") + plural(sink.warningCount(), "warning");
+    out += st.bold(summary + " emitted") + "\n";
+  }
+  return out;
+}
+
+namespace {
+nlohmann::ordered_json rangeJson(const SourceManager& sm, SourceRange r) {
+  nlohmann::ordered_json j;
+  if (!r.valid()) return nullptr;
+  LineCol b = sm.start(r), e = sm.end(r);
+  j["file"] = sm.file(r.file).path();
+  j["line"] = b.line;
+  j["column"] = b.col;
+  j["end_line"] = e.line;
+  j["end_column"] = e.col;
+  return j;
+}
+} // namespace
+
+std::string renderJson(const DiagnosticSink& sink, const SourceManager& sm) {
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const Diagnostic& d : sink.diagnostics()) {
+    nlohmann::ordered_json j;
+    j["code"] = diagInfo(d.code).code;
+    j["severity"] = severityName(d.severity);
+    j["message"] = d.message;
+    j["range"] = rangeJson(sm, d.range);
+    j["label"] = d.label;
+    j["labels"] = nlohmann::ordered_json::array();
+    for (auto& l : d.labels)
+      j["labels"].push_back({{"range", rangeJson(sm, l.range)}, {"message", l.message}});
+    j["notes"] = nlohmann::ordered_json::array();
+    for (auto& n : d.notes)
+      j["notes"].push_back({{"message", n.message}, {"range", rangeJson(sm, n.range)}});
+    j["fixits"] = nlohmann::ordered_json::array();
+    for (auto& f : d.fixits)
+      j["fixits"].push_back({{"range", rangeJson(sm, f.range)}, {"replacement", f.replacement}});
+    all.push_back(std::move(j));
+  }
+  nlohmann::ordered_json doc;
+  doc["diagnostics"] = std::move(all);
+  doc["errors"] = sink.errorCount();
+  doc["warnings"] = sink.warningCount();
+  return doc.dump(2) + "\n";
+}
+
+std::string closestName(const std::string& name, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  std::string best;
+  size_t bestD = SIZE_MAX;
+  size_t limit = std::max<size_t>(1, name.size() / 3);
+  for (const auto& c : candidates) {
+    if (c == name) continue;
+    size_t d = distance(name, c);
+    if (d <= limit && (d < bestD || (d == bestD && c < best))) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+} // namespace mlpc

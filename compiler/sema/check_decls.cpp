@@ -1,0 +1,370 @@
+// Types written in the source, data declarations, and the properties of steps and servers.
+#include "sema/checker.h"
+
+#include <cstring>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace mlpc::sema {
+
+namespace {
+const std::vector<std::string> kTypeNames = {"int",  "float",   "bool",  "string", "duration",
+                                             "size", "percent", "list",  "File",   "Dir",
+                                             "Dataset", "Model", "Metrics"};
+const std::vector<std::string> kDatasetFormats = {"csv", "tsv", "jsonl", "parquet"};
+} // namespace
+
+Type Checker::resolveType(const ast::TypeExpr& t, const Module& m) {
+  const std::string& n = t.name.name;
+  if (n.empty()) return Type::error();
+  auto noArgs = [&](Type ty) {
+    if (!t.args.empty() || t.hasFields) {
+      sink.report(DiagCode::UnknownType, t.range, "type `" + n + "` takes no arguments")
+          .withLabel("remove the arguments");
+      return Type::error();
+    }
+    return ty;
+  };
+  static const std::pair<const char*, TypeKind> scalars[] = {
+      {"int", TypeKind::Int},           {"float", TypeKind::Float}, {"bool", TypeKind::Bool},
+      {"string", TypeKind::String},     {"duration", TypeKind::Duration},
+      {"size", TypeKind::Size},         {"percent", TypeKind::Percent}, {"File", TypeKind::File},
+      {"Dir", TypeKind::Dir}};
+  for (auto& [name, kind] : scalars)
+    if (n == name) return noArgs(Type::of(kind));
+  if (n == "list") {
+    if (t.args.size() != 1) {
+      sink.report(DiagCode::UnknownType, t.range, "`list` takes one element type")
+          .withLabel("write `list<T>`");
+      return Type::error();
+    }
+    return Type::list(resolveType(t.args[0], m));
+  }
+  if (n == "Dataset" || n == "Model") {
+    if (t.hasFields || t.args.size() > 1) {
+      sink.report(DiagCode::UnknownType, t.range, "`" + n + "` takes at most one format")
+          .withLabel("write `" + n + "<format>`");
+      return Type::error();
+    }
+    TypeKind kind = n == "Dataset" ? TypeKind::Dataset : TypeKind::Model;
+    if (t.args.empty()) return Type::of(kind);
+    const ast::TypeExpr& a = t.args[0];
+    if (!a.args.empty() || a.hasFields) {
+      sink.report(DiagCode::UnknownType, a.range, "a format is a plain name");
+      return Type::error();
+    }
+    if (kind == TypeKind::Dataset &&
+        std::find(kDatasetFormats.begin(), kDatasetFormats.end(), a.name.name) ==
+            kDatasetFormats.end()) {
+      auto& d = sink.report(DiagCode::UnknownType, a.range,
+                            "unknown dataset format `" + a.name.name + "`")
+                    .withLabel("not a dataset format")
+                    .note("dataset formats are csv, tsv, jsonl and parquet");
+      std::string near = closestName(a.name.name, kDatasetFormats);
+      if (!near.empty()) d.note("did you mean `" + near + "`?");
+      return Type::error();
+    }
+    return Type::withFormat(kind, a.name.name);
+  }
+  if (n == "Metrics") {
+    if (!t.args.empty()) {
+      sink.report(DiagCode::UnknownType, t.range, "`Metrics` declares fields with braces")
+          .withLabel("write `Metrics{auc: float}`");
+      return Type::error();
+    }
+    if (!t.hasFields) return Type::of(TypeKind::Metrics);
+    std::vector<Field> fields;
+    for (auto& f : t.fields) {
+      for (auto& prev : fields)
+        if (prev.name == f.name.name)
+          sink.report(DiagCode::DuplicateName, f.name.range,
+                      "field `" + f.name.name + "` is declared twice");
+      Type ft = resolveType(f.type, m);
+      if (!ft.isError() && !(ft.isNumeric() || ft.kind == TypeKind::Bool ||
+                             ft.kind == TypeKind::String || ft.isUnit()))
+        sink.report(DiagCode::TypeMismatch, f.type.range,
+                    "a Metrics field holds a scalar, not `" + ft.str() + "`");
+      fields.push_back({f.name.name, ft});
+    }
+    return Type::record(TypeKind::Metrics, std::move(fields));
+  }
+  auto& d = sink.report(DiagCode::UnknownType, t.name.range, "unknown type `" + n + "`")
+                .withLabel("not a type");
+  std::string near = closestName(n, kTypeNames);
+  if (!near.empty()) d.note("did you mean `" + near + "`?");
+  return Type::error();
+}
+
+void Checker::checkParams(const std::vector<ast::Param>& ps, const Module& m, bool outputs) {
+  std::map<std::string, const ast::Param*> seen;
+  for (auto& p : ps) {
+    Type t = resolveType(p.type, m);
+    prog.paramTypes[&p] = t;
+    if (auto [it, ok] = seen.emplace(p.name.name, &p); !ok)
+      sink.report(DiagCode::DuplicateName, p.name.range,
+                  "`" + p.name.name + "` is declared more than once")
+          .withLabel("redeclared here")
+          .secondary(it->second->name.range, "first declared here");
+    if (outputs && !t.isError() && !t.isArtifact())
+      sink.report(DiagCode::TypeMismatch, p.type.range,
+                  "output `" + p.name.name + "` must be an artifact type, found `" + t.str() + "`")
+          .withLabel("not a File, Dir, Dataset, Model or Metrics")
+          .note("steps pass values between each other as files");
+    if (p.defaultValue) {
+      module = &m;
+      Type dt = check(*p.defaultValue);
+      if (!isConstant(*p.defaultValue))
+        sink.report(DiagCode::InvalidValue, p.defaultValue->range,
+                    "a default value must be a literal")
+            .withLabel("not a literal");
+      else
+        expectType(*p.defaultValue, dt, t, "the default of `" + p.name.name + "`");
+    }
+  }
+}
+
+void Checker::checkData(const ast::DataDecl& d, const Module& m) {
+  Type t = prog.dataTypes[&d];
+  if (!t.isError() && !t.isArtifact()) {
+    sink.report(DiagCode::TypeMismatch, d.type.range,
+                "data `" + d.name.name + "` must have an artifact type, found `" + t.str() + "`");
+    return;
+  }
+  const ast::Expr& init = *d.init;
+  bool ok = false;
+  if (init.kind == ast::ExprKind::Call) {
+    auto& c = init.as<ast::CallExpr>();
+    if (c.callee->kind == ast::ExprKind::Name) {
+      const std::string& fn = c.callee->as<ast::NameExpr>().name;
+      if (fn == "file" || fn == "dir") {
+        ok = true;
+        Resolution r;
+        r.kind = RefKind::Builtin;
+        r.name = fn;
+        prog.resolutions[c.callee.get()] = r;
+        if (c.args.size() != 1 || c.args[0].named ||
+            c.args[0].value->kind != ast::ExprKind::String ||
+            !c.args[0].value->as<ast::StringLit>().isPlain()) {
+          sink.report(DiagCode::InvalidValue, c.range, "`" + fn + "` takes one path string")
+              .withLabel("write " + fn + "(\"path\")");
+        } else if (fn == "dir" && t.kind != TypeKind::Dir && !t.isError() &&
+                   t.kind != TypeKind::Dataset) {
+          sink.report(DiagCode::TypeMismatch, c.range,
+                      "`dir(…)` gives a directory, but `" + d.name.name + "` is `" + t.str() + "`")
+              .withLabel("a directory");
+        } else if (fn == "file" && t.kind == TypeKind::Dir) {
+          sink.report(DiagCode::TypeMismatch, c.range,
+                      "`" + d.name.name + "` is a `Dir`, so its source is `dir(\"…\")`")
+              .withLabel("a single file")
+              .fix(c.callee->range, "dir");
+        }
+        CallBinding cb;
+        cb.builtin = fn;
+        prog.calls[&c] = cb;
+        prog.exprTypes[&init] = Type::of(TypeKind::DataSource);
+      }
+    }
+  }
+  if (!ok)
+    sink.report(DiagCode::InvalidValue, init.range, "data comes from `file(\"…\")` or `dir(\"…\")`")
+        .withLabel("not a data source");
+  (void)m;
+}
+
+void Checker::checkStepLike(const ast::StepDecl& d, const Module& m) {
+  module = &m;
+  step = &d;
+  bool isServer = d.kind == ast::DeclKind::Server;
+  std::vector<std::string> allowed = {"run", "image", "code", "env", "resources", "timeout"};
+  if (isServer) {
+    allowed.push_back("health");
+    allowed.push_back("invoke");
+  } else {
+    allowed.push_back("retry");
+    allowed.push_back("cache");
+  }
+  auto props = properties(d, d.props, allowed);
+  if (!props.count("run"))
+    sink.report(DiagCode::MissingProperty, d.name.range,
+                std::string(isServer ? "server" : "step") + " `" + d.name.name + "` has no `run`")
+        .withLabel("needs a `run = \"command\"` property");
+  if (isServer) {
+    bool hasModel = false;
+    for (auto& p : d.params)
+      if (p.name.name == "model" && prog.paramType(p).kind == TypeKind::Model) hasModel = true;
+    if (!hasModel)
+      sink.report(DiagCode::InvalidValue, d.name.range,
+                  "server `" + d.name.name + "` must take a `model: Model<…>` parameter")
+          .withLabel("the runtime passes the model version to serve here");
+    for (const char* p : {"health", "invoke"})
+      if (!props.count(p))
+        sink.report(DiagCode::MissingProperty, d.name.range,
+                    "server `" + d.name.name + "` has no `" + p + "` path")
+            .withLabel(std::string("needs `") + p + " = \"/path\"`");
+  }
+  checkCommandProps(d, m);
+  checkLocalFiles(d, m, props.count("run") ? props["run"] : nullptr,
+                  props.count("code") ? props["code"] : nullptr);
+  // A parameter that no property mentions cannot influence the command.
+  for (size_t i = 0; i < d.params.size(); ++i) {
+    const auto& p = d.params[i];
+    if (isServer && p.name.name == "model") continue;
+    if (!usedParams.count({&d, i}) && p.name.name.rfind('_', 0) != 0)
+      sink.report(DiagCode::UnusedName, p.name.range,
+                  "parameter `" + p.name.name + "` is never used")
+          .withLabel("not mentioned in `run` or any other property")
+          .note("prefix it with `_` to silence this warning");
+  }
+  step = nullptr;
+}
+
+void Checker::checkCommandProps(const ast::StepDecl& d, const Module&) {
+  const Type str = Type::of(TypeKind::String);
+  for (auto& p : d.props) {
+    const std::string& n = p.name.name;
+    Type t = check(*p.value);
+    if (n == "run" || n == "image" || n == "health" || n == "invoke") {
+      expectType(*p.value, t, str, "`" + n + "`");
+      if ((n == "health" || n == "invoke") && p.value->kind == ast::ExprKind::String) {
+        auto& s = p.value->as<ast::StringLit>();
+        if (s.isPlain() && s.plainText().rfind('/', 0) != 0)
+          sink.report(DiagCode::InvalidValue, p.value->range,
+                      "`" + n + "` is a URL path and must start with `/`");
+      }
+    } else if (n == "code") {
+      if (!assignable(t, Type::list(str)) && !assignable(t, str))
+        expectType(*p.value, t, Type::list(str), "`code`");
+    } else if (n == "timeout") {
+      expectType(*p.value, t, Type::of(TypeKind::Duration), "`timeout`");
+    } else if (n == "cache") {
+      if (t.kind != TypeKind::Bool && t.kind != TypeKind::Duration && !t.isError())
+        sink.report(DiagCode::TypeMismatch, p.value->range,
+                    "`cache` is `true`, `false` or a duration, found `" + t.str() + "`")
+            .withLabel("expected bool or duration");
+    } else if (n == "env") {
+      if (t.kind != TypeKind::Record) {
+        expectType(*p.value, t, Type::record(TypeKind::Record, {}), "`env`");
+      } else {
+        for (auto& f : p.value->as<ast::RecordExpr>().fields)
+          expectType(*f.value, prog.typeOf(f.value.get()), str,
+                     "environment variable `" + f.name.name + "`");
+      }
+    } else if (n == "resources" || n == "retry") {
+      if (t.kind != TypeKind::Record || p.value->kind != ast::ExprKind::Record) {
+        expectType(*p.value, t, Type::record(TypeKind::Record, {}), "`" + n + "`");
+        continue;
+      }
+      std::map<std::string, std::vector<Type>> fields =
+          n == "resources"
+              ? std::map<std::string, std::vector<Type>>{{"cpu", {Type::of(TypeKind::Float)}},
+                                                         {"memory", {Type::of(TypeKind::Size)}},
+                                                         {"gpu", {Type::of(TypeKind::Int)}}}
+              : std::map<std::string, std::vector<Type>>{
+                    {"attempts", {Type::of(TypeKind::Int)}},
+                    {"backoff", {Type::of(TypeKind::Duration)}}};
+      std::vector<std::string> names;
+      for (auto& [k, _] : fields) names.push_back(k);
+      for (auto& f : p.value->as<ast::RecordExpr>().fields) {
+        auto it = fields.find(f.name.name);
+        if (it == fields.end()) {
+          auto& diag = sink.report(DiagCode::UnknownProperty, f.name.range,
+                                   "unknown field `" + f.name.name + "` in `" + n + "`")
+                           .withLabel("not a " + n + " field");
+          std::string near = closestName(f.name.name, names);
+          if (!near.empty()) diag.note("did you mean `" + near + "`?");
+          diag.note("the fields are " + [&] {
+            std::string s;
+            for (auto& x : names) s += (s.empty() ? "" : ", ") + x;
+            return s;
+          }());
+          continue;
+        }
+        Type ft = prog.typeOf(f.value.get());
+        expectType(*f.value, ft, it->second[0], "`" + n + "." + f.name.name + "`");
+        if (f.value->kind == ast::ExprKind::Int || f.value->kind == ast::ExprKind::Float) {
+          double v = f.value->as<ast::NumberLit>().value;
+          if (v < 0 || (f.name.name == "attempts" && v < 1) || (f.name.name == "cpu" && v <= 0))
+            sink.report(DiagCode::InvalidValue, f.value->range,
+                        "`" + n + "." + f.name.name + "` must be positive")
+                .withLabel("out of range");
+        }
+      }
+    }
+  }
+}
+
+namespace {
+bool looksLikeScript(const std::string& w) {
+  static const char* exts[] = {".py", ".sh", ".R", ".r", ".jl", ".pl", ".rb", ".js", ".bash"};
+  if (w.find('/') != std::string::npos) return true;
+  for (const char* e : exts) {
+    size_t n = std::strlen(e);
+    if (w.size() > n && w.compare(w.size() - n, n, e) == 0) return true;
+  }
+  return false;
+}
+std::string normalise(const std::string& p) {
+  return fs::path(p).lexically_normal().string();
+}
+} // namespace
+
+void Checker::checkLocalFiles(const ast::StepDecl& d, const Module& m, const ast::Property* run,
+                              const ast::Property* code) {
+  if (!opts.checkFiles) return;
+  std::set<std::string> listed;
+  auto addCode = [&](const ast::Expr& e) {
+    if (e.kind != ast::ExprKind::String) return;
+    auto& s = e.as<ast::StringLit>();
+    if (!s.isPlain()) {
+      sink.report(DiagCode::InvalidValue, e.range, "a `code` path cannot interpolate")
+          .withLabel("code files are fixed when the program is checked");
+      return;
+    }
+    std::string path = s.plainText();
+    listed.insert(normalise(path));
+    std::error_code ec;
+    fs::path full = fs::path(m.dir) / path;
+    if (!fs::exists(full, ec))
+      sink.report(DiagCode::CodeFileNotFound, e.range, "code file `" + path + "` not found")
+          .withLabel("no such file next to " + fs::path(m.displayPath).filename().string())
+          .note("`code` paths are relative to the directory of the file that declares the step");
+  };
+  if (code) {
+    if (code->value->kind == ast::ExprKind::List)
+      for (auto& e : code->value->as<ast::ListExpr>().elems) addCode(*e);
+    else
+      addCode(*code->value);
+  }
+  if (!run || run->value->kind != ast::ExprKind::String) return;
+  for (auto& part : run->value->as<ast::StringLit>().parts) {
+    if (part.expr) continue;
+    const std::string& text = part.text;
+    bool exact = part.range.end - part.range.begin == text.size();
+    size_t i = 0;
+    while (i < text.size()) {
+      while (i < text.size() && std::string(" \t\n;&|()<>").find(text[i]) != std::string::npos) ++i;
+      size_t j = i;
+      while (j < text.size() && std::string(" \t\n;&|()<>").find(text[j]) == std::string::npos) ++j;
+      std::string word = text.substr(i, j - i);
+      if (!word.empty() && word[0] != '-' && word[0] != '/' && word[0] != '$' &&
+          looksLikeScript(word)) {
+        std::error_code ec;
+        fs::path full = fs::path(m.dir) / word;
+        if (fs::is_regular_file(full, ec) && !listed.count(normalise(word))) {
+          SourceRange r = exact ? SourceRange{part.range.file, part.range.begin + (uint32_t)i,
+                                              part.range.begin + (uint32_t)j}
+                                : part.range;
+          sink.report(DiagCode::UncachedLocalFile, r,
+                      "`run` executes `" + word + "`, which `code` does not list")
+              .withLabel("a local file")
+              .note("changes to it would not invalidate cached results of `" + d.name.name + "`")
+              .note("add it: code = [\"" + word + "\"]");
+        }
+      }
+      i = j;
+    }
+  }
+}
+
+} // namespace mlpc::sema

@@ -1,0 +1,106 @@
+#pragma once
+// The checker's internal state, shared by the check_*.cpp files. Not part of the public API.
+#include "sema/sema.h"
+
+#include <functional>
+#include <set>
+
+namespace mlpc::sema {
+
+/// A lexical scope inside a pipeline. Bindings are visible in any order (the dataflow orders
+/// the work), so a scope is filled completely before any expression in it is checked.
+struct Scope {
+  enum Kind { Pipeline, For, Branch } kind = Pipeline;
+  Scope* parent = nullptr;
+  const ast::Stmt* owner = nullptr; ///< the ForStmt or IfStmt that opened it
+  std::map<std::string, const ast::AssignStmt*> bindings;
+  /// Names bound inside a for loop below this scope, visible here as lists.
+  std::map<std::string, std::pair<const ast::AssignStmt*, int>> lifted;
+  /// Names bound inside an if/else branch below this scope: not visible, but worth a precise error.
+  std::map<std::string, const ast::AssignStmt*> branchOnly;
+};
+
+/// Names defined by one property (`error_rate` inside `rollback`, `psi` inside `alert`, ...).
+using ContextNames = std::map<std::string, Type>;
+
+class Checker {
+public:
+  Checker(Program& p, const Options& o, DiagnosticSink& s) : prog(p), opts(o), sink(s) {}
+
+  void run(const std::string& entryPath);
+
+  // ---- loader.cpp
+  const Module* load(const std::string& path, std::string display, const std::string& stdlibName,
+                     SourceRange importedAt, std::vector<std::string>& stack);
+  void declareSymbols(Module& m);
+
+  // ---- check_decls.cpp
+  Type resolveType(const ast::TypeExpr& t, const Module& m);
+  void checkData(const ast::DataDecl& d, const Module& m);
+  void checkStepLike(const ast::StepDecl& d, const Module& m);
+  void checkCommandProps(const ast::StepDecl& d, const Module& m);
+  void checkLocalFiles(const ast::StepDecl& d, const Module& m, const ast::Property* run,
+                       const ast::Property* code);
+  void checkParams(const std::vector<ast::Param>& ps, const Module& m, bool outputs);
+
+  // ---- check_policy.cpp
+  void checkModel(const ast::PolicyDecl& d, const Module& m);
+  void checkEndpoint(const ast::PolicyDecl& d, const Module& m);
+  void checkMonitor(const ast::PolicyDecl& d, const Module& m);
+  void checkSchedule(const ast::PolicyDecl& d, const Module& m);
+  /// Reports unknown and repeated properties; returns name -> property.
+  std::map<std::string, const ast::Property*>
+  properties(const ast::Decl& d, const std::vector<ast::Property>& props,
+             const std::vector<std::string>& allowed);
+  void expectType(const ast::Expr& e, const Type& found, const Type& want, const std::string& what);
+
+  // ---- check_pipeline.cpp
+  void checkPipeline(const ast::PipelineDecl& d, const Module& m);
+  void collect(const ast::Block& b, Scope& scope);
+  void checkBlock(const ast::Block& b, Scope& scope);
+  Type bindingType(const ast::AssignStmt& s);
+  void reportUnused(const ast::PipelineDecl& d);
+
+  // ---- check_expr.cpp
+  Type check(const ast::Expr& e);
+  Type checkName(const ast::NameExpr& e);
+  Type checkMember(const ast::MemberExpr& e);
+  Type checkCall(const ast::CallExpr& e);
+  Type checkBuiltinCall(const ast::CallExpr& e, const std::string& name);
+  Type checkDeclCall(const ast::CallExpr& e, const ast::Decl& callee, const Module& m,
+                     const std::vector<ast::Param>& params, const std::string& what);
+  Type checkBinary(const ast::BinaryExpr& e);
+  Type checkString(const ast::StringLit& e);
+  bool bindArgs(const ast::CallExpr& e, const std::vector<std::string>& names,
+                const std::vector<bool>& required, const std::string& calleeName,
+                SourceRange calleeDef, std::vector<const ast::Expr*>& out);
+  Type record(Type t, const ast::Expr& e, Resolution r);
+  std::vector<std::string> visibleNames() const;
+  /// True when the expression is made of literals only (allowed for defaults).
+  bool isConstant(const ast::Expr& e) const;
+
+  Type outputsType(const ast::StepDecl& d);
+  const Module* moduleOf(const ast::Decl* d) const;
+
+  Program& prog;
+  const Options& opts;
+  DiagnosticSink& sink;
+
+  // Loading state.
+  std::map<std::string, const Module*> loaded;
+
+  // Checking context: where names are looked up right now.
+  const Module* module = nullptr;
+  Scope* scope = nullptr;
+  const ast::PipelineDecl* pipeline = nullptr;
+  const ast::StepDecl* step = nullptr; ///< inside a step's or server's properties
+  const ContextNames* context = nullptr;
+  /// Bindings whose type is being computed, to find dependency cycles.
+  std::vector<const ast::AssignStmt*> evaluating;
+  std::map<const ast::AssignStmt*, Scope*> bindingScope;
+  std::set<const ast::AssignStmt*> usedBindings;
+  std::set<std::pair<const ast::Decl*, size_t>> usedParams;
+  std::set<const ast::AssignStmt*> cycleReported;
+};
+
+} // namespace mlpc::sema

@@ -1,0 +1,119 @@
+#pragma once
+/// The semantic stage's entry point: an entry file in, a typed program out. The program keeps
+/// every module's AST with the type and meaning of each expression, so the plan lowering and,
+/// later, a language server (types and definitions by position) read the same facts.
+#include "ast/ast.h"
+#include "diag/diagnostic.h"
+#include "sema/types.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mlpc::sema {
+
+struct Module {
+  std::string path;        ///< canonical absolute path (identity)
+  std::string displayPath; ///< as diagnostics show it
+  std::string dir;         ///< absolute directory: `run` and `code` paths are relative to it
+  std::string stdlibName;  ///< "std/sklearn" for stdlib modules, empty otherwise
+  ast::Module ast;
+  std::map<std::string, const ast::Decl*> symbols; ///< top-level names and import aliases
+  std::map<std::string, const Module*> imports;    ///< alias -> module
+  std::set<std::string> brokenImports;             ///< aliases whose import failed (uses stay quiet)
+};
+
+/// What a name (or a member such as `sklearn.Train`) denotes.
+enum class RefKind {
+  None,
+  PipelineParam, ///< decl: PipelineDecl, index: param index
+  Binding,       ///< stmt: the AssignStmt; forDepth: how many loops it is lifted out of
+  LoopVar,       ///< stmt: the ForStmt
+  Data,          ///< decl: DataDecl
+  Decl,          ///< decl: a step, server, pipeline, model, endpoint, monitor or schedule
+  Module,        ///< module
+  Builtin,       ///< name
+  StepParam,     ///< decl: StepDecl, index
+  StepOutput,    ///< decl: StepDecl, index
+  Port,          ///< `${port}` in a server's run
+  Context,       ///< name: a name defined by its property (error_rate, psi, manual, ...)
+};
+
+struct Resolution {
+  RefKind kind = RefKind::None;
+  const ast::Decl* decl = nullptr;
+  const ast::Stmt* stmt = nullptr;
+  const Module* module = nullptr; ///< the module of `decl`, or the module denoted
+  size_t index = 0;
+  int forDepth = 0;
+  std::string name;
+};
+
+/// How a call's arguments bind to the callee's parameters (after positional/named matching).
+struct CallBinding {
+  const ast::Decl* callee = nullptr; ///< StepDecl or PipelineDecl; null for builtins
+  const Module* module = nullptr;
+  std::string builtin;                       ///< "argmax", "transform", "canary", ...
+  std::vector<const ast::Expr*> args;        ///< by parameter index; null: the default applies
+  std::vector<std::string> paramNames;       ///< for builtins, the names matching `args`
+  const ast::Decl* server = nullptr;         ///< transform: the server chosen
+  const Module* serverModule = nullptr;
+};
+
+struct Options {
+  /// Roots searched for `import "std/NAME"` (NAME.mlp under `<root>/std/`), in order.
+  std::vector<std::string> stdlibDirs;
+  /// Run the local-file checks (code files exist, W002); off for fuzzing.
+  bool checkFiles = true;
+};
+
+class Program {
+public:
+  explicit Program(SourceManager& sm) : sm(sm) {}
+  SourceManager& sm;
+  std::vector<std::unique_ptr<Module>> modules;
+  const Module* entry = nullptr;
+
+  std::unordered_map<const ast::Expr*, Type> exprTypes;
+  std::unordered_map<const ast::Expr*, Resolution> resolutions;
+  std::unordered_map<const ast::CallExpr*, CallBinding> calls;
+  std::unordered_map<const ast::Param*, Type> paramTypes; ///< params and outputs of every decl
+  std::unordered_map<const ast::Decl*, Type> dataTypes;   ///< data declarations
+  std::unordered_map<const ast::Stmt*, Type> bindingTypes; ///< inside their own scope
+  std::unordered_map<const ast::Decl*, const Module*> declModule;
+
+  Type typeOf(const ast::Expr* e) const {
+    auto it = exprTypes.find(e);
+    return it == exprTypes.end() ? Type::error() : it->second;
+  }
+  const Resolution* resolution(const ast::Expr* e) const {
+    auto it = resolutions.find(e);
+    return it == resolutions.end() ? nullptr : &it->second;
+  }
+  const CallBinding* call(const ast::CallExpr* c) const {
+    auto it = calls.find(c);
+    return it == calls.end() ? nullptr : &it->second;
+  }
+  Type paramType(const ast::Param& p) const {
+    auto it = paramTypes.find(&p);
+    return it == paramTypes.end() ? Type::error() : it->second;
+  }
+  const ast::Property* property(const ast::Decl& d, const std::string& name) const;
+  /// Every pipeline of the entry module, in source order.
+  std::vector<const ast::PipelineDecl*> pipelines() const;
+};
+
+/// Loads the entry file and its imports, checks everything, and returns the typed program. The
+/// program is returned even when there are errors (for tools); callers check the sink.
+std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& opts,
+                                 SourceManager& sm, DiagnosticSink& sink);
+
+/// The stdlib roots for this process: $MLP_PATH (colon-separated), then the installed stdlib
+/// next to the executable, then the source tree's stdlib.
+std::vector<std::string> defaultStdlibDirs(const std::string& exePath);
+
+} // namespace mlpc::sema

@@ -1,0 +1,107 @@
+#include "syntax/parse.h"
+
+#include "syntax/error_listener.h"
+#include "syntax/interpolation.h"
+#include "syntax/transform.h"
+
+#include "MlpLexer.h"
+#include "MlpParser.h"
+
+namespace mlpc::syntax {
+
+namespace {
+
+/// Reports what the lexer could not make sense of, each at its exact span, before parsing (the
+/// parser's own messages about these tokens are suppressed by the listener).
+void reportLexicalErrors(antlr4::CommonTokenStream& tokens, const OffsetMap& offsets, FileId file,
+                         DiagnosticSink& sink) {
+  for (antlr4::Token* t : tokens.getTokens()) {
+    size_t type = t->getType();
+    if (type != mlpgen::MlpLexer::UNKNOWN_CHAR && type != mlpgen::MlpLexer::UNTERMINATED_STRING &&
+        type != mlpgen::MlpLexer::BAD_UNIT)
+      continue;
+    SourceRange r{file, offsets.byte(t->getStartIndex()), offsets.byte(t->getStopIndex() + 1)};
+    if (type == mlpgen::MlpLexer::UNKNOWN_CHAR) {
+      std::string c = t->getText();
+      auto& d = sink.report(DiagCode::SyntaxError, r, "unexpected character `" + c + "`");
+      if (c == "%") d.note("there is no `%` operator: `10%` (no space) is a percent");
+      if (c == "'") d.note("strings use double quotes");
+      if (c == ";") d.note("statements need no separator");
+    } else if (type == mlpgen::MlpLexer::UNTERMINATED_STRING) {
+      sink.report(DiagCode::SyntaxError, {file, r.begin, r.begin + 1}, "unterminated string")
+          .withLabel("this string has no closing `\"` on its line")
+          .note("use `\"\"\"` for a string that spans lines");
+    } else {
+      std::string text = t->getText();
+      size_t n = 0;
+      while (n < text.size() && (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.'))
+        ++n;
+      sink.report(DiagCode::BadLiteral, r, "unknown unit `" + text.substr(n) + "` in `" + text + "`")
+          .withLabel("not a unit")
+          .note("durations: ms s m h d; sizes: B KB MB GB TB KiB MiB GiB TiB; percents: %");
+    }
+  }
+}
+
+/// SLL prediction is much faster and almost always enough; only a file that fails under SLL is
+/// parsed again with full LL and error recovery, so errors are reported as precisely as LL can.
+template <class Entry>
+auto parseTwoStage(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
+                   DiagErrorListener& listener, Entry entry, ParseStats* stats) {
+  parser.removeErrorListeners();
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  try {
+    return (parser.*entry)();
+  } catch (antlr4::ParseCancellationException&) {
+  }
+  if (stats) stats->usedFullLL = true;
+  tokens.seek(0);
+  parser.reset();
+  parser.addErrorListener(&listener);
+  parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::LL);
+  return (parser.*entry)();
+}
+
+} // namespace
+
+ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink,
+                      ParseStats* stats) {
+  const std::string& text = sm.file(file).text();
+  OffsetMap offsets(text, 0);
+  antlr4::ANTLRInputStream input(text);
+  mlpgen::MlpLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  reportLexicalErrors(tokens, offsets, file, sink);
+
+  mlpgen::MlpParser parser(&tokens);
+  DiagErrorListener listener(sink, offsets, file);
+  auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::file, stats);
+  Transformer t(sm, file, sink, offsets);
+  return t.file(tree);
+}
+
+ast::ExprPtr parseInterpolatedExpr(const SourceManager& sm, FileId file, const std::string& src,
+                                   uint32_t at, DiagnosticSink& sink) {
+  OffsetMap offsets(src, at);
+  antlr4::ANTLRInputStream input(src);
+  mlpgen::MlpLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  size_t before = sink.errorCount();
+  reportLexicalErrors(tokens, offsets, file, sink);
+  mlpgen::MlpParser parser(&tokens);
+  DiagErrorListener listener(sink, offsets, file);
+  auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::exprEof, nullptr);
+  if (sink.errorCount() != before || !tree || !tree->expr()) return nullptr;
+  Transformer t(sm, file, sink, offsets);
+  return t.expr(tree->expr());
+}
+
+} // namespace mlpc::syntax

@@ -1,0 +1,18 @@
+#pragma once
+/// The syntax stage's entry point: .mlp text in, our own AST out. The ANTLR-generated parser is
+/// an implementation detail of this folder; nothing else includes antlr4 headers.
+#include "ast/ast.h"
+#include "diag/diagnostic.h"
+
+namespace mlpc::syntax {
+
+struct ParseStats {
+  bool usedFullLL = false; ///< the fast SLL pass failed and the file was re-parsed with full LL
+};
+
+/// Parses one loaded file. Syntax errors go to `sink` (many per file: the parser recovers) and
+/// the returned module holds whatever could be built; `ast::ErrorExpr` marks the holes.
+ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink,
+                      ParseStats* stats = nullptr);
+
+} // namespace mlpc::syntax

@@ -1,0 +1,24 @@
+#pragma once
+// Loading and checking a program the same way for check, compile, graph and run.
+#include "common.h"
+#include "sema/sema.h"
+
+#include <memory>
+
+namespace mlpc::cli {
+
+struct Frontend {
+  SourceManager sm;
+  DiagnosticSink sink;
+  std::unique_ptr<sema::Program> program;
+};
+
+/// Parses and checks `file`; returns null (after printing diagnostics and setting the exit
+/// code) when the program has errors.
+std::unique_ptr<Frontend> loadProgram(const std::string& file, const DiagOptions& diag,
+                                      bool printWarnings = true);
+
+/// argv[0] as seen by main, for finding the installed stdlib.
+std::string& exePath();
+
+} // namespace mlpc::cli
