@@ -86,7 +86,8 @@ struct StringLit : Expr {
   bool isPlain() const { return parts.empty() || (parts.size() == 1 && !parts[0].expr); }
   std::string plainText() const {
     std::string s;
-    for (auto& p : parts) s += p.text;
+    for (auto& p : parts)
+      s += p.text;
     return s;
   }
 };

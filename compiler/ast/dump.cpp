@@ -14,7 +14,8 @@ public:
 
   void module(const Module& m) {
     line(0, "Module", {});
-    for (auto& d : m.decls) decl(1, *d);
+    for (auto& d : m.decls)
+      decl(1, *d);
   }
 
 private:
@@ -30,9 +31,12 @@ private:
   static std::string quote(const std::string& s) {
     std::string q = "\"";
     for (char c : s) {
-      if (c == '\n') q += "\\n";
-      else if (c == '"' || c == '\\') q += std::string("\\") + c;
-      else q += c;
+      if (c == '\n')
+        q += "\\n";
+      else if (c == '"' || c == '\\')
+        q += std::string("\\") + c;
+      else
+        q += c;
     }
     return q + "\"";
   }
@@ -41,7 +45,8 @@ private:
     std::string s = t.name.name;
     if (!t.args.empty()) {
       s += "<";
-      for (size_t i = 0; i < t.args.size(); ++i) s += (i ? ", " : "") + typeText(t.args[i]);
+      for (size_t i = 0; i < t.args.size(); ++i)
+        s += (i ? ", " : "") + typeText(t.args[i]);
       s += ">";
     }
     if (t.hasFields) {
@@ -110,7 +115,8 @@ private:
 
   void block(int depth, const Block& b) {
     line(depth, "Block", b.range);
-    for (auto& s : b.stmts) stmt(depth + 1, *s);
+    for (auto& s : b.stmts)
+      stmt(depth + 1, *s);
   }
 
   void stmt(int depth, const Stmt& s) {
@@ -169,7 +175,9 @@ private:
            e.range);
       break;
     }
-    case ExprKind::Bool: line(depth, e.as<BoolLit>().value ? "Bool true" : "Bool false", e.range); break;
+    case ExprKind::Bool:
+      line(depth, e.as<BoolLit>().value ? "Bool true" : "Bool false", e.range);
+      break;
     case ExprKind::String: {
       auto& s = e.as<StringLit>();
       line(depth, s.triple ? "String (triple)" : "String", e.range);
@@ -183,7 +191,9 @@ private:
       }
       break;
     }
-    case ExprKind::Name: line(depth, "Name " + e.as<NameExpr>().name, e.range); break;
+    case ExprKind::Name:
+      line(depth, "Name " + e.as<NameExpr>().name, e.range);
+      break;
     case ExprKind::Member: {
       auto& m = e.as<MemberExpr>();
       line(depth, "Member ." + m.member.name, e.range);
@@ -222,7 +232,8 @@ private:
     }
     case ExprKind::List: {
       line(depth, "List", e.range);
-      for (auto& x : e.as<ListExpr>().elems) expr(depth + 1, *x);
+      for (auto& x : e.as<ListExpr>().elems)
+        expr(depth + 1, *x);
       break;
     }
     case ExprKind::Record: {
@@ -233,7 +244,9 @@ private:
       }
       break;
     }
-    case ExprKind::Error: line(depth, "Error", e.range); break;
+    case ExprKind::Error:
+      line(depth, "Error", e.range);
+      break;
     }
   }
 

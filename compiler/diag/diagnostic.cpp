@@ -13,12 +13,15 @@ const DiagInfo kInfos[] = {
 };
 } // namespace
 
-const DiagInfo& diagInfo(DiagCode code) { return kInfos[static_cast<size_t>(code)]; }
+const DiagInfo& diagInfo(DiagCode code) {
+  return kInfos[static_cast<size_t>(code)];
+}
 
 const std::vector<DiagCode>& allDiagCodes() {
   static const std::vector<DiagCode> codes = [] {
     std::vector<DiagCode> v;
-    for (size_t i = 0; i < std::size(kInfos); ++i) v.push_back(static_cast<DiagCode>(i));
+    for (size_t i = 0; i < std::size(kInfos); ++i)
+      v.push_back(static_cast<DiagCode>(i));
     return v;
   }();
   return codes;
@@ -70,9 +73,12 @@ struct Style {
 
 const char* severityName(Severity s) {
   switch (s) {
-  case Severity::Error: return "error";
-  case Severity::Warning: return "warning";
-  case Severity::Note: return "note";
+  case Severity::Error:
+    return "error";
+  case Severity::Warning:
+    return "warning";
+  case Severity::Note:
+    return "note";
   }
   return "error";
 }
@@ -97,13 +103,13 @@ void snippet(std::string& out, const SourceManager& sm, SourceRange r, char mark
   out += st.gutter(pad + " |") + "\n";
   out += st.gutter(std::string(width - num.size(), ' ') + num + " |") + " ";
   // Tabs are shown as single spaces so the underline stays aligned.
-  for (char c : line) out += c == '\t' ? ' ' : c;
+  for (char c : line)
+    out += c == '\t' ? ' ' : c;
   out += "\n";
   std::string under(startCol - 1, ' ');
   under += std::string(endCol - startCol, mark);
   if (!text.empty()) under += " " + text;
-  out += st.gutter(pad + " |") + " " + (mark == '^' ? st.sev(sev, under) : st.gutter(under)) +
-         "\n";
+  out += st.gutter(pad + " |") + " " + (mark == '^' ? st.sev(sev, under) : st.gutter(under)) + "\n";
 }
 
 size_t gutterWidth(const SourceManager& sm, const Diagnostic& d) {
@@ -112,8 +118,10 @@ size_t gutterWidth(const SourceManager& sm, const Diagnostic& d) {
     if (r.valid()) maxLine = std::max(maxLine, sm.start(r).line);
   };
   consider(d.range);
-  for (auto& l : d.labels) consider(l.range);
-  for (auto& n : d.notes) consider(n.range);
+  for (auto& l : d.labels)
+    consider(l.range);
+  for (auto& n : d.notes)
+    consider(n.range);
   return std::to_string(maxLine).size();
 }
 
@@ -210,7 +218,8 @@ std::string renderJson(const DiagnosticSink& sink, const SourceManager& sm) {
 std::string closestName(const std::string& name, const std::vector<std::string>& candidates) {
   auto distance = [](const std::string& a, const std::string& b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t j = 0; j <= b.size(); ++j)
+      prev[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
       cur[0] = i;
       for (size_t j = 1; j <= b.size(); ++j) {

@@ -45,9 +45,9 @@ struct FixIt {
 struct Diagnostic {
   DiagCode code = DiagCode::SyntaxError;
   Severity severity = Severity::Error;
-  SourceRange range;     ///< the primary span (may be invalid for command-line errors)
-  std::string message;   ///< the headline
-  std::string label;     ///< text under the primary span
+  SourceRange range;   ///< the primary span (may be invalid for command-line errors)
+  std::string message; ///< the headline
+  std::string label;   ///< text under the primary span
   std::vector<Label> labels;
   std::vector<Note> notes;
   std::vector<FixIt> fixits;

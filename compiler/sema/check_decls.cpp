@@ -9,9 +9,9 @@ namespace fs = std::filesystem;
 namespace mlpc::sema {
 
 namespace {
-const std::vector<std::string> kTypeNames = {"int",  "float",   "bool",  "string", "duration",
-                                             "size", "percent", "list",  "File",   "Dir",
-                                             "Dataset", "Model", "Metrics"};
+const std::vector<std::string> kTypeNames = {"int",     "float",   "bool",   "string", "duration",
+                                             "size",    "percent", "list",   "File",   "Dir",
+                                             "Dataset", "Model",   "Metrics"};
 const std::vector<std::string> kDatasetFormats = {"csv", "tsv", "jsonl", "parquet"};
 } // namespace
 
@@ -27,10 +27,9 @@ Type Checker::resolveType(const ast::TypeExpr& t, const Module& m) {
     return ty;
   };
   static const std::pair<const char*, TypeKind> scalars[] = {
-      {"int", TypeKind::Int},           {"float", TypeKind::Float}, {"bool", TypeKind::Bool},
-      {"string", TypeKind::String},     {"duration", TypeKind::Duration},
-      {"size", TypeKind::Size},         {"percent", TypeKind::Percent}, {"File", TypeKind::File},
-      {"Dir", TypeKind::Dir}};
+      {"int", TypeKind::Int},         {"float", TypeKind::Float},       {"bool", TypeKind::Bool},
+      {"string", TypeKind::String},   {"duration", TypeKind::Duration}, {"size", TypeKind::Size},
+      {"percent", TypeKind::Percent}, {"File", TypeKind::File},         {"Dir", TypeKind::Dir}};
   for (auto& [name, kind] : scalars)
     if (n == name) return noArgs(Type::of(kind));
   if (n == "list") {
@@ -54,9 +53,8 @@ Type Checker::resolveType(const ast::TypeExpr& t, const Module& m) {
       sink.report(DiagCode::UnknownType, a.range, "a format is a plain name");
       return Type::error();
     }
-    if (kind == TypeKind::Dataset &&
-        std::find(kDatasetFormats.begin(), kDatasetFormats.end(), a.name.name) ==
-            kDatasetFormats.end()) {
+    if (kind == TypeKind::Dataset && std::find(kDatasetFormats.begin(), kDatasetFormats.end(),
+                                               a.name.name) == kDatasetFormats.end()) {
       auto& d = sink.report(DiagCode::UnknownType, a.range,
                             "unknown dataset format `" + a.name.name + "`")
                     .withLabel("not a dataset format")
@@ -264,7 +262,8 @@ void Checker::checkCommandProps(const ast::StepDecl& d, const Module&) {
                     {"attempts", {Type::of(TypeKind::Int)}},
                     {"backoff", {Type::of(TypeKind::Duration)}}};
       std::vector<std::string> names;
-      for (auto& [k, _] : fields) names.push_back(k);
+      for (auto& [k, _] : fields)
+        names.push_back(k);
       for (auto& f : p.value->as<ast::RecordExpr>().fields) {
         auto it = fields.find(f.name.name);
         if (it == fields.end()) {
@@ -275,7 +274,8 @@ void Checker::checkCommandProps(const ast::StepDecl& d, const Module&) {
           if (!near.empty()) diag.note("did you mean `" + near + "`?");
           diag.note("the fields are " + [&] {
             std::string s;
-            for (auto& x : names) s += (s.empty() ? "" : ", ") + x;
+            for (auto& x : names)
+              s += (s.empty() ? "" : ", ") + x;
             return s;
           }());
           continue;
@@ -332,7 +332,8 @@ void Checker::checkLocalFiles(const ast::StepDecl& d, const Module& m, const ast
   };
   if (code) {
     if (code->value->kind == ast::ExprKind::List)
-      for (auto& e : code->value->as<ast::ListExpr>().elems) addCode(*e);
+      for (auto& e : code->value->as<ast::ListExpr>().elems)
+        addCode(*e);
     else
       addCode(*code->value);
   }
@@ -343,9 +344,11 @@ void Checker::checkLocalFiles(const ast::StepDecl& d, const Module& m, const ast
     bool exact = part.range.end - part.range.begin == text.size();
     size_t i = 0;
     while (i < text.size()) {
-      while (i < text.size() && std::string(" \t\n;&|()<>").find(text[i]) != std::string::npos) ++i;
+      while (i < text.size() && std::string(" \t\n;&|()<>").find(text[i]) != std::string::npos)
+        ++i;
       size_t j = i;
-      while (j < text.size() && std::string(" \t\n;&|()<>").find(text[j]) == std::string::npos) ++j;
+      while (j < text.size() && std::string(" \t\n;&|()<>").find(text[j]) == std::string::npos)
+        ++j;
       std::string word = text.substr(i, j - i);
       if (!word.empty() && word[0] != '-' && word[0] != '/' && word[0] != '$' &&
           looksLikeScript(word)) {

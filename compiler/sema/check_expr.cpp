@@ -26,9 +26,12 @@ bool Checker::isConstant(const ast::Expr& e) const {
   case ExprKind::Size:
   case ExprKind::Percent:
   case ExprKind::Bool:
-  case ExprKind::Error: return true;
-  case ExprKind::String: return e.as<ast::StringLit>().isPlain();
-  case ExprKind::Unary: return isConstant(*e.as<ast::UnaryExpr>().operand);
+  case ExprKind::Error:
+    return true;
+  case ExprKind::String:
+    return e.as<ast::StringLit>().isPlain();
+  case ExprKind::Unary:
+    return isConstant(*e.as<ast::UnaryExpr>().operand);
   case ExprKind::List:
     for (auto& x : e.as<ast::ListExpr>().elems)
       if (!isConstant(*x)) return false;
@@ -37,17 +40,23 @@ bool Checker::isConstant(const ast::Expr& e) const {
     for (auto& f : e.as<ast::RecordExpr>().fields)
       if (!isConstant(*f.value)) return false;
     return true;
-  default: return false;
+  default:
+    return false;
   }
 }
 
 Type Checker::check(const ast::Expr& e) {
   switch (e.kind) {
-  case ExprKind::Error: return record(Type::error(), e, {});
-  case ExprKind::Int: return record(Type::of(TypeKind::Int), e, {});
-  case ExprKind::Float: return record(Type::of(TypeKind::Float), e, {});
-  case ExprKind::Duration: return record(Type::of(TypeKind::Duration), e, {});
-  case ExprKind::Size: return record(Type::of(TypeKind::Size), e, {});
+  case ExprKind::Error:
+    return record(Type::error(), e, {});
+  case ExprKind::Int:
+    return record(Type::of(TypeKind::Int), e, {});
+  case ExprKind::Float:
+    return record(Type::of(TypeKind::Float), e, {});
+  case ExprKind::Duration:
+    return record(Type::of(TypeKind::Duration), e, {});
+  case ExprKind::Size:
+    return record(Type::of(TypeKind::Size), e, {});
   case ExprKind::Percent: {
     double v = e.as<ast::NumberLit>().value;
     if (v < 0 || v > 100)
@@ -56,12 +65,18 @@ Type Checker::check(const ast::Expr& e) {
           .withLabel("out of range");
     return record(Type::of(TypeKind::Percent), e, {});
   }
-  case ExprKind::Bool: return record(Type::of(TypeKind::Bool), e, {});
-  case ExprKind::String: return checkString(e.as<ast::StringLit>());
-  case ExprKind::Name: return checkName(e.as<ast::NameExpr>());
-  case ExprKind::Member: return checkMember(e.as<ast::MemberExpr>());
-  case ExprKind::Call: return checkCall(e.as<ast::CallExpr>());
-  case ExprKind::Binary: return checkBinary(e.as<ast::BinaryExpr>());
+  case ExprKind::Bool:
+    return record(Type::of(TypeKind::Bool), e, {});
+  case ExprKind::String:
+    return checkString(e.as<ast::StringLit>());
+  case ExprKind::Name:
+    return checkName(e.as<ast::NameExpr>());
+  case ExprKind::Member:
+    return checkMember(e.as<ast::MemberExpr>());
+  case ExprKind::Call:
+    return checkCall(e.as<ast::CallExpr>());
+  case ExprKind::Binary:
+    return checkBinary(e.as<ast::BinaryExpr>());
   case ExprKind::Unary: {
     auto& u = e.as<ast::UnaryExpr>();
     Type t = check(*u.operand);
@@ -74,8 +89,7 @@ Type Checker::check(const ast::Expr& e) {
       return record(Type::of(TypeKind::Bool), e, {});
     }
     if (!t.isNumeric() && !t.isUnit()) {
-      sink.report(DiagCode::InvalidOperand, u.operand->range,
-                  "cannot negate `" + t.str() + "`")
+      sink.report(DiagCode::InvalidOperand, u.operand->range, "cannot negate `" + t.str() + "`")
           .withLabel("not a number");
       return record(Type::error(), e, {});
     }
@@ -109,8 +123,7 @@ Type Checker::check(const ast::Expr& e) {
       Type j = join(elem, t);
       if (j.isError() && !elem.isError() && !t.isError()) {
         sink.report(DiagCode::TypeMismatch, x->range,
-                    "list elements must have one type: `" + elem.str() + "` then `" + t.str() +
-                        "`")
+                    "list elements must have one type: `" + elem.str() + "` then `" + t.str() + "`")
             .withLabel("`" + t.str() + "`")
             .secondary(l.elems[0]->range, "`" + elem.str() + "`");
         return record(Type::list(Type::error()), e, {});
@@ -158,24 +171,32 @@ Type Checker::checkString(const ast::StringLit& s) {
 std::vector<std::string> Checker::visibleNames() const {
   std::vector<std::string> names;
   if (context)
-    for (auto& [n, _] : *context) names.push_back(n);
+    for (auto& [n, _] : *context)
+      names.push_back(n);
   if (step) {
-    for (auto& p : step->params) names.push_back(p.name.name);
-    for (auto& p : step->outputs) names.push_back(p.name.name);
+    for (auto& p : step->params)
+      names.push_back(p.name.name);
+    for (auto& p : step->outputs)
+      names.push_back(p.name.name);
     if (step->kind == ast::DeclKind::Server) names.push_back("port");
     return names;
   }
   for (Scope* s = scope; s; s = s->parent) {
-    for (auto& [n, _] : s->bindings) names.push_back(n);
-    for (auto& [n, _] : s->lifted) names.push_back(n);
+    for (auto& [n, _] : s->bindings)
+      names.push_back(n);
+    for (auto& [n, _] : s->lifted)
+      names.push_back(n);
     if (s->kind == Scope::For) names.push_back(s->owner->as<ast::ForStmt>().var.name);
   }
   if (pipeline)
-    for (auto& p : pipeline->params) names.push_back(p.name.name);
+    for (auto& p : pipeline->params)
+      names.push_back(p.name.name);
   if (module)
-    for (auto& [n, _] : module->symbols) names.push_back(n);
+    for (auto& [n, _] : module->symbols)
+      names.push_back(n);
   if (pipeline)
-    for (auto& b : kPipelineBuiltins) names.push_back(b);
+    for (auto& b : kPipelineBuiltins)
+      names.push_back(b);
   return names;
 }
 
@@ -226,7 +247,8 @@ Type Checker::checkName(const ast::NameExpr& e) {
         r.stmt = it->second.first;
         r.forDepth = it->second.second;
         Type t = bindingType(*it->second.first);
-        for (int i = 0; i < r.forDepth; ++i) t = Type::list(t);
+        for (int i = 0; i < r.forDepth; ++i)
+          t = Type::list(t);
         return record(t, e, r);
       }
       if (s->kind == Scope::For) {
@@ -277,18 +299,17 @@ Type Checker::checkName(const ast::NameExpr& e) {
           return record(prog.dataTypes[d], e, r);
         default: {
           r.kind = RefKind::Decl;
-          static const TypeKind kinds[] = {TypeKind::Error,      TypeKind::Error,
-                                           TypeKind::Step,       TypeKind::Server,
-                                           TypeKind::Pipeline,   TypeKind::ModelGroup,
-                                           TypeKind::Endpoint,   TypeKind::Monitor,
-                                           TypeKind::Schedule};
+          static const TypeKind kinds[] = {
+              TypeKind::Error,    TypeKind::Error,    TypeKind::Step,
+              TypeKind::Server,   TypeKind::Pipeline, TypeKind::ModelGroup,
+              TypeKind::Endpoint, TypeKind::Monitor,  TypeKind::Schedule};
           return record(Type::ref(kinds[static_cast<int>(d->kind)], d), e, r);
         }
         }
       }
     }
-    if (pipeline &&
-        std::find(kPipelineBuiltins.begin(), kPipelineBuiltins.end(), n) != kPipelineBuiltins.end()) {
+    if (pipeline && std::find(kPipelineBuiltins.begin(), kPipelineBuiltins.end(), n) !=
+                        kPipelineBuiltins.end()) {
       r.kind = RefKind::Builtin;
       r.name = n;
       Type t = Type::of(TypeKind::Builtin);
@@ -315,9 +336,12 @@ Type Checker::checkName(const ast::NameExpr& e) {
   if (!near.empty()) d.note("did you mean `" + near + "`?");
   if (step && interp) {
     std::string names;
-    for (auto& p : step->params) names += (names.empty() ? "" : ", ") + p.name.name;
-    for (auto& p : step->outputs) names += (names.empty() ? "" : ", ") + p.name.name;
-    if (step->kind == ast::DeclKind::Server) names += (names.empty() ? "" : ", ") + std::string("port");
+    for (auto& p : step->params)
+      names += (names.empty() ? "" : ", ") + p.name.name;
+    for (auto& p : step->outputs)
+      names += (names.empty() ? "" : ", ") + p.name.name;
+    if (step->kind == ast::DeclKind::Server)
+      names += (names.empty() ? "" : ", ") + std::string("port");
     d.note(std::string("a `") + ast::keyword(step->kind) + "`'s strings can use " +
            (names.empty() ? std::string("no names") : names));
   }
@@ -341,7 +365,8 @@ std::vector<std::string> fieldNames(const Type& t) {
   if (t.kind == TypeKind::List && t.elem) return fieldNames(*t.elem);
   std::vector<std::string> names;
   if (t.fields)
-    for (auto& f : *t.fields) names.push_back(f.name);
+    for (auto& f : *t.fields)
+      names.push_back(f.name);
   return names;
 }
 } // namespace
@@ -397,10 +422,10 @@ Type Checker::checkMember(const ast::MemberExpr& e) {
       t.name = "version";
       return record(t, e, r);
     }
-    auto& d = sink.report(DiagCode::UnknownMember, e.member.range,
-                          "a model group has no `" + n + "`")
-                  .withLabel("unknown")
-                  .note("use `.approved`, `.latest` or `.version(N)`");
+    auto& d =
+        sink.report(DiagCode::UnknownMember, e.member.range, "a model group has no `" + n + "`")
+            .withLabel("unknown")
+            .note("use `.approved`, `.latest` or `.version(N)`");
     std::string near = closestName(n, {"approved", "latest", "version"});
     if (!near.empty()) d.note("did you mean `" + near + "`?");
     return record(Type::error(), e, {});
@@ -410,10 +435,11 @@ Type Checker::checkMember(const ast::MemberExpr& e) {
   if (found) return record(t, e, {});
   Type base = obj.kind == TypeKind::List && obj.elem ? *obj.elem : obj;
   std::string what = base.kind == TypeKind::Record ? "outputs" : "fields";
-  auto& d = sink.report(DiagCode::UnknownMember, e.member.range,
-                        "`" + obj.str() + "` has no " +
-                            (base.kind == TypeKind::Record ? "output" : "field") + " `" + n + "`")
-                .withLabel("unknown " + std::string(base.kind == TypeKind::Record ? "output" : "field"));
+  auto& d =
+      sink.report(DiagCode::UnknownMember, e.member.range,
+                  "`" + obj.str() + "` has no " +
+                      (base.kind == TypeKind::Record ? "output" : "field") + " `" + n + "`")
+          .withLabel("unknown " + std::string(base.kind == TypeKind::Record ? "output" : "field"));
   std::vector<std::string> names = fieldNames(obj);
   std::string near = closestName(n, names);
   if (!near.empty()) d.note("did you mean `" + near + "`?");
@@ -421,7 +447,8 @@ Type Checker::checkMember(const ast::MemberExpr& e) {
     d.note("declare the fields the step writes, e.g. `Metrics{" + n + ": float}`");
   else if (!names.empty()) {
     std::string list;
-    for (auto& x : names) list += (list.empty() ? "" : ", ") + x;
+    for (auto& x : names)
+      list += (list.empty() ? "" : ", ") + x;
     d.note("the " + what + " are " + list);
   }
   return record(Type::error(), e, {});
@@ -497,7 +524,8 @@ bool Checker::bindArgs(const ast::CallExpr& e, const std::vector<std::string>& n
 Type Checker::outputsType(const ast::StepDecl& d) {
   if (d.outputs.size() == 1) return prog.paramType(d.outputs[0]);
   std::vector<Field> fields;
-  for (auto& o : d.outputs) fields.push_back({o.name.name, prog.paramType(o)});
+  for (auto& o : d.outputs)
+    fields.push_back({o.name.name, prog.paramType(o)});
   return Type::record(TypeKind::Record, std::move(fields));
 }
 
@@ -534,7 +562,8 @@ Type Checker::checkDeclCall(const ast::CallExpr& e, const ast::Decl& callee, con
 Type Checker::checkCall(const ast::CallExpr& e) {
   Type callee = check(*e.callee);
   if (callee.isError()) {
-    for (auto& a : e.args) check(*a.value);
+    for (auto& a : e.args)
+      check(*a.value);
     return record(callee, e, {});
   }
   switch (callee.kind) {
@@ -555,16 +584,19 @@ Type Checker::checkCall(const ast::CallExpr& e) {
     checkDeclCall(e, d, *moduleOf(&d), d.params, "pipeline");
     return record(Type::ref(TypeKind::PipelineRun, &d), e, {});
   }
-  case TypeKind::Builtin: return record(checkBuiltinCall(e, callee.name), e, {});
-  default: break;
+  case TypeKind::Builtin:
+    return record(checkBuiltinCall(e, callee.name), e, {});
+  default:
+    break;
   }
-  auto& d = sink.report(DiagCode::NotCallable, e.callee->range,
-                        "`" + callee.str() + "` cannot be called")
-                .withLabel("not a step or function");
+  auto& d =
+      sink.report(DiagCode::NotCallable, e.callee->range, "`" + callee.str() + "` cannot be called")
+          .withLabel("not a step or function");
   if (callee.kind == TypeKind::Server)
     d.note("a server is started by the runtime for a model group (`serve = …`) or by "
            "`transform(…, server = …)`");
-  for (auto& a : e.args) check(*a.value);
+  for (auto& a : e.args)
+    check(*a.value);
   return record(Type::error(), e, {});
 }
 
@@ -648,7 +680,8 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
       // The one server in scope (this module and its imports) that accepts the model's type.
       std::vector<std::pair<const ast::Decl*, const Module*>> fits;
       std::vector<const Module*> mods = {module};
-      for (auto& [_, m] : module->imports) mods.push_back(m);
+      for (auto& [_, m] : module->imports)
+        mods.push_back(m);
       for (const Module* m : mods)
         for (auto& d : m->ast.decls) {
           if (d->kind != ast::DeclKind::Server) continue;
@@ -664,8 +697,10 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
                               fits.empty() ? "no server in scope accepts `" + modelType.str() + "`"
                                            : "several servers accept `" + modelType.str() + "`")
                       .withLabel("say which with `server = …`");
-        for (auto& [s, m] : fits) d.secondary(s->name.range, "this server accepts it");
-        if (fits.empty()) d.note("import a module that declares one, e.g. `import \"std/sklearn\"`");
+        for (auto& [s, m] : fits)
+          d.secondary(s->name.range, "this server accepts it");
+        if (fits.empty())
+          d.note("import a module that declares one, e.g. `import \"std/sklearn\"`");
       }
     }
     result = Type::withFormat(TypeKind::Dataset, "csv");
@@ -733,8 +768,7 @@ Type Checker::checkBinary(const ast::BinaryExpr& e) {
       if (l.kind == r.kind) return record(Type::of(TypeKind::Bool), e, {});
       return unitClash();
     }
-    if (eq && l.kind == r.kind &&
-        (l.kind == TypeKind::String || l.kind == TypeKind::Bool))
+    if (eq && l.kind == r.kind && (l.kind == TypeKind::String || l.kind == TypeKind::Bool))
       return record(Type::of(TypeKind::Bool), e, {});
     return bad("cannot compare `" + l.str() + "` with `" + r.str() + "`");
   }
@@ -754,11 +788,11 @@ Type Checker::checkBinary(const ast::BinaryExpr& e) {
   case BinaryOp::Mul:
   case BinaryOp::Div:
     if (l.isNumeric() && r.isNumeric())
-      return record(Type::of(e.op == BinaryOp::Mul && l.kind == TypeKind::Int &&
-                                     r.kind == TypeKind::Int
-                                 ? TypeKind::Int
-                                 : TypeKind::Float),
-                    e, {});
+      return record(
+          Type::of(e.op == BinaryOp::Mul && l.kind == TypeKind::Int && r.kind == TypeKind::Int
+                       ? TypeKind::Int
+                       : TypeKind::Float),
+          e, {});
     if (l.isUnit() && r.isNumeric()) return record(l, e, {});
     if (e.op == BinaryOp::Mul && l.isNumeric() && r.isUnit()) return record(r, e, {});
     if (e.op == BinaryOp::Div && l.isUnit() && l.kind == r.kind)

@@ -11,8 +11,8 @@ std::map<const ast::Stmt*, std::unique_ptr<Scope>>& childScopes() {
 }
 Scope* child(const ast::Stmt* owner, int which, Scope::Kind kind, Scope* parent) {
   // Two scopes per if statement (then, else): key them by the statement and an offset.
-  const ast::Stmt* key = reinterpret_cast<const ast::Stmt*>(
-      reinterpret_cast<const char*>(owner) + which);
+  const ast::Stmt* key =
+      reinterpret_cast<const ast::Stmt*>(reinterpret_cast<const char*>(owner) + which);
   auto& slot = childScopes()[key];
   if (!slot) {
     slot = std::make_unique<Scope>();
@@ -61,7 +61,8 @@ void Checker::collect(const ast::Block& b, Scope& s) {
         if (bind(n, a, a->name.range)) s.lifted[n] = {a, 1};
       for (auto& [n, la] : c->lifted)
         if (bind(n, la.first, la.first->name.range)) s.lifted[n] = {la.first, la.second + 1};
-      for (auto& [n, a] : c->branchOnly) s.branchOnly.emplace(n, a);
+      for (auto& [n, a] : c->branchOnly)
+        s.branchOnly.emplace(n, a);
       break;
     }
     case ast::StmtKind::If: {
@@ -69,13 +70,17 @@ void Checker::collect(const ast::Block& b, Scope& s) {
       for (int which = 0; which < (i.hasElse ? 2 : 1); ++which) {
         Scope* c = child(&i, which, Scope::Branch, &s);
         collect(which == 0 ? i.then : i.otherwise, *c);
-        for (auto& [n, a] : c->bindings) s.branchOnly.emplace(n, a);
-        for (auto& [n, la] : c->lifted) s.branchOnly.emplace(n, la.first);
-        for (auto& [n, a] : c->branchOnly) s.branchOnly.emplace(n, a);
+        for (auto& [n, a] : c->bindings)
+          s.branchOnly.emplace(n, a);
+        for (auto& [n, la] : c->lifted)
+          s.branchOnly.emplace(n, la.first);
+        for (auto& [n, a] : c->branchOnly)
+          s.branchOnly.emplace(n, a);
       }
       break;
     }
-    default: break;
+    default:
+      break;
     }
   }
 }
@@ -86,7 +91,8 @@ Type Checker::bindingType(const ast::AssignStmt& a) {
   if (onStack != evaluating.end()) {
     if (!cycleReported.count(&a)) {
       std::string chain;
-      for (auto it = onStack; it != evaluating.end(); ++it) chain += (*it)->name.name + " -> ";
+      for (auto it = onStack; it != evaluating.end(); ++it)
+        chain += (*it)->name.name + " -> ";
       chain += a.name.name;
       auto& d = sink.report(DiagCode::DependencyCycle, a.name.range, "dependency cycle: " + chain)
                     .withLabel("`" + a.name.name + "` depends on itself");
@@ -108,8 +114,9 @@ Type Checker::bindingType(const ast::AssignStmt& a) {
     sink.report(DiagCode::TypeMismatch, a.value->range,
                 "cannot bind a " + t.str() + " to `" + a.name.name + "`")
         .withLabel("not a value")
-        .note(t.kind == TypeKind::Step ? "call it: `" + a.name.name + " = Step(…)`"
-                                       : "bindings hold values: artifacts, numbers, strings, lists");
+        .note(t.kind == TypeKind::Step
+                  ? "call it: `" + a.name.name + " = Step(…)`"
+                  : "bindings hold values: artifacts, numbers, strings, lists");
     t = Type::error();
   }
   if (cycleReported.count(&a)) t = Type::error();
@@ -122,7 +129,9 @@ void Checker::checkBlock(const ast::Block& b, Scope& s) {
   for (auto& st : b.stmts) {
     scope = &s;
     switch (st->kind) {
-    case ast::StmtKind::Assign: bindingType(static_cast<const ast::AssignStmt&>(*st)); break;
+    case ast::StmtKind::Assign:
+      bindingType(static_cast<const ast::AssignStmt&>(*st));
+      break;
     case ast::StmtKind::For: {
       auto& f = static_cast<const ast::ForStmt&>(*st);
       Type t = prog.exprTypes.count(f.iterable.get()) ? prog.typeOf(f.iterable.get())
@@ -247,7 +256,8 @@ void Checker::reportUnused(const ast::PipelineDecl& d) {
   std::vector<const ast::AssignStmt*> all;
   std::function<void(const ast::Block&)> walk = [&](const ast::Block& b) {
     for (auto& st : b.stmts) {
-      if (st->kind == ast::StmtKind::Assign) all.push_back(&static_cast<const ast::AssignStmt&>(*st));
+      if (st->kind == ast::StmtKind::Assign)
+        all.push_back(&static_cast<const ast::AssignStmt&>(*st));
       if (st->kind == ast::StmtKind::For) walk(static_cast<const ast::ForStmt&>(*st).body);
       if (st->kind == ast::StmtKind::If) {
         walk(static_cast<const ast::IfStmt&>(*st).then);
@@ -260,8 +270,7 @@ void Checker::reportUnused(const ast::PipelineDecl& d) {
     if (!usedBindings.count(a) && a->name.name.rfind('_', 0) != 0)
       sink.report(DiagCode::UnusedName, a->name.range, "`" + a->name.name + "` is never used")
           .withLabel("bound but not used")
-          .note("its step still runs; name it `_" + a->name.name +
-                "` if that is all you want");
+          .note("its step still runs; name it `_" + a->name.name + "` if that is all you want");
 }
 
 } // namespace mlpc::sema

@@ -7,7 +7,8 @@ namespace mlpc::sema {
 namespace {
 std::string joinNames(const std::vector<std::string>& v) {
   std::string s;
-  for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  for (auto& x : v)
+    s += (s.empty() ? "" : ", ") + x;
   return s;
 }
 Type builtin(const char* n) {
@@ -24,10 +25,10 @@ Checker::properties(const ast::Decl& d, const std::vector<ast::Property>& props,
   for (auto& p : props) {
     const std::string& n = p.name.name;
     if (std::find(allowed.begin(), allowed.end(), n) == allowed.end()) {
-      auto& diag = sink.report(DiagCode::UnknownProperty, p.name.range,
-                               std::string("`") + ast::keyword(d.kind) + "` has no property `" +
-                                   n + "`")
-                       .withLabel("unknown property");
+      auto& diag =
+          sink.report(DiagCode::UnknownProperty, p.name.range,
+                      std::string("`") + ast::keyword(d.kind) + "` has no property `" + n + "`")
+              .withLabel("unknown property");
       std::string near = closestName(n, allowed);
       if (!near.empty()) diag.note("did you mean `" + near + "`?");
       diag.note(std::string("the properties of `") + ast::keyword(d.kind) + "` are " +
@@ -48,13 +49,13 @@ Checker::properties(const ast::Decl& d, const std::vector<ast::Property>& props,
 void Checker::expectType(const ast::Expr& e, const Type& found, const Type& want,
                          const std::string& what) {
   if (assignable(found, want)) return;
-  if ((found.isUnit() || want.isUnit()) &&
-      (found.isUnit() || found.isNumeric()) && (want.isUnit() || want.isNumeric())) {
+  if ((found.isUnit() || want.isUnit()) && (found.isUnit() || found.isNumeric()) &&
+      (want.isUnit() || want.isNumeric())) {
     sink.report(DiagCode::UnitMismatch, e.range,
                 what + " is " + unitName(want) + ", but this is " + unitName(found))
         .withLabel("expected " + unitName(want))
-        .note(want.kind == TypeKind::Duration ? "write a duration such as `30s` or `5m`"
-              : want.kind == TypeKind::Size   ? "write a size such as `512MiB` or `4GiB`"
+        .note(want.kind == TypeKind::Duration  ? "write a duration such as `30s` or `5m`"
+              : want.kind == TypeKind::Size    ? "write a size such as `512MiB` or `4GiB`"
               : want.kind == TypeKind::Percent ? "write a percent such as `10%`"
                                                : "write a plain number");
     return;
@@ -101,8 +102,8 @@ void Checker::checkModel(const ast::PolicyDecl& d, const Module& m) {
 }
 
 void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props,
-                          {"model", "instances", "strategy", "rollback", "bake", "capture", "mode"});
+  auto props = properties(
+      d, d.props, {"model", "instances", "strategy", "rollback", "bake", "capture", "mode"});
   if (!props["model"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "endpoint `" + d.name.name + "` has no `model`")
@@ -179,7 +180,8 @@ void Checker::checkMonitor(const ast::PolicyDecl& d, const Module& m) {
     if (name == "endpoint" && t.kind != TypeKind::Endpoint)
       sink.report(DiagCode::TypeMismatch, p->value->range,
                   "`endpoint` names an endpoint, found `" + t.str() + "`");
-    else if (name == "baseline" && t.kind != TypeKind::Baseline && !assignable(t, Type::of(TypeKind::Dataset)))
+    else if (name == "baseline" && t.kind != TypeKind::Baseline &&
+             !assignable(t, Type::of(TypeKind::Dataset)))
       sink.report(DiagCode::TypeMismatch, p->value->range,
                   "`baseline` is `training_data` or a Dataset, found `" + t.str() + "`");
     else if (name == "every")
@@ -200,9 +202,11 @@ bool validCron(const std::string& s, std::string& why) {
   std::vector<std::string> fields;
   size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') ++i;
+    while (i < s.size() && s[i] == ' ')
+      ++i;
     size_t j = i;
-    while (j < s.size() && s[j] != ' ') ++j;
+    while (j < s.size() && s[j] != ' ')
+      ++j;
     if (j > i) fields.push_back(s.substr(i, j - i));
     i = j;
   }
@@ -225,7 +229,8 @@ bool validCron(const std::string& s, std::string& why) {
     while (k < x.size()) {
       if (std::isdigit(static_cast<unsigned char>(x[k]))) {
         size_t e = k;
-        while (e < x.size() && std::isdigit(static_cast<unsigned char>(x[e]))) ++e;
+        while (e < x.size() && std::isdigit(static_cast<unsigned char>(x[e])))
+          ++e;
         int v = std::stoi(x.substr(k, e - k));
         bool isStep = k > 0 && x[k - 1] == '/';
         if (!isStep && v > maxes[f]) {
@@ -250,7 +255,8 @@ void Checker::checkSchedule(const ast::PolicyDecl& d, const Module& m) {
                 "schedule `" + d.name.name + "` has no `run`")
         .withLabel("needs `run = PIPELINE(args)`");
   int triggers = 0;
-  for (const char* t : {"cron", "every", "on_change"}) triggers += props[t] ? 1 : 0;
+  for (const char* t : {"cron", "every", "on_change"})
+    triggers += props[t] ? 1 : 0;
   if (triggers == 0)
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "schedule `" + d.name.name + "` has no trigger")

@@ -49,9 +49,9 @@ public:
   void checkMonitor(const ast::PolicyDecl& d, const Module& m);
   void checkSchedule(const ast::PolicyDecl& d, const Module& m);
   /// Reports unknown and repeated properties; returns name -> property.
-  std::map<std::string, const ast::Property*>
-  properties(const ast::Decl& d, const std::vector<ast::Property>& props,
-             const std::vector<std::string>& allowed);
+  std::map<std::string, const ast::Property*> properties(const ast::Decl& d,
+                                                         const std::vector<ast::Property>& props,
+                                                         const std::vector<std::string>& allowed);
   void expectType(const ast::Expr& e, const Type& found, const Type& want, const std::string& what);
 
   // ---- check_pipeline.cpp

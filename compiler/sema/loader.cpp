@@ -51,7 +51,8 @@ const Module* Checker::load(const std::string& path, std::string display,
   Module* m = mod.get();
   prog.modules.push_back(std::move(mod));
   loaded[key] = m;
-  for (auto& d : m->ast.decls) prog.declModule[d.get()] = m;
+  for (auto& d : m->ast.decls)
+    prog.declModule[d.get()] = m;
 
   stack.push_back(key);
   for (auto& d : m->ast.decls) {
@@ -87,8 +88,8 @@ const Module* Checker::load(const std::string& path, std::string display,
     } else {
       sink.report(DiagCode::ImportNotFound, imp.pathRange, "cannot import `" + imp.path + "`")
           .withLabel("not a stdlib module or a relative path")
-          .note("write `import \"std/NAME\"` for the standard library or `import \"./" +
-                imp.path + "\"` for a file next to this one");
+          .note("write `import \"std/NAME\"` for the standard library or `import \"./" + imp.path +
+                "\"` for a file next to this one");
       m->brokenImports.insert(imp.name.name);
       continue;
     }
@@ -96,7 +97,8 @@ const Module* Checker::load(const std::string& path, std::string display,
       auto& diag = sink.report(DiagCode::ImportNotFound, imp.pathRange,
                                "import `" + imp.path + "` not found")
                        .withLabel("no such module");
-      for (auto& s : searched) diag.note("looked for " + s);
+      for (auto& s : searched)
+        diag.note("looked for " + s);
       if (imp.path.rfind("std/", 0) == 0 && opts.stdlibDirs.empty())
         diag.note("no stdlib directory is configured (set MLP_PATH)");
       m->brokenImports.insert(imp.name.name);
@@ -106,7 +108,8 @@ const Module* Checker::load(const std::string& path, std::string display,
     auto cyc = std::find(stack.begin(), stack.end(), foundKey);
     if (cyc != stack.end()) {
       std::string chain;
-      for (auto it = cyc; it != stack.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
+      for (auto it = cyc; it != stack.end(); ++it)
+        chain += fs::path(*it).filename().string() + " -> ";
       chain += fs::path(foundKey).filename().string();
       sink.report(DiagCode::ImportCycle, imp.pathRange, "import cycle: " + chain)
           .withLabel("imports a file that imports this one");
@@ -159,24 +162,44 @@ void Checker::run(const std::string& entryPath) {
         checkParams(d->as<ast::StepDecl>().params, *m, false);
         checkParams(d->as<ast::StepDecl>().outputs, *m, true);
         break;
-      case ast::DeclKind::Pipeline: checkParams(d->as<ast::PipelineDecl>().params, *m, false); break;
-      case ast::DeclKind::Data: prog.dataTypes[d.get()] = resolveType(d->as<ast::DataDecl>().type, *m); break;
-      default: break;
+      case ast::DeclKind::Pipeline:
+        checkParams(d->as<ast::PipelineDecl>().params, *m, false);
+        break;
+      case ast::DeclKind::Data:
+        prog.dataTypes[d.get()] = resolveType(d->as<ast::DataDecl>().type, *m);
+        break;
+      default:
+        break;
       }
     }
   for (auto& m : prog.modules) {
     module = m.get();
     for (auto& d : m->ast.decls) {
       switch (d->kind) {
-      case ast::DeclKind::Import: break;
-      case ast::DeclKind::Data: checkData(d->as<ast::DataDecl>(), *m); break;
+      case ast::DeclKind::Import:
+        break;
+      case ast::DeclKind::Data:
+        checkData(d->as<ast::DataDecl>(), *m);
+        break;
       case ast::DeclKind::Step:
-      case ast::DeclKind::Server: checkStepLike(d->as<ast::StepDecl>(), *m); break;
-      case ast::DeclKind::Pipeline: checkPipeline(d->as<ast::PipelineDecl>(), *m); break;
-      case ast::DeclKind::Model: checkModel(d->as<ast::PolicyDecl>(), *m); break;
-      case ast::DeclKind::Endpoint: checkEndpoint(d->as<ast::PolicyDecl>(), *m); break;
-      case ast::DeclKind::Monitor: checkMonitor(d->as<ast::PolicyDecl>(), *m); break;
-      case ast::DeclKind::Schedule: checkSchedule(d->as<ast::PolicyDecl>(), *m); break;
+      case ast::DeclKind::Server:
+        checkStepLike(d->as<ast::StepDecl>(), *m);
+        break;
+      case ast::DeclKind::Pipeline:
+        checkPipeline(d->as<ast::PipelineDecl>(), *m);
+        break;
+      case ast::DeclKind::Model:
+        checkModel(d->as<ast::PolicyDecl>(), *m);
+        break;
+      case ast::DeclKind::Endpoint:
+        checkEndpoint(d->as<ast::PolicyDecl>(), *m);
+        break;
+      case ast::DeclKind::Monitor:
+        checkMonitor(d->as<ast::PolicyDecl>(), *m);
+        break;
+      case ast::DeclKind::Schedule:
+        checkSchedule(d->as<ast::PolicyDecl>(), *m);
+        break;
       }
     }
   }
@@ -226,8 +249,10 @@ std::vector<std::string> defaultStdlibDirs(const std::string& exePath) {
   std::error_code ec;
   fs::path exe = fs::weakly_canonical(exePath, ec);
   fs::path installed = (exe.parent_path() / kInstalledStdlibRel).lexically_normal();
-  if (fs::is_directory(installed / "std", ec)) dirs.push_back(installed.string());
-  else if (fs::is_directory(fs::path(kSourceStdlibDir) / "std", ec)) dirs.push_back(kSourceStdlibDir);
+  if (fs::is_directory(installed / "std", ec))
+    dirs.push_back(installed.string());
+  else if (fs::is_directory(fs::path(kSourceStdlibDir) / "std", ec))
+    dirs.push_back(kSourceStdlibDir);
   return dirs;
 }
 

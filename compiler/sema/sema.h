@@ -24,7 +24,7 @@ struct Module {
   ast::Module ast;
   std::map<std::string, const ast::Decl*> symbols; ///< top-level names and import aliases
   std::map<std::string, const Module*> imports;    ///< alias -> module
-  std::set<std::string> brokenImports;             ///< aliases whose import failed (uses stay quiet)
+  std::set<std::string> brokenImports; ///< aliases whose import failed (uses stay quiet)
 };
 
 /// What a name (or a member such as `sklearn.Train`) denotes.
@@ -57,10 +57,10 @@ struct Resolution {
 struct CallBinding {
   const ast::Decl* callee = nullptr; ///< StepDecl or PipelineDecl; null for builtins
   const Module* module = nullptr;
-  std::string builtin;                       ///< "argmax", "transform", "canary", ...
-  std::vector<const ast::Expr*> args;        ///< by parameter index; null: the default applies
-  std::vector<std::string> paramNames;       ///< for builtins, the names matching `args`
-  const ast::Decl* server = nullptr;         ///< transform: the server chosen
+  std::string builtin;                 ///< "argmax", "transform", "canary", ...
+  std::vector<const ast::Expr*> args;  ///< by parameter index; null: the default applies
+  std::vector<std::string> paramNames; ///< for builtins, the names matching `args`
+  const ast::Decl* server = nullptr;   ///< transform: the server chosen
   const Module* serverModule = nullptr;
 };
 
@@ -81,8 +81,8 @@ public:
   std::unordered_map<const ast::Expr*, Type> exprTypes;
   std::unordered_map<const ast::Expr*, Resolution> resolutions;
   std::unordered_map<const ast::CallExpr*, CallBinding> calls;
-  std::unordered_map<const ast::Param*, Type> paramTypes; ///< params and outputs of every decl
-  std::unordered_map<const ast::Decl*, Type> dataTypes;   ///< data declarations
+  std::unordered_map<const ast::Param*, Type> paramTypes;  ///< params and outputs of every decl
+  std::unordered_map<const ast::Decl*, Type> dataTypes;    ///< data declarations
   std::unordered_map<const ast::Stmt*, Type> bindingTypes; ///< inside their own scope
   std::unordered_map<const ast::Decl*, const Module*> declModule;
 

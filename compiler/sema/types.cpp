@@ -36,44 +36,76 @@ const Field* Type::field(const std::string& n) const {
 namespace {
 std::string fieldsStr(const std::vector<Field>& fs) {
   std::string s = "{";
-  for (size_t i = 0; i < fs.size(); ++i) s += (i ? ", " : "") + fs[i].name + ": " + fs[i].type.str();
+  for (size_t i = 0; i < fs.size(); ++i)
+    s += (i ? ", " : "") + fs[i].name + ": " + fs[i].type.str();
   return s + "}";
 }
 } // namespace
 
 std::string Type::str() const {
   switch (kind) {
-  case TypeKind::Error: return "{error}";
-  case TypeKind::Int: return "int";
-  case TypeKind::Float: return "float";
-  case TypeKind::Bool: return "bool";
-  case TypeKind::String: return "string";
-  case TypeKind::Duration: return "duration";
-  case TypeKind::Size: return "size";
-  case TypeKind::Percent: return "percent";
-  case TypeKind::List: return "list<" + (elem ? elem->str() : "?") + ">";
-  case TypeKind::File: return "File";
-  case TypeKind::Dir: return "Dir";
-  case TypeKind::Dataset: return format.empty() ? "Dataset" : "Dataset<" + format + ">";
-  case TypeKind::Model: return format.empty() ? "Model" : "Model<" + format + ">";
-  case TypeKind::Metrics: return fields ? "Metrics" + fieldsStr(*fields) : "Metrics";
-  case TypeKind::Record: return fields ? fieldsStr(*fields) : "{}";
-  case TypeKind::Step: return "step";
-  case TypeKind::Server: return "server";
-  case TypeKind::Pipeline: return "pipeline";
-  case TypeKind::ModelGroup: return "model group";
-  case TypeKind::ModelVersion: return "model version";
-  case TypeKind::Endpoint: return "endpoint";
-  case TypeKind::Monitor: return "monitor";
-  case TypeKind::Schedule: return "schedule";
-  case TypeKind::Module: return "module";
-  case TypeKind::Builtin: return "builtin `" + name + "`";
-  case TypeKind::Strategy: return "deployment strategy";
-  case TypeKind::Mode: return "endpoint mode";
-  case TypeKind::Approval: return "approval (manual | auto)";
-  case TypeKind::Baseline: return "baseline";
-  case TypeKind::PipelineRun: return "pipeline run";
-  case TypeKind::DataSource: return "data source";
+  case TypeKind::Error:
+    return "{error}";
+  case TypeKind::Int:
+    return "int";
+  case TypeKind::Float:
+    return "float";
+  case TypeKind::Bool:
+    return "bool";
+  case TypeKind::String:
+    return "string";
+  case TypeKind::Duration:
+    return "duration";
+  case TypeKind::Size:
+    return "size";
+  case TypeKind::Percent:
+    return "percent";
+  case TypeKind::List:
+    return "list<" + (elem ? elem->str() : "?") + ">";
+  case TypeKind::File:
+    return "File";
+  case TypeKind::Dir:
+    return "Dir";
+  case TypeKind::Dataset:
+    return format.empty() ? "Dataset" : "Dataset<" + format + ">";
+  case TypeKind::Model:
+    return format.empty() ? "Model" : "Model<" + format + ">";
+  case TypeKind::Metrics:
+    return fields ? "Metrics" + fieldsStr(*fields) : "Metrics";
+  case TypeKind::Record:
+    return fields ? fieldsStr(*fields) : "{}";
+  case TypeKind::Step:
+    return "step";
+  case TypeKind::Server:
+    return "server";
+  case TypeKind::Pipeline:
+    return "pipeline";
+  case TypeKind::ModelGroup:
+    return "model group";
+  case TypeKind::ModelVersion:
+    return "model version";
+  case TypeKind::Endpoint:
+    return "endpoint";
+  case TypeKind::Monitor:
+    return "monitor";
+  case TypeKind::Schedule:
+    return "schedule";
+  case TypeKind::Module:
+    return "module";
+  case TypeKind::Builtin:
+    return "builtin `" + name + "`";
+  case TypeKind::Strategy:
+    return "deployment strategy";
+  case TypeKind::Mode:
+    return "endpoint mode";
+  case TypeKind::Approval:
+    return "approval (manual | auto)";
+  case TypeKind::Baseline:
+    return "baseline";
+  case TypeKind::PipelineRun:
+    return "pipeline run";
+  case TypeKind::DataSource:
+    return "data source";
   }
   return "?";
 }
@@ -84,9 +116,11 @@ bool assignable(const Type& a, const Type& b) {
   if (b.kind == TypeKind::File) return a.isArtifact() && a.kind != TypeKind::Dir;
   if (a.kind != b.kind) return false;
   switch (a.kind) {
-  case TypeKind::List: return assignable(*a.elem, *b.elem);
+  case TypeKind::List:
+    return assignable(*a.elem, *b.elem);
   case TypeKind::Dataset:
-  case TypeKind::Model: return b.format.empty() || a.format == b.format;
+  case TypeKind::Model:
+    return b.format.empty() || a.format == b.format;
   case TypeKind::Metrics:
   case TypeKind::Record:
     if (!b.fields) return true;
@@ -102,8 +136,10 @@ bool assignable(const Type& a, const Type& b) {
   case TypeKind::ModelGroup:
   case TypeKind::Endpoint:
   case TypeKind::Monitor:
-  case TypeKind::Schedule: return b.decl == nullptr || a.decl == b.decl;
-  default: return true;
+  case TypeKind::Schedule:
+    return b.decl == nullptr || a.decl == b.decl;
+  default:
+    return true;
   }
 }
 
@@ -121,12 +157,17 @@ Type join(const Type& a, const Type& b) {
 
 std::string unitName(const Type& t) {
   switch (t.kind) {
-  case TypeKind::Duration: return "a duration";
-  case TypeKind::Size: return "a size";
-  case TypeKind::Percent: return "a percent";
+  case TypeKind::Duration:
+    return "a duration";
+  case TypeKind::Size:
+    return "a size";
+  case TypeKind::Percent:
+    return "a percent";
   case TypeKind::Int:
-  case TypeKind::Float: return "a plain number";
-  default: return "`" + t.str() + "`";
+  case TypeKind::Float:
+    return "a plain number";
+  default:
+    return "`" + t.str() + "`";
   }
 }
 

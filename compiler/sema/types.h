@@ -54,11 +54,11 @@ struct Field;
 
 struct Type {
   TypeKind kind = TypeKind::Error;
-  std::string format;           ///< Dataset<csv>, Model<sklearn>; empty when unconstrained
-  TypePtr elem;                 ///< list element
+  std::string format; ///< Dataset<csv>, Model<sklearn>; empty when unconstrained
+  TypePtr elem;       ///< list element
   std::shared_ptr<const std::vector<Field>> fields; ///< Metrics{…} and records
   const ast::Decl* decl = nullptr; ///< for Step, Server, Pipeline, ModelGroup, ... references
-  std::string name;             ///< Builtin name, Module path
+  std::string name;                ///< Builtin name, Module path
 
   static Type error() { return {}; }
   static Type of(TypeKind k) {

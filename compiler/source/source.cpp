@@ -26,7 +26,8 @@ std::string_view SourceFile::lineText(uint32_t line) const {
   if (line == 0 || line > lineStarts_.size()) return {};
   uint32_t b = lineStarts_[line - 1];
   uint32_t e = line < lineStarts_.size() ? lineStarts_[line] : static_cast<uint32_t>(text_.size());
-  while (e > b && (text_[e - 1] == '\n' || text_[e - 1] == '\r')) --e;
+  while (e > b && (text_[e - 1] == '\n' || text_[e - 1] == '\r'))
+    --e;
   return std::string_view(text_).substr(b, e - b);
 }
 

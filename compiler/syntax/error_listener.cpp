@@ -34,8 +34,8 @@ std::string rewrite(const std::string& msg, const std::string& found) {
     size_t pos = 0;
     while (pos <= set.size()) {
       size_t comma = set.find(", ", pos);
-      std::string item = set.substr(pos, comma == std::string::npos ? std::string::npos
-                                                                     : comma - pos);
+      std::string item =
+          set.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
       std::string h = humanToken(item);
       // Declaration words are also identifiers; listing them all is noise.
       static const std::vector<std::string> ctx = {"`data`",     "`step`",    "`server`",
@@ -50,7 +50,8 @@ std::string rewrite(const std::string& msg, const std::string& found) {
       names.resize(8);
       names.push_back("...");
     }
-    for (size_t i = 0; i < names.size(); ++i) expected += (i ? ", " : "") + names[i];
+    for (size_t i = 0; i < names.size(); ++i)
+      expected += (i ? ", " : "") + names[i];
   }
   std::string head = found == "end of file" ? "unexpected end of file" : "unexpected " + found;
   if (msg.rfind("missing ", 0) == 0 && !expected.empty())
@@ -60,8 +61,8 @@ std::string rewrite(const std::string& msg, const std::string& found) {
 }
 } // namespace
 
-void DiagErrorListener::syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t,
-                                    size_t, const std::string& msg, std::exception_ptr) {
+void DiagErrorListener::syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t, size_t,
+                                    const std::string& msg, std::exception_ptr) {
   if (!offending) return;
   // Bad characters and unterminated strings were already reported precisely by the lexer scan.
   size_t type = offending->getType();

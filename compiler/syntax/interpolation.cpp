@@ -63,13 +63,27 @@ void splitInterpolations(ast::StringLit& lit, const std::string& body, uint32_t 
       if (text.empty()) textStart = at;
       char n = i + 1 < body.size() ? body[i + 1] : '\0';
       switch (n) {
-      case 'n': text += '\n'; break;
-      case 't': text += '\t'; break;
-      case 'r': text += '\r'; break;
-      case '0': text += '\0'; break;
-      case '\\': text += '\\'; break;
-      case '"': text += '"'; break;
-      case '$': text += '$'; break;
+      case 'n':
+        text += '\n';
+        break;
+      case 't':
+        text += '\t';
+        break;
+      case 'r':
+        text += '\r';
+        break;
+      case '0':
+        text += '\0';
+        break;
+      case '\\':
+        text += '\\';
+        break;
+      case '"':
+        text += '"';
+        break;
+      case '$':
+        text += '$';
+        break;
       default:
         sink.report(DiagCode::BadLiteral, {file, at, at + 2},
                     std::string("unknown escape `\\") + n + "`")

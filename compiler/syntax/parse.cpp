@@ -34,9 +34,11 @@ void reportLexicalErrors(antlr4::CommonTokenStream& tokens, const OffsetMap& off
     } else {
       std::string text = t->getText();
       size_t n = 0;
-      while (n < text.size() && (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.'))
+      while (n < text.size() &&
+             (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.'))
         ++n;
-      sink.report(DiagCode::BadLiteral, r, "unknown unit `" + text.substr(n) + "` in `" + text + "`")
+      sink.report(DiagCode::BadLiteral, r,
+                  "unknown unit `" + text.substr(n) + "` in `" + text + "`")
           .withLabel("not a unit")
           .note("durations: ms s m h d; sizes: B KB MB GB TB KiB MiB GiB TiB; percents: %");
     }

@@ -48,7 +48,8 @@ DeclPtr Transformer::topLevel(P::TopLevelContext* ctx) {
   if (auto* c = ctx->stepDecl()) return stepDecl(c);
   if (auto* c = ctx->serverDecl()) return serverDecl(c);
   if (auto* c = ctx->pipelineDecl()) return pipelineDecl(c);
-  if (auto* c = ctx->modelDecl()) return policyDecl(DeclKind::Model, c, c->ident(), c->propertyBlock());
+  if (auto* c = ctx->modelDecl())
+    return policyDecl(DeclKind::Model, c, c->ident(), c->propertyBlock());
   if (auto* c = ctx->endpointDecl())
     return policyDecl(DeclKind::Endpoint, c, c->ident(), c->propertyBlock());
   if (auto* c = ctx->monitorDecl())
@@ -110,7 +111,8 @@ DeclPtr Transformer::stepDecl(P::StepDeclContext* ctx) {
     }
   }
   d->props = properties(ctx->propertyBlock());
-  d->signatureRange = SourceRange::join(d->name.range, range(ctx->outputs() ? (antlr4::ParserRuleContext*)ctx->outputs() : nullptr));
+  d->signatureRange = SourceRange::join(
+      d->name.range, range(ctx->outputs() ? (antlr4::ParserRuleContext*)ctx->outputs() : nullptr));
   if (!d->signatureRange.valid()) d->signatureRange = d->name.range;
   return d;
 }
@@ -143,7 +145,8 @@ DeclPtr Transformer::policyDecl(DeclKind kind, antlr4::ParserRuleContext* ctx,
 std::vector<Param> Transformer::params(P::ParamListContext* ctx) {
   std::vector<Param> out;
   if (!ctx) return out;
-  for (auto* p : ctx->param()) out.push_back(param(p));
+  for (auto* p : ctx->param())
+    out.push_back(param(p));
   return out;
 }
 
@@ -174,7 +177,8 @@ TypeExpr Transformer::type(P::TypeContext* ctx) {
   if (!ctx) return t;
   t.name = ident(ctx->ident());
   t.range = range(ctx);
-  for (auto* a : ctx->type()) t.args.push_back(type(a));
+  for (auto* a : ctx->type())
+    t.args.push_back(type(a));
   if (ctx->LBRACE()) {
     t.hasFields = true;
     for (auto* f : ctx->fieldType()) {
@@ -257,8 +261,8 @@ ExprPtr Transformer::exprOrError(P::ExprContext* ctx, antlr4::ParserRuleContext*
 namespace {
 BinaryOp binaryOp(const std::string& t) {
   static const std::pair<const char*, BinaryOp> ops[] = {
-      {"*", BinaryOp::Mul}, {"/", BinaryOp::Div}, {"+", BinaryOp::Add},  {"-", BinaryOp::Sub},
-      {"<", BinaryOp::Lt},  {"<=", BinaryOp::Le}, {">", BinaryOp::Gt},   {">=", BinaryOp::Ge},
+      {"*", BinaryOp::Mul}, {"/", BinaryOp::Div}, {"+", BinaryOp::Add},   {"-", BinaryOp::Sub},
+      {"<", BinaryOp::Lt},  {"<=", BinaryOp::Le}, {">", BinaryOp::Gt},    {">=", BinaryOp::Ge},
       {"==", BinaryOp::Eq}, {"!=", BinaryOp::Ne}, {"and", BinaryOp::And}, {"or", BinaryOp::Or}};
   for (auto& [s, op] : ops)
     if (t == s) return op;
@@ -367,9 +371,9 @@ ExprPtr Transformer::number(P::PrimaryContext* ctx, ExprKind kind) {
       if (unit == u) v *= f;
   } else if (kind == ExprKind::Size) {
     static const std::pair<const char*, double> units[] = {
-        {"B", 1},         {"KB", 1e3},      {"MB", 1e6},        {"GB", 1e9},
-        {"TB", 1e12},     {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-        {"TiB", 1099511627776.0}};
+        {"B", 1},           {"KB", 1e3},           {"MB", 1e6},
+        {"GB", 1e9},        {"TB", 1e12},          {"KiB", 1024.0},
+        {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
     for (auto& [u, f] : units)
       if (unit == u) v *= f;
     if (v > 9.2e18) {
@@ -410,7 +414,8 @@ ExprPtr Transformer::primary(P::PrimaryContext* ctx) {
   }
   if (auto* c = dynamic_cast<P::ListLitContext*>(ctx)) {
     auto e = std::make_unique<ListExpr>(r);
-    for (auto* x : c->expr()) e->elems.push_back(exprOrError(x, c));
+    for (auto* x : c->expr())
+      e->elems.push_back(exprOrError(x, c));
     return e;
   }
   if (auto* c = dynamic_cast<P::RecordLitContext*>(ctx)) {

@@ -30,8 +30,8 @@ private:
   ast::DeclPtr stepDecl(P::StepDeclContext* ctx);
   ast::DeclPtr serverDecl(P::ServerDeclContext* ctx);
   ast::DeclPtr pipelineDecl(P::PipelineDeclContext* ctx);
-  ast::DeclPtr policyDecl(ast::DeclKind kind, antlr4::ParserRuleContext* ctx,
-                          P::IdentContext* name, P::PropertyBlockContext* props);
+  ast::DeclPtr policyDecl(ast::DeclKind kind, antlr4::ParserRuleContext* ctx, P::IdentContext* name,
+                          P::PropertyBlockContext* props);
 
   ast::Ident ident(P::IdentContext* ctx);
   std::vector<ast::Param> params(P::ParamListContext* ctx);

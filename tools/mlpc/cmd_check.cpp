@@ -23,13 +23,14 @@ void registerCheck(CLI::App& app) {
     if (opts->quiet || opts->diag.format == "json") return;
     const auto& entry = *fe->program->entry;
     std::map<ast::DeclKind, int> counts;
-    for (auto& d : entry.ast.decls) counts[d->kind]++;
+    for (auto& d : entry.ast.decls)
+      counts[d->kind]++;
     std::cout << entry.displayPath << ": ok";
     const std::pair<ast::DeclKind, const char*> kinds[] = {
-        {ast::DeclKind::Data, "data"},         {ast::DeclKind::Step, "steps"},
-        {ast::DeclKind::Server, "servers"},    {ast::DeclKind::Pipeline, "pipelines"},
-        {ast::DeclKind::Model, "models"},      {ast::DeclKind::Endpoint, "endpoints"},
-        {ast::DeclKind::Monitor, "monitors"},  {ast::DeclKind::Schedule, "schedules"}};
+        {ast::DeclKind::Data, "data"},        {ast::DeclKind::Step, "steps"},
+        {ast::DeclKind::Server, "servers"},   {ast::DeclKind::Pipeline, "pipelines"},
+        {ast::DeclKind::Model, "models"},     {ast::DeclKind::Endpoint, "endpoints"},
+        {ast::DeclKind::Monitor, "monitors"}, {ast::DeclKind::Schedule, "schedules"}};
     std::string parts;
     for (auto& [k, name] : kinds)
       if (counts[k]) parts += (parts.empty() ? "" : ", ") + std::to_string(counts[k]) + " " + name;

@@ -22,3 +22,12 @@ std::unique_ptr<Frontend> loadProgram(const std::string& file, const DiagOptions
 std::string& exePath();
 
 } // namespace mlpc::cli
+
+#include "plan/plan.h"
+#include <optional>
+namespace mlpc::cli {
+/// Checks `file` and lowers one pipeline (shared by compile, graph, run and plan).
+std::optional<plan::Json> compileToPlan(const std::string& file, const std::string& pipeline,
+                                        const std::vector<std::string>& params,
+                                        const std::string& planDir, const DiagOptions& diag);
+} // namespace mlpc::cli

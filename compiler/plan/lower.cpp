@@ -1,0 +1,743 @@
+#include "plan/lower.h"
+
+#include "mlpc/version.h"
+
+#include <filesystem>
+#include <functional>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace mlpc::plan {
+
+using sema::RefKind;
+using sema::TypeKind;
+
+namespace {
+
+class Lowerer {
+public:
+  Lowerer(const sema::Program& p, const LowerOptions& o, DiagnosticSink& s)
+      : prog(p), opts(o), sink(s), sm(p.sm) {}
+
+  std::optional<Json> run();
+
+private:
+  // ---- naming
+  std::string where(SourceRange r) const { return sm.describe(r); }
+  std::string at(SourceRange r) const {
+    LineCol lc = sm.start(r);
+    return std::to_string(lc.line) + ":" + std::to_string(lc.col);
+  }
+  std::string relDir(const sema::Module& m) const {
+    if (!m.stdlibName.empty()) return "@stdlib/" + fs::path(m.stdlibName).parent_path().string();
+    std::string r = fs::path(m.dir).lexically_relative(prog.entry->dir).string();
+    return r.empty() ? "." : r;
+  }
+  std::string declKey(const ast::Decl& d) const {
+    const sema::Module* m = prog.declModule.at(&d);
+    if (m == prog.entry) return d.name.name;
+    if (!m->stdlibName.empty()) return m->stdlibName + "." + d.name.name;
+    fs::path rel = fs::path(m->path).lexically_relative(prog.entry->dir);
+    rel.replace_extension();
+    return rel.string() + "." + d.name.name;
+  }
+  std::string uniqueId(std::string id) {
+    std::string base = id;
+    for (int n = 2; !ids.insert(id).second; ++n)
+      id = base + "#" + std::to_string(n);
+    return id;
+  }
+
+  // ---- values
+  Json lit(const Json& v, const std::string& type) { return Json{{"lit", v}, {"type", type}}; }
+  Json expr(const ast::Expr& e);
+  Json stringExpr(const ast::StringLit& s);
+  Json bindingRef(const ast::AssignStmt& a, int lifted);
+  Json constant(const ast::Expr& e); ///< a literal default, as a plain JSON value
+
+  // ---- pipeline
+  void block(const ast::Block& b, Json& out);
+  Json callNode(const ast::CallExpr& c, const std::string& id, SourceRange range);
+  Json transformNode(const ast::CallExpr& c, const std::string& id, SourceRange range);
+  std::string stepDef(const ast::StepDecl& d);
+  Json commandProps(const ast::StepDecl& d, Json def);
+  Json templ(const ast::Expr& e); ///< a property of a step/server: literal or interpolation
+  bool params(const ast::PipelineDecl& p, Json& out);
+  Json edges(const Json& nodes);
+
+  // ---- declarations
+  Json policies();
+
+  const sema::Program& prog;
+  const LowerOptions& opts;
+  DiagnosticSink& sink;
+  const SourceManager& sm;
+
+  Json steps = Json::object();
+  Json servers = Json::object();
+  Json data = Json::object();
+  std::set<std::string> ids;
+  std::map<const ast::Stmt*, std::string> nodeIds;
+  Json* pending = nullptr; ///< node list that hoisted calls go into (before the current node)
+};
+
+Json Lowerer::constant(const ast::Expr& e) {
+  Json x = expr(e);
+  if (x.contains("lit")) return x["lit"];
+  if (x.contains("list")) {
+    Json out = Json::array();
+    for (auto& v : x["list"])
+      out.push_back(v.contains("lit") ? v["lit"] : v);
+    return out;
+  }
+  return x;
+}
+
+Json Lowerer::stringExpr(const ast::StringLit& s) {
+  if (s.isPlain()) return lit(s.plainText(), "string");
+  Json parts = Json::array();
+  for (auto& p : s.parts) {
+    if (p.expr)
+      parts.push_back(Json{{"expr", expr(*p.expr)}, {"type", prog.typeOf(p.expr.get()).str()}});
+    else
+      parts.push_back(p.text);
+  }
+  return Json{{"interp", parts}};
+}
+
+Json Lowerer::bindingRef(const ast::AssignStmt& a, int lifted) {
+  Json r;
+  auto it = nodeIds.find(&a);
+  r["ref"] = it == nodeIds.end() ? a.name.name : it->second;
+  // A call with one output stands for that output; with several, for the record of them.
+  if (a.value->kind == ast::ExprKind::Call) {
+    if (auto* cb = prog.call(&a.value->as<ast::CallExpr>())) {
+      if (cb->callee && cb->callee->kind == ast::DeclKind::Step) {
+        auto& sd = cb->callee->as<ast::StepDecl>();
+        if (sd.outputs.size() == 1) r["output"] = sd.outputs[0].name.name;
+      } else if (cb->builtin == "transform") {
+        r["output"] = "predictions";
+      }
+    }
+  }
+  if (lifted) r["lifted"] = lifted;
+  return r;
+}
+
+Json Lowerer::expr(const ast::Expr& e) {
+  switch (e.kind) {
+  case ast::ExprKind::Int:
+    return lit(e.as<ast::NumberLit>().intValue, "int");
+  case ast::ExprKind::Float:
+    return lit(e.as<ast::NumberLit>().value, "float");
+  case ast::ExprKind::Duration:
+    return lit(e.as<ast::NumberLit>().value, "duration");
+  case ast::ExprKind::Size:
+    return lit(e.as<ast::NumberLit>().intValue, "size");
+  case ast::ExprKind::Percent:
+    return lit(e.as<ast::NumberLit>().value, "percent");
+  case ast::ExprKind::Bool:
+    return lit(e.as<ast::BoolLit>().value, "bool");
+  case ast::ExprKind::String:
+    return stringExpr(e.as<ast::StringLit>());
+  case ast::ExprKind::Error:
+    return Json{{"error", true}};
+  case ast::ExprKind::Name:
+  case ast::ExprKind::Member: {
+    const sema::Resolution* r = prog.resolution(&e);
+    if (e.kind == ast::ExprKind::Member && (!r || r->kind == RefKind::None)) {
+      auto& m = e.as<ast::MemberExpr>();
+      // `split.train`: an output of a multi-output call is a reference, not a field read.
+      if (auto* objRes = prog.resolution(m.object.get());
+          objRes && objRes->kind == RefKind::Binding) {
+        Json ref = bindingRef(objRes->stmt->as<ast::AssignStmt>(), objRes->forDepth);
+        if (!ref.contains("output") && prog.typeOf(m.object.get()).kind != TypeKind::Metrics) {
+          sema::Type ot = prog.typeOf(m.object.get());
+          while (ot.kind == TypeKind::List && ot.elem)
+            ot = *ot.elem;
+          if (ot.kind == TypeKind::Record) {
+            ref["output"] = m.member.name;
+            return ref;
+          }
+        }
+      }
+      return Json{{"field", m.member.name}, {"of", expr(*m.object)}};
+    }
+    if (!r) return Json{{"error", true}};
+    switch (r->kind) {
+    case RefKind::PipelineParam:
+      return Json{{"param", r->decl->as<ast::PipelineDecl>().params[r->index].name.name}};
+    case RefKind::Binding:
+      return bindingRef(r->stmt->as<ast::AssignStmt>(), r->forDepth);
+    case RefKind::LoopVar:
+      return Json{{"var", r->stmt->as<ast::ForStmt>().var.name}};
+    case RefKind::Data: {
+      auto& d = r->decl->as<ast::DataDecl>();
+      std::string key = declKey(d);
+      if (!data.contains(key)) {
+        auto& call = d.init->as<ast::CallExpr>();
+        const sema::Module* m = prog.declModule.at(&d);
+        std::string path = call.args.empty() || call.args[0].value->kind != ast::ExprKind::String
+                               ? ""
+                               : call.args[0].value->as<ast::StringLit>().plainText();
+        fs::path full = fs::path(relDir(*m)) / path;
+        data[key] = Json{{"type", prog.dataTypes.at(&d).str()},
+                         {"source", call.callee->as<ast::NameExpr>().name},
+                         {"path", full.lexically_normal().string()},
+                         {"range", where(d.range)}};
+      }
+      return Json{{"data", key}};
+    }
+    case RefKind::StepParam:
+      return Json{{"arg", r->decl->as<ast::StepDecl>().params[r->index].name.name}};
+    case RefKind::StepOutput:
+      return Json{{"out", r->decl->as<ast::StepDecl>().outputs[r->index].name.name}};
+    case RefKind::Port:
+      return Json{{"port", true}};
+    case RefKind::Context: {
+      if (e.kind == ast::ExprKind::Member) {
+        auto& m = e.as<ast::MemberExpr>();
+        auto* gr = prog.resolution(m.object.get());
+        std::string group = gr && gr->decl ? declKey(*gr->decl) : "";
+        return Json{{"model", group}, {"version", r->name}};
+      }
+      return Json{{"metric", r->name}};
+    }
+    case RefKind::Decl:
+      return Json{{"decl", declKey(*r->decl)}, {"kind", ast::keyword(r->decl->kind)}};
+    case RefKind::Builtin:
+      return Json{{"builtin", r->name}};
+    case RefKind::Module:
+    case RefKind::None:
+      break;
+    }
+    return Json{{"error", true}};
+  }
+  case ast::ExprKind::Call: {
+    auto& c = e.as<ast::CallExpr>();
+    const sema::CallBinding* cb = prog.call(&c);
+    if (!cb) return Json{{"error", true}};
+    if (cb->callee && cb->callee->kind == ast::DeclKind::Step) {
+      // A call nested in an expression becomes a node of its own, placed before its user.
+      std::string id = uniqueId(declKey(*cb->callee) + "@" + at(c.range));
+      Json node = callNode(c, id, c.range);
+      if (pending) pending->push_back(node);
+      auto& sd = cb->callee->as<ast::StepDecl>();
+      Json ref{{"ref", id}};
+      if (sd.outputs.size() == 1) ref["output"] = sd.outputs[0].name.name;
+      return ref;
+    }
+    if (cb->builtin == "transform") {
+      std::string id = uniqueId("transform@" + at(c.range));
+      if (pending) pending->push_back(transformNode(c, id, c.range));
+      return Json{{"ref", id}, {"output", "predictions"}};
+    }
+    if (cb->builtin == "version") {
+      auto& m = c.callee->as<ast::MemberExpr>();
+      auto* gr = prog.resolution(m.object.get());
+      return Json{{"model", gr && gr->decl ? declKey(*gr->decl) : ""},
+                  {"version", cb->args[0] ? expr(*cb->args[0]) : Json()}};
+    }
+    Json args = Json::object();
+    if (cb->callee && cb->callee->kind == ast::DeclKind::Pipeline) {
+      // A pipeline started by a schedule or a monitor: only the arguments given.
+      auto& pd = cb->callee->as<ast::PipelineDecl>();
+      for (size_t i = 0; i < cb->args.size() && i < pd.params.size(); ++i)
+        if (cb->args[i]) args[pd.params[i].name.name] = expr(*cb->args[i]);
+      return Json{{"pipeline", declKey(*cb->callee)}, {"args", args}};
+    }
+    for (size_t i = 0; i < cb->args.size() && i < cb->paramNames.size(); ++i)
+      args[cb->paramNames[i]] = cb->args[i] ? expr(*cb->args[i]) : Json();
+    return Json{{"call", cb->builtin}, {"args", args}};
+  }
+  case ast::ExprKind::Binary: {
+    auto& b = e.as<ast::BinaryExpr>();
+    return Json{{"op", ast::spelling(b.op)}, {"args", Json::array({expr(*b.lhs), expr(*b.rhs)})}};
+  }
+  case ast::ExprKind::Unary: {
+    auto& u = e.as<ast::UnaryExpr>();
+    return Json{{"op", u.op == ast::UnaryOp::Neg ? "neg" : "not"},
+                {"args", Json::array({expr(*u.operand)})}};
+  }
+  case ast::ExprKind::Index: {
+    auto& ix = e.as<ast::IndexExpr>();
+    return Json{{"index", expr(*ix.index)}, {"of", expr(*ix.object)}};
+  }
+  case ast::ExprKind::List: {
+    Json items = Json::array();
+    for (auto& x : e.as<ast::ListExpr>().elems)
+      items.push_back(expr(*x));
+    return Json{{"list", items}};
+  }
+  case ast::ExprKind::Record: {
+    Json fields = Json::object();
+    for (auto& f : e.as<ast::RecordExpr>().fields)
+      fields[f.name.name] = expr(*f.value);
+    return Json{{"record", fields}};
+  }
+  }
+  return Json{{"error", true}};
+}
+
+Json Lowerer::templ(const ast::Expr& e) {
+  return expr(e);
+}
+
+Json Lowerer::commandProps(const ast::StepDecl& d, Json def) {
+  auto get = [&](const char* n) { return prog.property(d, n); };
+  def["run"] = get("run") ? templ(*get("run")->value) : Json();
+  def["image"] = get("image") ? templ(*get("image")->value) : Json();
+  Json code = Json::array();
+  if (auto* p = get("code")) {
+    if (p->value->kind == ast::ExprKind::List) {
+      for (auto& x : p->value->as<ast::ListExpr>().elems)
+        if (x->kind == ast::ExprKind::String) code.push_back(x->as<ast::StringLit>().plainText());
+    } else if (p->value->kind == ast::ExprKind::String) {
+      code.push_back(p->value->as<ast::StringLit>().plainText());
+    }
+  }
+  def["code"] = code;
+  Json env = Json::object();
+  if (auto* p = get("env"); p && p->value->kind == ast::ExprKind::Record)
+    for (auto& f : p->value->as<ast::RecordExpr>().fields)
+      env[f.name.name] = templ(*f.value);
+  def["env"] = env;
+  Json res{{"cpu", 1}, {"memory_bytes", nullptr}, {"gpu", 0}};
+  if (auto* p = get("resources"); p && p->value->kind == ast::ExprKind::Record)
+    for (auto& f : p->value->as<ast::RecordExpr>().fields) {
+      Json v = constant(*f.value);
+      if (f.name.name == "memory")
+        res["memory_bytes"] = v;
+      else
+        res[f.name.name] = v;
+    }
+  def["resources"] = res;
+  def["timeout_s"] = get("timeout") ? constant(*get("timeout")->value) : Json();
+  return def;
+}
+
+std::string Lowerer::stepDef(const ast::StepDecl& d) {
+  std::string key = declKey(d);
+  Json& table = d.kind == ast::DeclKind::Step ? steps : servers;
+  if (table.contains(key)) return key;
+  table[key] = Json(); // reserve (recursion guard)
+  const sema::Module* m = prog.declModule.at(&d);
+  Json def;
+  def["name"] = d.name.name;
+  def["module"] = m->stdlibName.empty()
+                      ? fs::path(m->path).lexically_relative(prog.entry->dir).string()
+                      : m->stdlibName;
+  def["dir"] = relDir(*m);
+  Json ps = Json::array();
+  for (auto& p : d.params) {
+    Json pj{{"name", p.name.name}, {"type", prog.paramType(p).str()}};
+    if (p.defaultValue) pj["default"] = constant(*p.defaultValue);
+    ps.push_back(pj);
+  }
+  def["params"] = ps;
+  if (d.kind == ast::DeclKind::Step) {
+    Json outs = Json::array();
+    for (auto& o : d.outputs) {
+      sema::Type t = prog.paramType(o);
+      Json oj{{"name", o.name.name}, {"type", t.str()}};
+      if (t.kind == TypeKind::Metrics && t.fields) {
+        Json fields = Json::object();
+        for (auto& f : *t.fields)
+          fields[f.name] = f.type.str();
+        oj["fields"] = fields;
+      }
+      outs.push_back(oj);
+    }
+    def["outputs"] = outs;
+  }
+  def = commandProps(d, def);
+  if (d.kind == ast::DeclKind::Step) {
+    Json retry{{"attempts", 1}, {"backoff_s", 0}};
+    if (auto* p = prog.property(d, "retry"); p && p->value->kind == ast::ExprKind::Record)
+      for (auto& f : p->value->as<ast::RecordExpr>().fields)
+        retry[f.name.name == "backoff" ? "backoff_s" : f.name.name] = constant(*f.value);
+    def["retry"] = retry;
+    Json cache{{"enabled", true}, {"expire_s", nullptr}};
+    if (auto* p = prog.property(d, "cache")) {
+      Json v = constant(*p->value);
+      if (v.is_boolean())
+        cache["enabled"] = v;
+      else
+        cache["expire_s"] = v;
+    }
+    def["cache"] = cache;
+  } else {
+    auto str = [&](const char* n) {
+      auto* p = prog.property(d, n);
+      return p && p->value->kind == ast::ExprKind::String
+                 ? Json(p->value->as<ast::StringLit>().plainText())
+                 : Json();
+    };
+    def["health"] = str("health");
+    def["invoke"] = str("invoke");
+  }
+  def["range"] = where(d.range);
+  table[key] = def;
+  return key;
+}
+
+Json Lowerer::callNode(const ast::CallExpr& c, const std::string& id, SourceRange range) {
+  const sema::CallBinding* cb = prog.call(&c);
+  auto& sd = cb->callee->as<ast::StepDecl>();
+  std::string key = stepDef(sd);
+  Json args = Json::object();
+  for (size_t i = 0; i < sd.params.size(); ++i) {
+    if (cb->args[i])
+      args[sd.params[i].name.name] = expr(*cb->args[i]);
+    else if (sd.params[i].defaultValue)
+      args[sd.params[i].name.name] = expr(*sd.params[i].defaultValue);
+  }
+  return Json{{"id", id}, {"kind", "call"}, {"step", key}, {"args", args}, {"range", where(range)}};
+}
+
+Json Lowerer::transformNode(const ast::CallExpr& c, const std::string& id, SourceRange range) {
+  const sema::CallBinding* cb = prog.call(&c);
+  Json node{{"id", id}, {"kind", "transform"}};
+  node["model"] = cb->args[0] ? expr(*cb->args[0]) : Json();
+  node["data"] = cb->args[1] ? expr(*cb->args[1]) : Json();
+  node["shards"] = cb->args[2] ? expr(*cb->args[2]) : lit(1, "int");
+  node["server"] = cb->server ? Json(stepDef(cb->server->as<ast::StepDecl>())) : Json();
+  node["range"] = where(range);
+  return node;
+}
+
+void Lowerer::block(const ast::Block& b, Json& out) {
+  for (auto& st : b.stmts) {
+    Json* saved = pending;
+    pending = &out;
+    switch (st->kind) {
+    case ast::StmtKind::Assign: {
+      auto& a = static_cast<const ast::AssignStmt&>(*st);
+      std::string id = nodeIds.at(&a);
+      const ast::Expr& v = *a.value;
+      const sema::CallBinding* cb =
+          v.kind == ast::ExprKind::Call ? prog.call(&v.as<ast::CallExpr>()) : nullptr;
+      if (cb && cb->callee && cb->callee->kind == ast::DeclKind::Step) {
+        Json node = callNode(v.as<ast::CallExpr>(), id, a.range);
+        out.push_back(node);
+      } else if (cb && cb->builtin == "transform") {
+        Json node = transformNode(v.as<ast::CallExpr>(), id, a.range);
+        out.push_back(node);
+      } else {
+        Json val = expr(v);
+        out.push_back(
+            Json{{"id", id},
+                 {"kind", "value"},
+                 {"value", val},
+                 {"type", prog.bindingTypes.count(&a) ? prog.bindingTypes.at(&a).str() : ""},
+                 {"range", where(a.range)}});
+      }
+      break;
+    }
+    case ast::StmtKind::For: {
+      auto& f = static_cast<const ast::ForStmt&>(*st);
+      Json over = expr(*f.iterable);
+      Json body = Json::array();
+      block(f.body, body);
+      out.push_back(Json{{"id", uniqueId("for@" + at(f.range))},
+                         {"kind", "for"},
+                         {"var", f.var.name},
+                         {"over", over},
+                         {"body", body},
+                         {"range", where(f.range)}});
+      break;
+    }
+    case ast::StmtKind::If: {
+      auto& i = static_cast<const ast::IfStmt&>(*st);
+      Json cond = expr(*i.cond);
+      Json then = Json::array(), otherwise = Json::array();
+      block(i.then, then);
+      if (i.hasElse) block(i.otherwise, otherwise);
+      out.push_back(Json{{"id", uniqueId("if@" + at(i.range))},
+                         {"kind", "if"},
+                         {"cond", cond},
+                         {"then", then},
+                         {"else", otherwise},
+                         {"range", where(i.range)}});
+      break;
+    }
+    case ast::StmtKind::Register: {
+      auto& r = static_cast<const ast::RegisterStmt&>(*st);
+      Json node{{"id", uniqueId("register@" + at(r.range))}, {"kind", "register"}};
+      node["model"] = expr(*r.model);
+      auto* g = prog.resolution(r.group.get());
+      node["group"] = g && g->decl ? declKey(*g->decl) : "";
+      node["metrics"] = nullptr;
+      node["tags"] = Json::object();
+      if (r.with && r.with->kind == ast::ExprKind::Record)
+        for (auto& f : r.with->as<ast::RecordExpr>().fields) {
+          if (f.name.name == "metrics") node["metrics"] = expr(*f.value);
+          if (f.name.name == "tags" && f.value->kind == ast::ExprKind::Record)
+            for (auto& t : f.value->as<ast::RecordExpr>().fields)
+              node["tags"][t.name.name] = expr(*t.value);
+        }
+      node["range"] = where(r.range);
+      out.push_back(node);
+      break;
+    }
+    case ast::StmtKind::Fail: {
+      auto& f = static_cast<const ast::FailStmt&>(*st);
+      out.push_back(Json{{"id", uniqueId("fail@" + at(f.range))},
+                         {"kind", "fail"},
+                         {"message", expr(*f.message)},
+                         {"range", where(f.range)}});
+      break;
+    }
+    }
+    pending = saved;
+  }
+}
+
+bool Lowerer::params(const ast::PipelineDecl& p, Json& out) {
+  std::map<std::string, std::string> given;
+  std::vector<std::string> names;
+  for (auto& pr : p.params)
+    names.push_back(pr.name.name);
+  bool ok = true;
+  for (auto& [k, v] : opts.params) {
+    if (std::find(names.begin(), names.end(), k) == names.end()) {
+      auto& d = sink.report(DiagCode::BadParam, {},
+                            "pipeline `" + p.name.name + "` has no parameter `" + k + "`");
+      std::string near = closestName(k, names);
+      if (!near.empty()) d.note("did you mean `" + near + "`?");
+      d.note("its parameters: " + [&] {
+        std::string s;
+        for (auto& n : names)
+          s += (s.empty() ? "" : ", ") + n;
+        return s.empty() ? std::string("none") : s;
+      }());
+      ok = false;
+      continue;
+    }
+    given[k] = v;
+  }
+  out = Json::array();
+  for (auto& pr : p.params) {
+    std::string type = prog.paramType(pr).str();
+    Json pj{{"name", pr.name.name}, {"type", type}};
+    if (pr.defaultValue) pj["default"] = constant(*pr.defaultValue);
+    if (auto it = given.find(pr.name.name); it != given.end()) {
+      std::string err;
+      auto v = parseParamValue(type, it->second, err);
+      if (!v) {
+        sink.report(DiagCode::BadParam, {}, "--param " + pr.name.name + ": " + err)
+            .note("`" + pr.name.name + "` is declared `" + type + "` at " + where(pr.range));
+        ok = false;
+        continue;
+      }
+      pj["value"] = *v;
+    } else if (pr.defaultValue) {
+      pj["value"] = pj["default"];
+    } else {
+      sink.report(DiagCode::BadParam, {},
+                  "pipeline parameter `" + pr.name.name + "` has no default: pass --param " +
+                      pr.name.name + "=…")
+          .note("declared at " + where(pr.range));
+      ok = false;
+      continue;
+    }
+    pj["range"] = where(pr.range);
+    out.push_back(pj);
+  }
+  return ok;
+}
+
+void collectRefs(const Json& j, std::set<std::string>& refs) {
+  if (j.is_object()) {
+    if (j.contains("ref") && j["ref"].is_string()) refs.insert(j["ref"].get<std::string>());
+    for (auto& [k, v] : j.items())
+      if (k != "body" && k != "then" && k != "else") collectRefs(v, refs);
+  } else if (j.is_array()) {
+    for (auto& v : j)
+      collectRefs(v, refs);
+  }
+}
+
+Json Lowerer::edges(const Json& nodes) {
+  Json out = Json::array();
+  std::set<std::pair<std::string, std::string>> seen;
+  std::function<void(const Json&)> walk = [&](const Json& list) {
+    for (auto& n : list) {
+      std::set<std::string> refs;
+      collectRefs(n, refs);
+      for (auto& r : refs)
+        if (seen.insert({r, n["id"].get<std::string>()}).second)
+          out.push_back(Json::array({r, n["id"]}));
+      for (const char* k : {"body", "then", "else"})
+        if (n.contains(k)) walk(n[k]);
+    }
+  };
+  walk(nodes);
+  return out;
+}
+
+Json Lowerer::policies() {
+  Json models = Json::object(), endpoints = Json::object(), monitors = Json::object(),
+       schedules = Json::object();
+  for (auto& dp : prog.entry->ast.decls) {
+    const ast::Decl& d = *dp;
+    auto prop = [&](const char* n) { return prog.property(d, n); };
+    auto val = [&](const char* n) { return prop(n) ? expr(*prop(n)->value) : Json(); };
+    auto num = [&](const char* n) { return prop(n) ? constant(*prop(n)->value) : Json(); };
+    switch (d.kind) {
+    case ast::DeclKind::Model: {
+      Json m{{"approval", "manual"}, {"serve", nullptr}};
+      if (auto* p = prop("approval"); p && p->value->kind == ast::ExprKind::Name)
+        m["approval"] = p->value->as<ast::NameExpr>().name;
+      if (auto* p = prop("serve")) {
+        sema::Type t = prog.typeOf(p->value.get());
+        if (t.kind == TypeKind::Server && t.decl) m["serve"] = stepDef(t.decl->as<ast::StepDecl>());
+      }
+      m["range"] = where(d.range);
+      models[declKey(d)] = m;
+      break;
+    }
+    case ast::DeclKind::Endpoint: {
+      Json e;
+      e["model"] = val("model");
+      e["instances"] = prop("instances") ? num("instances") : Json(1);
+      Json strategy{{"kind", "all_at_once"}};
+      if (auto* p = prop("strategy"); p && p->value->kind == ast::ExprKind::Call) {
+        Json c = expr(*p->value);
+        strategy = Json{{"kind", c.value("call", "all_at_once")}};
+        for (auto& [k, v] : c["args"].items())
+          strategy[k == "wait" ? "wait_s" : k + "_percent"] = v.contains("lit") ? v["lit"] : v;
+      }
+      e["strategy"] = strategy;
+      e["rollback"] = val("rollback");
+      e["bake_s"] = num("bake");
+      e["capture_percent"] = num("capture");
+      Json mode{{"kind", "realtime"}};
+      if (auto* p = prop("mode"); p && p->value->kind == ast::ExprKind::Call) {
+        Json c = expr(*p->value);
+        mode = Json{{"kind", c.value("call", "realtime")}};
+        for (auto& [k, v] : c["args"].items())
+          mode[k == "idle" ? "idle_s" : k] = v.is_object() && v.contains("lit") ? v["lit"] : v;
+      }
+      e["mode"] = mode;
+      e["range"] = where(d.range);
+      endpoints[declKey(d)] = e;
+      break;
+    }
+    case ast::DeclKind::Monitor: {
+      Json m;
+      m["endpoint"] = val("endpoint").value("decl", "");
+      Json b = val("baseline");
+      m["baseline"] = b.contains("metric") ? Json{{"kind", "training_data"}} : b;
+      m["every_s"] = num("every");
+      m["alert"] = val("alert");
+      m["on_alert"] = val("on_alert");
+      m["range"] = where(d.range);
+      monitors[declKey(d)] = m;
+      break;
+    }
+    case ast::DeclKind::Schedule: {
+      Json s;
+      s["run"] = val("run");
+      if (prop("cron")) s["cron"] = num("cron");
+      if (prop("every")) s["every_s"] = num("every");
+      if (prop("on_change")) s["on_change"] = val("on_change");
+      s["range"] = where(d.range);
+      schedules[declKey(d)] = s;
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return Json{{"models", models},
+              {"endpoints", endpoints},
+              {"monitors", monitors},
+              {"schedules", schedules}};
+}
+
+std::optional<Json> Lowerer::run() {
+  auto pipes = prog.pipelines();
+  const ast::PipelineDecl* p = nullptr;
+  std::vector<std::string> names;
+  for (auto* x : pipes)
+    names.push_back(x->name.name);
+  if (opts.pipeline.empty()) {
+    if (pipes.size() == 1)
+      p = pipes[0];
+    else {
+      auto& d = sink.report(DiagCode::UnknownPipeline, {},
+                            pipes.empty() ? prog.entry->displayPath + " declares no pipeline"
+                                          : prog.entry->displayPath +
+                                                " declares several pipelines: choose one with "
+                                                "--pipeline NAME");
+      for (auto& n : names)
+        d.note("pipeline `" + n + "`");
+      return std::nullopt;
+    }
+  } else {
+    for (auto* x : pipes)
+      if (x->name.name == opts.pipeline) p = x;
+    if (!p) {
+      auto& d = sink.report(DiagCode::UnknownPipeline, {},
+                            "no pipeline `" + opts.pipeline + "` in " + prog.entry->displayPath);
+      std::string near = closestName(opts.pipeline, names);
+      if (!near.empty()) d.note("did you mean `" + near + "`?");
+      for (auto& n : names)
+        d.note("pipeline `" + n + "`");
+      return std::nullopt;
+    }
+  }
+  Json ps;
+  if (!params(*p, ps)) return std::nullopt;
+
+  // Every binding's node id is its name, made unique (branches may bind the same name twice).
+  std::function<void(const ast::Block&)> name = [&](const ast::Block& b) {
+    for (auto& st : b.stmts) {
+      if (st->kind == ast::StmtKind::Assign)
+        nodeIds[st.get()] = uniqueId(static_cast<const ast::AssignStmt&>(*st).name.name);
+      if (st->kind == ast::StmtKind::For) name(static_cast<const ast::ForStmt&>(*st).body);
+      if (st->kind == ast::StmtKind::If) {
+        name(static_cast<const ast::IfStmt&>(*st).then);
+        name(static_cast<const ast::IfStmt&>(*st).otherwise);
+      }
+    }
+  };
+  name(p->body);
+  Json nodes = Json::array();
+  block(p->body, nodes);
+  Json pol = policies();
+
+  std::string planDir =
+      opts.planDir.empty() ? fs::current_path().string() : fs::absolute(opts.planDir).string();
+  std::string base = fs::path(prog.entry->dir).lexically_relative(planDir).string();
+  if (base.empty()) base = ".";
+
+  Json plan;
+  plan["format"] = kFormat;
+  plan["version"] = kVersion;
+  plan["mlpc_version"] = ::mlpc::kVersion;
+  plan["base"] = base;
+  plan["entry"] = fs::path(prog.entry->path).filename().string();
+  plan["pipeline"] = Json{{"name", p->name.name}, {"params", ps}, {"range", where(p->range)}};
+  plan["data"] = data;
+  plan["steps"] = steps;
+  plan["servers"] = servers;
+  plan["nodes"] = nodes;
+  plan["edges"] = edges(nodes);
+  for (auto& [k, v] : pol.items())
+    plan[k] = v;
+  return plan;
+}
+
+} // namespace
+
+std::optional<Json> lower(const sema::Program& program, const LowerOptions& opts,
+                          DiagnosticSink& sink) {
+  if (!program.entry) return std::nullopt;
+  Lowerer l(program, opts, sink);
+  return l.run();
+}
+
+} // namespace mlpc::plan

@@ -1,0 +1,33 @@
+#pragma once
+/// The plan: the boundary between the compiler and everything that executes or exports a
+/// pipeline. It is a versioned JSON document (docs/plan-format.md) so a plan compiled once runs
+/// or exports anywhere the same way; this header gives the names and helpers both sides share.
+/// Nothing here knows the syntax tree.
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace mlpc::plan {
+
+using Json = nlohmann::ordered_json;
+
+inline constexpr const char* kFormat = "mlpc-plan";
+inline constexpr int kVersion = 1;
+
+/// Checks the header and the presence of the top-level sections; "" when the plan is usable.
+std::string validate(const Json& plan);
+
+/// Serialises deterministically (two-space indent, keys in insertion order, trailing newline).
+std::string dump(const Json& plan);
+
+/// Parses a `--param NAME=VALUE` value for a parameter of type `type` (as written in the plan,
+/// e.g. "int", "duration", "list<string>"); returns nullopt with `error` set when it does not fit.
+std::optional<Json> parseParamValue(const std::string& type, const std::string& text,
+                                    std::string& error);
+
+/// The canonical text of a value as it appears in a command: ints and floats in decimal,
+/// durations in seconds, sizes in bytes, percents as their number, records as JSON.
+std::string commandText(const Json& value, const std::string& type);
+
+} // namespace mlpc::plan

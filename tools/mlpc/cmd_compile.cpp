@@ -1,0 +1,142 @@
+// `mlpc compile FILE -o plan.json` and `mlpc graph FILE --format dot|mermaid`.
+#include "commands.h"
+#include "frontend.h"
+
+#include "plan/graph.h"
+#include "plan/lower.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <unistd.h>
+
+namespace mlpc::cli {
+
+namespace {
+
+struct CompileOpts {
+  std::string file;
+  std::string pipeline;
+  std::vector<std::string> params;
+  std::string output = "-";
+  std::string format = "dot";
+  DiagOptions diag;
+};
+
+void addPipelineOptions(CLI::App& cmd, CompileOpts& o) {
+  cmd.add_option("FILE", o.file, "The entry .mlp file")->required();
+  cmd.add_option("-p,--pipeline", o.pipeline, "The pipeline (needed when the file has several)");
+  cmd.add_option("--param", o.params, "Set a pipeline parameter: NAME=VALUE (repeatable)");
+  addDiagOptions(cmd, o.diag);
+}
+
+/// Writes to a temporary file next to the target and renames it, so a reader never sees half a
+/// plan.
+bool writeAtomically(const std::string& path, const std::string& text, std::string& err) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      err = std::string("cannot write ") + tmp + ": " + std::strerror(errno);
+      return false;
+    }
+    out << text;
+    out.flush();
+    if (!out) {
+      err = "cannot write " + tmp;
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = "cannot rename to " + path + ": " + std::strerror(errno);
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::optional<plan::Json> compileToPlan(const std::string& file, const std::string& pipeline,
+                                        const std::vector<std::string>& params,
+                                        const std::string& planDir, const DiagOptions& diag) {
+  auto fe = loadProgram(file, diag, /*printWarnings=*/false);
+  if (!fe) return std::nullopt;
+  plan::LowerOptions lo;
+  lo.pipeline = pipeline;
+  lo.planDir = planDir;
+  for (auto& p : params) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "error[E032]: --param takes NAME=VALUE, got `" << p << "`\n";
+      exitCode() = 2;
+      return std::nullopt;
+    }
+    lo.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  DiagnosticSink sink;
+  auto plan = plan::lower(*fe->program, lo, sink);
+  if (!plan) {
+    emitDiagnostics(sink, fe->sm, diag);
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  return plan;
+}
+
+void registerCompile(CLI::App& app) {
+  auto o = std::make_shared<CompileOpts>();
+  auto* cmd = app.add_subcommand("compile", "Compile a pipeline into an executable JSON plan");
+  addPipelineOptions(*cmd, *o);
+  cmd->add_option("-o,--output", o->output, "Where to write the plan (default: stdout)");
+  cmd->callback([o] {
+    std::string planDir =
+        o->output == "-"
+            ? ""
+            : std::filesystem::path(std::filesystem::absolute(o->output)).parent_path().string();
+    auto plan = compileToPlan(o->file, o->pipeline, o->params, planDir, o->diag);
+    if (!plan) return;
+    std::string text = plan::dump(*plan);
+    if (o->output == "-") {
+      std::cout << text;
+      return;
+    }
+    std::string err;
+    if (!writeAtomically(o->output, text, err)) {
+      std::cerr << "error: " << err << "\n";
+      exitCode() = 2;
+      return;
+    }
+    size_t steps = 0;
+    std::function<void(const plan::Json&)> count = [&](const plan::Json& l) {
+      for (auto& n : l) {
+        if (n.value("kind", "") == "call" || n.value("kind", "") == "transform") ++steps;
+        for (const char* k : {"body", "then", "else"})
+          if (n.contains(k)) count(n[k]);
+      }
+    };
+    count((*plan)["nodes"]);
+    std::cerr << "compiled pipeline `" << (*plan)["pipeline"]["name"].get<std::string>()
+              << "`: " << steps << " step call" << (steps == 1 ? "" : "s") << ", "
+              << (*plan)["steps"].size() << " step definition"
+              << ((*plan)["steps"].size() == 1 ? "" : "s") << " -> " << o->output << "\n";
+  });
+}
+
+void registerGraph(CLI::App& app) {
+  auto o = std::make_shared<CompileOpts>();
+  auto* cmd = app.add_subcommand("graph", "Draw a pipeline's DAG as Graphviz dot or Mermaid");
+  addPipelineOptions(*cmd, *o);
+  cmd->add_option("--format", o->format, "dot (default) or mermaid")
+      ->check(CLI::IsMember({"dot", "mermaid"}));
+  cmd->callback([o] {
+    auto plan = compileToPlan(o->file, o->pipeline, o->params, "", o->diag);
+    if (!plan) return;
+    std::cout << (o->format == "dot" ? plan::toDot(*plan) : plan::toMermaid(*plan));
+  });
+}
+
+} // namespace mlpc::cli
