@@ -1,5 +1,7 @@
 #include "commands.h"
 namespace mlpc::cli {
-
-void registerRuntimeCommands(CLI::App&) {}
+void registerHistory(CLI::App&) {}
+void registerLineage(CLI::App&) {}
+void registerModels(CLI::App&) {}
+void registerExperiments(CLI::App&) {}
 } // namespace mlpc::cli

@@ -11,6 +11,11 @@ void registerParse(CLI::App& app);
 void registerCheck(CLI::App& app);
 void registerCompile(CLI::App& app);
 void registerGraph(CLI::App& app);
-void registerRuntimeCommands(CLI::App& app);
+void registerRun(CLI::App& app);
+void registerPlan(CLI::App& app);
+void registerHistory(CLI::App& app);
+void registerLineage(CLI::App& app);
+void registerModels(CLI::App& app);
+void registerExperiments(CLI::App& app);
 
 } // namespace mlpc::cli

@@ -1,5 +1,6 @@
 // mlpc: check, compile and run .mlp pipelines. See `mlpc --help`.
 #include "commands.h"
+#include "frontend.h"
 
 #include "mlpc/version.h"
 
@@ -13,6 +14,7 @@ int& exitCode() {
 } // namespace mlpc::cli
 
 int main(int argc, char** argv) {
+  mlpc::cli::exePath() = "/proc/self/exe";
   CLI::App app{"mlpc — typed ML pipelines: check, compile, run, track and register models"};
   app.set_version_flag("--version", std::string("mlpc ") + mlpc::kVersion);
   app.require_subcommand(1);
@@ -21,7 +23,12 @@ int main(int argc, char** argv) {
   mlpc::cli::registerCheck(app);
   mlpc::cli::registerCompile(app);
   mlpc::cli::registerGraph(app);
-  mlpc::cli::registerRuntimeCommands(app);
+  mlpc::cli::registerRun(app);
+  mlpc::cli::registerPlan(app);
+  mlpc::cli::registerHistory(app);
+  mlpc::cli::registerLineage(app);
+  mlpc::cli::registerModels(app);
+  mlpc::cli::registerExperiments(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

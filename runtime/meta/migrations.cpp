@@ -1,0 +1,192 @@
+#include "meta/migrations.h"
+
+#include <fmt/format.h>
+
+namespace mlpc::meta {
+namespace {
+
+// Version 1: runs, executions, lineage, cache index, metrics, file hashes, model registry.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE runs (
+  id          TEXT PRIMARY KEY,
+  pipeline    TEXT NOT NULL,
+  entry       TEXT NOT NULL,
+  plan_hash   TEXT NOT NULL,
+  params_json TEXT NOT NULL DEFAULT '{}',
+  status      TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+  message     TEXT NOT NULL DEFAULT '',
+  started_at  REAL NOT NULL,
+  finished_at REAL,
+  host        TEXT NOT NULL DEFAULT '',
+  pid         INTEGER NOT NULL,
+  pid_start   INTEGER NOT NULL DEFAULT 0,
+  ran         INTEGER NOT NULL DEFAULT 0,
+  cached      INTEGER NOT NULL DEFAULT 0,
+  failed      INTEGER NOT NULL DEFAULT 0,
+  skipped     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_start ON runs (started_at);
+CREATE INDEX runs_by_pipeline ON runs (pipeline, started_at);
+CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+
+CREATE TABLE run_params (
+  run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE executions (
+  id          INTEGER PRIMARY KEY,
+  run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  node        TEXT NOT NULL,
+  step        TEXT NOT NULL,
+  cache_key   TEXT NOT NULL DEFAULT '',
+  status      TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cached',
+                                              'skipped', 'timed_out', 'cancelled')),
+  exit_code   INTEGER,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  started_at  REAL NOT NULL,
+  finished_at REAL,
+  stdout_path TEXT NOT NULL DEFAULT '',
+  stderr_path TEXT NOT NULL DEFAULT '',
+  source      TEXT NOT NULL DEFAULT '',
+  command     TEXT NOT NULL DEFAULT '',
+  image       TEXT NOT NULL DEFAULT '',
+  cached_from INTEGER REFERENCES executions (id) ON DELETE SET NULL,
+  params_json TEXT NOT NULL DEFAULT '{}',
+  error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX executions_by_run ON executions (run_id, id);
+CREATE INDEX executions_by_cache_key ON executions (cache_key, finished_at)
+  WHERE status = 'succeeded';
+CREATE INDEX executions_by_cached_from ON executions (cached_from) WHERE cached_from IS NOT NULL;
+
+CREATE TABLE artifacts (
+  hash       TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('file', 'dir')),
+  size       INTEGER NOT NULL,
+  type       TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL
+) WITHOUT ROWID;
+
+-- `kind` is repeated on the bindings because an empty directory and an empty file share a hash.
+CREATE TABLE execution_inputs (
+  execution_id  INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  artifact_hash TEXT NOT NULL REFERENCES artifacts (hash),
+  kind          TEXT NOT NULL CHECK (kind IN ('file', 'dir')),
+  PRIMARY KEY (execution_id, name)
+) WITHOUT ROWID;
+CREATE INDEX execution_inputs_by_artifact ON execution_inputs (artifact_hash);
+
+CREATE TABLE execution_outputs (
+  execution_id  INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  artifact_hash TEXT NOT NULL REFERENCES artifacts (hash),
+  kind          TEXT NOT NULL CHECK (kind IN ('file', 'dir')),
+  PRIMARY KEY (execution_id, name)
+) WITHOUT ROWID;
+CREATE INDEX execution_outputs_by_artifact ON execution_outputs (artifact_hash);
+
+CREATE TABLE execution_code (
+  execution_id INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  path         TEXT NOT NULL,
+  hash         TEXT NOT NULL,
+  PRIMARY KEY (execution_id, path)
+) WITHOUT ROWID;
+
+CREATE TABLE metrics (
+  run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  execution_id INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  value        REAL NOT NULL,
+  PRIMARY KEY (execution_id, name)
+) WITHOUT ROWID;
+CREATE INDEX metrics_by_run ON metrics (run_id, name);
+
+CREATE TABLE file_hashes (
+  path     TEXT PRIMARY KEY,
+  dev      INTEGER NOT NULL,
+  ino      INTEGER NOT NULL,
+  size     INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  hash     TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE model_versions (
+  group_name    TEXT NOT NULL,
+  version       INTEGER NOT NULL CHECK (version > 0),
+  artifact_hash TEXT NOT NULL REFERENCES artifacts (hash),
+  run_id        TEXT REFERENCES runs (id),
+  execution_id  INTEGER REFERENCES executions (id),
+  metrics_json  TEXT NOT NULL DEFAULT '{}',
+  tags_json     TEXT NOT NULL DEFAULT '{}',
+  status        TEXT NOT NULL,
+  created_at    REAL NOT NULL,
+  PRIMARY KEY (group_name, version)
+);
+
+CREATE TABLE model_version_events (
+  id          INTEGER PRIMARY KEY,
+  group_name  TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  actor       TEXT NOT NULL DEFAULT '',
+  at          REAL NOT NULL,
+  comment     TEXT NOT NULL DEFAULT '',
+  FOREIGN KEY (group_name, version) REFERENCES model_versions (group_name, version)
+);
+CREATE INDEX model_version_events_by_version ON model_version_events (group_name, version, id);
+)sql";
+
+} // namespace
+
+const std::vector<std::string_view>& schemaMigrations() {
+  static const std::vector<std::string_view> migrations = {kV1};
+  return migrations;
+}
+
+int latestSchemaVersion() {
+  return static_cast<int>(schemaMigrations().size());
+}
+
+Result<int> migrate(sqlite::Db& db) {
+  return migrate(db, schemaMigrations());
+}
+
+Result<int> migrate(sqlite::Db& db, const std::vector<std::string_view>& migrations) {
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db);
+  if (!txn) return txn.err();
+  if (Status s = db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      !s)
+    return s.err();
+  int current = 0;
+  { // scoped so the statement is reset before the schema changes
+    Result<sqlite::Query> q = db.query("SELECT max(version) FROM schema_version");
+    if (!q) return q.err();
+    if (Result<bool> row = q->step(); !row) return row.err();
+    current = static_cast<int>(q->optInt64(0).value_or(0));
+  }
+  int latest = static_cast<int>(migrations.size());
+  if (current > latest)
+    return fail(fmt::format("{}: schema version {} is newer than this mlpc supports ({}); "
+                            "use a newer mlpc",
+                            db.path(), current, latest));
+  if (current == latest) return current;
+  for (int v = current; v < latest; ++v) {
+    if (Status s = db.exec(migrations[static_cast<size_t>(v)]); !s)
+      return fail(fmt::format("migrating to schema version {}: {}", v + 1, s.error()));
+  }
+  if (Status s = db.exec("DELETE FROM schema_version"); !s) return s.err();
+  {
+    Result<sqlite::Query> set = db.query("INSERT INTO schema_version (version) VALUES (?1)");
+    if (!set) return set.err();
+    if (Status s = set->bind(1, latest).run(); !s) return s.err();
+  }
+  if (Status s = txn->commit(); !s) return s.err();
+  return latest;
+}
+
+} // namespace mlpc::meta

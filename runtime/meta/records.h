@@ -1,0 +1,200 @@
+#pragma once
+/// The records MetaStore reads and writes. Times are unix seconds (double); optional fields are
+/// NULL in the database.
+#include "store/store.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mlpc::meta {
+
+using store::Error;
+using store::fail;
+using store::Result;
+using store::Status;
+
+enum class RunStatus { Running, Succeeded, Failed, Interrupted };
+enum class ExecStatus { Running, Succeeded, Failed, Cached, Skipped, TimedOut, Cancelled };
+
+/// The spelling stored in the database and shown to users ("timed_out", ...).
+std::string_view toString(RunStatus status);
+std::string_view toString(ExecStatus status);
+std::optional<RunStatus> parseRunStatus(std::string_view text);
+std::optional<ExecStatus> parseExecStatus(std::string_view text);
+
+struct RunCounts {
+  int64_t ran = 0;
+  int64_t cached = 0;
+  int64_t failed = 0;
+  int64_t skipped = 0;
+  bool operator==(const RunCounts&) const = default;
+};
+
+/// A pipeline parameter as given for a run.
+struct Param {
+  std::string name;
+  std::string valueJson;
+  bool operator==(const Param&) const = default;
+};
+
+struct NewRun {
+  std::string pipeline;
+  std::string entry;    ///< path of the .mlp file
+  std::string planHash; ///< hex
+  std::string paramsJson = "{}";
+  std::vector<Param> params; ///< the same values, one row each (queryable)
+  double startedAt = 0;      ///< 0: now
+  int64_t pid = 0;           ///< 0: this process
+};
+
+struct RunRecord {
+  std::string id; ///< r-YYYYMMDD-HHMMSS-xxxx (UTC): sorts by start time
+  std::string pipeline;
+  std::string entry;
+  std::string planHash;
+  std::string paramsJson;
+  RunStatus status = RunStatus::Running;
+  std::string message;
+  double startedAt = 0;
+  std::optional<double> finishedAt;
+  std::string host;
+  int64_t pid = 0;
+  RunCounts counts;
+};
+
+struct RunFilter {
+  std::string pipeline; ///< empty: all
+  int64_t limit = 50;   ///< <= 0: no limit
+};
+
+struct ExecutionRecord {
+  int64_t id = 0; ///< assigned by the store
+  std::string runId;
+  std::string node; ///< plan node id, e.g. "train[2]"
+  std::string step; ///< qualified step name
+  std::string cacheKey;
+  ExecStatus status = ExecStatus::Running;
+  std::optional<int64_t> exitCode;
+  int64_t attempts = 0;
+  double startedAt = 0; ///< 0: now (on insert)
+  std::optional<double> finishedAt;
+  std::string stdoutPath;
+  std::string stderrPath;
+  std::string source; ///< "file.mlp:12:3"
+  std::string command;
+  std::string image;
+  std::optional<int64_t> cachedFrom; ///< execution whose outputs were reused
+  std::string paramsJson = "{}";
+  std::string error;
+};
+
+struct ArtifactRecord {
+  std::string hash;
+  store::ArtifactKind kind = store::ArtifactKind::File;
+  uint64_t size = 0;
+  std::string type;     ///< e.g. "Dataset<csv>"; the first non-empty type recorded wins
+  double createdAt = 0; ///< 0: now (on first insert)
+};
+
+/// A named input or output of an execution.
+struct Binding {
+  std::string name;
+  ArtifactRecord artifact;
+};
+
+/// A code file an execution depended on.
+struct CodeRef {
+  std::string path;
+  std::string hash;
+  bool operator==(const CodeRef&) const = default;
+};
+
+struct Metric {
+  std::string name;
+  double value = 0;
+  bool operator==(const Metric&) const = default;
+};
+
+struct MetricRecord {
+  std::string runId;
+  int64_t executionId = 0;
+  std::string node;
+  std::string name;
+  double value = 0;
+};
+
+/// Everything recorded alongside an execution.
+struct ExecutionIo {
+  std::vector<Binding> inputs;
+  std::vector<Binding> outputs;
+  std::vector<CodeRef> code;
+  std::vector<Metric> metrics;
+};
+
+/// The end of an execution started with startExecution.
+struct ExecutionFinish {
+  int64_t id = 0;
+  ExecStatus status = ExecStatus::Succeeded;
+  std::optional<int64_t> exitCode;
+  int64_t attempts = 1;
+  double finishedAt = 0; ///< 0: now
+  std::string error;
+  std::vector<Binding> outputs;
+  std::vector<Metric> metrics;
+};
+
+struct CacheQuery {
+  std::string cacheKey;
+  double now = 0;                      ///< 0: now
+  std::optional<double> maxAgeSeconds; ///< entries finished earlier than now - maxAge are stale
+  /// Whether an output is still in the object store (e.g. Store::has); candidates with a missing
+  /// output are skipped. When empty, every output is assumed present.
+  std::function<bool(const ArtifactRecord&)> outputExists;
+};
+
+struct CacheHit {
+  ExecutionRecord execution; ///< the succeeded execution to reuse
+  std::vector<Binding> outputs;
+};
+
+struct NewModelVersion {
+  std::string group;
+  std::string artifactHash; ///< must already be a recorded artifact
+  std::string runId;        ///< empty: none
+  std::optional<int64_t> executionId;
+  std::string metricsJson = "{}";
+  std::string tagsJson = "{}";
+  std::string initialStatus = "registered";
+  std::string actor;
+  std::string comment;
+  double createdAt = 0; ///< 0: now
+};
+
+struct ModelVersion {
+  std::string group;
+  int64_t version = 0; ///< 1, 2, ... per group, allocated by registerVersion
+  std::string artifactHash;
+  std::string runId;
+  std::optional<int64_t> executionId;
+  std::string metricsJson;
+  std::string tagsJson;
+  std::string status;
+  double createdAt = 0;
+};
+
+struct ModelVersionEvent {
+  int64_t id = 0;
+  std::string group;
+  int64_t version = 0;
+  std::optional<std::string> fromStatus; ///< nullopt for the registration event
+  std::string toStatus;
+  std::string actor;
+  double at = 0;
+  std::string comment;
+};
+
+} // namespace mlpc::meta

@@ -1,0 +1,198 @@
+// Executions, their inputs/outputs/code/metrics, and the cache lookup.
+#include "meta/sqlite_meta_store.h"
+#include "meta/sqlite_rows.h"
+#include "store/sha256.h"
+
+#include <fmt/format.h>
+
+namespace mlpc::meta {
+
+Status SqliteMetaStore::upsertArtifact(const ArtifactRecord& a) {
+  if (!store::isSha256Hex(a.hash))
+    return fail(fmt::format("'{}' is not an artifact hash (64 lower-case hex characters)", a.hash));
+  // Artifacts are immutable facts about bytes; only a missing type may be filled in later.
+  return db_.run("INSERT INTO artifacts (hash, kind, size, type, created_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5) "
+                 "ON CONFLICT (hash) DO UPDATE SET type = excluded.type "
+                 "WHERE artifacts.type = '' AND excluded.type <> ''",
+                 a.hash, store::toString(a.kind), a.size, a.type,
+                 a.createdAt > 0 ? a.createdAt : rows::now());
+}
+
+Result<int64_t> SqliteMetaStore::insertExecution(const ExecutionRecord& e) {
+  Status s = db_.run(
+      "INSERT INTO executions (run_id, node, step, cache_key, status, exit_code, attempts, "
+      "started_at, finished_at, stdout_path, stderr_path, source, command, image, cached_from, "
+      "params_json, error) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+      e.runId, e.node, e.step, e.cacheKey, toString(e.status), e.exitCode, e.attempts,
+      e.startedAt > 0 ? e.startedAt : rows::now(), e.finishedAt, e.stdoutPath, e.stderrPath,
+      e.source, e.command, e.image, e.cachedFrom, e.paramsJson, e.error);
+  if (!s) return fail(fmt::format("recording execution of '{}': {}", e.node, s.error()));
+  return db_.lastInsertRowid();
+}
+
+Status SqliteMetaStore::insertBindings(bool outputs, int64_t executionId,
+                                       const std::vector<Binding>& bindings) {
+  for (const Binding& b : bindings) {
+    if (Status s = upsertArtifact(b.artifact); !s) return s;
+    Status s = db_.run(outputs ? "INSERT INTO execution_outputs (execution_id, name, "
+                                 "artifact_hash, kind) VALUES (?1, ?2, ?3, ?4)"
+                               : "INSERT INTO execution_inputs (execution_id, name, "
+                                 "artifact_hash, kind) VALUES (?1, ?2, ?3, ?4)",
+                       executionId, b.name, b.artifact.hash, store::toString(b.artifact.kind));
+    if (!s)
+      return fail(
+          fmt::format("recording {} '{}': {}", outputs ? "output" : "input", b.name, s.error()));
+  }
+  return {};
+}
+
+Status SqliteMetaStore::insertCode(int64_t executionId, const std::vector<CodeRef>& code) {
+  for (const CodeRef& c : code)
+    if (Status s = db_.run("INSERT INTO execution_code (execution_id, path, hash) "
+                           "VALUES (?1, ?2, ?3)",
+                           executionId, c.path, c.hash);
+        !s)
+      return s;
+  return {};
+}
+
+Status SqliteMetaStore::insertMetrics(const std::string& runId, int64_t executionId,
+                                      const std::vector<Metric>& metrics) {
+  for (const Metric& m : metrics)
+    if (Status s = db_.run("INSERT INTO metrics (run_id, execution_id, name, value) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+                           runId, executionId, m.name, m.value);
+        !s)
+      return fail(fmt::format("recording metric '{}': {}", m.name, s.error()));
+  return {};
+}
+
+Result<int64_t> SqliteMetaStore::startExecution(const ExecutionRecord& exec,
+                                                const std::vector<Binding>& inputs,
+                                                const std::vector<CodeRef>& code) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
+  if (!txn) return txn.err();
+  Result<int64_t> id = insertExecution(exec);
+  if (!id) return id;
+  if (Status s = insertBindings(false, *id, inputs); !s) return s.err();
+  if (Status s = insertCode(*id, code); !s) return s.err();
+  if (Status s = txn->commit(); !s) return s.err();
+  return id;
+}
+
+Status SqliteMetaStore::finishExecution(const ExecutionFinish& f) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
+  if (!txn) return txn.err();
+  if (Status s = db_.run("UPDATE executions SET status = ?2, exit_code = ?3, attempts = ?4, "
+                         "finished_at = ?5, error = ?6 WHERE id = ?1",
+                         f.id, toString(f.status), f.exitCode, f.attempts,
+                         f.finishedAt > 0 ? f.finishedAt : rows::now(), f.error);
+      !s)
+    return s;
+  if (db_.changes() == 0) return fail(fmt::format("no execution with id {}", f.id));
+  if (Status s = insertBindings(true, f.id, f.outputs); !s) return s;
+  if (!f.metrics.empty()) {
+    Result<std::optional<ExecutionRecord>> e = getExecutionLocked(f.id);
+    if (!e) return e.err();
+    if (Status s = insertMetrics((*e)->runId, f.id, f.metrics); !s) return s;
+  }
+  return txn->commit();
+}
+
+Result<int64_t> SqliteMetaStore::recordExecution(const ExecutionRecord& exec,
+                                                 const ExecutionIo& io) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
+  if (!txn) return txn.err();
+  Result<int64_t> id = insertExecution(exec);
+  if (!id) return id;
+  if (Status s = insertBindings(false, *id, io.inputs); !s) return s.err();
+  if (Status s = insertBindings(true, *id, io.outputs); !s) return s.err();
+  if (Status s = insertCode(*id, io.code); !s) return s.err();
+  if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s.err();
+  if (Status s = txn->commit(); !s) return s.err();
+  return id;
+}
+
+Result<std::optional<ExecutionRecord>> SqliteMetaStore::getExecutionLocked(int64_t id) {
+  Result<sqlite::Query> q =
+      db_.query("SELECT " MLPC_EXEC_COLUMNS " FROM executions e WHERE e.id = ?1");
+  if (!q) return q.err();
+  Result<bool> row = q->bind(1, id).step();
+  if (!row) return row.err();
+  if (!*row) return std::optional<ExecutionRecord>();
+  return std::optional<ExecutionRecord>(rows::readExecution(*q));
+}
+
+Result<ExecutionRecord> SqliteMetaStore::getExecution(int64_t id) {
+  std::lock_guard lock(mu_);
+  Result<std::optional<ExecutionRecord>> e = getExecutionLocked(id);
+  if (!e) return e.err();
+  if (!e->has_value()) return fail(fmt::format("no execution with id {}", id));
+  return std::move(**e);
+}
+
+Result<std::vector<ExecutionRecord>> SqliteMetaStore::executionsOf(const std::string& runId) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query("SELECT " MLPC_EXEC_COLUMNS " FROM executions e WHERE e.run_id = ?1 ORDER BY e.id");
+  if (!q) return q.err();
+  q->bind(1, runId);
+  return rows::readAll<ExecutionRecord>(*q, rows::readExecution);
+}
+
+Result<std::vector<Binding>> SqliteMetaStore::readBindings(bool outputs, int64_t executionId) {
+  Result<sqlite::Query> q =
+      db_.query(outputs ? "SELECT b.name, b.artifact_hash, b.kind, a.size, a.type, a.created_at "
+                          "FROM execution_outputs b JOIN artifacts a ON a.hash = b.artifact_hash "
+                          "WHERE b.execution_id = ?1 ORDER BY b.name"
+                        : "SELECT b.name, b.artifact_hash, b.kind, a.size, a.type, a.created_at "
+                          "FROM execution_inputs b JOIN artifacts a ON a.hash = b.artifact_hash "
+                          "WHERE b.execution_id = ?1 ORDER BY b.name");
+  if (!q) return q.err();
+  q->bind(1, executionId);
+  return rows::readAll<Binding>(*q, [](const sqlite::Query& r) {
+    ArtifactRecord a{r.text(1),
+                     store::parseArtifactKind(r.text(2)).value_or(store::ArtifactKind::File),
+                     static_cast<uint64_t>(r.int64(3)), r.text(4), r.real(5)};
+    return Binding{r.text(0), std::move(a)};
+  });
+}
+
+Result<std::optional<CacheHit>> SqliteMetaStore::lookupCache(const CacheQuery& query) {
+  std::lock_guard lock(mu_);
+  // One snapshot: a candidate's outputs are read as of the same moment as the candidate.
+  Result<sqlite::Transaction> txn = sqlite::Transaction::read(db_);
+  if (!txn) return txn.err();
+  double now = query.now > 0 ? query.now : rows::now();
+  double oldest = query.maxAgeSeconds ? now - *query.maxAgeSeconds : -1e300;
+  // The literal status matches the partial index executions_by_cache_key.
+  Result<sqlite::Query> q = db_.query(
+      "SELECT " MLPC_EXEC_COLUMNS " FROM executions e WHERE e.cache_key = ?1 AND "
+      "e.status = 'succeeded' AND e.finished_at >= ?2 ORDER BY e.finished_at DESC, e.id DESC");
+  if (!q) return q.err();
+  q->bindAll(query.cacheKey, oldest);
+  for (;;) {
+    Result<bool> row = q->step();
+    if (!row) return row.err();
+    if (!*row) return std::optional<CacheHit>();
+    ExecutionRecord candidate = rows::readExecution(*q);
+    Result<std::vector<Binding>> outputs = readBindings(true, candidate.id);
+    if (!outputs) return outputs.err();
+    bool complete = true;
+    if (query.outputExists)
+      for (const Binding& b : *outputs)
+        if (!query.outputExists(b.artifact)) {
+          complete = false; // e.g. garbage-collected: try an older execution
+          break;
+        }
+    if (complete)
+      return std::optional<CacheHit>(CacheHit{std::move(candidate), std::move(*outputs)});
+  }
+}
+
+} // namespace mlpc::meta

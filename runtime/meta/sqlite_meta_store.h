@@ -1,0 +1,92 @@
+#pragma once
+/// MetaStore over SQLite: `<workspace>/meta.db` in WAL mode (readers never block the writer),
+/// synchronous=NORMAL (a power cut may lose the last commits but never corrupts), foreign keys
+/// on, and a 30 s busy timeout. Every write is one BEGIN IMMEDIATE transaction, so several
+/// `mlpc run` processes in one workspace queue for the write lock instead of failing.
+///
+/// Thread-safe: calls are serialised on one connection (SQLite writes are serialised anyway).
+/// A connection must not cross fork(); open a new store in the child.
+#include "meta/meta_store.h"
+#include "meta/sqlite_db.h"
+
+#include <memory>
+#include <mutex>
+
+namespace mlpc::meta {
+
+class SqliteMetaStore final : public MetaStore {
+public:
+  static constexpr int kBusyTimeoutMs = 30'000;
+
+  /// Opens (creating) `<workspaceDir>/meta.db` and migrates it to the latest schema.
+  static Result<std::unique_ptr<SqliteMetaStore>> open(const std::string& workspaceDir);
+  /// Same for an explicit database file.
+  static Result<std::unique_ptr<SqliteMetaStore>> openFile(const std::string& dbPath);
+
+  int schemaVersion() const { return schemaVersion_; }
+  const std::string& path() const { return db_.path(); }
+
+  Result<RunRecord> createRun(const NewRun& run) override;
+  Status finishRun(const std::string& id, RunStatus status, const std::string& message,
+                   const RunCounts& counts) override;
+  Result<RunRecord> getRun(const std::string& idOrPrefix) override;
+  Result<std::vector<RunRecord>> listRuns(const RunFilter& filter) override;
+  Result<std::vector<Param>> paramsOf(const std::string& runId) override;
+  Result<std::vector<std::string>> markStaleRunsInterrupted() override;
+
+  Result<int64_t> startExecution(const ExecutionRecord& exec, const std::vector<Binding>& inputs,
+                                 const std::vector<CodeRef>& code) override;
+  Status finishExecution(const ExecutionFinish& finish) override;
+  Result<int64_t> recordExecution(const ExecutionRecord& exec, const ExecutionIo& io) override;
+  Result<ExecutionRecord> getExecution(int64_t id) override;
+  Result<std::vector<ExecutionRecord>> executionsOf(const std::string& runId) override;
+
+  /// `query.outputExists` runs while the store's lock is held: it must not call back into
+  /// this store.
+  Result<std::optional<CacheHit>> lookupCache(const CacheQuery& query) override;
+
+  Status recordArtifact(const ArtifactRecord& artifact) override;
+  Result<std::optional<ArtifactRecord>> getArtifact(const std::string& hash) override;
+  Result<std::string> resolveArtifact(const std::string& prefix) override;
+  Result<std::optional<ExecutionRecord>> producerOf(const std::string& hash) override;
+  Result<std::vector<ExecutionRecord>> consumersOf(const std::string& hash) override;
+  Result<std::vector<Binding>> inputsOf(int64_t executionId) override;
+  Result<std::vector<Binding>> outputsOf(int64_t executionId) override;
+  Result<std::vector<CodeRef>> codeOf(int64_t executionId) override;
+
+  Result<std::vector<MetricRecord>> metricsOf(const std::string& runId) override;
+
+  Result<std::optional<store::HashCacheEntry>> lookupFileHash(const std::string& path) override;
+  Status storeFileHashes(const std::vector<store::HashCacheEntry>& entries) override;
+
+  Result<ModelVersion> registerVersion(const NewModelVersion& version) override;
+  Result<ModelVersion> getVersion(const std::string& group, int64_t version) override;
+  Result<std::vector<ModelVersion>> listVersions(const std::string& group) override;
+  Result<ModelVersion> transitionVersion(const std::string& group, int64_t version,
+                                         const std::string& toStatus, const std::string& actor,
+                                         const std::string& comment) override;
+  Result<std::vector<ModelVersionEvent>> versionEvents(const std::string& group,
+                                                       int64_t version) override;
+
+private:
+  SqliteMetaStore(sqlite::Db db, int schemaVersion)
+      : db_(std::move(db)), schemaVersion_(schemaVersion) {}
+
+  // Helpers run inside a caller's transaction, with mu_ held.
+  Result<RunRecord> getRunLocked(const std::string& idOrPrefix);
+  Status upsertArtifact(const ArtifactRecord& artifact);
+  Result<int64_t> insertExecution(const ExecutionRecord& exec);
+  Status insertBindings(bool outputs, int64_t executionId, const std::vector<Binding>& bindings);
+  Status insertCode(int64_t executionId, const std::vector<CodeRef>& code);
+  Status insertMetrics(const std::string& runId, int64_t executionId,
+                       const std::vector<Metric>& metrics);
+  Result<std::vector<Binding>> readBindings(bool outputs, int64_t executionId);
+  Result<std::optional<ExecutionRecord>> getExecutionLocked(int64_t id);
+  Result<ModelVersion> getVersionLocked(const std::string& group, int64_t version);
+
+  std::mutex mu_;
+  sqlite::Db db_;
+  int schemaVersion_;
+};
+
+} // namespace mlpc::meta

@@ -1,0 +1,1230 @@
+#include "sched/executor.h"
+
+#include "exec/interrupt.h"
+#include "exec/shell_quote.h"
+#include "sched/step_command.h"
+#include "sched/values.h"
+#include "store/sha256.h"
+
+#include "mlpc/version.h"
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace mlpc::sched {
+
+using meta::ExecStatus;
+
+Json canonicalAction(const std::string& stepKey, const Json& def, const Json& args,
+                     const Json& codeHashes) {
+  // nlohmann::json (not ordered_json) sorts keys, which makes the dump canonical.
+  nlohmann::json a;
+  a["action_version"] = 1;
+  a["mlpc"] = ::mlpc::kVersion;
+  a["step"] = stepKey;
+  a["run"] = nlohmann::json::parse(def.value("run", Json()).dump());
+  a["image"] = nlohmann::json::parse(def.value("image", Json()).dump());
+  a["env"] = nlohmann::json::parse(def.value("env", Json::object()).dump());
+  a["outputs"] = nlohmann::json::parse(def.value("outputs", Json::array()).dump());
+  a["code"] = nlohmann::json::parse(codeHashes.dump());
+  nlohmann::json av = nlohmann::json::object();
+  for (auto& [k, v] : args.items()) {
+    // Artifacts by content; their paths differ from run to run.
+    std::function<nlohmann::json(const Json&)> canon = [&](const Json& x) -> nlohmann::json {
+      if (isArtifact(x)) return nlohmann::json{{"sha256", x["$artifact"]}};
+      if (x.is_array()) {
+        nlohmann::json out = nlohmann::json::array();
+        for (auto& y : x)
+          out.push_back(canon(y));
+        return out;
+      }
+      return nlohmann::json::parse(x.dump());
+    };
+    av[k] = canon(v);
+  }
+  a["args"] = av;
+  return Json::parse(a.dump());
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+enum class State { Waiting, Running, Done, Failed, Skipped, Unknown };
+
+struct Task {
+  std::string key; ///< node id with loop indices, e.g. "m[2]"
+  std::string nodeId;
+  const Json* node = nullptr;
+  std::string kind;
+  std::vector<size_t> indices;
+  std::map<std::string, Json> vars;
+  Task* parent = nullptr;
+  int openChildren = 0;
+  bool childFailed = false, childUnknown = false;
+  size_t iterations = 0;
+  std::vector<Task*> children;
+  std::vector<Task*> dependents;
+  int pendingDeps = 0;
+  State state = State::Waiting;
+  std::string reason; ///< why skipped / unknown
+  Json value;
+
+  // A process (step call or transform shard).
+  std::string stepKey;
+  std::string command, workdir, scratch, stdoutPath, stderrPath;
+  std::map<std::string, std::string> outPaths;
+  std::vector<std::pair<std::string, std::string>> env;
+  Json action;
+  std::string cacheKey;
+  std::vector<meta::Binding> inputs;
+  std::vector<meta::CodeRef> code;
+  int attempt = 0, maxAttempts = 1;
+  double backoff = 0, timeout = 0, cpu = 1, memory = 0;
+  int64_t execId = 0;
+  double notBefore = 0;
+  Clock::time_point started;
+};
+
+std::string keyOf(const std::string& id, const std::vector<size_t>& idx, size_t depth) {
+  std::string k = id;
+  for (size_t i = 0; i < depth && i < idx.size(); ++i)
+    k += "[" + std::to_string(idx[i]) + "]";
+  return k;
+}
+
+std::string sanitize(const std::string& s) {
+  std::string o;
+  for (char c : s)
+    o += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  return o;
+}
+
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::string tail(const std::string& path, size_t lines) {
+  std::ifstream in(path);
+  std::deque<std::string> last;
+  std::string l;
+  while (std::getline(in, l)) {
+    last.push_back(l);
+    if (last.size() > lines) last.pop_front();
+  }
+  std::string out;
+  for (auto& x : last)
+    out += "    | " + x + "\n";
+  return out;
+}
+
+} // namespace
+
+struct Executor::Impl {
+  Impl(const Json& p, const RunOptions& o, store::Store& s, meta::MetaStore& m,
+       exec::CommandRunner& r, Progress& pr)
+      : plan(p), opts(o), store(s), meta(m), runner(r), progress(pr), hcBackend(m),
+        hashCache(&hcBackend) {}
+
+  const Json& plan;
+  RunOptions opts;
+  store::Store& store;
+  meta::MetaStore& meta;
+  exec::CommandRunner& runner;
+  Progress& progress;
+  meta::MetaHashCacheBackend hcBackend;
+  store::HashCache hashCache;
+
+  std::string runId;
+  Json params = Json::object();
+  std::map<std::string, Json> dataValues;
+  std::map<std::string, std::vector<std::string>> forChains; ///< node id -> enclosing for ids
+  std::map<std::string, const Json*> nodeById;
+  std::deque<std::unique_ptr<Task>> tasks;
+  std::map<std::string, Task*> byKey;
+  std::deque<Task*> ready;
+  std::vector<Task*> waitingToLaunch;
+  std::map<uint64_t, Task*> running;
+  uint64_t nextCmd = 1;
+  double usedCpu = 0, usedMemory = 0;
+  bool stopping = false, interrupted = false;
+  std::string failMessage;
+  meta::RunCounts counts;
+  std::vector<PlanDecision> decisions;
+  std::map<std::string, Json> previousActions; ///< for `mlpc plan`'s explanations
+
+  // ---- setup
+  void indexNodes(const Json& list, std::vector<std::string> chain) {
+    for (auto& n : list) {
+      std::string id = n["id"].get<std::string>();
+      nodeById[id] = &n;
+      forChains[id] = chain;
+      if (n["kind"] == "for") {
+        auto inner = chain;
+        inner.push_back(id);
+        indexNodes(n["body"], inner);
+      }
+      if (n["kind"] == "if") {
+        indexNodes(n["then"], chain);
+        indexNodes(n["else"], chain);
+      }
+    }
+  }
+
+  std::string resolveDir(const std::string& dir) const {
+    if (dir.rfind("@stdlib/", 0) == 0) {
+      std::string rel = dir.substr(8);
+      for (auto& root : opts.stdlibDirs)
+        if (fs::is_directory(fs::path(root) / rel)) return (fs::path(root) / rel).string();
+      return (fs::path(opts.stdlibDirs.empty() ? "." : opts.stdlibDirs[0]) / rel).string();
+    }
+    return (fs::path(opts.baseDir) / dir).lexically_normal().string();
+  }
+
+  bool hashData(std::string& error) {
+    for (auto& [name, d] : plan["data"].items()) {
+      std::string path = (fs::path(opts.baseDir) / d["path"].get<std::string>()).lexically_normal();
+      std::error_code ec;
+      if (!fs::exists(path, ec)) {
+        error = "data `" + name + "` not found: " + path + " (declared at " + d.value("range", "") +
+                ")";
+        return false;
+      }
+      bool isDir = fs::is_directory(path, ec);
+      std::string hash;
+      if (isDir) {
+        auto t = hashCache.hashTree(path);
+        if (!t) {
+          error = "cannot hash data `" + name + "`: " + t.error();
+          return false;
+        }
+        hash = t->hash;
+      } else {
+        auto h = hashCache.hashFile(path);
+        if (!h) {
+          error = "cannot hash data `" + name + "`: " + h.error();
+          return false;
+        }
+        hash = *h;
+      }
+      store::ArtifactKind kind = isDir ? store::ArtifactKind::Dir : store::ArtifactKind::File;
+      if (!opts.dryRun && !store.has(hash, kind)) {
+        auto a = store.put(path, false);
+        if (!a) {
+          error = "cannot store data `" + name + "`: " + a.error();
+          return false;
+        }
+        hash = a->hash;
+      }
+      if (!opts.dryRun) {
+        meta::ArtifactRecord rec;
+        rec.hash = hash;
+        rec.kind = kind;
+        rec.type = d.value("type", "");
+        auto st = store.stat(hash, kind);
+        rec.size = st ? st->size : 0;
+        if (auto s = meta.recordArtifact(rec); !s) {
+          error = s.error();
+          return false;
+        }
+      }
+      dataValues[name] = artifactValue(hash, isDir ? "dir" : "file", d.value("type", ""));
+    }
+    (void)hashCache.flush();
+    return true;
+  }
+
+  // ---- evaluation
+  std::optional<Json> nodeValue(const std::string& id, const std::vector<size_t>& idx, int lifted) {
+    auto chain = forChains.find(id);
+    if (chain == forChains.end()) return std::nullopt;
+    size_t depth = chain->second.size();
+    if (lifted == 0) {
+      auto it = byKey.find(keyOf(id, idx, depth));
+      if (it == byKey.end() || it->second->state != State::Done) return std::nullopt;
+      return it->second->value;
+    }
+    size_t forDepth = depth - static_cast<size_t>(lifted);
+    auto fit = byKey.find(keyOf(chain->second[forDepth], idx, forDepth));
+    if (fit == byKey.end() || fit->second->state != State::Done) return std::nullopt;
+    Json out = Json::array();
+    for (size_t i = 0; i < fit->second->iterations; ++i) {
+      std::vector<size_t> inner(idx.begin(), idx.begin() + static_cast<long>(forDepth));
+      inner.push_back(i);
+      auto v = nodeValue(id, inner, lifted - 1);
+      if (!v) return std::nullopt;
+      out.push_back(*v);
+    }
+    return out;
+  }
+
+  EvalEnv env() {
+    EvalEnv e;
+    e.params = &params;
+    e.node = [this](const std::string& id, const std::vector<size_t>& idx, int lifted) {
+      return nodeValue(id, idx, lifted);
+    };
+    e.data = [this](const std::string& name) -> std::optional<Json> {
+      auto it = dataValues.find(name);
+      if (it == dataValues.end()) return std::nullopt;
+      return it->second;
+    };
+    e.readJson = [this](const Json& art, std::string& err) -> std::optional<Json> {
+      auto p = store.path(art["$artifact"].get<std::string>(), store::ArtifactKind::File);
+      if (!p) {
+        err = p.error();
+        return std::nullopt;
+      }
+      return readJsonFile(*p, err);
+    };
+    return e;
+  }
+
+  std::optional<Json> eval(const Json& expr, Task& t, std::string& err) {
+    EvalScope scope{t.indices, t.vars};
+    return evaluate(expr, scope, env(), err);
+  }
+
+  // ---- the graph
+  void collectRefs(const Json& n, std::vector<std::pair<std::string, int>>& out) {
+    for (auto& [k, v] : n.items())
+      if (k != "body" && k != "then" && k != "else" && k != "id") refsOf(v, out);
+  }
+
+  void createTasks(const Json& list, const std::vector<size_t>& idx,
+                   const std::map<std::string, Json>& vars, Task* parent) {
+    std::vector<Task*> made;
+    for (auto& n : list) {
+      auto t = std::make_unique<Task>();
+      t->nodeId = n["id"].get<std::string>();
+      t->node = &n;
+      t->kind = n["kind"].get<std::string>();
+      t->indices = idx;
+      t->vars = vars;
+      t->key = keyOf(t->nodeId, idx, idx.size());
+      t->parent = parent;
+      byKey[t->key] = t.get();
+      made.push_back(t.get());
+      tasks.push_back(std::move(t));
+    }
+    if (parent) {
+      parent->openChildren += static_cast<int>(made.size());
+      parent->children.insert(parent->children.end(), made.begin(), made.end());
+    }
+    for (Task* t : made) {
+      std::vector<std::pair<std::string, int>> refs;
+      collectRefs(*t->node, refs);
+      State blocked = State::Waiting;
+      std::string why;
+      for (auto& [id, lifted] : refs) {
+        auto chain = forChains.find(id);
+        if (chain == forChains.end()) continue;
+        size_t depth = chain->second.size();
+        std::string depKey = lifted == 0 ? keyOf(id, t->indices, depth)
+                                         : keyOf(chain->second[depth - static_cast<size_t>(lifted)],
+                                                 t->indices, depth - static_cast<size_t>(lifted));
+        auto it = byKey.find(depKey);
+        if (it == byKey.end()) continue;
+        Task* d = it->second;
+        if (d == t) continue;
+        if (d->state == State::Done) continue;
+        if (d->state == State::Failed || d->state == State::Skipped) {
+          blocked = State::Skipped;
+          why = "`" + d->key + "` failed";
+          continue;
+        }
+        if (d->state == State::Unknown) {
+          if (blocked == State::Waiting) blocked = State::Unknown;
+          why = d->key;
+          continue;
+        }
+        if (std::find(d->dependents.begin(), d->dependents.end(), t) == d->dependents.end()) {
+          d->dependents.push_back(t);
+          ++t->pendingDeps;
+        }
+      }
+      if (blocked == State::Skipped) {
+        t->reason = why;
+        t->pendingDeps = -1;
+        finish(*t, State::Skipped);
+      } else if (blocked == State::Unknown) {
+        t->reason = "after " + why + ", which would run";
+        t->pendingDeps = -1;
+        finish(*t, State::Unknown);
+      }
+    }
+    for (Task* t : made)
+      if (t->state == State::Waiting && t->pendingDeps == 0) ready.push_back(t);
+  }
+
+  void finish(Task& t, State s) {
+    if (t.state == State::Done || t.state == State::Failed || t.state == State::Skipped ||
+        t.state == State::Unknown)
+      return;
+    t.state = s;
+    if (s == State::Skipped) {
+      ++counts.skipped;
+      if (!t.node || (t.kind == "call" || t.kind == "transform"))
+        progress.emit({"skipped", t.key, t.stepKey, t.reason, t.node->value("range", ""), 0});
+    }
+    if (s == State::Unknown && opts.dryRun && (t.kind == "call" || t.kind == "transform")) {
+      decisions.push_back(
+          {t.key, t.node->value("step", "transform"), "run", t.reason, t.node->value("range", "")});
+    }
+    for (Task* d : t.dependents) {
+      if (d->state != State::Waiting) continue;
+      if (s == State::Done) {
+        if (--d->pendingDeps == 0) ready.push_back(d);
+      } else if (s == State::Unknown) {
+        d->reason = "after " + t.key + ", which would run";
+        finish(*d, State::Unknown);
+      } else {
+        d->reason = "`" + t.key + "` did not succeed";
+        finish(*d, State::Skipped);
+      }
+    }
+    if (Task* p = t.parent) {
+      if (s == State::Failed || s == State::Skipped) p->childFailed = true;
+      if (s == State::Unknown) p->childUnknown = true;
+      if (--p->openChildren == 0) completeBarrier(*p);
+    }
+  }
+
+  void completeBarrier(Task& p) {
+    if (p.childFailed) {
+      p.reason = "a step inside did not succeed";
+      finish(p, State::Failed);
+      return;
+    }
+    if (p.childUnknown) {
+      p.reason = "steps inside would run";
+      finish(p, State::Unknown);
+      return;
+    }
+    if (p.kind == "transform") {
+      concatShards(p);
+      return;
+    }
+    finish(p, State::Done);
+  }
+
+  // ---- failure
+  void failTask(Task& t, const std::string& message) {
+    t.reason = message;
+    ++counts.failed;
+    progress.emit({"failed", t.key, t.stepKey, message, t.node->value("range", ""), 0});
+    if (failMessage.empty()) failMessage = message;
+    if (!opts.keepGoing) stopping = true;
+    finish(t, State::Failed);
+  }
+
+  // ---- executing a ready task
+  void execute(Task& t) {
+    if (stopping) {
+      t.reason = interrupted ? "interrupted" : "the run is stopping";
+      finish(t, State::Skipped);
+      return;
+    }
+    std::string err;
+    const Json& n = *t.node;
+    if (t.kind == "value") {
+      auto v = eval(n["value"], t, err);
+      if (!v) return unknownOrFail(t, "cannot compute `" + t.key + "`: " + err);
+      t.value = *v;
+      finish(t, State::Done);
+    } else if (t.kind == "fail") {
+      auto v = eval(n["message"], t, err);
+      std::string msg = v ? displayValue(*v) : "fail (message unavailable: " + err + ")";
+      if (opts.dryRun) {
+        decisions.push_back(
+            {t.key, "fail", "run", "the run would fail: " + msg, n.value("range", "")});
+        finish(t, State::Done);
+        return;
+      }
+      msg += " (" + n.value("range", "") + ")";
+      failMessage = msg;
+      stopping = true;
+      t.reason = msg;
+      progress.emit({"message", t.key, "", "fail: " + msg, n.value("range", ""), 0});
+      finish(t, State::Failed);
+    } else if (t.kind == "for") {
+      auto v = eval(n["over"], t, err);
+      if (!v)
+        return unknownOrFail(t,
+                             "cannot compute the list of `for " + n.value("var", "") + "`: " + err);
+      if (!v->is_array()) return failTask(t, "`for` over a non-list value");
+      t.iterations = v->size();
+      if (v->empty()) return finish(t, State::Done);
+      for (size_t i = 0; i < v->size(); ++i) {
+        auto idx = t.indices;
+        idx.push_back(i);
+        auto vars = t.vars;
+        vars[n["var"].get<std::string>()] = (*v)[i];
+        createTasks(n["body"], idx, vars, &t);
+      }
+    } else if (t.kind == "if") {
+      auto v = eval(n["cond"], t, err);
+      if (!v)
+        return unknownOrFail(t,
+                             "cannot decide the condition at " + n.value("range", "") + ": " + err);
+      if (!v->is_boolean()) return failTask(t, "the condition is not a bool");
+      const Json& branch = v->get<bool>() ? n["then"] : n["else"];
+      progress.emit({"message", t.key, "",
+                     std::string("  if at ") + n.value("range", "") + ": " +
+                         (v->get<bool>() ? "then" : "else"),
+                     "", 0});
+      if (branch.empty()) return finish(t, State::Done);
+      createTasks(branch, t.indices, t.vars, &t);
+    } else if (t.kind == "register") {
+      doRegister(t);
+    } else if (t.kind == "call") {
+      prepareCall(t);
+    } else if (t.kind == "transform") {
+      prepareTransform(t);
+    } else {
+      failTask(t, "unknown node kind `" + t.kind + "`");
+    }
+  }
+
+  void unknownOrFail(Task& t, const std::string& msg) {
+    if (opts.dryRun) {
+      t.reason = "depends on values known only when the run gets there";
+      if (t.kind != "call" && t.kind != "transform")
+        decisions.push_back({t.key, t.kind, "undecided", t.reason, t.node->value("range", "")});
+      finish(t, State::Unknown);
+      return;
+    }
+    failTask(t, msg);
+  }
+
+  // ---- registry
+  void doRegister(Task& t) {
+    const Json& n = *t.node;
+    std::string err;
+    auto model = eval(n["model"], t, err);
+    if (!model || !isArtifact(*model)) return unknownOrFail(t, "cannot register: " + err);
+    std::string group = n["group"].get<std::string>();
+    if (opts.dryRun) {
+      decisions.push_back({t.key, "register", "run", "would register a new version of " + group,
+                           n.value("range", "")});
+      return finish(t, State::Done);
+    }
+    meta::NewModelVersion nv;
+    nv.group = group;
+    nv.artifactHash = (*model)["$artifact"].get<std::string>();
+    nv.runId = runId;
+    if (!n["metrics"].is_null()) {
+      auto m = eval(n["metrics"], t, err);
+      if (!m) return failTask(t, "cannot read the metrics to register: " + err);
+      if (isArtifact(*m)) {
+        auto j = env().readJson(*m, err);
+        if (!j) return failTask(t, "cannot read the metrics to register: " + err);
+        nv.metricsJson = j->dump();
+      } else {
+        nv.metricsJson = m->dump();
+      }
+    }
+    Json tags = Json::object();
+    for (auto& [k, x] : n["tags"].items()) {
+      auto v = eval(x, t, err);
+      if (!v) return failTask(t, "cannot compute tag `" + k + "`: " + err);
+      tags[k] = displayValue(*v);
+    }
+    nv.tagsJson = tags.dump();
+    std::string approval = plan["models"].contains(group)
+                               ? plan["models"][group].value("approval", "manual")
+                               : "manual";
+    nv.initialStatus = approval == "auto" ? "Approved" : "PendingManualApproval";
+    nv.actor = opts.actor;
+    nv.comment = "registered by run " + runId;
+    auto v = meta.registerVersion(nv);
+    if (!v) return failTask(t, "cannot register a version of " + group + ": " + v.error());
+    t.value = Json{{"group", group}, {"version", v->version}};
+    progress.emit(
+        {"registered", t.key, "",
+         "registered " + group + " version " + std::to_string(v->version) + " (" + v->status + ")",
+         n.value("range", ""), 0});
+    finish(t, State::Done);
+  }
+
+  // ---- step calls
+  void prepareCall(Task& t) {
+    const Json& n = *t.node;
+    t.stepKey = n["step"].get<std::string>();
+    const Json& def = plan["steps"][t.stepKey];
+    std::string err;
+    Json args = Json::object();
+    for (auto& [k, x] : n["args"].items()) {
+      auto v = eval(x, t, err);
+      if (!v)
+        return unknownOrFail(t, "cannot compute argument `" + k + "` of `" + t.key + "`: " + err);
+      args[k] = *v;
+    }
+    t.workdir = resolveDir(def.value("dir", "."));
+    Json codeHashes = Json::object();
+    for (auto& c : def["code"]) {
+      std::string rel = c.get<std::string>();
+      std::string full = (fs::path(t.workdir) / rel).lexically_normal();
+      auto h = hashCache.hashFile(full);
+      if (!h) return failTask(t, "code file `" + rel + "` of step " + t.stepKey + ": " + h.error());
+      codeHashes[rel] = *h;
+      t.code.push_back({rel, *h});
+    }
+    t.action = canonicalAction(t.stepKey, def, args, codeHashes);
+    t.cacheKey = store::sha256Bytes(t.action.dump());
+    for (auto& [k, v] : args.items()) {
+      std::function<void(const Json&, const std::string&)> add = [&](const Json& x,
+                                                                     const std::string& name) {
+        if (isArtifact(x)) {
+          meta::ArtifactRecord rec;
+          rec.hash = x["$artifact"].get<std::string>();
+          rec.kind = x.value("kind", "file") == "dir" ? store::ArtifactKind::Dir
+                                                      : store::ArtifactKind::File;
+          rec.type = x.value("type", "");
+          t.inputs.push_back({name, rec});
+        } else if (x.is_array()) {
+          for (size_t i = 0; i < x.size(); ++i)
+            add(x[i], name + "[" + std::to_string(i) + "]");
+        }
+      };
+      add(v, k);
+    }
+    const Json& res = def["resources"];
+    t.cpu = res.value("cpu", 1.0);
+    if (res.contains("memory_bytes") && res["memory_bytes"].is_number())
+      t.memory = res["memory_bytes"].get<double>();
+    if (res.value("gpu", 0) > 0)
+      return failTask(t, "step " + t.stepKey + " asks for " + std::to_string(res.value("gpu", 0)) +
+                             " GPU(s); this machine has none (" + n.value("range", "") + ")");
+    if (opts.memoryBytes > 0 && t.memory > opts.memoryBytes)
+      return failTask(t, "step " + t.stepKey + " asks for more memory than this machine has (" +
+                             n.value("range", "") + ")");
+    t.maxAttempts = std::max(1, def["retry"].value("attempts", 1));
+    t.backoff = def["retry"].value("backoff_s", 0.0);
+    t.timeout = def["timeout_s"].is_number() ? def["timeout_s"].get<double>() : 0;
+
+    bool cacheable = !opts.noCache && def["cache"].value("enabled", true);
+    if (cacheable) {
+      meta::CacheQuery q;
+      q.cacheKey = t.cacheKey;
+      if (def["cache"]["expire_s"].is_number())
+        q.maxAgeSeconds = def["cache"]["expire_s"].get<double>();
+      q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
+      auto hit = meta.lookupCache(q);
+      if (!hit) return failTask(t, hit.error());
+      if (*hit) return useCached(t, def, args, **hit);
+    }
+    if (opts.dryRun) {
+      t.reason = explain(t, cacheable);
+      finish(t, State::Unknown);
+      return;
+    }
+    // Outputs go to a scratch directory of this execution; the command is run from the
+    // declaring file's directory so relative paths in `run` and `code` agree.
+    t.scratch = (fs::path(store.workspace()) / "runs" / runId / sanitize(t.key)).string();
+    std::error_code ec;
+    fs::create_directories(fs::path(t.scratch) / "out", ec);
+    if (ec) return failTask(t, "cannot create " + t.scratch + ": " + ec.message());
+    for (auto& o : def["outputs"])
+      t.outPaths[o["name"].get<std::string>()] =
+          (fs::path(t.scratch) / "out" /
+           outputFileName(o["name"].get<std::string>(), o.value("type", "")))
+              .string();
+    TemplateValues tv;
+    tv.args = &args;
+    tv.outputs = &t.outPaths;
+    tv.artifactPath = [this](const Json& a) {
+      auto p = store.path(a["$artifact"].get<std::string>(), a.value("kind", "file") == "dir"
+                                                                 ? store::ArtifactKind::Dir
+                                                                 : store::ArtifactKind::File);
+      return p ? *p : std::string("/nonexistent");
+    };
+    if (!renderTemplate(def["run"], tv, true, t.command, err))
+      return failTask(t, "cannot build the command of " + t.stepKey + ": " + err);
+    buildEnv(t, def, tv);
+    t.stdoutPath = t.scratch + "/stdout.log";
+    t.stderrPath = t.scratch + "/stderr.log";
+    meta::ExecutionRecord rec;
+    rec.runId = runId;
+    rec.node = t.key;
+    rec.step = t.stepKey;
+    rec.cacheKey = t.cacheKey;
+    rec.status = ExecStatus::Running;
+    rec.stdoutPath = t.stdoutPath;
+    rec.stderrPath = t.stderrPath;
+    rec.source = n.value("range", "");
+    rec.command = t.command;
+    rec.image = def["image"].is_object() && def["image"].contains("lit")
+                    ? def["image"]["lit"].get<std::string>()
+                    : "";
+    rec.paramsJson = t.action.dump();
+    auto id = meta.startExecution(rec, t.inputs, t.code);
+    if (!id) return failTask(t, id.error());
+    t.execId = *id;
+    waitingToLaunch.push_back(&t);
+  }
+
+  void buildEnv(Task& t, const Json& def, const TemplateValues& tv) {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e; ++e) {
+      std::string kv = *e;
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    std::string err;
+    for (auto& [k, templ] : def["env"].items()) {
+      std::string v;
+      if (renderTemplate(templ, tv, false, v, err)) env[k] = v;
+    }
+    env["MLP_RUN_ID"] = runId;
+    env["MLP_NODE"] = t.key;
+    env["MLP_STEP"] = t.stepKey;
+    env["MLP_WORKSPACE"] = store.workspace();
+    env["MLP_OUTPUT_DIR"] = t.scratch + "/out";
+    env["MLP_ATTEMPT"] = std::to_string(t.attempt + 1);
+    // Keep the stdlib directory clean: it may be installed read-only.
+    env["PYTHONDONTWRITEBYTECODE"] = "1";
+    t.env.assign(env.begin(), env.end());
+  }
+
+  std::string explain(Task& t, bool cacheable) {
+    if (!cacheable) return opts.noCache ? "--no-cache" : "the step sets cache = false";
+    auto prev = previousActions.find(t.key);
+    if (prev == previousActions.end()) return "never ran before";
+    const Json& a = prev->second;
+    const Json& b = t.action;
+    std::vector<std::string> why;
+    for (auto& [k, v] : b["args"].items())
+      if (!a["args"].contains(k) || a["args"][k] != v)
+        why.push_back("input `" + k + "` changed" +
+                      (v.is_object() && v.contains("sha256")
+                           ? " (now " + v["sha256"].get<std::string>().substr(0, 12) + ")"
+                           : " (now " + v.dump() + ")"));
+    for (auto& [k, v] : b["code"].items())
+      if (!a["code"].contains(k) || a["code"][k] != v)
+        why.push_back("code file `" + k + "` changed");
+    for (const char* k : {"run", "image", "env", "outputs", "step", "mlpc"})
+      if (a[k] != b[k]) why.push_back(std::string("`") + k + "` changed");
+    if (why.empty()) return "its earlier outputs are no longer in the store";
+    std::string s;
+    for (auto& w : why)
+      s += (s.empty() ? "" : "; ") + w;
+    return s;
+  }
+
+  void useCached(Task& t, const Json& def, const Json& args, const meta::CacheHit& hit) {
+    Json outputs = Json::object();
+    std::vector<meta::Metric> metrics;
+    for (auto& b : hit.outputs) {
+      std::string type;
+      for (auto& o : def["outputs"])
+        if (o["name"] == b.name) type = o.value("type", "");
+      outputs[b.name] = artifactValue(
+          b.artifact.hash, b.artifact.kind == store::ArtifactKind::Dir ? "dir" : "file", type);
+      if (type.rfind("Metrics", 0) == 0) readMetrics(b.artifact.hash, metrics);
+    }
+    t.value = def["outputs"].size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
+    if (opts.dryRun) {
+      decisions.push_back({t.key, t.stepKey, "cached", "unchanged since run " + hit.execution.runId,
+                           t.node->value("range", "")});
+    } else {
+      meta::ExecutionRecord rec;
+      rec.runId = runId;
+      rec.node = t.key;
+      rec.step = t.stepKey;
+      rec.cacheKey = t.cacheKey;
+      rec.status = ExecStatus::Cached;
+      rec.exitCode = 0;
+      rec.attempts = 0;
+      rec.startedAt = now();
+      rec.finishedAt = rec.startedAt;
+      rec.source = t.node->value("range", "");
+      rec.command = hit.execution.command;
+      rec.image = hit.execution.image;
+      rec.cachedFrom = hit.execution.cachedFrom ? hit.execution.cachedFrom : hit.execution.id;
+      rec.stdoutPath = hit.execution.stdoutPath;
+      rec.stderrPath = hit.execution.stderrPath;
+      rec.paramsJson = t.action.dump();
+      meta::ExecutionIo io;
+      io.inputs = t.inputs;
+      io.outputs = hit.outputs;
+      io.code = t.code;
+      io.metrics = metrics;
+      auto id = meta.recordExecution(rec, io);
+      if (!id) return failTask(t, id.error());
+      ++counts.cached;
+      progress.emit({"cached", t.key, t.stepKey, "", rec.source, 0});
+    }
+    (void)args;
+    finish(t, State::Done);
+  }
+
+  void readMetrics(const std::string& hash, std::vector<meta::Metric>& out) {
+    std::string err;
+    auto j = env().readJson(artifactValue(hash, "file", "Metrics"), err);
+    if (!j || !j->is_object()) return;
+    for (auto& [k, v] : j->items())
+      if (v.is_number()) out.push_back({k, v.get<double>()});
+  }
+
+  // ---- launching and completing processes
+  bool canLaunch(const Task& t) const {
+    if (running.size() >= static_cast<size_t>(std::max(1, opts.jobs))) return false;
+    if (running.empty()) return true; // a step larger than the machine still runs, alone
+    if (usedCpu + t.cpu > std::max(opts.cpus, 1.0) + 1e-9) return false;
+    if (opts.memoryBytes > 0 && usedMemory + t.memory > opts.memoryBytes) return false;
+    return true;
+  }
+
+  void launchReady() {
+    double tnow = now();
+    for (size_t i = 0; i < waitingToLaunch.size();) {
+      Task* t = waitingToLaunch[i];
+      if (stopping) {
+        waitingToLaunch.erase(waitingToLaunch.begin() + static_cast<long>(i));
+        cancelQueued(*t);
+        continue;
+      }
+      if (t->notBefore > tnow || !canLaunch(*t)) {
+        ++i;
+        continue;
+      }
+      waitingToLaunch.erase(waitingToLaunch.begin() + static_cast<long>(i));
+      exec::CommandSpec spec;
+      spec.id = nextCmd++;
+      spec.command = t->command;
+      spec.workdir = t->workdir;
+      spec.env = t->env;
+      spec.stdoutPath = t->stdoutPath;
+      spec.stderrPath = t->stderrPath;
+      spec.timeoutSeconds = t->timeout;
+      std::string err;
+      if (!runner.start(spec, err)) {
+        failTask(*t, "cannot start " + t->key + ": " + err);
+        continue;
+      }
+      ++t->attempt;
+      t->state = State::Running;
+      t->started = Clock::now();
+      running[spec.id] = t;
+      usedCpu += t->cpu;
+      usedMemory += t->memory;
+      if (t->attempt == 1) progress.emit({"started", t->key, t->stepKey, "", "", 0});
+    }
+  }
+
+  void cancelQueued(Task& t) {
+    if (t.execId) {
+      meta::ExecutionFinish f;
+      f.id = t.execId;
+      f.status = ExecStatus::Cancelled;
+      f.attempts = t.attempt;
+      f.error = interrupted ? "interrupted" : "the run stopped";
+      (void)meta.finishExecution(f);
+    }
+    t.state = State::Waiting;
+    t.reason = interrupted ? "interrupted" : "the run stopped";
+    finish(t, State::Skipped);
+  }
+
+  void completed(const exec::CommandResult& r) {
+    auto it = running.find(r.id);
+    if (it == running.end()) return;
+    Task& t = *it->second;
+    running.erase(it);
+    usedCpu -= t.cpu;
+    usedMemory -= t.memory;
+    double secs = std::chrono::duration<double>(Clock::now() - t.started).count();
+    if (t.kind == "shard") return shardDone(t, r, secs);
+    const Json& def = plan["steps"][t.stepKey];
+    std::string where = t.node->value("range", "");
+    if (r.succeeded()) {
+      std::vector<meta::Binding> outs;
+      std::vector<meta::Metric> metrics;
+      Json outputs = Json::object();
+      for (auto& o : def["outputs"]) {
+        std::string name = o["name"].get<std::string>();
+        std::string problem = checkOutput(t.outPaths[name], name, o);
+        if (!problem.empty())
+          return stepFailed(t, r, "step `" + t.key + "` (" + where + "): " + problem,
+                            ExecStatus::Failed);
+        if (o.value("type", "").rfind("Metrics", 0) == 0) {
+          std::string err;
+          if (auto j = readJsonFile(t.outPaths[name], err); j && j->is_object())
+            for (auto& [k, v] : j->items())
+              if (v.is_number()) metrics.push_back({k, v.get<double>()});
+        }
+        auto a = store.put(t.outPaths[name], true);
+        if (!a)
+          return stepFailed(t, r,
+                            "cannot store output `" + name + "` of `" + t.key + "`: " + a.error(),
+                            ExecStatus::Failed);
+        meta::ArtifactRecord rec;
+        rec.hash = a->hash;
+        rec.kind = a->kind;
+        rec.size = a->size;
+        rec.type = o.value("type", "");
+        outs.push_back({name, rec});
+        outputs[name] =
+            artifactValue(a->hash, a->kind == store::ArtifactKind::Dir ? "dir" : "file", rec.type);
+      }
+      meta::ExecutionFinish f;
+      f.id = t.execId;
+      f.status = ExecStatus::Succeeded;
+      f.exitCode = 0;
+      f.attempts = t.attempt;
+      f.outputs = outs;
+      f.metrics = metrics;
+      if (auto s = meta.finishExecution(f); !s) return failTask(t, s.error());
+      t.value = def["outputs"].size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
+      ++counts.ran;
+      progress.emit({"succeeded", t.key, t.stepKey, "", where, secs});
+      return finish(t, State::Done);
+    }
+    std::string how = r.timedOut
+                          ? "timed out after " + plan::commandText(Json(t.timeout), "float") + "s"
+                      : r.cancelled      ? "was cancelled"
+                      : !r.error.empty() ? "could not start: " + r.error
+                      : r.termSignal     ? "was killed by signal " + std::to_string(r.termSignal)
+                                         : "exited with code " + std::to_string(r.exitCode);
+    if (!r.cancelled && !interrupted && t.attempt < t.maxAttempts) {
+      double wait = t.backoff * std::pow(2.0, t.attempt - 1);
+      progress.emit({"retrying", t.key, t.stepKey,
+                     how + "; attempt " + std::to_string(t.attempt + 1) + " of " +
+                         std::to_string(t.maxAttempts) + " in " +
+                         plan::commandText(Json(wait), "float") + "s",
+                     where, 0});
+      t.notBefore = now() + wait;
+      t.state = State::Waiting;
+      waitingToLaunch.push_back(&t);
+      return;
+    }
+    std::string msg = "step `" + t.key + "` (" + t.stepKey + " at " + where + ") " + how;
+    if (!r.cancelled) {
+      std::string errTail = tail(t.stderrPath, 6);
+      if (!errTail.empty()) msg += "\n  last lines of stderr:\n" + errTail;
+      msg += "  full logs: mlpc logs " + runId + " " + t.key;
+    }
+    stepFailed(t, r, msg,
+               r.timedOut    ? ExecStatus::TimedOut
+               : r.cancelled ? ExecStatus::Cancelled
+                             : ExecStatus::Failed);
+  }
+
+  void stepFailed(Task& t, const exec::CommandResult& r, const std::string& msg, ExecStatus st) {
+    meta::ExecutionFinish f;
+    f.id = t.execId;
+    f.status = st;
+    f.exitCode = r.exitCode;
+    f.attempts = t.attempt;
+    f.error = msg;
+    (void)meta.finishExecution(f);
+    if (st == ExecStatus::Cancelled) {
+      t.reason = "interrupted";
+      t.state = State::Waiting;
+      finish(t, State::Skipped);
+      return;
+    }
+    failTask(t, msg);
+  }
+
+  // ---- transform: shards of batch inference, each against its own server process
+  void prepareTransform(Task& t) {
+    const Json& n = *t.node;
+    std::string err;
+    auto model = eval(n["model"], t, err);
+    auto data = model ? eval(n["data"], t, err) : std::nullopt;
+    auto shards = data ? eval(n["shards"], t, err) : std::nullopt;
+    if (!shards) return unknownOrFail(t, "cannot compute transform's inputs: " + err);
+    if (opts.dryRun) {
+      t.reason = "transform runs batch inference each time";
+      finish(t, State::Unknown);
+      return;
+    }
+    std::string serverKey = n["server"].get<std::string>();
+    const Json& server = plan["servers"][serverKey];
+    t.stepKey = "transform";
+    t.scratch = (fs::path(store.workspace()) / "runs" / runId / sanitize(t.key)).string();
+    std::error_code ec;
+    fs::create_directories(t.scratch, ec);
+    auto dataPath = store.path((*data)["$artifact"].get<std::string>(), store::ArtifactKind::File);
+    auto modelPath =
+        store.path((*model)["$artifact"].get<std::string>(), store::ArtifactKind::File);
+    if (!dataPath || !modelPath) return failTask(t, "transform inputs are missing from the store");
+    // Split the rows into shards, each with the header.
+    std::ifstream in(*dataPath);
+    std::string header, line;
+    std::getline(in, header);
+    std::vector<std::string> rows;
+    while (std::getline(in, line))
+      if (!line.empty()) rows.push_back(line);
+    long long n_shards = std::max<long long>(1, shards->get<long long>());
+    n_shards = std::min<long long>(n_shards, std::max<size_t>(1, rows.size()));
+    std::string shardScript;
+    for (auto& root : opts.stdlibDirs)
+      if (fs::exists(fs::path(root) / "std/sklearn/transform_shard.py"))
+        shardScript = (fs::path(root) / "std/sklearn/transform_shard.py").string();
+    if (shardScript.empty())
+      return failTask(t, "std/sklearn/transform_shard.py not found in the stdlib");
+    std::string serverDir = resolveDir(server.value("dir", "."));
+    for (long long s = 0; s < n_shards; ++s) {
+      std::string shardIn = t.scratch + "/shard-" + std::to_string(s) + ".csv";
+      std::ofstream out(shardIn);
+      out << header << "\n";
+      for (size_t i = static_cast<size_t>(s); i < rows.size(); i += static_cast<size_t>(n_shards))
+        out << rows[i] << "\n";
+      auto st = std::make_unique<Task>();
+      st->kind = "shard";
+      st->node = t.node;
+      st->nodeId = t.nodeId;
+      st->key = t.key + "#shard" + std::to_string(s);
+      st->stepKey = "transform";
+      st->parent = &t;
+      st->workdir = serverDir;
+      st->scratch = t.scratch;
+      st->stdoutPath = t.scratch + "/shard-" + std::to_string(s) + ".stdout.log";
+      st->stderrPath = t.scratch + "/shard-" + std::to_string(s) + ".stderr.log";
+      st->outPaths["predictions"] = t.scratch + "/shard-" + std::to_string(s) + ".out.csv";
+      int port = freePort();
+      Json args{{"model", *model}};
+      TemplateValues tv;
+      tv.args = &args;
+      std::map<std::string, std::string> none;
+      tv.outputs = &none;
+      tv.port = port;
+      tv.artifactPath = [&](const Json&) { return *modelPath; };
+      std::string serverCmd;
+      if (!renderTemplate(server["run"], tv, true, serverCmd, err))
+        return failTask(t, "cannot build the server command: " + err);
+      st->command = "/usr/bin/python3 " + exec::shellQuote(shardScript) + " --server-cmd " +
+                    exec::shellQuote(serverCmd) + " --port " + std::to_string(port) + " --health " +
+                    exec::shellQuote(server.value("health", "/health")) + " --invoke " +
+                    exec::shellQuote(server.value("invoke", "/invocations")) + " --data " +
+                    exec::shellQuote(shardIn) + " --out " +
+                    exec::shellQuote(st->outPaths["predictions"]);
+      buildEnv(*st, server, tv);
+      st->state = State::Waiting;
+      t.children.push_back(st.get());
+      ++t.openChildren;
+      byKey[st->key] = st.get();
+      waitingToLaunch.push_back(st.get());
+      tasks.push_back(std::move(st));
+    }
+    progress.emit({"started", t.key, "transform", std::to_string(n_shards) + " shards", "", 0});
+  }
+
+  void shardDone(Task& s, const exec::CommandResult& r, double secs) {
+    if (!r.succeeded()) {
+      std::string msg = "transform shard `" + s.key + "` failed (exit " +
+                        std::to_string(r.exitCode) + ")\n" + tail(s.stderrPath, 6);
+      failTask(s, msg);
+      return;
+    }
+    (void)secs;
+    finish(s, State::Done);
+  }
+
+  void concatShards(Task& t) {
+    std::string out = t.scratch + "/predictions.csv";
+    std::ofstream o(out);
+    bool first = true;
+    for (Task* s : t.children) {
+      std::ifstream in(s->outPaths["predictions"]);
+      std::string line;
+      bool head = true;
+      while (std::getline(in, line)) {
+        if (head && !first) {
+          head = false;
+          continue;
+        }
+        head = false;
+        o << line << "\n";
+      }
+      first = false;
+    }
+    o.close();
+    auto a = store.put(out, true);
+    if (!a) return failTask(t, "cannot store the predictions: " + a.error());
+    meta::ArtifactRecord rec;
+    rec.hash = a->hash;
+    rec.kind = a->kind;
+    rec.size = a->size;
+    rec.type = "Dataset<csv>";
+    (void)meta.recordArtifact(rec);
+    meta::ExecutionRecord er;
+    er.runId = runId;
+    er.node = t.key;
+    er.step = "transform";
+    er.status = ExecStatus::Succeeded;
+    er.exitCode = 0;
+    er.attempts = 1;
+    er.source = t.node->value("range", "");
+    er.command = "transform (" + std::to_string(t.children.size()) + " shards)";
+    meta::ExecutionIo io;
+    io.outputs.push_back({"predictions", rec});
+    (void)meta.recordExecution(er, io);
+    t.value = Json{{"$record", {{"predictions", artifactValue(a->hash, "file", "Dataset<csv>")}}}};
+    ++counts.ran;
+    progress.emit({"succeeded", t.key, "transform", "", er.source, 0});
+    finish(t, State::Done);
+  }
+
+  // ---- the loop
+  RunSummary run() {
+    RunSummary sum;
+    indexNodes(plan["nodes"], {});
+    for (auto& p : plan["pipeline"]["params"])
+      params[p["name"].get<std::string>()] = p["value"];
+    std::string err;
+    std::string pipeline = plan["pipeline"]["name"].get<std::string>();
+    if (opts.dryRun) loadPreviousActions(pipeline);
+    if (!opts.dryRun) {
+      (void)meta.markStaleRunsInterrupted();
+      meta::NewRun nr;
+      nr.pipeline = pipeline;
+      nr.entry = opts.entry;
+      nr.planHash = store::sha256Bytes(plan::dump(plan));
+      Json pj = Json::object();
+      for (auto& [k, v] : params.items()) {
+        pj[k] = v;
+        nr.params.push_back({k, v.dump()});
+      }
+      nr.paramsJson = pj.dump();
+      auto r = meta.createRun(nr);
+      if (!r) {
+        sum.message = r.error();
+        sum.exitCode = 2;
+        return sum;
+      }
+      runId = r->id;
+      sum.runId = runId;
+      progress.emit({"run_started", "", "", "run " + runId + " of pipeline " + pipeline, "", 0});
+      // The plan that ran, next to its logs, so `mlpc reproduce` can run it again.
+      std::error_code ec;
+      fs::create_directories(fs::path(store.workspace()) / "runs" / runId, ec);
+      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "plan.json") << plan::dump(plan);
+    }
+    if (!hashData(err)) {
+      failMessage = err;
+      return finishRun(sum);
+    }
+    createTasks(plan["nodes"], {}, {}, nullptr);
+    while (true) {
+      while (!ready.empty()) {
+        Task* t = ready.front();
+        ready.pop_front();
+        if (t->state == State::Waiting) execute(*t);
+      }
+      launchReady();
+      if (running.empty() && ready.empty()) {
+        if (waitingToLaunch.empty()) break;
+        double due = 1e300;
+        for (Task* t : waitingToLaunch)
+          due = std::min(due, t->notBefore);
+        double wait = due - now();
+        if (wait > 0)
+          std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.5)));
+        if (exec::interruptRequested()) onInterrupt();
+        continue;
+      }
+      std::optional<double> maxWait;
+      for (Task* t : waitingToLaunch)
+        if (t->notBefore > 0)
+          maxWait = std::max(0.01, std::min(maxWait.value_or(1e9), t->notBefore - now()));
+      auto r = runner.waitAny(maxWait);
+      if (r)
+        completed(*r);
+      else if (exec::interruptRequested())
+        onInterrupt();
+    }
+    // Whatever never became ready (its inputs failed, or the run stopped) counts as skipped.
+    for (auto& t : tasks)
+      if (t->state == State::Waiting) {
+        t->reason = interrupted ? "interrupted" : "not reached";
+        finish(*t, State::Skipped);
+      }
+    return finishRun(sum);
+  }
+
+  void onInterrupt() {
+    if (interrupted) return;
+    interrupted = true;
+    stopping = true;
+    if (failMessage.empty()) failMessage = "interrupted";
+    runner.cancelAll();
+  }
+
+  void loadPreviousActions(const std::string& pipeline) {
+    meta::RunFilter f;
+    f.pipeline = pipeline;
+    f.limit = 5;
+    auto runs = meta.listRuns(f);
+    if (!runs) return;
+    for (auto& r : *runs) {
+      auto ex = meta.executionsOf(r.id);
+      if (!ex) continue;
+      for (auto& e : *ex) {
+        if (previousActions.count(e.node)) continue;
+        Json a = Json::parse(e.paramsJson, nullptr, false);
+        if (!a.is_discarded() && a.contains("args")) previousActions[e.node] = a;
+      }
+    }
+  }
+
+  RunSummary finishRun(RunSummary& sum) {
+    bool failed = !failMessage.empty() || counts.failed > 0;
+    sum.status = interrupted ? meta::RunStatus::Interrupted
+                 : failed    ? meta::RunStatus::Failed
+                             : meta::RunStatus::Succeeded;
+    sum.message = failMessage;
+    sum.counts = counts;
+    sum.exitCode = interrupted ? 130 : failed ? 1 : 0;
+    if (!opts.dryRun && !runId.empty()) {
+      if (auto s = meta.finishRun(runId, sum.status, sum.message, counts); !s) {
+        sum.message += (sum.message.empty() ? "" : "; ") + s.error();
+        if (sum.exitCode == 0) sum.exitCode = 2;
+      }
+    }
+    return sum;
+  }
+};
+
+Executor::Executor(const Json& plan, const RunOptions& opts, store::Store& store,
+                   meta::MetaStore& meta, exec::CommandRunner& runner, Progress& progress)
+    : impl_(std::make_unique<Impl>(plan, opts, store, meta, runner, progress)) {}
+Executor::~Executor() = default;
+RunSummary Executor::run() {
+  return impl_->run();
+}
+const std::vector<PlanDecision>& Executor::decisions() const {
+  return impl_->decisions;
+}
+
+} // namespace mlpc::sched

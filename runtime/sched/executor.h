@@ -1,0 +1,69 @@
+#pragma once
+/// Runs one plan on this machine. The plan's tree (calls, values, for, if, register, fail,
+/// transform) becomes a graph of tasks that grows as loops and branches are decided; tasks run
+/// when the tasks they read are done, processes in parallel up to `jobs` and the machine's
+/// resources, each step's result reused from the cache when its action is unchanged. Everything
+/// is recorded in the workspace's metadata as it happens.
+#include "exec/command_runner.h"
+#include "meta/meta_store.h"
+#include "plan/plan.h"
+#include "sched/progress.h"
+#include "store/hash_cache.h"
+#include "store/store.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlpc::sched {
+
+struct RunOptions {
+  std::string baseDir;                 ///< absolute: the entry file's directory
+  std::vector<std::string> stdlibDirs; ///< to resolve `@stdlib/…` directories
+  std::string entry;                   ///< shown in `mlpc runs`
+  int jobs = 1;
+  bool noCache = false;
+  bool keepGoing = false;
+  bool dryRun = false; ///< `mlpc plan`: decide what would run, start nothing
+  double cpus = 1;     ///< the machine's cores
+  double memoryBytes = 0;
+  std::string actor; ///< who registers model versions
+};
+
+struct RunSummary {
+  std::string runId;
+  meta::RunStatus status = meta::RunStatus::Failed;
+  std::string message;
+  meta::RunCounts counts;
+  int exitCode = 1;
+};
+
+/// One line of `mlpc plan`: what would happen to a node and why.
+struct PlanDecision {
+  std::string node;
+  std::string step;
+  std::string verdict; ///< "cached", "run", "undecided"
+  std::string reason;
+  std::string source;
+};
+
+class Executor {
+public:
+  Executor(const plan::Json& plan, const RunOptions& opts, store::Store& store,
+           meta::MetaStore& meta, exec::CommandRunner& runner, Progress& progress);
+  ~Executor();
+  RunSummary run();
+  const std::vector<PlanDecision>& decisions() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The canonical action of a step execution (the cache key is its SHA-256): the step, its run
+/// template, image, declared env, code hashes, argument values with artifacts by hash, output
+/// declarations and the mlpc version. Resources are left out on purpose.
+plan::Json canonicalAction(const std::string& stepKey, const plan::Json& def,
+                           const plan::Json& args, const plan::Json& codeHashes);
+
+} // namespace mlpc::sched

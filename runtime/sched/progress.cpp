@@ -1,0 +1,125 @@
+#include "sched/progress.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace mlpc::sched {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s < 10 ? "%.2fs" : "%.1fs", s);
+  return buf;
+}
+
+/// One line per event, for logs and CI.
+class PlainProgress : public Progress {
+public:
+  void emit(const ProgressEvent& e) override {
+    std::string line;
+    if (e.event == "started")
+      line = "  start   " + e.node + " (" + e.step + ")";
+    else if (e.event == "cached")
+      line = "  cached  " + e.node;
+    else if (e.event == "succeeded")
+      line = "  done    " + e.node + " in " + seconds(e.seconds);
+    else if (e.event == "failed")
+      line = "  FAILED  " + e.node + ": " + e.detail;
+    else if (e.event == "skipped")
+      line = "  skipped " + e.node + " (" + e.detail + ")";
+    else if (e.event == "retrying")
+      line = "  retry   " + e.node + ": " + e.detail;
+    else if (e.event == "registered" || e.event == "message" || e.event == "run_started")
+      line = e.detail;
+    else if (e.event == "run_finished")
+      line = e.detail;
+    if (!line.empty()) std::cerr << line << "\n";
+  }
+};
+
+/// A status line redrawn in place, with finished steps printed above it.
+class TerminalProgress : public Progress {
+public:
+  void emit(const ProgressEvent& e) override {
+    if (e.event == "started") ++running;
+    if (e.event == "succeeded" || e.event == "failed") --running;
+    if (e.event == "succeeded") ++done;
+    if (e.event == "cached") ++cached;
+    if (e.event == "failed") ++failed;
+    std::string line;
+    if (e.event == "succeeded")
+      line = "\x1b[32m✓\x1b[0m " + e.node + " \x1b[2m" + seconds(e.seconds) + "\x1b[0m";
+    else if (e.event == "cached")
+      line = "\x1b[36m↺\x1b[0m " + e.node + " \x1b[2mcached\x1b[0m";
+    else if (e.event == "failed")
+      line = "\x1b[31m✗ " + e.node + "\x1b[0m: " + e.detail;
+    else if (e.event == "skipped")
+      line = "\x1b[2m- " + e.node + " skipped (" + e.detail + ")\x1b[0m";
+    else if (e.event == "retrying")
+      line = "\x1b[33m↻\x1b[0m " + e.node + ": " + e.detail;
+    else if (e.event == "registered" || e.event == "message" || e.event == "run_started" ||
+             e.event == "run_finished")
+      line = e.detail;
+    std::cerr << "\r\x1b[2K";
+    if (!line.empty()) std::cerr << line << "\n";
+    if (e.event != "run_finished") {
+      double el = std::chrono::duration<double>(Clock::now() - start_).count();
+      std::cerr << "\x1b[1m" << done << " done, " << running << " running, " << cached
+                << " cached, " << failed << " failed\x1b[0m  " << seconds(el);
+    }
+    std::cerr.flush();
+  }
+
+private:
+  Clock::time_point start_ = Clock::now();
+};
+
+class JsonProgress : public Progress {
+public:
+  void emit(const ProgressEvent& e) override {
+    plan::Json j{{"event", e.event}};
+    if (!e.node.empty()) j["node"] = e.node;
+    if (!e.step.empty()) j["step"] = e.step;
+    if (!e.detail.empty()) j["detail"] = e.detail;
+    if (!e.source.empty()) j["source"] = e.source;
+    if (e.seconds > 0) j["seconds"] = e.seconds;
+    std::cout << j.dump() << "\n";
+    std::cout.flush();
+  }
+};
+
+class QuietProgress : public Progress {
+public:
+  void emit(const ProgressEvent&) override {}
+};
+
+} // namespace
+
+ProgressStyle defaultProgressStyle() {
+  const char* nc = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  if (::isatty(2) == 1 && !(nc && *nc) && !(term && std::string(term) == "dumb"))
+    return ProgressStyle::Terminal;
+  return ProgressStyle::Plain;
+}
+
+std::unique_ptr<Progress> makeProgress(ProgressStyle style) {
+  switch (style) {
+  case ProgressStyle::Terminal:
+    return std::make_unique<TerminalProgress>();
+  case ProgressStyle::Json:
+    return std::make_unique<JsonProgress>();
+  case ProgressStyle::Quiet:
+    return std::make_unique<QuietProgress>();
+  case ProgressStyle::Plain:
+    break;
+  }
+  return std::make_unique<PlainProgress>();
+}
+
+} // namespace mlpc::sched

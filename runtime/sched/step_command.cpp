@@ -1,0 +1,176 @@
+#include "sched/step_command.h"
+
+#include "exec/shell_quote.h"
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace mlpc::sched {
+
+namespace {
+
+bool valueWords(const Json& v, const std::string& type, const TemplateValues& tv,
+                std::vector<std::string>& words, std::string& error) {
+  if (isArtifact(v)) {
+    words.push_back(tv.artifactPath(v));
+    return true;
+  }
+  if (v.is_array()) {
+    std::string elem = type.rfind("list<", 0) == 0 ? type.substr(5, type.size() - 6) : "";
+    for (auto& x : v)
+      if (!valueWords(x, elem, tv, words, error)) return false;
+    return true;
+  }
+  if (v.is_object()) {
+    words.push_back(v.contains("$record") ? v["$record"].dump() : v.dump());
+    return true;
+  }
+  std::string text = plan::commandText(v, type);
+  if (text.find('\0') != std::string::npos) {
+    error = "a value contains a NUL byte and cannot be passed to a command";
+    return false;
+  }
+  words.push_back(text);
+  return true;
+}
+
+} // namespace
+
+bool renderTemplate(const Json& templ, const TemplateValues& tv, bool quote, std::string& out,
+                    std::string& error) {
+  out.clear();
+  if (templ.is_null()) return true;
+  if (templ.contains("lit")) {
+    out = templ["lit"].get<std::string>();
+    return true;
+  }
+  if (!templ.contains("interp")) {
+    error = "malformed command template";
+    return false;
+  }
+  for (auto& part : templ["interp"]) {
+    if (part.is_string()) {
+      out += part.get<std::string>();
+      continue;
+    }
+    const Json& e = part["expr"];
+    std::string type = part.value("type", "");
+    std::vector<std::string> words;
+    if (e.contains("arg")) {
+      std::string n = e["arg"].get<std::string>();
+      if (!tv.args->contains(n)) {
+        error = "no value for `" + n + "`";
+        return false;
+      }
+      if (!valueWords((*tv.args)[n], type, tv, words, error)) return false;
+    } else if (e.contains("out")) {
+      words.push_back(tv.outputs->at(e["out"].get<std::string>()));
+    } else if (e.contains("port")) {
+      words.push_back(std::to_string(tv.port));
+    } else if (e.contains("field") || e.contains("op") || e.contains("lit")) {
+      // Expressions over step parameters (e.g. `${cfg.depth}`) evaluate like pipeline ones.
+      EvalScope scope;
+      EvalEnv env;
+      Json argsAsParams = Json::object();
+      for (auto& [k, v] : tv.args->items())
+        argsAsParams[k] = v;
+      Json rewritten = e;
+      std::function<void(Json&)> fix = [&](Json& j) {
+        if (j.is_object()) {
+          if (j.contains("arg"))
+            j = Json{{"param", j["arg"]}};
+          else
+            for (auto& [k, v] : j.items())
+              fix(v);
+        } else if (j.is_array()) {
+          for (auto& v : j)
+            fix(v);
+        }
+      };
+      fix(rewritten);
+      env.params = &argsAsParams;
+      env.readJson = [](const Json&, std::string& err) -> std::optional<Json> {
+        err = "cannot read an artifact while building a command";
+        return std::nullopt;
+      };
+      auto v = evaluate(rewritten, scope, env, error);
+      if (!v || !valueWords(*v, type, tv, words, error)) return false;
+    } else {
+      error = "unsupported expression in a command template";
+      return false;
+    }
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (i) out += ' ';
+      out += quote ? exec::shellQuote(words[i]) : words[i];
+    }
+  }
+  return true;
+}
+
+std::string outputFileName(const std::string& name, const std::string& type) {
+  if (type == "Dataset<csv>") return name + ".csv";
+  if (type == "Dataset<tsv>") return name + ".tsv";
+  if (type == "Dataset<jsonl>") return name + ".jsonl";
+  if (type == "Dataset<parquet>") return name + ".parquet";
+  if (type.rfind("Metrics", 0) == 0) return name + ".json";
+  return name;
+}
+
+std::optional<Json> readJsonFile(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Json j = Json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) {
+    error = "not valid JSON";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string checkOutput(const std::string& path, const std::string& name, const Json& decl) {
+  std::string type = decl.value("type", "");
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return "the step exited 0 but did not write its output `" + name + "` (" + type + ")";
+  bool isDir = S_ISDIR(st.st_mode);
+  if (type == "Dir" && !isDir) return "output `" + name + "` must be a directory";
+  if (type.rfind("Metrics", 0) == 0) {
+    if (isDir) return "output `" + name + "` (Metrics) must be a JSON file, found a directory";
+    std::string err;
+    auto j = readJsonFile(path, err);
+    if (!j) return "output `" + name + "` (Metrics) is " + err;
+    if (!j->is_object()) return "output `" + name + "` (Metrics) must be a JSON object";
+    if (decl.contains("fields"))
+      for (auto& [field, ftype] : decl["fields"].items()) {
+        if (!j->contains(field))
+          return "output `" + name + "` (Metrics) has no field `" + field + "` (declared " +
+                 ftype.get<std::string>() + ")";
+        const Json& v = (*j)[field];
+        std::string t = ftype.get<std::string>();
+        bool ok = (t == "float" && (v.is_number() || v.is_null())) ||
+                  (t == "int" && v.is_number_integer()) || (t == "bool" && v.is_boolean()) ||
+                  (t == "string" && v.is_string()) ||
+                  ((t == "duration" || t == "size" || t == "percent") && v.is_number());
+        if (!ok)
+          return "output `" + name + "` (Metrics): field `" + field + "` should be " + t +
+                 ", found " + v.dump();
+      }
+  }
+  if (type == "Dataset<csv>" || type == "Dataset<tsv>") {
+    if (isDir) return "";
+    std::ifstream in(path);
+    std::string header;
+    std::getline(in, header);
+    if (header.find_first_not_of(" \t\r") == std::string::npos)
+      return "output `" + name + "` (" + type + ") has no header row";
+  }
+  return "";
+}
+
+} // namespace mlpc::sched

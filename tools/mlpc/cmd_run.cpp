@@ -1,0 +1,176 @@
+// `mlpc run FILE|PLAN` and `mlpc plan FILE|PLAN` (a dry run: what would run, and why).
+#include "commands.h"
+#include "run_support.h"
+
+#include "exec/interrupt.h"
+#include "exec/process_runner.h"
+#include "sched/executor.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <pwd.h>
+#include <thread>
+#include <unistd.h>
+
+namespace mlpc::cli {
+
+namespace {
+
+struct RunOpts {
+  std::string target;
+  std::string pipeline;
+  std::vector<std::string> params;
+  int jobs = 0;
+  bool noCache = false;
+  bool keepGoing = false;
+  bool json = false;
+  std::string workspace;
+  DiagOptions diag;
+};
+
+std::string actorName() {
+  if (const char* u = std::getenv("MLP_ACTOR"); u && *u) return u;
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+  return "unknown";
+}
+
+sched::RunOptions runOptions(const LoadedPlan& lp, const RunOpts& o) {
+  sched::RunOptions ro;
+  ro.baseDir = lp.baseDir;
+  ro.stdlibDirs = stdlibDirs();
+  ro.entry = lp.entry;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores);
+  ro.cpus = cores;
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+  ro.memoryBytes = pages > 0 && pageSize > 0 ? static_cast<double>(pages) * pageSize : 0;
+  ro.noCache = o.noCache;
+  ro.keepGoing = o.keepGoing;
+  ro.actor = actorName();
+  return ro;
+}
+
+void addCommon(CLI::App& cmd, RunOpts& o) {
+  cmd.add_option("TARGET", o.target,
+                 "A .mlp file (compiled now) or a plan written by `mlpc compile`")
+      ->required();
+  cmd.add_option("-p,--pipeline", o.pipeline, "The pipeline (needed when the file has several)");
+  cmd.add_option("--param", o.params, "Set a pipeline parameter: NAME=VALUE (repeatable)");
+  cmd.add_option("--workspace", o.workspace,
+                 "Workspace directory (default: $MLP_WORKSPACE, else .mlp/ beside the entry file)");
+  cmd.add_flag("--no-cache", o.noCache, "Run every step, ignoring cached results");
+  addDiagOptions(cmd, o.diag);
+}
+
+} // namespace
+
+void registerRun(CLI::App& app) {
+  auto o = std::make_shared<RunOpts>();
+  auto* cmd =
+      app.add_subcommand("run", "Run a pipeline on this machine (parallel, cached, recorded)");
+  addCommon(*cmd, *o);
+  cmd->add_option("-j,--jobs", o->jobs, "Steps to run at once (default: the number of cores)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--keep-going", o->keepGoing,
+                "After a failure, keep running what does not depend on it");
+  cmd->add_flag("--json", o->json, "Print a JSON event per line on stdout instead of progress");
+  cmd->callback([o] {
+    auto lp = loadPlan(o->target, o->pipeline, o->params, o->diag);
+    if (!lp) return;
+    auto ws = openWorkspaceOrReport(o->workspace, lp->baseDir, true);
+    if (!ws) return;
+    std::string err;
+    if (!exec::installInterruptHandlers(err)) std::cerr << "warning: " << err << "\n";
+    auto runner = exec::makeProcessRunner();
+    auto progress =
+        sched::makeProgress(o->json ? sched::ProgressStyle::Json : sched::defaultProgressStyle());
+    auto started = std::chrono::steady_clock::now();
+    sched::Executor ex(lp->plan, runOptions(*lp, *o), *ws->store, *ws->meta, *runner, *progress);
+    sched::RunSummary s = ex.run();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.2fs", secs);
+    const char* status = s.status == meta::RunStatus::Succeeded     ? "succeeded"
+                         : s.status == meta::RunStatus::Interrupted ? "was interrupted"
+                                                                    : "failed";
+    std::string line = (s.runId.empty() ? std::string("run") : "run " + s.runId) + " " + status +
+                       ": " + std::to_string(s.counts.ran) + " ran, " +
+                       std::to_string(s.counts.cached) + " cached, " +
+                       std::to_string(s.counts.failed) + " failed, " +
+                       std::to_string(s.counts.skipped) + " skipped in " + took;
+    if (o->json) {
+      plan::Json j{{"event", "run_finished"},
+                   {"run", s.runId},
+                   {"status", status},
+                   {"ran", s.counts.ran},
+                   {"cached", s.counts.cached},
+                   {"failed", s.counts.failed},
+                   {"skipped", s.counts.skipped},
+                   {"seconds", secs},
+                   {"message", s.message}};
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cerr << line << "\n";
+      if (!s.message.empty() && s.status != meta::RunStatus::Succeeded)
+        std::cerr << "error: " << s.message << "\n";
+      if (!s.runId.empty()) std::cerr << "details: mlpc show " << s.runId << "\n";
+    }
+    exitCode() = s.exitCode;
+  });
+}
+
+void registerPlan(CLI::App& app) {
+  auto o = std::make_shared<RunOpts>();
+  auto* cmd = app.add_subcommand(
+      "plan", "Dry run: list which steps would run and which are cached, and why (runs nothing)");
+  addCommon(*cmd, *o);
+  cmd->add_flag("--json", o->json, "Print the decisions as JSON");
+  cmd->callback([o] {
+    auto lp = loadPlan(o->target, o->pipeline, o->params, o->diag);
+    if (!lp) return;
+    auto ws = openWorkspaceOrReport(o->workspace, lp->baseDir, true);
+    if (!ws) return;
+    auto runner = exec::makeProcessRunner();
+    auto progress = sched::makeProgress(sched::ProgressStyle::Quiet);
+    sched::RunOptions ro = runOptions(*lp, *o);
+    ro.dryRun = true;
+    sched::Executor ex(lp->plan, ro, *ws->store, *ws->meta, *runner, *progress);
+    sched::RunSummary s = ex.run();
+    if (!s.message.empty() && s.status == meta::RunStatus::Failed && ex.decisions().empty()) {
+      std::cerr << "error: " << s.message << "\n";
+      exitCode() = 2;
+      return;
+    }
+    size_t run = 0, cached = 0, undecided = 0;
+    plan::Json out = plan::Json::array();
+    for (auto& d : ex.decisions()) {
+      if (d.verdict == "run")
+        ++run;
+      else if (d.verdict == "cached")
+        ++cached;
+      else
+        ++undecided;
+      out.push_back({{"node", d.node},
+                     {"step", d.step},
+                     {"verdict", d.verdict},
+                     {"reason", d.reason},
+                     {"source", d.source}});
+    }
+    if (o->json) {
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    std::cout << "pipeline " << lp->plan["pipeline"]["name"].get<std::string>() << ": " << run
+              << " would run, " << cached << " cached, " << undecided << " decided at run time\n";
+    for (auto& d : ex.decisions()) {
+      std::string v = d.verdict == "run" ? "run   " : d.verdict == "cached" ? "cached" : "later ";
+      std::cout << "  " << v << "  " << d.node;
+      if (!d.step.empty() && d.step != d.node) std::cout << " (" << d.step << ")";
+      std::cout << ": " << d.reason << "\n";
+    }
+  });
+}
+
+} // namespace mlpc::cli

@@ -1,0 +1,111 @@
+#include "run_support.h"
+
+#include "commands.h"
+#include "frontend.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace mlpc::cli {
+
+std::vector<std::string> stdlibDirs() {
+  return sema::defaultStdlibDirs(exePath());
+}
+
+bool applyParams(plan::Json& plan, const std::vector<std::string>& params) {
+  for (auto& p : params) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "error[E032]: --param takes NAME=VALUE, got `" << p << "`\n";
+      return false;
+    }
+    std::string name = p.substr(0, eq), value = p.substr(eq + 1);
+    bool found = false;
+    std::vector<std::string> names;
+    for (auto& decl : plan["pipeline"]["params"]) {
+      names.push_back(decl["name"].get<std::string>());
+      if (decl["name"] != name) continue;
+      found = true;
+      std::string err;
+      auto v = plan::parseParamValue(decl["type"].get<std::string>(), value, err);
+      if (!v) {
+        std::cerr << "error[E032]: --param " << name << ": " << err << "\n";
+        return false;
+      }
+      decl["value"] = *v;
+    }
+    if (!found) {
+      std::cerr << "error[E032]: pipeline `" << plan["pipeline"]["name"].get<std::string>()
+                << "` has no parameter `" << name << "`";
+      std::string near = closestName(name, names);
+      if (!near.empty()) std::cerr << " (did you mean `" << near << "`?)";
+      std::cerr << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string& pipeline,
+                                   const std::vector<std::string>& params,
+                                   const DiagOptions& diag) {
+  LoadedPlan lp;
+  lp.entry = target;
+  if (fs::path(target).extension() == ".json") {
+    std::string text, err;
+    if (!readFile(target, text, err)) {
+      std::cerr << "error: cannot read " << target << ": " << err << "\n";
+      exitCode() = 2;
+      return std::nullopt;
+    }
+    lp.plan = plan::Json::parse(text, nullptr, false);
+    if (lp.plan.is_discarded()) {
+      std::cerr << "error: " << target << " is not valid JSON\n";
+      exitCode() = 2;
+      return std::nullopt;
+    }
+    if (std::string why = plan::validate(lp.plan); !why.empty()) {
+      std::cerr << "error: " << target << ": " << why << "\n";
+      exitCode() = 2;
+      return std::nullopt;
+    }
+    if (!pipeline.empty() && lp.plan["pipeline"]["name"] != pipeline) {
+      std::cerr << "error[E031]: " << target << " is a plan of pipeline `"
+                << lp.plan["pipeline"]["name"].get<std::string>() << "`, not `" << pipeline
+                << "`\n";
+      exitCode() = 2;
+      return std::nullopt;
+    }
+    if (!applyParams(lp.plan, params)) {
+      exitCode() = 2;
+      return std::nullopt;
+    }
+    fs::path dir = fs::absolute(target).parent_path();
+    lp.baseDir = (dir / lp.plan.value("base", ".")).lexically_normal().string();
+    lp.entry = (fs::path(lp.baseDir) / lp.plan.value("entry", "")).string();
+    return lp;
+  }
+  auto p = compileToPlan(target, pipeline, params, fs::current_path().string(), diag);
+  if (!p) return std::nullopt;
+  lp.plan = std::move(*p);
+  lp.baseDir = (fs::current_path() / lp.plan.value("base", ".")).lexically_normal().string();
+  return lp;
+}
+
+std::optional<sched::Workspace> openWorkspaceOrReport(const std::string& explicitDir,
+                                                      const std::string& besideDir, bool create) {
+  std::string dir = sched::workspaceDir(explicitDir, besideDir);
+  auto ws = sched::openWorkspace(dir, create);
+  if (!ws) {
+    std::cerr << "error: " << ws.error() << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  return std::move(*ws);
+}
+
+} // namespace mlpc::cli
