@@ -1,0 +1,122 @@
+// `mlpc lineage REF`: which data, code, params and command made an artifact (or what was made
+// from it). REF is an artifact hash prefix, RUN:step.output, or GROUP@VERSION.
+#include "commands.h"
+#include "history_support.h"
+#include "lineage_graph.h"
+
+#include <iostream>
+
+namespace mlpc::cli {
+
+/// Resolves a lineage reference to an artifact hash; prints the error and returns "" when it
+/// cannot. `header` gets a line describing what was resolved (for model versions).
+std::string resolveRef(meta::MetaStore& meta, const std::string& ref, std::string& header) {
+  auto at = ref.rfind('@');
+  if (at != std::string::npos && at > 0) {
+    std::string group = ref.substr(0, at), ver = ref.substr(at + 1);
+    char* end = nullptr;
+    long long n = std::strtoll(ver.c_str(), &end, 10);
+    if (ver.empty() || *end || n < 1) {
+      std::cerr << "error: `" << ref << "`: a model version is GROUP@N with N = 1, 2, ...\n";
+      return "";
+    }
+    auto v = meta.getVersion(group, n);
+    if (!v) {
+      std::cerr << "error: " << v.error() << "\n";
+      return "";
+    }
+    header = "model " + group + " version " + std::to_string(n) + " (" + v->status +
+             "), registered by run " + v->runId + "\n";
+    return v->artifactHash;
+  }
+  auto colon = ref.find(':');
+  if (colon != std::string::npos) {
+    std::string run = ref.substr(0, colon), rest = ref.substr(colon + 1);
+    auto dot = rest.rfind('.');
+    std::string node = dot == std::string::npos ? rest : rest.substr(0, dot);
+    std::string out = dot == std::string::npos ? "" : rest.substr(dot + 1);
+    auto r = meta.getRun(run);
+    if (!r) {
+      std::cerr << "error: " << r.error() << "\n";
+      return "";
+    }
+    auto ex = meta.executionsOf(r->id);
+    if (!ex) {
+      std::cerr << "error: " << ex.error() << "\n";
+      return "";
+    }
+    std::vector<std::string> nodes;
+    for (auto& e : *ex) {
+      nodes.push_back(e.node);
+      if (e.node != node) continue;
+      auto outs = meta.outputsOf(e.id);
+      if (!outs) break;
+      std::vector<std::string> names;
+      for (auto& b : *outs) {
+        names.push_back(b.name);
+        if (b.name == out || (out.empty() && outs->size() == 1)) return b.artifact.hash;
+      }
+      std::cerr << "error: step `" << node << "` of run " << r->id << " has no output `" << out
+                << "`";
+      std::string all;
+      for (auto& n2 : names)
+        all += (all.empty() ? "" : ", ") + n2;
+      std::cerr << " (its outputs: " << (all.empty() ? "none" : all) << ")\n";
+      return "";
+    }
+    std::cerr << "error: run " << r->id << " has no step `" << node << "`";
+    std::string near = closestName(node, nodes);
+    if (!near.empty()) std::cerr << " (did you mean `" << near << "`?)";
+    std::cerr << "\n";
+    return "";
+  }
+  auto h = meta.resolveArtifact(ref);
+  if (!h) {
+    std::cerr << "error: " << h.error() << "\n";
+    return "";
+  }
+  return *h;
+}
+
+void registerLineage(CLI::App& app) {
+  struct O {
+    std::string ws, ref, format = "text";
+    bool up = false, down = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* cmd = app.add_subcommand(
+      "lineage", "Which data, code, params and command made an artifact (or what used it)");
+  addWorkspaceOption(*cmd, o->ws);
+  cmd->add_option("REF", o->ref, "An artifact hash prefix, RUN:step.output, or GROUP@VERSION")
+      ->required();
+  auto* up = cmd->add_flag("--upstream", o->up, "What it was made from (the default)");
+  cmd->add_flag("--downstream", o->down, "What was made from it")->excludes(up);
+  cmd->add_option("--format", o->format, "text (default), dot, json or openlineage")
+      ->check(CLI::IsMember({"text", "dot", "json", "openlineage"}));
+  cmd->callback([o] {
+    auto ws = openHistory(o->ws);
+    if (!ws) return;
+    std::string header;
+    std::string hash = resolveRef(*ws->meta, o->ref, header);
+    if (hash.empty()) {
+      exitCode() = 2;
+      return;
+    }
+    auto g = walkLineage(*ws->meta, hash, !o->down);
+    if (!g) {
+      std::cerr << "error: " << g.error() << "\n";
+      exitCode() = 2;
+      return;
+    }
+    if (o->format == "text")
+      std::cout << header << lineageText(*g, !o->down);
+    else if (o->format == "dot")
+      std::cout << lineageDot(*g);
+    else if (o->format == "json")
+      std::cout << lineageJson(*g).dump(2) << "\n";
+    else
+      std::cout << lineageOpenLineage(*g).dump(2) << "\n";
+  });
+}
+
+} // namespace mlpc::cli

@@ -1,0 +1,24 @@
+#pragma once
+// Shared by the commands that read a workspace's history: finding the workspace, formatting
+// times and tables.
+#include "run_support.h"
+
+#include <string>
+#include <vector>
+
+namespace mlpc::cli {
+
+/// --workspace, $MLP_WORKSPACE, or the nearest `.mlp/` from the current directory upwards.
+std::optional<sched::Workspace> openHistory(const std::string& explicitDir);
+
+std::string formatTime(double unixSeconds);
+std::string formatDuration(double seconds);
+std::string shortHash(const std::string& h);
+
+/// A plain text table with a header row; columns padded to their widest cell.
+std::string table(const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows);
+
+void addWorkspaceOption(CLI::App& cmd, std::string& dir);
+
+} // namespace mlpc::cli
