@@ -62,9 +62,11 @@ public:
   Result<ModelVersion> registerVersion(const NewModelVersion& version) override;
   Result<ModelVersion> getVersion(const std::string& group, int64_t version) override;
   Result<std::vector<ModelVersion>> listVersions(const std::string& group) override;
+  Result<std::vector<std::string>> modelGroups() override;
   Result<ModelVersion> transitionVersion(const std::string& group, int64_t version,
                                          const std::string& toStatus, const std::string& actor,
-                                         const std::string& comment) override;
+                                         const std::string& comment,
+                                                 const std::vector<std::string>& allowedFrom = {}) override;
   Result<std::vector<ModelVersionEvent>> versionEvents(const std::string& group,
                                                        int64_t version) override;
 

@@ -1,4 +1,5 @@
 // The model registry: versions per group and their status history.
+#include <algorithm>
 #include "meta/sqlite_meta_store.h"
 #include "meta/sqlite_rows.h"
 
@@ -84,13 +85,20 @@ Result<std::vector<ModelVersion>> SqliteMetaStore::listVersions(const std::strin
 Result<ModelVersion> SqliteMetaStore::transitionVersion(const std::string& group, int64_t version,
                                                         const std::string& toStatus,
                                                         const std::string& actor,
-                                                        const std::string& comment) {
+                                                        const std::string& comment,
+                                                        const std::vector<std::string>& allowedFrom) {
   if (toStatus.empty()) return fail("a model version status cannot be empty");
   std::lock_guard lock(mu_);
   Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
   if (!txn) return txn.err();
   Result<ModelVersion> v = getVersionLocked(group, version);
   if (!v) return v;
+  // Checked inside the write transaction, so two decisions at once are serialised: the second
+  // sees the first one's status.
+  if (!allowedFrom.empty() &&
+      std::find(allowedFrom.begin(), allowedFrom.end(), v->status) == allowedFrom.end())
+    return fail(group + " version " + std::to_string(version) + " is " + v->status +
+                ": it cannot become " + toStatus);
   if (Status s = db_.run("UPDATE model_versions SET status = ?3 "
                          "WHERE group_name = ?1 AND version = ?2",
                          group, version, toStatus);
@@ -104,6 +112,14 @@ Result<ModelVersion> SqliteMetaStore::transitionVersion(const std::string& group
   if (Status s = txn->commit(); !s) return s.err();
   v->status = toStatus;
   return v;
+}
+
+Result<std::vector<std::string>> SqliteMetaStore::modelGroups() {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query("SELECT DISTINCT group_name FROM model_versions ORDER BY group_name");
+  if (!q) return q.err();
+  return rows::readAll<std::string>(*q, [](const sqlite::Query& r) { return r.text(0); });
 }
 
 Result<std::vector<ModelVersionEvent>> SqliteMetaStore::versionEvents(const std::string& group,

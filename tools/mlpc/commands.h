@@ -17,5 +17,6 @@ void registerHistory(CLI::App& app);
 void registerLineage(CLI::App& app);
 void registerModels(CLI::App& app);
 void registerExperiments(CLI::App& app);
+void registerReport(CLI::App& app);
 
 } // namespace mlpc::cli

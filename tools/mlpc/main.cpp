@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   mlpc::cli::registerLineage(app);
   mlpc::cli::registerModels(app);
   mlpc::cli::registerExperiments(app);
+  mlpc::cli::registerReport(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
