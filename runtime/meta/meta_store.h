@@ -81,11 +81,10 @@ public:
   /// Every group that has at least one version, by name.
   virtual Result<std::vector<std::string>> modelGroups() = 0;
   /// Changes the status and records the event; returns the updated version.
-  virtual Result<ModelVersion> transitionVersion(const std::string& group, int64_t version,
-                                                 const std::string& toStatus,
-                                                 const std::string& actor,
-                                                 const std::string& comment,
-                                                 const std::vector<std::string>& allowedFrom = {}) = 0;
+  virtual Result<ModelVersion>
+  transitionVersion(const std::string& group, int64_t version, const std::string& toStatus,
+                    const std::string& actor, const std::string& comment,
+                    const std::vector<std::string>& allowedFrom = {}) = 0;
   /// In the order they happened.
   virtual Result<std::vector<ModelVersionEvent>> versionEvents(const std::string& group,
                                                                int64_t version) = 0;

@@ -66,7 +66,7 @@ public:
   Result<ModelVersion> transitionVersion(const std::string& group, int64_t version,
                                          const std::string& toStatus, const std::string& actor,
                                          const std::string& comment,
-                                                 const std::vector<std::string>& allowedFrom = {}) override;
+                                         const std::vector<std::string>& allowedFrom = {}) override;
   Result<std::vector<ModelVersionEvent>> versionEvents(const std::string& group,
                                                        int64_t version) override;
 

@@ -1,7 +1,7 @@
 // The model registry: versions per group and their status history.
-#include <algorithm>
 #include "meta/sqlite_meta_store.h"
 #include "meta/sqlite_rows.h"
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -82,11 +82,11 @@ Result<std::vector<ModelVersion>> SqliteMetaStore::listVersions(const std::strin
   return rows::readAll<ModelVersion>(*q, rows::readVersion);
 }
 
-Result<ModelVersion> SqliteMetaStore::transitionVersion(const std::string& group, int64_t version,
-                                                        const std::string& toStatus,
-                                                        const std::string& actor,
-                                                        const std::string& comment,
-                                                        const std::vector<std::string>& allowedFrom) {
+Result<ModelVersion>
+SqliteMetaStore::transitionVersion(const std::string& group, int64_t version,
+                                   const std::string& toStatus, const std::string& actor,
+                                   const std::string& comment,
+                                   const std::vector<std::string>& allowedFrom) {
   if (toStatus.empty()) return fail("a model version status cannot be empty");
   std::lock_guard lock(mu_);
   Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);

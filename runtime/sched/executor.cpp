@@ -210,6 +210,18 @@ struct Executor::Impl {
 
   bool hashData(std::string& error) {
     for (auto& [name, d] : plan["data"].items()) {
+      if (auto o = opts.dataOverrides.find(name); o != opts.dataOverrides.end()) {
+        const Json& a = o->second;
+        if (!store.has(a["$artifact"].get<std::string>(), a.value("kind", "file") == "dir"
+                                                              ? store::ArtifactKind::Dir
+                                                              : store::ArtifactKind::File)) {
+          error = "the recorded bytes of data `" + name + "` (" +
+                  a["$artifact"].get<std::string>().substr(0, 12) + ") are no longer in the store";
+          return false;
+        }
+        dataValues[name] = a;
+        continue;
+      }
       std::string path = (fs::path(opts.baseDir) / d["path"].get<std::string>()).lexically_normal();
       std::error_code ec;
       if (!fs::exists(path, ec)) {
@@ -258,6 +270,13 @@ struct Executor::Impl {
       dataValues[name] = artifactValue(hash, isDir ? "dir" : "file", d.value("type", ""));
     }
     (void)hashCache.flush();
+    if (!opts.dryRun && !runId.empty()) {
+      // The exact input bytes of this run, for `mlpc reproduce`.
+      Json inputs = Json::object();
+      for (auto& [k, v] : dataValues)
+        inputs[k] = v;
+      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "inputs.json") << inputs.dump(2);
+    }
     return true;
   }
 
@@ -531,11 +550,31 @@ struct Executor::Impl {
     auto model = eval(n["model"], t, err);
     if (!model || !isArtifact(*model)) return unknownOrFail(t, "cannot register: " + err);
     std::string group = n["group"].get<std::string>();
+    if (!opts.registerVersions && !opts.dryRun) {
+      progress.emit({"message", t.key, "",
+                     "  (reproduction: model " +
+                         (*model)["$artifact"].get<std::string>().substr(0, 12) +
+                         " not registered into " + group + ")",
+                     n.value("range", ""), 0});
+      return finish(t, State::Done);
+    }
     if (opts.dryRun) {
       decisions.push_back({t.key, "register", "run", "would register a new version of " + group,
                            n.value("range", "")});
       return finish(t, State::Done);
     }
+    // Re-running an unchanged pipeline must not fill the registry with copies of one model.
+    if (auto existing = meta.listVersions(group); existing)
+      for (auto& v : *existing)
+        if (v.artifactHash == (*model)["$artifact"].get<std::string>()) {
+          t.value = Json{{"group", group}, {"version", v.version}};
+          progress.emit({"registered", t.key, "",
+                         "this model is already " + group + " version " +
+                             std::to_string(v.version) + " (" + v.status +
+                             "); not registered again",
+                         n.value("range", ""), 0});
+          return finish(t, State::Done);
+        }
     meta::NewModelVersion nv;
     nv.group = group;
     nv.artifactHash = (*model)["$artifact"].get<std::string>();

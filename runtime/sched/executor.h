@@ -11,6 +11,7 @@
 #include "store/hash_cache.h"
 #include "store/store.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct RunOptions {
   double cpus = 1;     ///< the machine's cores
   double memoryBytes = 0;
   std::string actor; ///< who registers model versions
+  /// Data to use instead of today's files (`mlpc reproduce`): name -> artifact value.
+  std::map<std::string, plan::Json> dataOverrides;
+  bool registerVersions = true; ///< false: `register` nodes only report what they would do
 };
 
 struct RunSummary {

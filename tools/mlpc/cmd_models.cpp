@@ -6,7 +6,6 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <pwd.h>
 #include <unistd.h>
 
 namespace mlpc::cli {
@@ -18,17 +17,16 @@ constexpr const char* kApproved = "Approved";
 constexpr const char* kRejected = "Rejected";
 
 std::string actor(const std::string& given) {
-  if (!given.empty()) return given;
-  if (const char* u = std::getenv("MLP_ACTOR"); u && *u) return u;
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
-  return "unknown";
+  return given.empty() ? actorName() : given;
 }
 
 plan::Json versionJson(const meta::ModelVersion& v) {
-  return {{"group", v.group},         {"version", v.version},
-          {"status", v.status},       {"artifact", v.artifactHash},
-          {"run", v.runId},           {"created_at", v.createdAt},
+  return {{"group", v.group},
+          {"version", v.version},
+          {"status", v.status},
+          {"artifact", v.artifactHash},
+          {"run", v.runId},
+          {"created_at", v.createdAt},
           {"metrics", plan::Json::parse(v.metricsJson, nullptr, false)},
           {"tags", plan::Json::parse(v.tagsJson, nullptr, false)}};
 }
@@ -72,7 +70,8 @@ std::optional<std::vector<meta::ModelVersion>> versionsOrReport(meta::MetaStore&
       std::string near = closestName(group, *groups);
       if (!near.empty()) std::cerr << " (did you mean `" << near << "`?)";
       std::string all;
-      for (auto& g : *groups) all += (all.empty() ? "" : ", ") + g;
+      for (auto& g : *groups)
+        all += (all.empty() ? "" : ", ") + g;
       std::cerr << "; groups: " << all;
     }
     std::cerr << "\n";
@@ -90,8 +89,7 @@ int64_t parseVersion(const std::string& text) {
 }
 
 void decide(const std::string& wsDir, const std::string& group, const std::string& versionText,
-            const std::string& to, const std::string& comment, const std::string& who,
-            bool json) {
+            const std::string& to, const std::string& comment, const std::string& who, bool json) {
   auto ws = openHistory(wsDir);
   if (!ws) return;
   int64_t n = parseVersion(versionText);
@@ -103,8 +101,8 @@ void decide(const std::string& wsDir, const std::string& group, const std::strin
   auto vs = versionsOrReport(*ws->meta, group);
   if (!vs) return;
   if (n > static_cast<int64_t>(vs->size())) {
-    std::cerr << "error: " << group << " has no version " << n << " (versions 1 to "
-              << vs->size() << ")\n";
+    std::cerr << "error: " << group << " has no version " << n << " (versions 1 to " << vs->size()
+              << ")\n";
     exitCode() = 2;
     return;
   }
@@ -118,8 +116,10 @@ void decide(const std::string& wsDir, const std::string& group, const std::strin
     exitCode() = 1;
     return;
   }
-  if (json) std::cout << versionJson(*v).dump(2) << "\n";
-  else std::cout << group << " version " << n << " is now " << to << "\n";
+  if (json)
+    std::cout << versionJson(*v).dump(2) << "\n";
+  else
+    std::cout << group << " version " << n << " is now " << to << "\n";
 }
 
 } // namespace
@@ -150,7 +150,8 @@ void registerModels(CLI::App& app) {
       if (!vs || vs->empty()) continue;
       auto approved = pick(*vs, "approved");
       const auto& latest = vs->back();
-      out.push_back({{"group", g}, {"versions", vs->size()},
+      out.push_back({{"group", g},
+                     {"versions", vs->size()},
                      {"latest", versionJson(latest)},
                      {"approved", approved ? versionJson(*approved) : plan::Json()}});
       rows.push_back({g, std::to_string(vs->size()),
@@ -158,12 +159,16 @@ void registerModels(CLI::App& app) {
                       approved ? std::to_string(approved->version) : "-",
                       metricsText(latest.metricsJson)});
     }
-    if (o->json) std::cout << out.dump(2) << "\n";
-    else if (rows.empty()) std::cout << "no model versions registered yet\n";
-    else std::cout << table({"GROUP", "VERSIONS", "LATEST", "APPROVED", "LATEST METRICS"}, rows);
+    if (o->json)
+      std::cout << out.dump(2) << "\n";
+    else if (rows.empty())
+      std::cout << "no model versions registered yet\n";
+    else
+      std::cout << table({"GROUP", "VERSIONS", "LATEST", "APPROVED", "LATEST METRICS"}, rows);
   });
 
-  auto* show = models->add_subcommand("show", "A group's versions, or one version with its history");
+  auto* show =
+      models->add_subcommand("show", "A group's versions, or one version with its history");
   show->add_option("GROUP", o->group, "The model group")->required();
   show->add_option("VERSION", o->version, "A version number, `approved` or `latest`");
   show->callback([o] {
@@ -183,7 +188,8 @@ void registerModels(CLI::App& app) {
         std::cout << out.dump(2) << "\n";
         return;
       }
-      std::cout << table({"VERSION", "STATUS", "CREATED (UTC)", "RUN", "ARTIFACT", "METRICS"}, rows);
+      std::cout << table({"VERSION", "STATUS", "CREATED (UTC)", "RUN", "ARTIFACT", "METRICS"},
+                         rows);
       auto a = pick(*vs, "approved");
       std::cout << "\n" << o->group << ".latest   -> version " << vs->back().version << "\n";
       std::cout << o->group << ".approved -> "
@@ -208,7 +214,9 @@ void registerModels(CLI::App& app) {
     if (events)
       for (auto& e : *events)
         j["history"].push_back({{"from", e.fromStatus ? plan::Json(*e.fromStatus) : plan::Json()},
-                                {"to", e.toStatus}, {"actor", e.actor}, {"at", e.at},
+                                {"to", e.toStatus},
+                                {"actor", e.actor},
+                                {"at", e.at},
                                 {"comment", e.comment}});
     auto g = walkLineage(*ws->meta, v->artifactHash, true);
     if (o->json) {
@@ -226,9 +234,10 @@ void registerModels(CLI::App& app) {
     std::vector<std::vector<std::string>> rows;
     if (events)
       for (auto& e : *events)
-        rows.push_back({formatTime(e.at), e.fromStatus ? *e.fromStatus + " -> " + e.toStatus
-                                                       : "registered as " + e.toStatus,
-                        e.actor, e.comment});
+        rows.push_back(
+            {formatTime(e.at),
+             e.fromStatus ? *e.fromStatus + " -> " + e.toStatus : "registered as " + e.toStatus,
+             e.actor, e.comment});
     std::cout << table({"WHEN (UTC)", "CHANGE", "WHO", "COMMENT"}, rows);
     if (g) std::cout << "\nlineage\n" << lineageText(*g, true);
   });
@@ -238,14 +247,16 @@ void registerModels(CLI::App& app) {
   approve->add_option("VERSION", o->version, "The version number")->required();
   approve->add_option("--comment", o->comment, "Why (kept in the history)");
   approve->add_option("--actor", o->actor, "Who decides (default: $MLP_ACTOR, else $USER)");
-  approve->callback([o] { decide(o->ws, o->group, o->version, kApproved, o->comment, o->actor, o->json); });
+  approve->callback(
+      [o] { decide(o->ws, o->group, o->version, kApproved, o->comment, o->actor, o->json); });
 
   auto* reject = models->add_subcommand("reject", "Reject a version (from pending or approved)");
   reject->add_option("GROUP", o->group, "The model group")->required();
   reject->add_option("VERSION", o->version, "The version number")->required();
   reject->add_option("--comment", o->comment, "Why (kept in the history)");
   reject->add_option("--actor", o->actor, "Who decides (default: $MLP_ACTOR, else $USER)");
-  reject->callback([o] { decide(o->ws, o->group, o->version, kRejected, o->comment, o->actor, o->json); });
+  reject->callback(
+      [o] { decide(o->ws, o->group, o->version, kRejected, o->comment, o->actor, o->json); });
 
   auto* resolve = models->add_subcommand(
       "resolve", "Resolve GROUP.approved, GROUP.latest or GROUP.version(N) to a version");
@@ -279,9 +290,11 @@ void registerModels(CLI::App& app) {
       exitCode() = 1;
       return;
     }
-    if (o->json) std::cout << versionJson(*v).dump(2) << "\n";
-    else std::cout << group << " version " << v->version << " (" << v->status << ") "
-                   << v->artifactHash << "\n";
+    if (o->json)
+      std::cout << versionJson(*v).dump(2) << "\n";
+    else
+      std::cout << group << " version " << v->version << " (" << v->status << ") "
+                << v->artifactHash << "\n";
   });
 }
 

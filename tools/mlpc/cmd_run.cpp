@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <pwd.h>
 #include <thread>
 #include <unistd.h>
 
@@ -28,29 +27,6 @@ struct RunOpts {
   std::string workspace;
   DiagOptions diag;
 };
-
-std::string actorName() {
-  if (const char* u = std::getenv("MLP_ACTOR"); u && *u) return u;
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
-  return "unknown";
-}
-
-sched::RunOptions runOptions(const LoadedPlan& lp, const RunOpts& o) {
-  sched::RunOptions ro;
-  ro.baseDir = lp.baseDir;
-  ro.stdlibDirs = stdlibDirs();
-  ro.entry = lp.entry;
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores);
-  ro.cpus = cores;
-  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
-  ro.memoryBytes = pages > 0 && pageSize > 0 ? static_cast<double>(pages) * pageSize : 0;
-  ro.noCache = o.noCache;
-  ro.keepGoing = o.keepGoing;
-  ro.actor = actorName();
-  return ro;
-}
 
 void addCommon(CLI::App& cmd, RunOpts& o) {
   cmd.add_option("TARGET", o.target,
@@ -87,7 +63,8 @@ void registerRun(CLI::App& app) {
     auto progress =
         sched::makeProgress(o->json ? sched::ProgressStyle::Json : sched::defaultProgressStyle());
     auto started = std::chrono::steady_clock::now();
-    sched::Executor ex(lp->plan, runOptions(*lp, *o), *ws->store, *ws->meta, *runner, *progress);
+    sched::Executor ex(lp->plan, defaultRunOptions(*lp, o->jobs, o->noCache, o->keepGoing),
+                       *ws->store, *ws->meta, *runner, *progress);
     sched::RunSummary s = ex.run();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char took[32];
@@ -134,7 +111,7 @@ void registerPlan(CLI::App& app) {
     if (!ws) return;
     auto runner = exec::makeProcessRunner();
     auto progress = sched::makeProgress(sched::ProgressStyle::Quiet);
-    sched::RunOptions ro = runOptions(*lp, *o);
+    sched::RunOptions ro = defaultRunOptions(*lp, o->jobs, o->noCache, o->keepGoing);
     ro.dryRun = true;
     sched::Executor ex(lp->plan, ro, *ws->store, *ws->meta, *runner, *progress);
     sched::RunSummary s = ex.run();

@@ -1,4 +1,2 @@
 #include "commands.h"
-namespace mlpc::cli {
-void registerExperiments(CLI::App&) {}
-} // namespace mlpc::cli
+namespace mlpc::cli {} // namespace mlpc::cli

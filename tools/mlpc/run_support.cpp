@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <pwd.h>
 #include <sstream>
+#include <thread>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -106,6 +109,29 @@ std::optional<sched::Workspace> openWorkspaceOrReport(const std::string& explici
     return std::nullopt;
   }
   return std::move(*ws);
+}
+
+std::string actorName() {
+  if (const char* u = std::getenv("MLP_ACTOR"); u && *u) return u;
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+  return "unknown";
+}
+
+sched::RunOptions defaultRunOptions(const LoadedPlan& lp, int jobs, bool noCache, bool keepGoing) {
+  sched::RunOptions ro;
+  ro.baseDir = lp.baseDir;
+  ro.stdlibDirs = stdlibDirs();
+  ro.entry = lp.entry;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  ro.jobs = jobs > 0 ? jobs : static_cast<int>(cores);
+  ro.cpus = cores;
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+  ro.memoryBytes = pages > 0 && pageSize > 0 ? static_cast<double>(pages) * pageSize : 0;
+  ro.noCache = noCache;
+  ro.keepGoing = keepGoing;
+  ro.actor = actorName();
+  return ro;
 }
 
 } // namespace mlpc::cli

@@ -3,6 +3,7 @@
 // its parameters applied, and the workspace it runs in.
 #include "common.h"
 #include "plan/plan.h"
+#include "sched/executor.h"
 #include "sched/workspace.h"
 
 #include <optional>
@@ -29,5 +30,11 @@ std::optional<sched::Workspace> openWorkspaceOrReport(const std::string& explici
                                                       const std::string& besideDir, bool create);
 
 std::vector<std::string> stdlibDirs();
+
+/// Run options for this machine: -j (0: the number of cores), its memory, the stdlib, the actor.
+sched::RunOptions defaultRunOptions(const LoadedPlan& lp, int jobs, bool noCache, bool keepGoing);
+
+/// Who is acting: $MLP_ACTOR, else $USER, else the login name.
+std::string actorName();
 
 } // namespace mlpc::cli

@@ -1,0 +1,133 @@
+// meta.db: creation, configuration, migrations and open errors.
+#include "meta/migrations.h"
+#include "meta/sqlite_db.h"
+#include "meta/sqlite_meta_store.h"
+#include "store/temp_dir.h"
+
+#include <catch2/catch.hpp>
+
+#include <string_view>
+#include <vector>
+
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace mlpc;
+using namespace mlpc::meta;
+
+namespace {
+
+store::ScopedTempDir tempDir() {
+  Result<store::ScopedTempDir> dir = store::ScopedTempDir::create("mlpc-meta-test-");
+  REQUIRE(dir.ok());
+  return std::move(dir).value();
+}
+
+std::string scalar(sqlite::Db& db, const std::string& sql) {
+  Result<sqlite::Query> q = db.query(sql);
+  REQUIRE(q.ok());
+  Result<bool> row = q->step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return q->text(0);
+}
+
+} // namespace
+
+TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
+  REQUIRE(meta.ok());
+  CHECK((*meta)->schemaVersion() == latestSchemaVersion());
+  CHECK(latestSchemaVersion() == 1);
+  CHECK((*meta)->path() == dir / "meta.db");
+  meta = store::fail("closed");
+
+  sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "1");
+  CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
+  for (const char* table :
+       {"runs", "run_params", "executions", "artifacts", "execution_inputs", "execution_outputs",
+        "execution_code", "metrics", "file_hashes", "model_versions", "model_version_events"}) {
+    INFO(table);
+    CHECK(scalar(db, std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = '") +
+                         table + "'") == "1");
+  }
+}
+
+TEST_CASE("reopening keeps data and does not re-run migrations", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  std::string id;
+  {
+    std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+    NewRun run;
+    run.pipeline = "p";
+    id = meta->createRun(run).value().id;
+  }
+  std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+  CHECK(meta->schemaVersion() == 1);
+  CHECK(meta->getRun(id).value().pipeline == "p");
+}
+
+TEST_CASE("migrate applies pending migrations once", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  sqlite::Db db = sqlite::Db::open(dir / "plain.db", 1000).value();
+  CHECK(migrate(db).value() == latestSchemaVersion());
+  CHECK(migrate(db).value() == latestSchemaVersion());
+  CHECK(scalar(db, "SELECT count(*) FROM schema_version") == "1");
+}
+
+TEST_CASE("a new schema version is one appended migration", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  sqlite::Db db = sqlite::Db::open(dir / "plain.db", 1000).value();
+  std::vector<std::string_view> list = {"CREATE TABLE a (x INTEGER)"};
+  REQUIRE(migrate(db, list).value() == 1);
+  REQUIRE(db.exec("INSERT INTO a VALUES (7)").ok());
+  list.push_back("ALTER TABLE a ADD COLUMN y TEXT NOT NULL DEFAULT 'v2'");
+  CHECK(migrate(db, list).value() == 2);
+  CHECK(scalar(db, "SELECT x || y FROM a") == "7v2");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "2");
+
+  // A failing migration rolls back entirely: no half-applied statements, version unchanged.
+  list.push_back("CREATE TABLE b (x); CREATE TABLE a (duplicate)");
+  Result<int> failed = migrate(db, list);
+  REQUIRE(!failed.ok());
+  CHECK_THAT(failed.error(), Catch::Contains("version 3"));
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "2");
+  CHECK(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'b'") == "0");
+}
+
+TEST_CASE("a database from a newer mlpc is refused", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  { REQUIRE(SqliteMetaStore::open(dir.path()).ok()); }
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    REQUIRE(db.exec("UPDATE schema_version SET version = 99").ok());
+  }
+  Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
+  REQUIRE(!meta.ok());
+  CHECK_THAT(meta.error(), Catch::Contains("99") && Catch::Contains("newer"));
+}
+
+TEST_CASE("opening in an unwritable directory names the file", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  ::chmod(dir.path().c_str(), 0555);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Root ignores permission bits: drop to an unprivileged user first.
+    if (::geteuid() == 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
+      ::_exit(90);
+    Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
+    ::_exit(!meta.ok() && meta.error().find(dir / "meta.db") != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::chmod(dir.path().c_str(), 0700);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}

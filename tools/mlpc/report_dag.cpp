@@ -1,0 +1,363 @@
+#include "report_dag.h"
+
+#include "report_html.h"
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <set>
+
+namespace mlpc::cli::report {
+
+namespace {
+
+constexpr double kW = 184, kH = 54, kGapX = 56, kGapY = 16, kMargin = 12;
+
+/// Prints expressions; `single` holds call nodes whose step has one output, whose `.output`
+/// the source never spells out.
+struct ExprPrinter {
+  std::set<std::string> single;
+
+  std::string print(const plan::Json& e, int depth) const {
+    if (depth > 5 || !e.is_object()) return "…";
+    if (e.contains("lit")) {
+      const auto& v = e["lit"];
+      return v.is_string()   ? "\"" + v.get<std::string>() + "\""
+             : v.is_number() ? num(v.get<double>())
+                             : v.dump();
+    }
+    if (e.contains("param")) return e["param"].get<std::string>();
+    if (e.contains("data") && e["data"].is_string()) return e["data"].get<std::string>();
+    if (e.contains("var")) return e["var"].get<std::string>();
+    if (e.contains("ref")) {
+      std::string id = e["ref"].get<std::string>();
+      if (e.contains("output") && !single.count(id)) id += "." + e["output"].get<std::string>();
+      return id;
+    }
+    if (e.contains("field")) return print(e["of"], depth + 1) + "." + e["field"].get<std::string>();
+    if (e.contains("op")) {
+      std::string op = e["op"].get<std::string>();
+      auto arg = [&](size_t i) {
+        if (!e["args"].is_array() || i >= e["args"].size()) return std::string("…");
+        std::string s = print(e["args"][i], depth + 1);
+        return e["args"][i].contains("op") ? "(" + s + ")" : s;
+      };
+      if (op == "neg") return "-" + arg(0);
+      if (op == "not") return "not " + arg(0);
+      return arg(0) + " " + op + " " + arg(1);
+    }
+    if (e.contains("call")) {
+      std::string s = e["call"].get<std::string>() + "(";
+      bool first = true;
+      if (e.contains("args") && e["args"].is_object())
+        for (auto& [k, v] : e["args"].items()) {
+          if (v.is_null()) continue;
+          s += (first ? "" : ", ") + print(v, depth + 1);
+          first = false;
+        }
+      return s + ")";
+    }
+    if (e.contains("index"))
+      return print(e["of"], depth + 1) + "[" + print(e["index"], depth + 1) + "]";
+    if (e.contains("list")) {
+      std::string s = "[";
+      for (size_t i = 0; i < e["list"].size(); ++i)
+        s += (i ? ", " : "") + print(e["list"][i], depth + 1);
+      return s + "]";
+    }
+    if (e.contains("record")) {
+      std::string s = "{";
+      bool first = true;
+      for (auto& [k, v] : e["record"].items()) {
+        s += (first ? "" : ", ") + k + ": " + print(v, depth + 1);
+        first = false;
+      }
+      return s + "}";
+    }
+    if (e.contains("interp")) {
+      std::string s = "\"";
+      for (auto& p : e["interp"])
+        s += p.is_string() ? p.get<std::string>() : "${" + print(p["expr"], depth + 1) + "}";
+      return s + "\"";
+    }
+    if (e.contains("model")) return e["model"].get<std::string>() + ".version";
+    return "…";
+  }
+};
+
+ExprPrinter printerFor(const plan::Json& plan) {
+  ExprPrinter p;
+  std::function<void(const plan::Json&)> walk = [&](const plan::Json& list) {
+    if (!list.is_array()) return;
+    for (auto& n : list) {
+      std::string kind = n.value("kind", "");
+      if (kind == "call" && plan.contains("steps")) {
+        const auto& steps = plan["steps"];
+        std::string step = n.value("step", "");
+        if (steps.contains(step) && steps[step].contains("outputs") &&
+            steps[step]["outputs"].size() == 1)
+          p.single.insert(n.value("id", ""));
+      }
+      if (kind == "transform") p.single.insert(n.value("id", ""));
+      for (const char* k : {"body", "then", "else"})
+        if (n.contains(k)) walk(n[k]);
+    }
+  };
+  if (plan.contains("nodes")) walk(plan["nodes"]);
+  return p;
+}
+
+std::string shortStep(const std::string& key) {
+  return key.rfind("std/", 0) == 0 ? key.substr(4) : key;
+}
+
+/// Whether `j` (not descending into nested node lists) holds `{"data": key}`.
+void dataRefs(const plan::Json& j, std::set<std::string>& out, bool top) {
+  if (j.is_object()) {
+    if (j.contains("data") && j["data"].is_string() && j.size() == 1)
+      out.insert(j["data"].get<std::string>());
+    for (auto& [k, v] : j.items()) {
+      if (top && (k == "body" || k == "then" || k == "else")) continue;
+      dataRefs(v, out, false);
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j)
+      dataRefs(v, out, false);
+  }
+}
+
+} // namespace
+
+std::string exprText(const plan::Json& expr, int depth) {
+  return ExprPrinter{}.print(expr, depth);
+}
+
+DagLayout layoutDag(const plan::Json& plan) {
+  DagLayout L;
+  ExprPrinter pr = printerFor(plan);
+  std::map<std::string, size_t> index;
+  std::set<std::pair<size_t, size_t>> seenEdge;
+  auto addEdge = [&](size_t a, size_t b, bool contains, const std::string& label) {
+    if (a == b || !seenEdge.insert({a, b}).second) return;
+    L.edges.push_back({a, b, contains, label});
+  };
+  auto addBox = [&](DagBox b) {
+    index[b.id] = L.boxes.size();
+    L.boxes.push_back(std::move(b));
+    return L.boxes.size() - 1;
+  };
+
+  // Data declarations that some node reads come first, as sources.
+  std::vector<std::pair<std::string, std::set<std::string>>> reads; // node id -> data keys
+  std::function<void(const plan::Json&)> collectReads = [&](const plan::Json& list) {
+    for (auto& n : list) {
+      std::set<std::string> keys;
+      dataRefs(n, keys, true);
+      if (!keys.empty()) reads.push_back({n.value("id", ""), keys});
+      for (const char* k : {"body", "then", "else"})
+        if (n.contains(k) && n[k].is_array()) collectReads(n[k]);
+    }
+  };
+  const plan::Json empty = plan::Json::array();
+  const plan::Json& nodes =
+      plan.contains("nodes") && plan["nodes"].is_array() ? plan["nodes"] : empty;
+  collectReads(nodes);
+  if (plan.contains("data") && plan["data"].is_object())
+    for (auto& [key, d] : plan["data"].items()) {
+      bool used = false;
+      for (auto& r : reads)
+        used = used || r.second.count(key);
+      if (used) addBox({"data:" + key, "data", key, d.value("type", "data"), 0, 0, 0, 0});
+    }
+
+  std::function<void(const plan::Json&, std::optional<size_t>, const std::string&)> walk =
+      [&](const plan::Json& list, std::optional<size_t> parent, const std::string& branch) {
+        for (auto& n : list) {
+          DagBox b;
+          b.id = n.value("id", "");
+          b.kind = n.value("kind", "");
+          if (b.id.empty()) continue;
+          b.title = b.id;
+          if (b.kind == "call") {
+            b.sub = shortStep(n.value("step", ""));
+          } else if (b.kind == "transform") {
+            b.sub = "transform · " + shortStep(n.value("server", ""));
+          } else if (b.kind == "value") {
+            b.sub = "= " + (n.contains("value") ? pr.print(n["value"], 0) : "…");
+          } else if (b.kind == "for") {
+            b.title = "for " + n.value("var", "") + " in " +
+                      (n.contains("over") ? pr.print(n["over"], 0) : "…");
+            b.sub = b.id;
+          } else if (b.kind == "if") {
+            b.title = "if " + (n.contains("cond") ? pr.print(n["cond"], 0) : "…");
+            b.sub = b.id;
+          } else if (b.kind == "register") {
+            b.title = "register → " + n.value("group", "");
+            b.sub = n.contains("model") ? "model " + pr.print(n["model"], 0) : b.id;
+          } else if (b.kind == "fail") {
+            b.title = "fail";
+            b.sub = n.contains("message") ? pr.print(n["message"], 0) : b.id;
+          }
+          size_t me = addBox(b);
+          if (parent) addEdge(*parent, me, true, branch);
+          if (b.kind == "for" && n.contains("body")) walk(n["body"], me, "each");
+          if (b.kind == "if") {
+            if (n.contains("then")) walk(n["then"], me, "then");
+            if (n.contains("else")) walk(n["else"], me, "else");
+          }
+        }
+      };
+  walk(nodes, std::nullopt, "");
+  for (auto& [id, keys] : reads)
+    for (auto& k : keys)
+      if (index.count("data:" + k) && index.count(id))
+        addEdge(index["data:" + k], index[id], false, "");
+  if (plan.contains("edges") && plan["edges"].is_array())
+    for (auto& e : plan["edges"]) {
+      if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_string()) continue;
+      auto a = index.find(e[0].get<std::string>()), b = index.find(e[1].get<std::string>());
+      if (a != index.end() && b != index.end()) addEdge(a->second, b->second, false, "");
+    }
+
+  // Longest path from the sources (Kahn's order); anything left on a cycle goes last.
+  size_t n = L.boxes.size();
+  std::vector<std::vector<size_t>> preds(n), succs(n);
+  for (auto& e : L.edges) {
+    preds[e.to].push_back(e.from);
+    succs[e.from].push_back(e.to);
+  }
+  std::vector<size_t> indeg(n);
+  for (size_t i = 0; i < n; ++i)
+    indeg[i] = preds[i].size();
+  std::deque<size_t> ready;
+  for (size_t i = 0; i < n; ++i)
+    if (!indeg[i]) ready.push_back(i);
+  std::vector<bool> done(n);
+  int maxLayer = 0;
+  while (!ready.empty()) {
+    size_t v = ready.front();
+    ready.pop_front();
+    done[v] = true;
+    for (size_t p : preds[v])
+      L.boxes[v].layer = std::max(L.boxes[v].layer, L.boxes[p].layer + 1);
+    maxLayer = std::max(maxLayer, L.boxes[v].layer);
+    for (size_t s : succs[v])
+      if (--indeg[s] == 0) ready.push_back(s);
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!done[i]) L.boxes[i].layer = maxLayer + 1;
+  int layers = 0;
+  for (auto& b : L.boxes)
+    layers = std::max(layers, b.layer + 1);
+
+  // Rows: plan order, then a barycentre sweep forwards and one backwards.
+  std::vector<std::vector<size_t>> col(static_cast<size_t>(layers));
+  for (size_t i = 0; i < n; ++i)
+    col[static_cast<size_t>(L.boxes[i].layer)].push_back(i);
+  auto centred = [&](size_t i) {
+    const auto& c = col[static_cast<size_t>(L.boxes[i].layer)];
+    return L.boxes[i].row - (static_cast<double>(c.size()) - 1) / 2;
+  };
+  auto renumber = [&](std::vector<size_t>& c) {
+    for (size_t r = 0; r < c.size(); ++r)
+      L.boxes[c[r]].row = static_cast<int>(r);
+  };
+  for (auto& c : col)
+    renumber(c);
+  auto sweep = [&](std::vector<size_t>& c, const std::vector<std::vector<size_t>>& nb) {
+    std::vector<std::pair<double, size_t>> keyed;
+    for (size_t i : c) {
+      double k = centred(i);
+      if (!nb[i].empty()) {
+        double sum = 0;
+        for (size_t j : nb[i])
+          sum += centred(j);
+        k = sum / static_cast<double>(nb[i].size());
+      }
+      keyed.push_back({k, i});
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
+    for (size_t r = 0; r < keyed.size(); ++r)
+      c[r] = keyed[r].second;
+    renumber(c);
+  };
+  for (size_t l = 1; l < col.size(); ++l)
+    sweep(col[l], preds);
+  for (size_t l = col.size(); l-- > 1;)
+    sweep(col[l - 1], succs);
+
+  size_t maxRows = 0;
+  for (auto& c : col)
+    maxRows = std::max(maxRows, c.size());
+  for (auto& c : col)
+    for (size_t i : c) {
+      auto& b = L.boxes[i];
+      double offset = (static_cast<double>(maxRows - c.size())) * (kH + kGapY) / 2;
+      b.x = kMargin + b.layer * (kW + kGapX);
+      b.y = kMargin + offset + b.row * (kH + kGapY);
+    }
+  L.width = 2 * kMargin + layers * kW + std::max(0, layers - 1) * kGapX;
+  L.height = 2 * kMargin + static_cast<double>(maxRows) * (kH + kGapY) - (maxRows ? kGapY : 0);
+  return L;
+}
+
+std::string dagSvg(const DagLayout& L, const std::map<std::string, NodeState>& states) {
+  std::string o;
+  o += "<svg class=\"dag\" width=\"" + px(L.width) + "\" height=\"" + px(L.height) +
+       "\" viewBox=\"0 0 " + px(L.width) + " " + px(L.height) +
+       "\" role=\"img\" aria-label=\"pipeline graph\">";
+  o += "<defs><marker id=\"dag-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
+       "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
+       "fill=\"#7b8494\"/></marker></defs>";
+  for (auto& e : L.edges) {
+    const auto& a = L.boxes[e.from];
+    const auto& b = L.boxes[e.to];
+    double x1 = a.x + kW, y1 = a.y + kH / 2, x2 = b.x - 2, y2 = b.y + kH / 2;
+    double dx = std::max(24.0, (x2 - x1) / 2);
+    o += "<path class=\"edge" + std::string(e.contains ? " contain" : "") + "\" data-from=\"" +
+         esc(a.id) + "\" data-to=\"" + esc(b.id) + "\" d=\"M" + px(x1) + "," + px(y1) + " C" +
+         px(x1 + dx) + "," + px(y1) + " " + px(x2 - dx) + "," + px(y2) + " " + px(x2) + "," +
+         px(y2) + "\" marker-end=\"url(#dag-arrow)\"/>";
+    if (!e.label.empty())
+      o += "<text class=\"edge-label\" x=\"" + px(x2 - 6) + "\" y=\"" + px(y2 - 5) +
+           "\" text-anchor=\"end\">" + esc(e.label) + "</text>";
+  }
+  for (auto& b : L.boxes) {
+    NodeState st;
+    if (b.kind == "data") st = {"control", ""};
+    if (auto it = states.find(b.id); it != states.end()) st = it->second;
+    std::string cls = statusClass(st.status);
+    std::string line3 = cls == "control" ? st.note : cls + (st.note.empty() ? "" : " · " + st.note);
+    bool data = b.kind == "data";
+    o += "<g class=\"node st-" + cls + (data ? " data" : "") + "\" data-testid=\"" +
+         (data ? "dag-data" : "dag-node") + "\" data-node=\"" + esc(b.id) + "\" data-kind=\"" +
+         esc(b.kind) + "\" data-status=\"" + esc(cls) + "\" transform=\"translate(" + px(b.x) +
+         "," + px(b.y) + ")\">";
+    o += "<title>" +
+         esc(b.title + (b.sub.empty() ? "" : "\n" + b.sub) + (line3.empty() ? "" : "\n" + line3)) +
+         "</title>";
+    double tx = 10;
+    if (b.kind == "for" || b.kind == "if") {
+      o += "<polygon points=\"10,0 " + px(kW - 10) + ",0 " + px(kW) + "," + px(kH / 2) + " " +
+           px(kW - 10) + "," + px(kH) + " 10," + px(kH) + " 0," + px(kH / 2) + "\"/>";
+      tx = 14;
+    } else {
+      double rx = data ? 14 : (b.kind == "call" || b.kind == "transform") ? 7 : 2;
+      o += "<rect width=\"" + px(kW) + "\" height=\"" + px(kH) + "\" rx=\"" + px(rx) + "\"/>";
+    }
+    size_t room = b.kind == "for" || b.kind == "if" ? 23 : 25;
+    o += "<text x=\"" + px(tx) + "\" y=\"17\" font-weight=\"600\">" +
+         esc(ellipsize(b.title, room)) + "</text>";
+    o += "<text class=\"sub\" x=\"" + px(tx) + "\" y=\"32\">" + esc(ellipsize(b.sub, room + 4)) +
+         "</text>";
+    if (!line3.empty())
+      o += "<text class=\"sub\" x=\"" + px(tx) + "\" y=\"46\">" + esc(ellipsize(line3, room + 4)) +
+           "</text>";
+    o += "</g>";
+  }
+  o += "</svg>";
+  return o;
+}
+
+} // namespace mlpc::cli::report

@@ -1,0 +1,108 @@
+// Reading what a run's report shows from the workspace's metadata and the saved plan.
+#include "report_page.h"
+
+#include "mlpc/version.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace mlpc::cli::report {
+
+namespace {
+
+/// How many runs of the pipeline the charts show at most (the newest, plus this one).
+constexpr int64_t kMaxHistory = 200;
+
+void loadPlan(const std::string& workspace, ReportData& d) {
+  fs::path p = fs::path(workspace) / "runs" / d.run.id / "plan.json";
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    d.planNote = "the plan of this run is not in the workspace (" + p.string() + ")";
+    return;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  plan::Json j = plan::Json::parse(buf.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    d.planNote = p.string() + " is not valid JSON";
+    return;
+  }
+  if (std::string why = plan::validate(j); !why.empty()) {
+    d.planNote = p.string() + ": " + why;
+    return;
+  }
+  d.plan = std::move(j);
+}
+
+} // namespace
+
+store::Result<ReportData> collectReport(sched::Workspace& ws, const std::string& runRef) {
+  meta::MetaStore& m = *ws.meta;
+  ReportData d;
+  d.mlpcVersion = kVersion;
+  auto run = m.getRun(runRef);
+  if (!run) return run.err();
+  d.run = *run;
+  loadPlan(ws.dir, d);
+
+  auto ex = m.executionsOf(d.run.id);
+  if (!ex) return ex.err();
+  d.executions = *ex;
+  std::stable_sort(d.executions.begin(), d.executions.end(), [](auto& a, auto& b) {
+    return a.startedAt != b.startedAt ? a.startedAt < b.startedAt : a.id < b.id;
+  });
+  auto ms = m.metricsOf(d.run.id);
+  if (!ms) return ms.err();
+  d.metrics = *ms;
+
+  meta::RunFilter f;
+  f.pipeline = d.run.pipeline;
+  f.limit = kMaxHistory;
+  auto runs = m.listRuns(f);
+  if (!runs) return runs.err();
+  std::vector<meta::RunRecord> rs = *runs;
+  if (std::none_of(rs.begin(), rs.end(), [&](auto& r) { return r.id == d.run.id; }))
+    rs.push_back(d.run);
+  std::stable_sort(rs.begin(), rs.end(), [](auto& a, auto& b) {
+    return a.startedAt != b.startedAt ? a.startedAt < b.startedAt : a.id < b.id;
+  });
+  for (auto& r : rs) {
+    RunMetrics rm{r.id, r.startedAt, {}};
+    if (r.id == d.run.id) {
+      rm.metrics = d.metrics;
+    } else {
+      auto rmx = m.metricsOf(r.id);
+      if (!rmx) return rmx.err();
+      rm.metrics = *rmx;
+    }
+    d.history.push_back(std::move(rm));
+  }
+
+  auto groups = m.modelGroups();
+  if (!groups) return groups.err();
+  for (auto& g : *groups) {
+    auto vs = m.listVersions(g);
+    if (!vs) return vs.err();
+    for (auto& v : *vs) {
+      if (v.runId != d.run.id) continue;
+      VersionReport vr;
+      vr.version = v;
+      auto ev = m.versionEvents(v.group, v.version);
+      if (!ev) return ev.err();
+      vr.events = *ev;
+      auto lg = walkLineage(m, v.artifactHash, true);
+      if (lg)
+        vr.lineage = std::move(*lg);
+      else
+        vr.lineageError = lg.error();
+      d.versions.push_back(std::move(vr));
+    }
+  }
+  return d;
+}
+
+} // namespace mlpc::cli::report

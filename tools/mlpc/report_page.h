@@ -1,0 +1,45 @@
+#pragma once
+// `mlpc report`: everything one run's report shows, read from the workspace (collectReport),
+// and the self-contained HTML page made from it (renderReport, a pure function).
+#include "lineage_graph.h"
+#include "sched/workspace.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlpc::cli::report {
+
+/// The metrics one run of the pipeline recorded, for the charts across runs.
+struct RunMetrics {
+  std::string runId;
+  double startedAt = 0;
+  std::vector<meta::MetricRecord> metrics;
+};
+
+/// A model version the run registered, with its approval history and upstream lineage.
+struct VersionReport {
+  meta::ModelVersion version;
+  std::vector<meta::ModelVersionEvent> events;
+  std::optional<LineageGraph> lineage;
+  std::string lineageError;
+};
+
+struct ReportData {
+  meta::RunRecord run;
+  plan::Json plan;      ///< the plan the run saved; null when missing or unreadable
+  std::string planNote; ///< why `plan` is null
+  std::vector<meta::ExecutionRecord> executions;
+  std::vector<meta::MetricRecord> metrics;
+  std::vector<RunMetrics> history; ///< runs of the same pipeline, oldest first, this one included
+  std::vector<VersionReport> versions;
+  std::string mlpcVersion;
+};
+
+/// Reads the run (`runRef`: an id or unique prefix) and everything around it.
+store::Result<ReportData> collectReport(sched::Workspace& ws, const std::string& runRef);
+
+/// The whole report as one HTML document: inline CSS and SVG, no scripts, no network.
+std::string renderReport(const ReportData& data);
+
+} // namespace mlpc::cli::report
