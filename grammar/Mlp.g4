@@ -138,7 +138,7 @@ SLASH : '/' ;
 // Unit literals come before BAD_UNIT so that `5ms` is a duration, while `5min` (longer) is a
 // BAD_UNIT that the checker reports with the list of valid units.
 DURATION : NUM ('ms' | 's' | 'm' | 'h' | 'd') ;
-SIZE     : DIGITS ('B' | 'KB' | 'MB' | 'GB' | 'TB' | 'KiB' | 'MiB' | 'GiB' | 'TiB') ;
+SIZE     : NUM ('B' | 'KB' | 'MB' | 'GB' | 'TB' | 'KiB' | 'MiB' | 'GiB' | 'TiB') ;
 PERCENT  : NUM '%' ;
 FLOAT    : DIGITS '.' DIGITS EXP? | DIGITS EXP ;
 INT      : DIGITS ;
@@ -152,6 +152,7 @@ ID : [A-Za-z_] [A-Za-z0-9_]* ;
 
 LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
+UNTERMINATED_COMMENT : '/*' ( ~[*] | '*'+ ~[*/] )* '*'* EOF ; // cannot contain */
 WS            : [ \t\r\n]+ -> channel(HIDDEN) ;
 // Anything else becomes one token so the parser reports it with a position (never a lexer abort).
 UNKNOWN_CHAR  : . ;

@@ -100,14 +100,36 @@ void snippet(std::string& out, const SourceManager& sm, SourceRange r, char mark
   if (endCol <= startCol) endCol = startCol + 1;
   std::string num = std::to_string(b.line);
   std::string pad(width, ' ');
+  // A very long line is shown as a window around the span, with `...` where it was cut.
+  constexpr size_t kMaxLine = 160, kContext = 60;
+  std::string prefix, suffix;
+  if (line.size() > kMaxLine) {
+    size_t from = startCol - 1 > kContext ? startCol - 1 - kContext : 0;
+    size_t to = std::min({line.size(), std::max(endCol - 1, startCol) + kContext, from + kMaxLine});
+    if (from > 0) prefix = "...";
+    if (to < line.size()) suffix = "...";
+    line = line.substr(from, to - from);
+    endCol = std::min(endCol, to + 1) - from + prefix.size();
+    startCol = startCol - from + prefix.size();
+  }
   out += st.gutter(pad + " |") + "\n";
-  out += st.gutter(std::string(width - num.size(), ' ') + num + " |") + " ";
+  out += st.gutter(std::string(width - num.size(), ' ') + num + " |") + " " + prefix;
   // Tabs are shown as single spaces so the underline stays aligned.
   for (char c : line)
     out += c == '\t' ? ' ' : c;
-  out += "\n";
-  std::string under(startCol - 1, ' ');
-  under += std::string(endCol - startCol, mark);
+  out += suffix + "\n";
+  // Columns are bytes; the underline is drawn in characters so it sits under UTF-8 text too.
+  auto chars = [&](size_t fromByte, size_t toByte) {
+    size_t n = 0;
+    for (size_t i = fromByte; i < toByte && i < line.size(); ++i)
+      n += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+    return n + (toByte > line.size() ? toByte - std::max(fromByte, line.size()) : 0);
+  };
+  size_t lead = prefix.size() + chars(0, startCol - 1 - prefix.size());
+  size_t span =
+      std::max<size_t>(1, chars(startCol - 1 - prefix.size(), endCol - 1 - prefix.size()));
+  std::string under(lead, ' ');
+  under += std::string(span, mark);
   if (!text.empty()) under += " " + text;
   out += st.gutter(pad + " |") + " " + (mark == '^' ? st.sev(sev, under) : st.gutter(under)) + "\n";
 }
@@ -216,28 +238,32 @@ std::string renderJson(const DiagnosticSink& sink, const SourceManager& sm) {
 }
 
 std::string closestName(const std::string& name, const std::vector<std::string>& candidates) {
+  // Optimal string alignment distance: like Levenshtein, but a swap of two neighbouring letters
+  // (`Spilt` for `Split`) counts as one edit.
   auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i)
+      d[i][0] = i;
     for (size_t j = 0; j <= b.size(); ++j)
-      prev[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      cur[0] = i;
+      d[0][j] = j;
+    auto eq = [](char x, char y) { return std::tolower(x) == std::tolower(y); };
+    for (size_t i = 1; i <= a.size(); ++i)
       for (size_t j = 1; j <= b.size(); ++j) {
-        size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+        d[i][j] = std::min(
+            {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (eq(a[i - 1], b[j - 1]) ? 0 : 1)});
+        if (i > 1 && j > 1 && eq(a[i - 1], b[j - 2]) && eq(a[i - 2], b[j - 1]))
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
-      std::swap(prev, cur);
-    }
-    return prev[b.size()];
+    return d[a.size()][b.size()];
   };
   std::string best;
   size_t bestD = SIZE_MAX;
   size_t limit = std::max<size_t>(1, name.size() / 3);
   for (const auto& c : candidates) {
     if (c == name) continue;
-    size_t d = distance(name, c);
-    if (d <= limit && (d < bestD || (d == bestD && c < best))) {
-      bestD = d;
+    size_t dd = distance(name, c);
+    if (dd <= limit && (dd < bestD || (dd == bestD && c < best))) {
+      bestD = dd;
       best = c;
     }
   }

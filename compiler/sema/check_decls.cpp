@@ -183,6 +183,14 @@ void Checker::checkStepLike(const ast::StepDecl& d, const Module& m) {
     allowed.push_back("cache");
   }
   auto props = properties(d, d.props, allowed);
+  for (auto& o : d.outputs)
+    for (auto& p : d.params)
+      if (!d.unnamedOutput && o.name.name == p.name.name)
+        sink.report(DiagCode::DuplicateName, o.name.range,
+                    "`" + o.name.name + "` is both a parameter and an output")
+            .withLabel("output named like a parameter")
+            .secondary(p.name.range, "parameter declared here")
+            .note("`${" + o.name.name + "}` in `run` could mean either");
   if (!props.count("run"))
     sink.report(DiagCode::MissingProperty, d.name.range,
                 std::string(isServer ? "server" : "step") + " `" + d.name.name + "` has no `run`")

@@ -93,6 +93,16 @@ Type Checker::check(const ast::Expr& e) {
           .withLabel("not a number");
       return record(Type::error(), e, {});
     }
+    // A negative percent, duration or size makes no sense anywhere in the language.
+    if (t.kind == TypeKind::Percent)
+      sink.report(DiagCode::PercentOutOfRange, e.range,
+                  "percent `" + std::string(prog.sm.text(e.range)) + "` is outside 0-100%")
+          .withLabel("negative");
+    else if (t.kind == TypeKind::Duration || t.kind == TypeKind::Size)
+      sink.report(DiagCode::InvalidValue, e.range,
+                  std::string("a ") + (t.kind == TypeKind::Duration ? "duration" : "size") +
+                      " cannot be negative")
+          .withLabel("negative");
     return record(t, e, {});
   }
   case ExprKind::Index: {
@@ -243,6 +253,19 @@ Type Checker::checkName(const ast::NameExpr& e) {
       }
       if (auto it = s->lifted.find(n); it != s->lifted.end()) {
         usedBindings.insert(it->second.first);
+        // The lifted list exists once its loops have run: their lists come first.
+        Scope* inner =
+            bindingScope.count(it->second.first) ? bindingScope[it->second.first] : nullptr;
+        for (Scope* sc = inner; sc && sc != s; sc = sc->parent)
+          if (sc->kind == Scope::For && !checkLoopList(sc->owner->as<ast::ForStmt>(), sc->parent)) {
+            auto& f = sc->owner->as<ast::ForStmt>();
+            sink.report(DiagCode::DependencyCycle, f.iterable->range,
+                        "dependency cycle: the list of this `for` uses `" + n +
+                            "`, which the loop itself produces")
+                .withLabel("depends on the loop's own results")
+                .secondary(it->second.first->name.range, "`" + n + "` is bound inside the loop");
+            return record(Type::error(), e, {});
+          }
         r.kind = RefKind::Binding;
         r.stmt = it->second.first;
         r.forDepth = it->second.second;

@@ -124,6 +124,19 @@ Type Checker::bindingType(const ast::AssignStmt& a) {
   return t;
 }
 
+bool Checker::checkLoopList(const ast::ForStmt& f, Scope* around) {
+  int& state = forState[&f];
+  if (state == 1) return false;
+  if (state == 2) return true;
+  state = 1;
+  Scope* saved = scope;
+  scope = around;
+  check(*f.iterable);
+  scope = saved;
+  state = 2;
+  return true;
+}
+
 void Checker::checkBlock(const ast::Block& b, Scope& s) {
   scope = &s;
   for (auto& st : b.stmts) {
@@ -134,8 +147,8 @@ void Checker::checkBlock(const ast::Block& b, Scope& s) {
       break;
     case ast::StmtKind::For: {
       auto& f = static_cast<const ast::ForStmt&>(*st);
-      Type t = prog.exprTypes.count(f.iterable.get()) ? prog.typeOf(f.iterable.get())
-                                                      : check(*f.iterable);
+      checkLoopList(f, &s);
+      Type t = prog.typeOf(f.iterable.get());
       if (!t.isError() && t.kind != TypeKind::List)
         sink.report(DiagCode::TypeMismatch, f.iterable->range,
                     "`for` iterates over a list, found `" + t.str() + "`")
@@ -165,10 +178,14 @@ void Checker::checkBlock(const ast::Block& b, Scope& s) {
                     "`register` expects a model, found `" + m.str() + "`")
             .withLabel("not a Model");
       if (!g.isError() && g.kind != TypeKind::ModelGroup) {
-        auto& d = sink.report(DiagCode::NotAModelGroup, r.group->range,
-                              "cannot register into `" + std::string(prog.sm.text(r.group->range)) +
-                                  "`: it is a " + g.str() + ", not a model")
-                      .withLabel("not a `model` declaration");
+        auto& d =
+            sink.report(DiagCode::NotAModelGroup, r.group->range,
+                        "cannot register into `" + std::string(prog.sm.text(r.group->range)) +
+                            "`: it is " +
+                            (std::string("aeiou").find(g.str()[0]) != std::string::npos ? "an "
+                                                                                        : "a ") +
+                            g.str() + ", not a model")
+                .withLabel("not a `model` declaration");
         if (g.decl) d.secondary(g.decl->name.range, "declared here");
       }
       if (g.kind == TypeKind::ModelGroup && m.kind == TypeKind::Model) {

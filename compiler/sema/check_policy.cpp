@@ -134,7 +134,8 @@ void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
             .withLabel("write GROUP.approved, GROUP.latest or GROUP.version(N)");
     } else if (name == "instances") {
       expectType(*p->value, t, Type::of(TypeKind::Int), "`instances`");
-      if (p->value->kind == ast::ExprKind::Int && p->value->as<ast::NumberLit>().value < 1)
+      if ((p->value->kind == ast::ExprKind::Int && p->value->as<ast::NumberLit>().value < 1) ||
+          (p->value->kind == ast::ExprKind::Unary && t.kind == TypeKind::Int))
         sink.report(DiagCode::InvalidValue, p->value->range, "`instances` must be at least 1")
             .withLabel("out of range");
     } else if (name == "strategy") {

@@ -101,6 +101,11 @@ public:
   std::set<const ast::AssignStmt*> usedBindings;
   std::set<std::pair<const ast::Decl*, size_t>> usedParams;
   std::set<const ast::AssignStmt*> cycleReported;
+  /// 1 while a `for`'s list is being checked, 2 after: a list that reads the loop's own
+  /// (lifted) results is a dependency cycle.
+  std::map<const ast::ForStmt*, int> forState;
+  /// Checks a loop's list once, in the scope around the loop; false on a cycle.
+  bool checkLoopList(const ast::ForStmt& f, Scope* around);
 };
 
 } // namespace mlpc::sema

@@ -65,7 +65,7 @@ const Module* Checker::load(const std::string& path, std::string display,
       if (fs::path(rel).extension() != ".mlp") rel += ".mlp";
       for (const auto& root : opts.stdlibDirs) {
         fs::path cand = fs::path(root) / rel;
-        searched.push_back(cand.string());
+        searched.push_back("<stdlib>/" + rel + (opts.stdlibDirs.size() > 1 ? " in " + root : ""));
         if (isFile(cand)) {
           found = cand.string();
           foundDisplay = "<stdlib>/" + rel;
@@ -80,7 +80,7 @@ const Module* Checker::load(const std::string& path, std::string display,
         cand += ".mlp";
         shown += ".mlp";
       }
-      searched.push_back(cand.lexically_normal().string());
+      searched.push_back(shown.string());
       if (isFile(cand)) {
         found = cand.string();
         foundDisplay = shown.string();
@@ -122,7 +122,6 @@ const Module* Checker::load(const std::string& path, std::string display,
       m->brokenImports.insert(imp.name.name);
   }
   stack.pop_back();
-  declareSymbols(*m);
   return m;
 }
 
@@ -152,6 +151,15 @@ void Checker::run(const std::string& entryPath) {
   // After syntax errors the trees have holes; checking them would mostly report the holes.
   for (auto& d : sink.diagnostics())
     if (d.code == DiagCode::SyntaxError || d.code == DiagCode::BadLiteral) return;
+  for (auto& m : prog.modules)
+    declareSymbols(*m);
+  // The side tables get an entry per expression; sizing them once avoids rehashing large
+  // programs many times (the source size is a cheap upper bound on the node count).
+  size_t bytes = 0;
+  for (auto& m : prog.modules)
+    bytes += prog.sm.file(m->ast.file).text().size();
+  prog.exprTypes.reserve(bytes / 4);
+  prog.resolutions.reserve(bytes / 8);
   // Declarations are checked module by module: types of params first (calls need them).
   for (auto& m : prog.modules)
     for (auto& d : m->ast.decls) {
@@ -249,10 +257,19 @@ std::vector<std::string> defaultStdlibDirs(const std::string& exePath) {
   std::error_code ec;
   fs::path exe = fs::weakly_canonical(exePath, ec);
   fs::path installed = (exe.parent_path() / kInstalledStdlibRel).lexically_normal();
+  std::string builtin;
   if (fs::is_directory(installed / "std", ec))
-    dirs.push_back(installed.string());
+    builtin = installed.string();
   else if (fs::is_directory(fs::path(kSourceStdlibDir) / "std", ec))
-    dirs.push_back(kSourceStdlibDir);
+    builtin = kSourceStdlibDir;
+  // The same directory named twice (MLP_PATH and the built-in one) is searched once.
+  auto same = [&](const std::string& a, const std::string& b) {
+    std::error_code e1;
+    return fs::weakly_canonical(a, e1) == fs::weakly_canonical(b, e1);
+  };
+  if (!builtin.empty() &&
+      std::none_of(dirs.begin(), dirs.end(), [&](auto& d) { return same(d, builtin); }))
+    dirs.push_back(builtin);
   return dirs;
 }
 

@@ -148,10 +148,10 @@ Type join(const Type& a, const Type& b) {
   if (b.isError()) return a;
   if (assignable(a, b)) return b;
   if (assignable(b, a)) return a;
-  if (a.isArtifact() && b.isArtifact() && a.kind != TypeKind::Dir && b.kind != TypeKind::Dir)
-    return Type::of(TypeKind::File);
   if (a.kind == b.kind && (a.kind == TypeKind::Dataset || a.kind == TypeKind::Model))
     return Type::of(a.kind);
+  if (a.isArtifact() && b.isArtifact() && a.kind != TypeKind::Dir && b.kind != TypeKind::Dir)
+    return Type::of(TypeKind::File);
   return Type::error();
 }
 

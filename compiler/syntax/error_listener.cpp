@@ -2,7 +2,7 @@
 
 #include "MlpLexer.h"
 
-#include <regex>
+#include <algorithm>
 
 namespace mlpc::syntax {
 
@@ -23,42 +23,65 @@ std::string humanToken(const std::string& n) {
 namespace {
 // ANTLR phrases its messages as "mismatched input 'x' expecting {A, B}"; we say what was found
 // and what was expected, in the words the language reference uses.
-std::string rewrite(const std::string& msg, const std::string& found) {
-  static const std::regex expecting(R"(expecting (\{[^}]*\}|\S+))");
-  std::smatch m;
-  std::string expected;
-  if (std::regex_search(msg, m, expecting)) {
-    std::string set = m[1].str();
-    if (!set.empty() && set.front() == '{') set = set.substr(1, set.size() - 2);
-    std::vector<std::string> names;
-    size_t pos = 0;
-    while (pos <= set.size()) {
-      size_t comma = set.find(", ", pos);
-      std::string item =
-          set.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      std::string h = humanToken(item);
-      // Declaration words are also identifiers; listing them all is noise.
-      static const std::vector<std::string> ctx = {"`data`",     "`step`",    "`server`",
-                                                   "`pipeline`", "`model`",   "`endpoint`",
-                                                   "`monitor`",  "`schedule`"};
-      bool isCtx = std::find(ctx.begin(), ctx.end(), h) != ctx.end();
-      if (!isCtx && std::find(names.begin(), names.end(), h) == names.end()) names.push_back(h);
-      if (comma == std::string::npos) break;
-      pos = comma + 2;
-    }
-    if (names.size() > 8) {
-      names.resize(8);
-      names.push_back("...");
-    }
-    for (size_t i = 0; i < names.size(); ++i)
-      expected += (i ? ", " : "") + names[i];
+std::string expectedList(std::string set) {
+  if (set.size() >= 2 && set.front() == '{' && set.back() == '}')
+    set = set.substr(1, set.size() - 2);
+  std::vector<std::string> names;
+  size_t pos = 0;
+  while (pos <= set.size()) {
+    size_t comma = set.find(", ", pos);
+    std::string item =
+        set.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string h = humanToken(item);
+    // Declaration words are also identifiers; listing them all is noise.
+    static const std::vector<std::string> ctx = {"`data`",     "`step`",    "`server`",
+                                                 "`pipeline`", "`model`",   "`endpoint`",
+                                                 "`monitor`",  "`schedule`"};
+    if (std::find(ctx.begin(), ctx.end(), h) == ctx.end() &&
+        std::find(names.begin(), names.end(), h) == names.end())
+      names.push_back(h);
+    if (comma == std::string::npos) break;
+    pos = comma + 2;
   }
+  // Where any expression may start, say so instead of listing every literal kind.
+  static const std::vector<std::string> exprStarts = {
+      "integer", "number", "duration", "size", "percent", "string",     "`true`",  "`false`",
+      "`not`",   "`(`",    "`[`",      "`{`",  "`-`",     "identifier", "BAD_UNIT"};
+  size_t starts = 0;
+  for (auto& n : names)
+    if (std::find(exprStarts.begin(), exprStarts.end(), n) != exprStarts.end()) ++starts;
+  if (starts >= 6) {
+    std::vector<std::string> rest = {"an expression"};
+    for (auto& n : names)
+      if (std::find(exprStarts.begin(), exprStarts.end(), n) == exprStarts.end()) rest.push_back(n);
+    names = rest;
+  }
+  if (names.size() > 8) {
+    names.resize(8);
+    names.push_back("...");
+  }
+  std::string expected;
+  for (size_t i = 0; i < names.size(); ++i)
+    expected += (i ? ", " : "") + names[i];
+  return expected;
+}
+
+// ANTLR phrases its messages as "mismatched input 'x' expecting {A, B}" or "missing 'x' at 'y'";
+// we say what was found and what was expected, in the words the language reference uses.
+std::string rewrite(const std::string& msg, const std::string& found) {
+  if (msg.rfind("missing ", 0) == 0) {
+    size_t at = msg.rfind(" at ");
+    std::string what = msg.substr(8, at == std::string::npos ? std::string::npos : at - 8);
+    return "expected " + expectedList(what) + " before " + found;
+  }
+  std::string expected;
+  size_t e = msg.find("expecting ");
+  if (e != std::string::npos) expected = expectedList(msg.substr(e + 10));
   std::string head = found == "end of file" ? "unexpected end of file" : "unexpected " + found;
-  if (msg.rfind("missing ", 0) == 0 && !expected.empty())
-    return "expected " + expected + " before " + found;
   if (!expected.empty()) return head + ", expected " + expected;
   return head;
 }
+
 } // namespace
 
 void DiagErrorListener::syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t, size_t,
@@ -67,7 +90,7 @@ void DiagErrorListener::syntaxError(antlr4::Recognizer*, antlr4::Token* offendin
   // Bad characters and unterminated strings were already reported precisely by the lexer scan.
   size_t type = offending->getType();
   if (type == mlpgen::MlpLexer::UNKNOWN_CHAR || type == mlpgen::MlpLexer::UNTERMINATED_STRING ||
-      type == mlpgen::MlpLexer::BAD_UNIT)
+      type == mlpgen::MlpLexer::BAD_UNIT || type == mlpgen::MlpLexer::UNTERMINATED_COMMENT)
     return;
   uint32_t b = offsets_.byte(offending->getStartIndex());
   uint32_t e = type == antlr4::Token::EOF ? b : offsets_.byte(offending->getStopIndex() + 1);

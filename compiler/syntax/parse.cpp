@@ -18,10 +18,13 @@ void reportLexicalErrors(antlr4::CommonTokenStream& tokens, const OffsetMap& off
   for (antlr4::Token* t : tokens.getTokens()) {
     size_t type = t->getType();
     if (type != mlpgen::MlpLexer::UNKNOWN_CHAR && type != mlpgen::MlpLexer::UNTERMINATED_STRING &&
-        type != mlpgen::MlpLexer::BAD_UNIT)
+        type != mlpgen::MlpLexer::BAD_UNIT && type != mlpgen::MlpLexer::UNTERMINATED_COMMENT)
       continue;
     SourceRange r{file, offsets.byte(t->getStartIndex()), offsets.byte(t->getStopIndex() + 1)};
-    if (type == mlpgen::MlpLexer::UNKNOWN_CHAR) {
+    if (type == mlpgen::MlpLexer::UNTERMINATED_COMMENT) {
+      sink.report(DiagCode::SyntaxError, {file, r.begin, r.begin + 2}, "unterminated comment")
+          .withLabel("this `/*` has no closing `*/`");
+    } else if (type == mlpgen::MlpLexer::UNKNOWN_CHAR) {
       std::string c = t->getText();
       auto& d = sink.report(DiagCode::SyntaxError, r, "unexpected character `" + c + "`");
       if (c == "%") d.note("there is no `%` operator: `10%` (no space) is a percent");

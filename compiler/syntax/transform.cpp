@@ -60,8 +60,11 @@ DeclPtr Transformer::topLevel(P::TopLevelContext* ctx) {
 }
 
 Ident Transformer::ident(P::IdentContext* ctx) {
-  if (!ctx || !ctx->getStart()) return {};
-  return {ctx->getText(), range(ctx)};
+  // An ident is one token; its text is the token's (getText() on the context would walk and
+  // concatenate children, a measurable cost on large programs).
+  if (!ctx || !ctx->getStart() || ctx->getStart()->getType() == antlr4::Token::EOF) return {};
+  antlr4::Token* tok = ctx->getStart();
+  return {tok->getText(), range(tok)};
 }
 
 DeclPtr Transformer::importDecl(P::ImportDeclContext* ctx) {

@@ -20,7 +20,7 @@ void registerCheck(CLI::App& app) {
   cmd->callback([opts] {
     auto fe = loadProgram(opts->file, opts->diag);
     if (!fe) return;
-    if (opts->quiet || opts->diag.format == "json") return;
+    if (opts->quiet || opts->diag.format == "json") return releaseAtExit(std::move(fe));
     const auto& entry = *fe->program->entry;
     std::map<ast::DeclKind, int> counts;
     for (auto& d : entry.ast.decls)
@@ -37,6 +37,7 @@ void registerCheck(CLI::App& app) {
     if (!parts.empty()) std::cout << " (" << parts << ")";
     std::cout << "; " << fe->program->modules.size() << " module"
               << (fe->program->modules.size() == 1 ? "" : "s") << " loaded\n";
+    releaseAtExit(std::move(fe));
   });
 }
 

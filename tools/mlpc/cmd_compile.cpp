@@ -28,7 +28,8 @@ struct CompileOpts {
 void addPipelineOptions(CLI::App& cmd, CompileOpts& o) {
   cmd.add_option("FILE", o.file, "The entry .mlp file")->required();
   cmd.add_option("-p,--pipeline", o.pipeline, "The pipeline (needed when the file has several)");
-  cmd.add_option("--param", o.params, "Set a pipeline parameter: NAME=VALUE (repeatable)");
+  cmd.add_option("--param", o.params, "Set a pipeline parameter: NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);
   addDiagOptions(cmd, o.diag);
 }
 
@@ -84,6 +85,7 @@ std::optional<plan::Json> compileToPlan(const std::string& file, const std::stri
     exitCode() = 2;
     return std::nullopt;
   }
+  releaseAtExit(std::move(fe));
   return plan;
 }
 

@@ -33,7 +33,8 @@ void addCommon(CLI::App& cmd, RunOpts& o) {
                  "A .mlp file (compiled now) or a plan written by `mlpc compile`")
       ->required();
   cmd.add_option("-p,--pipeline", o.pipeline, "The pipeline (needed when the file has several)");
-  cmd.add_option("--param", o.params, "Set a pipeline parameter: NAME=VALUE (repeatable)");
+  cmd.add_option("--param", o.params, "Set a pipeline parameter: NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);
   cmd.add_option("--workspace", o.workspace,
                  "Workspace directory (default: $MLP_WORKSPACE, else .mlp/ beside the entry file)");
   cmd.add_flag("--no-cache", o.noCache, "Run every step, ignoring cached results");

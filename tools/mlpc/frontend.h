@@ -18,6 +18,11 @@ struct Frontend {
 std::unique_ptr<Frontend> loadProgram(const std::string& file, const DiagOptions& diag,
                                       bool printWarnings = true);
 
+/// Ends ownership of a checked program without freeing it: the process is about to exit, and
+/// freeing a large program node by node costs more than checking it. Sanitizer builds free it,
+/// so leak checking stays meaningful.
+void releaseAtExit(std::unique_ptr<Frontend> fe);
+
 /// argv[0] as seen by main, for finding the installed stdlib.
 std::string& exePath();
 

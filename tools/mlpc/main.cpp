@@ -4,7 +4,9 @@
 
 #include "mlpc/version.h"
 
+#include <cstdio>
 #include <iostream>
+#include <pthread.h>
 
 namespace mlpc::cli {
 int& exitCode() {
@@ -13,8 +15,15 @@ int& exitCode() {
 }
 } // namespace mlpc::cli
 
-int main(int argc, char** argv) {
-  mlpc::cli::exePath() = "/proc/self/exe";
+namespace {
+
+struct Args {
+  int argc;
+  char** argv;
+  int result;
+};
+
+int runCli(int argc, char** argv) {
   CLI::App app{"mlpc — typed ML pipelines: check, compile, run, track and register models"};
   app.set_version_flag("--version", std::string("mlpc ") + mlpc::kVersion);
   app.require_subcommand(1);
@@ -33,7 +42,34 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2, like the other I/O-ish errors.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return mlpc::cli::exitCode();
+}
+
+void* cliThread(void* p) {
+  auto* a = static_cast<Args*>(p);
+  a->result = runCli(a->argc, a->argv);
+  return nullptr;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  mlpc::cli::exePath() = "/proc/self/exe";
+  // The parser and the checker recurse on the program's structure (nested expressions, long
+  // dataflow chains written in reverse order), so they get a large stack. It is only address
+  // space: pages are committed as they are touched.
+  Args args{argc, argv, 0};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, size_t(1) << 30);
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, cliThread, &args) != 0) return runCli(argc, argv);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  std::cout.flush();
+  std::cerr.flush();
+  return args.result;
 }

@@ -11,7 +11,8 @@ namespace mlpc::cli::report {
 
 namespace {
 
-constexpr double kW = 184, kH = 54, kGapX = 56, kGapY = 16, kMargin = 12;
+constexpr double kW = 172, kH = 54, kGapX = 44, kGapY = 16, kMargin = 12;
+constexpr double kFitWidth = 1600, kDummyH = 12;
 
 /// Prints expressions; `single` holds call nodes whose step has one output, whose `.output`
 /// the source never spells out.
@@ -139,7 +140,7 @@ DagLayout layoutDag(const plan::Json& plan) {
   std::set<std::pair<size_t, size_t>> seenEdge;
   auto addEdge = [&](size_t a, size_t b, bool contains, const std::string& label) {
     if (a == b || !seenEdge.insert({a, b}).second) return;
-    L.edges.push_back({a, b, contains, label});
+    L.edges.push_back({a, b, contains, label, {}});
   };
   auto addBox = [&](DagBox b) {
     index[b.id] = L.boxes.size();
@@ -250,17 +251,46 @@ DagLayout layoutDag(const plan::Json& plan) {
   for (auto& b : L.boxes)
     layers = std::max(layers, b.layer + 1);
 
+  // Items: the boxes, then one dummy per layer an edge passes through, so long edges run
+  // through their own slots instead of across boxes (as in Sugiyama-style layouts).
+  std::vector<int> layerOf(n), rowOf(n);
+  for (size_t i = 0; i < n; ++i)
+    layerOf[i] = L.boxes[i].layer;
+  std::vector<std::vector<size_t>> ipreds = preds, isuccs = succs;
+  std::vector<std::vector<size_t>> chain(L.edges.size()); // dummies of each edge, in order
+  for (size_t k = 0; k < L.edges.size(); ++k) {
+    size_t prev = L.edges[k].from;
+    int to = L.boxes[L.edges[k].to].layer;
+    for (int l = L.boxes[prev].layer + 1; l < to; ++l) {
+      size_t d = layerOf.size();
+      layerOf.push_back(l);
+      rowOf.push_back(0);
+      ipreds.push_back({prev});
+      isuccs.push_back({});
+      isuccs[prev].push_back(d);
+      chain[k].push_back(d);
+      prev = d;
+    }
+    if (prev != L.edges[k].from) {
+      auto& ps = ipreds[L.edges[k].to];
+      std::replace(ps.begin(), ps.end(), L.edges[k].from, prev);
+      auto& ss = isuccs[L.edges[k].from];
+      ss.erase(std::find(ss.begin(), ss.end(), L.edges[k].to));
+    }
+  }
+  size_t items = layerOf.size();
+
   // Rows: plan order, then a barycentre sweep forwards and one backwards.
   std::vector<std::vector<size_t>> col(static_cast<size_t>(layers));
-  for (size_t i = 0; i < n; ++i)
-    col[static_cast<size_t>(L.boxes[i].layer)].push_back(i);
+  for (size_t i = 0; i < items; ++i)
+    col[static_cast<size_t>(layerOf[i])].push_back(i);
   auto centred = [&](size_t i) {
-    const auto& c = col[static_cast<size_t>(L.boxes[i].layer)];
-    return L.boxes[i].row - (static_cast<double>(c.size()) - 1) / 2;
+    const auto& c = col[static_cast<size_t>(layerOf[i])];
+    return rowOf[i] - (static_cast<double>(c.size()) - 1) / 2;
   };
   auto renumber = [&](std::vector<size_t>& c) {
     for (size_t r = 0; r < c.size(); ++r)
-      L.boxes[c[r]].row = static_cast<int>(r);
+      rowOf[c[r]] = static_cast<int>(r);
   };
   for (auto& c : col)
     renumber(c);
@@ -283,42 +313,77 @@ DagLayout layoutDag(const plan::Json& plan) {
     renumber(c);
   };
   for (size_t l = 1; l < col.size(); ++l)
-    sweep(col[l], preds);
+    sweep(col[l], ipreds);
   for (size_t l = col.size(); l-- > 1;)
-    sweep(col[l - 1], succs);
+    sweep(col[l - 1], isuccs);
 
-  size_t maxRows = 0;
-  for (auto& c : col)
-    maxRows = std::max(maxRows, c.size());
-  for (auto& c : col)
-    for (size_t i : c) {
-      auto& b = L.boxes[i];
-      double offset = (static_cast<double>(maxRows - c.size())) * (kH + kGapY) / 2;
-      b.x = kMargin + b.layer * (kW + kGapX);
-      b.y = kMargin + offset + b.row * (kH + kGapY);
+  // Coordinates: each column stacked (dummies are thin) and centred on the tallest.
+  auto height = [&](size_t i) { return i < n ? kH : kDummyH; };
+  std::vector<double> colHeight(col.size());
+  double tallest = 0;
+  for (size_t l = 0; l < col.size(); ++l) {
+    for (size_t i : col[l])
+      colHeight[l] += height(i) + kGapY;
+    colHeight[l] -= col[l].empty() ? 0 : kGapY;
+    tallest = std::max(tallest, colHeight[l]);
+  }
+  std::vector<double> yOf(items);
+  for (size_t l = 0; l < col.size(); ++l) {
+    double y = kMargin + (tallest - colHeight[l]) / 2;
+    for (size_t i : col[l]) {
+      yOf[i] = y;
+      y += height(i) + kGapY;
     }
+  }
+  auto xOf = [&](size_t i) { return kMargin + layerOf[i] * (kW + kGapX); };
+  for (size_t i = 0; i < n; ++i) {
+    L.boxes[i].row = rowOf[i];
+    L.boxes[i].x = xOf(i);
+    L.boxes[i].y = yOf[i];
+  }
+  for (size_t k = 0; k < L.edges.size(); ++k) {
+    auto& e = L.edges[k];
+    e.points.push_back({xOf(e.from) + kW, yOf[e.from] + kH / 2});
+    for (size_t d : chain[k]) {
+      e.points.push_back({xOf(d), yOf[d] + kDummyH / 2});
+      e.points.push_back({xOf(d) + kW, yOf[d] + kDummyH / 2});
+    }
+    e.points.push_back({xOf(e.to) - 2, yOf[e.to] + kH / 2});
+  }
   L.width = 2 * kMargin + layers * kW + std::max(0, layers - 1) * kGapX;
-  L.height = 2 * kMargin + static_cast<double>(maxRows) * (kH + kGapY) - (maxRows ? kGapY : 0);
+  L.height = 2 * kMargin + tallest;
   return L;
 }
 
 std::string dagSvg(const DagLayout& L, const std::map<std::string, NodeState>& states) {
   std::string o;
+  // Up to half again as wide as the page, the graph shrinks to fit; wider ones scroll.
+  std::string fit = L.width <= kFitWidth ? " style=\"max-width:100%;height:auto\"" : "";
   o += "<svg class=\"dag\" width=\"" + px(L.width) + "\" height=\"" + px(L.height) +
-       "\" viewBox=\"0 0 " + px(L.width) + " " + px(L.height) +
-       "\" role=\"img\" aria-label=\"pipeline graph\">";
+       "\" viewBox=\"0 0 " + px(L.width) + " " + px(L.height) + "\"" + fit +
+       " role=\"img\" aria-label=\"pipeline graph\">";
   o += "<defs><marker id=\"dag-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
        "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
        "fill=\"#7b8494\"/></marker></defs>";
   for (auto& e : L.edges) {
     const auto& a = L.boxes[e.from];
     const auto& b = L.boxes[e.to];
-    double x1 = a.x + kW, y1 = a.y + kH / 2, x2 = b.x - 2, y2 = b.y + kH / 2;
-    double dx = std::max(24.0, (x2 - x1) / 2);
+    std::string d;
+    for (size_t i = 0; i < e.points.size(); ++i) {
+      auto [x, y] = e.points[i];
+      if (i == 0) {
+        d = "M" + px(x) + "," + px(y);
+        continue;
+      }
+      auto [x0, y0] = e.points[i - 1];
+      double dx = (x - x0) / 2;
+      d += " C" + px(x0 + dx) + "," + px(y0) + " " + px(x - dx) + "," + px(y) + " " + px(x) + "," +
+           px(y);
+    }
+    double x2 = e.points.back().first, y2 = e.points.back().second;
     o += "<path class=\"edge" + std::string(e.contains ? " contain" : "") + "\" data-from=\"" +
-         esc(a.id) + "\" data-to=\"" + esc(b.id) + "\" d=\"M" + px(x1) + "," + px(y1) + " C" +
-         px(x1 + dx) + "," + px(y1) + " " + px(x2 - dx) + "," + px(y2) + " " + px(x2) + "," +
-         px(y2) + "\" marker-end=\"url(#dag-arrow)\"/>";
+         esc(a.id) + "\" data-to=\"" + esc(b.id) + "\" d=\"" + d +
+         "\" marker-end=\"url(#dag-arrow)\"/>";
     if (!e.label.empty())
       o += "<text class=\"edge-label\" x=\"" + px(x2 - 6) + "\" y=\"" + px(y2 - 5) +
            "\" text-anchor=\"end\">" + esc(e.label) + "</text>";
@@ -328,7 +393,9 @@ std::string dagSvg(const DagLayout& L, const std::map<std::string, NodeState>& s
     if (b.kind == "data") st = {"control", ""};
     if (auto it = states.find(b.id); it != states.end()) st = it->second;
     std::string cls = statusClass(st.status);
-    std::string line3 = cls == "control" ? st.note : cls + (st.note.empty() ? "" : " · " + st.note);
+    std::string word = cls == "not-run" ? "not run" : cls;
+    std::string line3 =
+        cls == "control" ? st.note : word + (st.note.empty() ? "" : " · " + st.note);
     bool data = b.kind == "data";
     o += "<g class=\"node st-" + cls + (data ? " data" : "") + "\" data-testid=\"" +
          (data ? "dag-data" : "dag-node") + "\" data-node=\"" + esc(b.id) + "\" data-kind=\"" +
@@ -346,7 +413,7 @@ std::string dagSvg(const DagLayout& L, const std::map<std::string, NodeState>& s
       double rx = data ? 14 : (b.kind == "call" || b.kind == "transform") ? 7 : 2;
       o += "<rect width=\"" + px(kW) + "\" height=\"" + px(kH) + "\" rx=\"" + px(rx) + "\"/>";
     }
-    size_t room = b.kind == "for" || b.kind == "if" ? 23 : 25;
+    size_t room = b.kind == "for" || b.kind == "if" ? 22 : 24;
     o += "<text x=\"" + px(tx) + "\" y=\"17\" font-weight=\"600\">" +
          esc(ellipsize(b.title, room)) + "</text>";
     o += "<text class=\"sub\" x=\"" + px(tx) + "\" y=\"32\">" + esc(ellipsize(b.sub, room + 4)) +

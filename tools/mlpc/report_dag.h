@@ -28,7 +28,10 @@ struct DagBox {
 struct DagEdge {
   size_t from = 0, to = 0;
   bool contains = false; ///< a for/if holding the node (drawn dashed), not a data dependency
-  std::string label;     ///< "then", "else", "body" for containment edges
+  std::string label;     ///< "then", "else", "each" for containment edges
+  /// The route: leaving `from`, across each layer in between (through a slot of its own),
+  /// into `to`; drawn as curves with horizontal tangents.
+  std::vector<std::pair<double, double>> points;
 };
 
 struct DagLayout {

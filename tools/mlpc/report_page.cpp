@@ -67,7 +67,16 @@ double execEnd(const meta::ExecutionRecord& e, const meta::RunRecord& run) {
   return std::max(e.startedAt, run.finishedAt.value_or(e.startedAt));
 }
 
-// ---- node states ---------------------------------------------------------------------------
+// ---- node states ------------------------------------------------------------------------
+
+void collectIds(const plan::Json& list, std::vector<std::string>& out) {
+  if (!list.is_array()) return;
+  for (auto& n : list) {
+    out.push_back(n.value("id", ""));
+    for (const char* k : {"body", "then", "else"})
+      if (n.contains(k)) collectIds(n[k], out);
+  }
+}
 
 std::map<std::string, NodeState> nodeStates(const ReportData& d) {
   std::map<std::string, std::vector<const meta::ExecutionRecord*>> byNode;
@@ -123,9 +132,8 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
           NodeState st;
           if (kind == "call" || kind == "transform" || kind == "for") {
             st = aggregate(mine);
-            if (mine.empty()) st.note = "not run";
             if (kind == "for" && !mine.empty())
-              st.note = std::to_string(mine.size()) + " executions inside";
+              st.note = std::to_string(mine.size()) + " executions";
           } else if (kind == "register") {
             std::string g = n.value("group", "");
             if (registered.count(g)) {
@@ -137,9 +145,31 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
               st = {"control", "no new version"};
             }
           } else if (kind == "if") {
+            // A branch with something that ran (or registered) was taken; the other was not.
+            std::vector<std::string> ids[2];
+            bool ran[2] = {false, false};
+            for (int b = 0; b < 2; ++b) {
+              collectIds(n.value(b ? "else" : "then", plan::Json::array()), ids[b]);
+              for (auto& x : ids[b])
+                if (auto it = out.find(x); it != out.end())
+                  ran[b] =
+                      ran[b] || (it->second.status != "control" && it->second.status != "not-run");
+            }
             st = {"control", "decided at run time"};
+            for (int b = 0; b < 2; ++b)
+              if (ran[b] && !ran[1 - b]) {
+                st.note = b ? "took else" : "took then";
+                for (auto& x : ids[1 - b])
+                  out[x] = {"not-run", "branch not taken"};
+              }
           } else if (kind == "value") {
             st = {"control", "computed value"};
+          } else if (kind == "fail") {
+            // The run's message names the range of the statement that failed it.
+            std::string range = n.value("range", "");
+            bool here = !range.empty() && d.run.status == meta::RunStatus::Failed &&
+                        d.run.message.find("(" + range + ")") != std::string::npos;
+            st = here ? NodeState{"failed", "stopped the run"} : NodeState{"control", ""};
           } else {
             st = {"control", ""};
           }
@@ -431,11 +461,14 @@ void versions(std::string& o, const ReportData& d) {
     o += "</dl>";
     plan::Json mj = plan::Json::parse(v.metricsJson, nullptr, false);
     if (mj.is_object() && !mj.empty()) {
-      o += "<table data-testid=\"version-metrics\"><thead><tr><th>metric</th><th>value</th></tr>"
-           "</thead><tbody>";
-      for (auto& [k, x] : mj.items())
-        o += "<tr><td><code>" + esc(k) + "</code></td><td class=\"num\">" +
-             esc(x.is_number() ? num(x.get<double>()) : valueText(x)) + "</td></tr>";
+      std::string names, values;
+      for (auto& [k, x] : mj.items()) {
+        names += "<th>" + esc(k) + "</th>";
+        values += "<td class=\"num\">" + esc(x.is_number() ? num(x.get<double>()) : valueText(x)) +
+                  "</td>";
+      }
+      o += "<table data-testid=\"version-metrics\"><thead><tr>" + names +
+           "</tr></thead><tbody><tr>" + values + "</tr>";
       o += "</tbody></table>";
     }
     o += "<h3>Approval history</h3><table data-testid=\"version-history\"><thead><tr>"

@@ -1,0 +1,41 @@
+# Script-driven tests, included by tests/CMakeLists.txt: the compiler's golden suite, the check
+# that every diagnostic code has a golden test, and the stdlib's end-to-end scripts.
+
+add_test(NAME golden
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/golden/run_golden.sh ${CMAKE_BINARY_DIR}/mlpc)
+set_tests_properties(golden PROPERTIES
+  ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+  TIMEOUT 120
+  LABELS "compiler;golden")
+
+add_test(NAME golden_code_coverage
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/golden/check_coverage.sh
+                 ${CMAKE_SOURCE_DIR}/compiler/diag/codes.def ${CMAKE_CURRENT_SOURCE_DIR}/golden)
+set_tests_properties(golden_code_coverage PROPERTIES TIMEOUT 30 LABELS "compiler;golden")
+
+add_test(NAME stdlib_scripts
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/stdlib/run_stdlib_tests.sh ${CMAKE_SOURCE_DIR}/stdlib)
+set_tests_properties(stdlib_scripts PROPERTIES TIMEOUT 300 LABELS "stdlib")
+
+# docs/diagnostics.md is generated from the golden cases; it must match them.
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME diagnostics_doc
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/golden/make_diagnostics_doc.py
+                   --check)
+  set_tests_properties(diagnostics_doc PROPERTIES TIMEOUT 30 LABELS "compiler;docs")
+endif()
+
+# The HTML run report, checked in headless Chromium (skipped when Chromium is not installed).
+add_test(NAME report_e2e
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/report_test.sh ${CMAKE_BINARY_DIR}/mlpc)
+set_tests_properties(report_e2e PROPERTIES
+  ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+  TIMEOUT 300
+  SKIP_REGULAR_EXPRESSION "^SKIP"
+  LABELS "e2e;report")
+
+# End-to-end runtime tests (cache matrix, crashes, concurrency, injection, registry, ...).
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/RuntimeTests.cmake)
+  include(${CMAKE_CURRENT_SOURCE_DIR}/RuntimeTests.cmake)
+endif()

@@ -1,0 +1,2 @@
+#!/bin/sh
+# Golden-test fixture: never run.

@@ -1,0 +1,171 @@
+// The plan format's shared helpers: --param parsing for each type, the text of values in
+// commands, validation of a plan's header, and deterministic serialisation.
+#include "plan/plan.h"
+
+#include <catch2/catch.hpp>
+
+using namespace mlpc::plan;
+
+namespace {
+Json ok(const std::string& type, const std::string& text) {
+  std::string err;
+  auto v = parseParamValue(type, text, err);
+  INFO(type << " " << text << ": " << err);
+  REQUIRE(v.has_value());
+  CHECK(err.empty());
+  return *v;
+}
+std::string bad(const std::string& type, const std::string& text) {
+  std::string err;
+  auto v = parseParamValue(type, text, err);
+  INFO(type << " " << text);
+  CHECK_FALSE(v.has_value());
+  CHECK_FALSE(err.empty());
+  return err;
+}
+Json minimalPlan() {
+  return Json{{"format", "mlpc-plan"}, {"version", 1},     {"pipeline", Json::object()},
+              {"steps", Json::object()}, {"nodes", Json::array()}, {"data", Json::object()}};
+}
+} // namespace
+
+TEST_CASE("param values: int", "[plan][param]") {
+  CHECK(ok("int", "42") == 42);
+  CHECK(ok("int", "-3") == -3);
+  CHECK(ok("int", "0") == 0);
+  CHECK(ok("int", "42").is_number_integer());
+  CHECK(bad("int", "4.5") == "`4.5` is not an int");
+  bad("int", "x");
+  bad("int", "");
+  bad("int", "12abc");
+  bad("int", "99999999999999999999");
+}
+
+TEST_CASE("param values: float", "[plan][param]") {
+  CHECK(ok("float", "0.85") == Approx(0.85));
+  CHECK(ok("float", "1e-3") == Approx(0.001));
+  CHECK(ok("float", "3").get<double>() == 3.0);
+  CHECK(bad("float", "fast") == "`fast` is not a float");
+  bad("float", "nan");
+  bad("float", "inf");
+  bad("float", "1e400");
+  bad("float", "0.5x");
+}
+
+TEST_CASE("param values: bool and string", "[plan][param]") {
+  CHECK(ok("bool", "true") == true);
+  CHECK(ok("bool", "false") == false);
+  CHECK(bad("bool", "yes") == "`yes` is not a bool (true or false)");
+  bad("bool", "True");
+  bad("bool", "1");
+  CHECK(ok("string", "hello world") == "hello world");
+  CHECK(ok("string", "") == "");
+  CHECK(ok("string", "a=b,c") == "a=b,c");
+}
+
+TEST_CASE("param values: duration: seconds", "[plan][param]") {
+  CHECK(ok("duration", "1500ms") == Approx(1.5));
+  CHECK(ok("duration", "30s") == Approx(30));
+  CHECK(ok("duration", "5m") == Approx(300));
+  CHECK(ok("duration", "2h") == Approx(7200));
+  CHECK(ok("duration", "1d") == Approx(86400));
+  CHECK(ok("duration", "0.5s") == Approx(0.5));
+  CHECK(bad("duration", "5") == "`5` is not a duration (e.g. 30s, 5m)");
+  bad("duration", "5min");
+  bad("duration", "-5s");
+  bad("duration", "5 s");
+  bad("duration", "5GB");
+}
+
+TEST_CASE("param values: size: bytes, as an integer", "[plan][param]") {
+  CHECK(ok("size", "512B") == 512);
+  CHECK(ok("size", "64KiB") == 65536);
+  CHECK(ok("size", "4GiB") == 4294967296LL);
+  CHECK(ok("size", "10MB") == 10000000);
+  CHECK(ok("size", "1TB") == 1000000000000LL);
+  CHECK(ok("size", "4GiB").is_number_integer());
+  CHECK(bad("size", "4gb") == "`4gb` is not a size (e.g. 512MiB)");
+  bad("size", "4");
+  bad("size", "1s");
+}
+
+TEST_CASE("param values: percent: the number, 0 to 100", "[plan][param]") {
+  CHECK(ok("percent", "10%") == Approx(10));
+  CHECK(ok("percent", "0.5%") == Approx(0.5));
+  CHECK(ok("percent", "100%") == Approx(100));
+  CHECK(ok("percent", "0%") == Approx(0));
+  CHECK(bad("percent", "100.5%") == "`100.5%` is not a percent between 0% and 100% (e.g. 10%)");
+  bad("percent", "10");
+  bad("percent", "-5%");
+  bad("percent", "10 %");
+}
+
+TEST_CASE("param values: lists: comma-separated or JSON", "[plan][param]") {
+  CHECK(ok("list<int>", "1,2,3") == Json::array({1, 2, 3}));
+  CHECK(ok("list<int>", "[4, 5]") == Json::array({4, 5}));
+  CHECK(ok("list<string>", "a,b") == Json::array({"a", "b"}));
+  CHECK(ok("list<string>", R"(["a,b", "c"])") == Json::array({"a,b", "c"}));
+  CHECK(ok("list<duration>", "1s,2m") == Json::array({1.0, 120.0}));
+  CHECK(ok("list<float>", "0.5") == Json::array({0.5}));
+  CHECK(bad("list<int>", "1,x") == "`x` is not an int");
+  bad("list<int>", "[1, \"x\"]");
+}
+
+TEST_CASE("param values: for types the command line cannot spell", "[plan][param]") {
+  CHECK(bad("File", "x.csv") == "parameters of type `File` cannot be set from the command line");
+  bad("Dataset<csv>", "x.csv");
+}
+
+TEST_CASE("commandText: values as they appear in commands", "[plan][command]") {
+  CHECK(commandText(Json(0.85), "float") == "0.85");
+  CHECK(commandText(Json(0.1), "float") == "0.1");
+  CHECK(commandText(Json(1e-3), "float") == "0.001");
+  CHECK(commandText(Json(42), "int") == "42");
+  CHECK(commandText(Json(-7), "int") == "-7");
+  CHECK(commandText(Json(true), "bool") == "true");
+  CHECK(commandText(Json(false), "bool") == "false");
+  CHECK(commandText(Json("a b 'c'"), "string") == "a b 'c'");
+  // A duration is its seconds: 1500ms -> 1.5, 5m -> 300.
+  CHECK(commandText(Json(1.5), "duration") == "1.5");
+  CHECK(commandText(Json(300.0), "duration") == "300");
+  CHECK(commandText(Json(0.25), "duration") == "0.25");
+  // A size is its bytes, a percent its number.
+  CHECK(commandText(Json(4294967296LL), "size") == "4294967296");
+  CHECK(commandText(Json(4294967296.0), "size") == "4294967296");
+  CHECK(commandText(Json(20.0), "percent") == "20");
+  CHECK(commandText(Json(12.5), "percent") == "12.5");
+  // A record is its JSON.
+  CHECK(commandText(Json{{"a", 1}}, "record") == R"({"a":1})");
+  CHECK(commandText(Json(), "string").empty());
+}
+
+TEST_CASE("validate accepts a plan and rejects the wrong format or version", "[plan][validate]") {
+  CHECK(validate(minimalPlan()).empty());
+
+  CHECK(validate(Json::array()) == "a plan is a JSON object");
+  Json wrongFormat = minimalPlan();
+  wrongFormat["format"] = "something-else";
+  CHECK(validate(wrongFormat) == "not an mlpc plan (no \"format\": \"mlpc-plan\")");
+  Json noVersion = minimalPlan();
+  noVersion.erase("version");
+  CHECK(validate(noVersion) == "the plan has no version");
+  Json stringVersion = minimalPlan();
+  stringVersion["version"] = "1";
+  CHECK(validate(stringVersion) == "the plan has no version");
+  Json future = minimalPlan();
+  future["version"] = 2;
+  CHECK(validate(future) == "plan format version 2 is not supported (this mlpc reads 1)");
+  for (const char* section : {"pipeline", "steps", "nodes", "data"}) {
+    Json missing = minimalPlan();
+    missing.erase(section);
+    CHECK(validate(missing) == std::string("the plan has no \"") + section + "\" section");
+  }
+}
+
+TEST_CASE("dump: two-space indent, insertion order, trailing newline", "[plan][dump]") {
+  Json p;
+  p["z"] = 1;
+  p["a"] = Json::array({1, 2});
+  CHECK(dump(p) == "{\n  \"z\": 1,\n  \"a\": [\n    1,\n    2\n  ]\n}\n");
+  CHECK(dump(p) == dump(Json::parse(dump(p))));
+}
