@@ -1169,6 +1169,9 @@ struct Executor::Impl {
       std::error_code ec;
       fs::create_directories(fs::path(store.workspace()) / "runs" / runId, ec);
       std::ofstream(fs::path(store.workspace()) / "runs" / runId / "plan.json") << plan::dump(plan);
+      // Where the plan's relative paths (code files, data) were resolved from.
+      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "run.json")
+          << Json{{"base_dir", opts.baseDir}, {"entry", opts.entry}}.dump(2) << "\n";
     }
     if (!hashData(err)) {
       failMessage = err;

@@ -142,6 +142,11 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
   lp.entry = orig->entry;
   // The run's own directory layout: relative to where the workspace sits (beside the entry).
   lp.baseDir = fs::path(ws->dir).parent_path().string();
+  std::string runText;
+  if (readFile((runDir / "run.json").string(), runText, err)) {
+    plan::Json rj = plan::Json::parse(runText, nullptr, false);
+    if (rj.is_object() && rj.contains("base_dir")) lp.baseDir = rj["base_dir"].get<std::string>();
+  }
   sched::RunOptions ro = defaultRunOptions(lp, jobs, /*noCache=*/true, /*keepGoing=*/false);
   ro.registerVersions = false;
   if (readFile((runDir / "inputs.json").string(), inputsText, err)) {
