@@ -59,6 +59,7 @@ bool FakeCommandRunner::start(const CommandSpec& spec, std::string& error) {
     error = "command id " + std::to_string(spec.id) + " is already running";
     return false;
   }
+  if (onStart_) onStart_(spec);
   Active a;
   a.spec = spec;
   a.outcome = nextOutcome(spec);

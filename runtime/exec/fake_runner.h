@@ -9,6 +9,7 @@
 #include "exec/command_runner.h"
 
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -44,6 +45,12 @@ public:
   /// At virtual time `at`, waitAny() calls requestInterrupt(SIGINT) and returns nullopt, as the
   /// process runner does when Ctrl-C arrives. The caller clears it with clearInterrupt().
   void scheduleInterrupt(double at) { interruptAt_ = at; }
+  /// Called by every accepted start(), before the command's outcome is chosen: a test can play
+  /// the command's part (e.g. write the outputs a scheduler will look for, named in the spec's
+  /// command or env) or script this start's outcome with scriptId(spec.id, ...).
+  void setOnStart(std::function<void(const CommandSpec&)> onStart) {
+    onStart_ = std::move(onStart);
+  }
 
   /// The virtual clock (unix seconds).
   double now() const { return now_; }
@@ -83,6 +90,7 @@ private:
   double now_;
   double grace_ = 2.0;
   std::optional<double> interruptAt_;
+  std::function<void(const CommandSpec&)> onStart_;
   FakeOutcome default_;
   std::map<uint64_t, std::vector<FakeOutcome>> byId_;
   std::map<std::string, std::vector<FakeOutcome>> byCommand_;

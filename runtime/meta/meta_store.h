@@ -41,6 +41,9 @@ public:
   virtual Status finishExecution(const ExecutionFinish& finish) = 0;
   /// Inserts a complete execution (e.g. `cached` or `skipped`) with everything in `io`.
   virtual Result<int64_t> recordExecution(const ExecutionRecord& exec, const ExecutionIo& io) = 0;
+  /// Many complete executions in one transaction (a run's cache hits), in order.
+  virtual Status
+  recordExecutions(const std::vector<std::pair<ExecutionRecord, ExecutionIo>>& all) = 0;
   virtual Result<ExecutionRecord> getExecution(int64_t id) = 0;
   /// In id order.
   virtual Result<std::vector<ExecutionRecord>> executionsOf(const std::string& runId) = 0;

@@ -118,6 +118,23 @@ Result<int64_t> SqliteMetaStore::recordExecution(const ExecutionRecord& exec,
   return id;
 }
 
+Status
+SqliteMetaStore::recordExecutions(const std::vector<std::pair<ExecutionRecord, ExecutionIo>>& all) {
+  if (all.empty()) return Status();
+  std::lock_guard lock(mu_);
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
+  if (!txn) return txn.err();
+  for (const auto& [exec, io] : all) {
+    Result<int64_t> id = insertExecution(exec);
+    if (!id) return id.err();
+    if (Status s = insertBindings(false, *id, io.inputs); !s) return s.err();
+    if (Status s = insertBindings(true, *id, io.outputs); !s) return s.err();
+    if (Status s = insertCode(*id, io.code); !s) return s.err();
+    if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s.err();
+  }
+  return txn->commit();
+}
+
 Result<std::optional<ExecutionRecord>> SqliteMetaStore::getExecutionLocked(int64_t id) {
   Result<sqlite::Query> q =
       db_.query("SELECT " MLPC_EXEC_COLUMNS " FROM executions e WHERE e.id = ?1");

@@ -38,6 +38,7 @@ public:
                                  const std::vector<CodeRef>& code) override;
   Status finishExecution(const ExecutionFinish& finish) override;
   Result<int64_t> recordExecution(const ExecutionRecord& exec, const ExecutionIo& io) override;
+  Status recordExecutions(const std::vector<std::pair<ExecutionRecord, ExecutionIo>>& all) override;
   Result<ExecutionRecord> getExecution(int64_t id) override;
   Result<std::vector<ExecutionRecord>> executionsOf(const std::string& runId) override;
 

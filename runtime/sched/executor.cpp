@@ -179,6 +179,13 @@ struct Executor::Impl {
   meta::RunCounts counts;
   std::vector<PlanDecision> decisions;
   std::map<std::string, Json> previousActions; ///< for `mlpc plan`'s explanations
+  std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> cachedRecords;
+
+  void flushCached() {
+    if (auto s = meta.recordExecutions(cachedRecords); !s && failMessage.empty())
+      failMessage = "cannot record cached steps: " + s.error();
+    cachedRecords.clear();
+  }
 
   // ---- setup
   void indexNodes(const Json& list, std::vector<std::string> chain) {
@@ -816,8 +823,10 @@ struct Executor::Impl {
       io.outputs = hit.outputs;
       io.code = t.code;
       io.metrics = metrics;
-      auto id = meta.recordExecution(rec, io);
-      if (!id) return failTask(t, id.error());
+      // Cache hits only point at artifacts already stored, so losing them in a crash loses
+      // nothing: they are written in batches, which keeps a fully cached re-run fast.
+      cachedRecords.emplace_back(rec, io);
+      if (cachedRecords.size() >= 1000) flushCached();
       ++counts.cached;
       progress.emit({"cached", t.key, t.stepKey, "", rec.source, 0});
     }
@@ -1241,6 +1250,7 @@ struct Executor::Impl {
   }
 
   RunSummary finishRun(RunSummary& sum) {
+    flushCached();
     bool failed = !failMessage.empty() || counts.failed > 0;
     sum.status = interrupted ? meta::RunStatus::Interrupted
                  : failed    ? meta::RunStatus::Failed
