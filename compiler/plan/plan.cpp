@@ -2,7 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <regex>
+#include <cctype>
 
 namespace mlpc::plan {
 
@@ -26,11 +26,17 @@ std::string dump(const Json& plan) {
 
 namespace {
 std::optional<double> unitValue(const std::string& text, const std::string& kind) {
-  static const std::regex re(R"(^([0-9]+(?:\.[0-9]+)?)([A-Za-z%]*)$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) return std::nullopt;
-  double n = std::stod(m[1].str());
-  std::string u = m[2].str();
+  // NUMBER UNIT with NUMBER = digits [. digits], as in the language's literals.
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return std::nullopt;
+  if (i < text.size() && text[i] == '.') {
+    size_t frac = ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == frac) return std::nullopt;
+  }
+  double n = std::stod(text.substr(0, i));
+  std::string u = text.substr(i);
   if (kind == "duration") {
     static const std::pair<const char*, double> us[] = {
         {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
