@@ -131,6 +131,7 @@ void registerModels(CLI::App& app) {
   };
   auto o = std::make_shared<O>();
   auto* models = app.add_subcommand("models", "The model registry: groups, versions, approvals");
+  models->fallthrough(); // `mlpc models show g --json` as well as `mlpc models --json show g`
   addWorkspaceOption(*models, o->ws);
   models->add_flag("--json", o->json, "Print JSON");
   models->callback([o, models] {
