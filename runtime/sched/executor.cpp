@@ -778,7 +778,13 @@ struct Executor::Impl {
         why.push_back("code file `" + k + "` changed");
     for (const char* k : {"run", "image", "env", "outputs", "step", "mlpc"})
       if (a[k] != b[k]) why.push_back(std::string("`") + k + "` changed");
-    if (why.empty()) return "its earlier outputs are no longer in the store";
+    if (why.empty()) {
+      const Json& cache = plan["steps"][t.stepKey]["cache"];
+      if (cache.contains("expire_s") && cache["expire_s"].is_number())
+        return "its cached result is older than cache = " +
+               plan::commandText(cache["expire_s"], "float") + "s";
+      return "its earlier outputs are no longer in the store";
+    }
     std::string s;
     for (auto& w : why)
       s += (s.empty() ? "" : "; ") + w;
@@ -870,6 +876,9 @@ struct Executor::Impl {
       spec.command = t->command;
       spec.workdir = t->workdir;
       spec.env = t->env;
+      // Each try sees its own attempt number.
+      for (auto& [k, v] : spec.env)
+        if (k == "MLP_ATTEMPT") v = std::to_string(t->attempt + 1);
       spec.stdoutPath = t->stdoutPath;
       spec.stderrPath = t->stderrPath;
       spec.timeoutSeconds = t->timeout;

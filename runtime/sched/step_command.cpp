@@ -68,7 +68,7 @@ bool renderTemplate(const Json& templ, const TemplateValues& tv, bool quote, std
       words.push_back(tv.outputs->at(e["out"].get<std::string>()));
     } else if (e.contains("port")) {
       words.push_back(std::to_string(tv.port));
-    } else if (e.contains("field") || e.contains("op") || e.contains("lit")) {
+    } else {
       // Expressions over step parameters (e.g. `${cfg.depth}`) evaluate like pipeline ones.
       EvalScope scope;
       EvalEnv env;
@@ -96,9 +96,6 @@ bool renderTemplate(const Json& templ, const TemplateValues& tv, bool quote, std
       };
       auto v = evaluate(rewritten, scope, env, error);
       if (!v || !valueWords(*v, type, tv, words, error)) return false;
-    } else {
-      error = "unsupported expression in a command template";
-      return false;
     }
     for (size_t i = 0; i < words.size(); ++i) {
       if (i) out += ' ';

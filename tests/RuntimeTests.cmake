@@ -1,0 +1,12 @@
+# Script-driven runtime tests: the end-to-end suites in tests/e2e/ (each a bash script taking the
+# mlpc binary, running in its own temporary directory and printing "N passed, M failed").
+# Included by tests/CMakeTests.cmake. The unit tests of the scheduler (runtime_sched_tests) are
+# registered by tests/unit/runtime/CMakeLists.txt.
+foreach(t examples cache_matrix crash concurrency injection bad_output registry)
+  add_test(NAME e2e_${t}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
+  set_tests_properties(e2e_${t} PROPERTIES
+    ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+    TIMEOUT 600
+    LABELS "runtime;e2e")
+endforeach()

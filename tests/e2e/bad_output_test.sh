@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# bad_output_test.sh — steps that misbehave, and what the user is told:
+#   * exit 0 without writing an output; Metrics that is not JSON, not an object, lacks a declared
+#     field or has a field of the wrong type; an empty Dataset<csv> — each fails the step with a
+#     message naming the output and the .mlp line;
+#   * a step exiting 3 shows the tail of its stderr, and `mlpc logs` prints it all;
+#   * a timeout kills the step's whole process group (a `sleep 100 &` grandchild too);
+#   * an unwritable workspace gives a clear error.
+source "$(dirname "$0")/lib.sh" "$@"
+
+P=$T/proj
+mkdir -p "$P"
+cd "$P" || exit 2
+cat > bad.mlp <<'EOF'
+step NoWrite(_i: int) -> (result: File) {
+  run = "true"
+}
+
+step WriteMetrics(text: string) -> (scores: Metrics{auc: float}) {
+  run = "printf '%s' ${text} > ${scores}"
+}
+
+step EmptyCsv(_i: int) -> (table: Dataset<csv>) {
+  run = ": > ${table}"
+}
+
+step Exit3(_i: int) -> File {
+  run = "for i in 1 2 3 4 5 6 7 8 9 10; do echo stderr-line-$i >&2; done; echo some stdout; exit 3"
+}
+
+step Hang(pidfile: string) -> File {
+  timeout = 1s
+  run     = "sleep 100 & echo $! > ${pidfile}; wait"
+}
+
+step Hello(i: int) -> File {
+  run = "echo hello ${i} > ${out}"
+}
+
+pipeline nowrite() {
+  r = NoWrite(1)
+}
+
+pipeline notjson() {
+  m = WriteMetrics("this is not json")
+}
+
+pipeline notobject() {
+  m = WriteMetrics("[1, 2, 3]")
+}
+
+pipeline nofield() {
+  m = WriteMetrics("{\"accuracy\": 0.9}")
+}
+
+pipeline wrongtype() {
+  m = WriteMetrics("{\"auc\": \"high\"}")
+}
+
+pipeline emptycsv() {
+  t = EmptyCsv(1)
+}
+
+pipeline exit3() {
+  e = Exit3(1)
+}
+
+pipeline hang(pidfile: string = "") {
+  h = Hang(pidfile)
+}
+
+pipeline hello(i: int = 1) {
+  h = Hello(i)
+}
+EOF
+
+# line_of PIPELINE NODE: the line of the node's binding inside the pipeline.
+line_of() {
+  awk -v p="pipeline $1(" -v n="  $2 = " 'index($0, p) == 1 { inp = 1 }
+    inp && index($0, n) == 1 { print NR; exit }' bad.mlp
+}
+
+# expect_failure PIPELINE NODE TEXT...: the run fails (exit 1) and its error names the node's
+# .mlp line and each TEXT.
+expect_failure() {
+  local pipeline=$1 node=$2
+  shift 2
+  "$MLPC" run bad.mlp --pipeline "$pipeline" > "$T/$pipeline.out" 2>&1
+  local rc=$?
+  check_eq "$pipeline: the run fails with exit 1" 1 "$rc"
+  local out
+  out=$(cat "$T/$pipeline.out")
+  check_contains "$pipeline: the error points at the .mlp line" "bad.mlp:$(line_of "$pipeline" "$node"):" "$out"
+  for text in "$@"; do
+    check_contains "$pipeline: the error says [$text]" "$text" "$out"
+  done
+  RUN=$(sed -n 's/^details: mlpc show //p' "$T/$pipeline.out")
+}
+
+expect_failure nowrite r "did not write its output \`result\`"
+expect_failure notjson m "output \`scores\` (Metrics) is not valid JSON"
+expect_failure notobject m "output \`scores\` (Metrics) must be a JSON object"
+expect_failure nofield m "output \`scores\` (Metrics) has no field \`auc\`"
+expect_failure wrongtype m "field \`auc\` should be float" '"high"'
+expect_failure emptycsv t "output \`table\` (Dataset<csv>) has no header row"
+"$MLPC" show "$RUN" --json > "$T/show.json"
+check_eq "a bad output is recorded as a failed execution" failed \
+  "$(json_get "$T/show.json" '[s["status"] for s in j["steps"] if s["node"] == "t"][0]')"
+
+expect_failure exit3 e "exited with code 3" "stderr-line-10" "mlpc logs"
+check_not_contains "exit3: only the tail of stderr is shown" "stderr-line-2" "$(cat "$T/exit3.out")"
+logs=$("$MLPC" logs "$RUN" e 2>&1)
+check_eq "mlpc logs exits 0" 0 "$?"
+check_contains "mlpc logs prints all of stderr" "stderr-line-1
+stderr-line-2" "$logs"
+check_contains "mlpc logs prints stdout" "some stdout" "$logs"
+logs=$("$MLPC" logs "$RUN" ee 2>&1)
+check_eq "mlpc logs of an unknown step exits 2" 2 "$?"
+check_contains "mlpc logs of an unknown step suggests one" "did you mean \`e\`" "$logs"
+
+# A timeout kills the process group: the backgrounded grandchild dies with the step.
+PIDFILE=$T/grandchild.pid
+"$MLPC" run bad.mlp --pipeline hang --param "pidfile=$PIDFILE" > "$T/hang.out" 2>&1
+check_eq "timeout: the run fails with exit 1" 1 "$?"
+check_contains "timeout: the error says it timed out" "timed out after 1s" "$(cat "$T/hang.out")"
+RUN=$(sed -n 's/^details: mlpc show //p' "$T/hang.out")
+"$MLPC" show "$RUN" --json > "$T/show.json"
+check_eq "timeout: the step is recorded as timed_out" timed_out \
+  "$(json_get "$T/show.json" '[s["status"] for s in j["steps"] if s["node"] == "h"][0]')"
+gc=$(cat "$PIDFILE" 2>/dev/null)
+alive() { # a zombie counts as gone
+  [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+for _ in $(seq 50); do alive "$gc" || break; sleep 0.1; done
+if [ -n "$gc" ] && ! alive "$gc"; then
+  ok "timeout: the sleep 100 grandchild ($gc) is gone"
+else
+  not_ok "timeout: the sleep 100 grandchild (${gc:-no pid}) is still alive"
+  [ -n "$gc" ] && kill -9 "$gc" 2>/dev/null
+fi
+
+# An unwritable workspace. Root ignores permission bits, so as root the runs below are made
+# as `nobody` (setpriv); as any other user, directly.
+as_user() { "$@"; }
+U=$T/unwritable
+mkdir -p "$U"
+cp bad.mlp "$U/"
+if [ "$(id -u)" = 0 ]; then
+  if command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
+    chmod 755 "$T"
+    chown -R nobody "$U"
+    grp=$(id -gn nobody)
+    as_user() { setpriv --reuid=nobody --regid="$grp" --clear-groups -- "$@"; }
+  else
+    as_user() { return 99; }
+  fi
+fi
+cd "$U" || exit 2
+as_user "$MLPC" run bad.mlp --pipeline hello > "$T/uw1.out" 2>&1
+rc=$?
+if [ $rc = 99 ]; then
+  echo "# skipped the unwritable-workspace checks: running as root without setpriv/nobody"
+else
+  check_eq "unwritable: a first run (writable) succeeds" 0 "$rc"
+  # objects/ and its shard directories read-only: the output cannot be stored.
+  find .mlp/objects -type d -exec chmod 555 {} +
+  as_user "$MLPC" run bad.mlp --pipeline hello --param i=2 > "$T/uw2.out" 2>&1
+  rc=$?
+  out=$(cat "$T/uw2.out")
+  check_eq "unwritable objects/: the run fails with exit 1" 1 "$rc"
+  check_contains "unwritable objects/: the error names the output" "cannot store output \`out\` of \`h\`" "$out"
+  check_contains "unwritable objects/: the error names the cause" "Permission denied" "$out"
+  find .mlp/objects -type d -exec chmod 755 {} +
+  # The whole workspace read-only: the database cannot be written.
+  chmod -R a-w .mlp
+  as_user "$MLPC" run bad.mlp --pipeline hello --param i=3 > "$T/uw3.out" 2>&1
+  rc=$?
+  out=$(cat "$T/uw3.out")
+  check "read-only workspace: the run fails (exit $rc)" test "$rc" -ne 0
+  check_contains "read-only workspace: the error names the workspace" "$U/.mlp" "$out"
+  if [[ "$out" == *"Permission denied"* || "$out" == *"readonly"* || "$out" == *"read-only"* ]]; then
+    ok "read-only workspace: the error names the cause"
+  else
+    not_ok "read-only workspace: the error names the cause: $out"
+  fi
+  chmod -R u+w .mlp
+fi
+cd "$P" || exit 2
+
+finish
