@@ -1,6 +1,7 @@
 # Warnings for our own targets only (generated ANTLR code and system headers stay quiet).
 function(mlpc_target_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
+                                           $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
                                            -Wnon-virtual-dtor -Wimplicit-fallthrough)
   if(MLPC_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

@@ -246,7 +246,10 @@ std::string closestName(const std::string& name, const std::vector<std::string>&
       d[i][0] = i;
     for (size_t j = 0; j <= b.size(); ++j)
       d[0][j] = j;
-    auto eq = [](char x, char y) { return std::tolower(x) == std::tolower(y); };
+    auto eq = [](char x, char y) {
+      return std::tolower(static_cast<unsigned char>(x)) ==
+             std::tolower(static_cast<unsigned char>(y));
+    };
     for (size_t i = 1; i <= a.size(); ++i)
       for (size_t j = 1; j <= b.size(); ++j) {
         d[i][j] = std::min(

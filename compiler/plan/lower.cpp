@@ -85,6 +85,12 @@ private:
 Json Lowerer::constant(const ast::Expr& e) {
   Json x = expr(e);
   if (x.contains("lit")) return x["lit"];
+  // `-0.5`, `-3`: a negated literal is still a constant.
+  if (x.value("op", "") == "neg" && x["args"][0].contains("lit") &&
+      x["args"][0]["lit"].is_number()) {
+    const Json& v = x["args"][0]["lit"];
+    return v.is_number_integer() ? Json(-v.get<long long>()) : Json(-v.get<double>());
+  }
   if (x.contains("list")) {
     Json out = Json::array();
     for (auto& v : x["list"])

@@ -1,8 +1,8 @@
 #include "plan/plan.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cctype>
 
 namespace mlpc::plan {
 
@@ -28,11 +28,13 @@ namespace {
 std::optional<double> unitValue(const std::string& text, const std::string& kind) {
   // NUMBER UNIT with NUMBER = digits [. digits], as in the language's literals.
   size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
   if (i == 0) return std::nullopt;
   if (i < text.size() && text[i] == '.') {
     size_t frac = ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+      ++i;
     if (i == frac) return std::nullopt;
   }
   double n = std::stod(text.substr(0, i));

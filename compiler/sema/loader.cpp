@@ -116,6 +116,23 @@ const Module* Checker::load(const std::string& path, std::string display,
       m->brokenImports.insert(imp.name.name);
       continue;
     }
+    // Without `as`, the alias is the file's stem, which must be usable as a name.
+    bool identStem =
+        !imp.name.name.empty() &&
+        (std::isalpha(static_cast<unsigned char>(imp.name.name[0])) || imp.name.name[0] == '_') &&
+        std::all_of(imp.name.name.begin(), imp.name.name.end(),
+                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (!imp.hasAlias && !identStem)
+      sink.report(DiagCode::InvalidValue, imp.pathRange,
+                  "`" + imp.name.name + "` is not a name, so this import needs `as NAME`")
+          .withLabel("the file's stem would be its name")
+          .fix(
+              imp.pathRange, "\"" + imp.path + "\" as " + [&] {
+                std::string n;
+                for (char c : imp.name.name)
+                  n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                return n;
+              }());
     if (const Module* dep = load(found, foundDisplay, foundStd, imp.pathRange, stack))
       m->imports[imp.name.name] = dep;
     else

@@ -71,11 +71,63 @@ auto parseTwoStage(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
   return (parser.*entry)();
 }
 
+/// Byte offset of the first byte that is not part of valid UTF-8, or npos.
+size_t invalidUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xC2) || i + n > s.size()) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    i += n;
+  }
+  return std::string::npos;
+}
+
+/// Brackets nested deeper than this are refused before parsing: the parser, the tree walk and
+/// the checker all recurse on nesting, and no real program comes close.
+constexpr int kMaxNesting = 256;
+
+bool tooDeep(antlr4::CommonTokenStream& tokens, const OffsetMap& offsets, FileId file,
+             DiagnosticSink& sink) {
+  int depth = 0;
+  for (antlr4::Token* t : tokens.getTokens()) {
+    size_t type = t->getType();
+    if (type == mlpgen::MlpLexer::LPAREN || type == mlpgen::MlpLexer::LBRACK ||
+        type == mlpgen::MlpLexer::LBRACE) {
+      if (++depth > kMaxNesting) {
+        uint32_t b = offsets.byte(t->getStartIndex());
+        sink.report(DiagCode::SyntaxError, {file, b, b + 1},
+                    "brackets nested too deeply (more than " + std::to_string(kMaxNesting) +
+                        " levels)")
+            .withLabel("nesting limit reached here");
+        return true;
+      }
+    } else if (type == mlpgen::MlpLexer::RPAREN || type == mlpgen::MlpLexer::RBRACK ||
+               type == mlpgen::MlpLexer::RBRACE) {
+      depth = std::max(0, depth - 1);
+    }
+  }
+  return false;
+}
+
 } // namespace
 
 ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink,
                       ParseStats* stats) {
   const std::string& text = sm.file(file).text();
+  // ANTLR decodes the input to UTF-32 and throws on invalid bytes: check first, and say where.
+  if (size_t bad = invalidUtf8(text); bad != std::string::npos) {
+    sink.report(DiagCode::SyntaxError,
+                {file, static_cast<uint32_t>(bad), static_cast<uint32_t>(bad + 1)},
+                "this file is not valid UTF-8")
+        .withLabel("invalid byte")
+        .note("save the file as UTF-8");
+    ast::Module empty;
+    empty.file = file;
+    return empty;
+  }
   OffsetMap offsets(text, 0);
   antlr4::ANTLRInputStream input(text);
   mlpgen::MlpLexer lexer(&input);
@@ -83,6 +135,11 @@ ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
   reportLexicalErrors(tokens, offsets, file, sink);
+  if (tooDeep(tokens, offsets, file, sink)) {
+    ast::Module empty;
+    empty.file = file;
+    return empty;
+  }
 
   mlpgen::MlpParser parser(&tokens);
   DiagErrorListener listener(sink, offsets, file);

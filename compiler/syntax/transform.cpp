@@ -276,6 +276,23 @@ BinaryOp binaryOp(const std::string& t) {
 ExprPtr Transformer::expr(P::ExprContext* ctx) {
   if (!ctx) return nullptr;
   SourceRange r = range(ctx);
+  // `a + b + c + …` is a left-deep tree as long as the chain; everything after this stage
+  // recurses on it, so very long chains are refused with a diagnostic instead of a crash.
+  struct Depth {
+    int& d;
+    explicit Depth(int& x) : d(++x) {}
+    ~Depth() { --d; }
+  } guard(depth_);
+  if (depth_ > kMaxExprDepth) {
+    if (!depthReported_)
+      sink_
+          .report(DiagCode::SyntaxError, r,
+                  "expression too deeply nested (more than " + std::to_string(kMaxExprDepth) +
+                      " operators or calls deep)")
+          .withLabel("split it into several bindings");
+    depthReported_ = true;
+    return std::make_unique<ErrorExpr>(r);
+  }
   if (auto* c = dynamic_cast<P::PrimaryExprContext*>(ctx)) return primary(c->primary());
   if (auto* c = dynamic_cast<P::MemberExprContext*>(ctx)) {
     auto e = std::make_unique<MemberExpr>(r);

@@ -51,6 +51,9 @@ private:
   ast::ExprPtr string(antlr4::Token* tok, bool triple);
   ast::ExprPtr parseExprAt(const std::string& src, uint32_t at);
 
+  static constexpr int kMaxExprDepth = 1000;
+  int depth_ = 0;
+  bool depthReported_ = false;
   const SourceManager& sm_;
   FileId file_;
   DiagnosticSink& sink_;

@@ -1055,7 +1055,10 @@ struct Executor::Impl {
       std::string shardIn = t.scratch + "/shard-" + std::to_string(s) + ".csv";
       std::ofstream out(shardIn);
       out << header << "\n";
-      for (size_t i = static_cast<size_t>(s); i < rows.size(); i += static_cast<size_t>(n_shards))
+      // Contiguous slices, so concatenating the shards' predictions keeps the input's row order.
+      size_t from = rows.size() * static_cast<size_t>(s) / static_cast<size_t>(n_shards);
+      size_t to = rows.size() * static_cast<size_t>(s + 1) / static_cast<size_t>(n_shards);
+      for (size_t i = from; i < to; ++i)
         out << rows[i] << "\n";
       auto st = std::make_unique<Task>();
       st->kind = "shard";

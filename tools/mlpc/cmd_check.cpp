@@ -33,7 +33,12 @@ void registerCheck(CLI::App& app) {
         {ast::DeclKind::Monitor, "monitors"}, {ast::DeclKind::Schedule, "schedules"}};
     std::string parts;
     for (auto& [k, name] : kinds)
-      if (counts[k]) parts += (parts.empty() ? "" : ", ") + std::to_string(counts[k]) + " " + name;
+      if (counts[k]) {
+        // "1 step", "2 steps"; "data" is the same either way.
+        std::string word = name;
+        if (counts[k] == 1 && word != "data") word.pop_back();
+        parts += (parts.empty() ? "" : ", ") + std::to_string(counts[k]) + " " + word;
+      }
     if (!parts.empty()) std::cout << " (" << parts << ")";
     std::cout << "; " << fe->program->modules.size() << " module"
               << (fe->program->modules.size() == 1 ? "" : "s") << " loaded\n";

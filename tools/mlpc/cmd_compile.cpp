@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mlpc::cli {
@@ -36,6 +37,16 @@ void addPipelineOptions(CLI::App& cmd, CompileOpts& o) {
 /// Writes to a temporary file next to the target and renames it, so a reader never sees half a
 /// plan.
 bool writeAtomically(const std::string& path, const std::string& text, std::string& err) {
+  // A device, fifo or other special file (`-o /dev/null`, `-o /dev/stdout`) is written to, never
+  // replaced: renaming over it would swap the device node for a regular file.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) err = "cannot write " + path;
+    return static_cast<bool>(out);
+  }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# setup.sh — make a Debian 12 machine ready for mlpc, then configure and build it.
+#
+#   ./setup.sh            install what is missing, configure build/ and build
+#   ./setup.sh --example  the same, then run the flagship example (examples/flagship.sh)
+#   ./setup.sh --test     the same, then run the test suite (ctest)
+#
+# Run it as root (or with sudo available). It is idempotent: packages are installed only when
+# dpkg says one is missing, so a re-run goes straight to the (incremental) build.
+#
+# Environment:
+#   MLPC_SKIP_CHROMIUM=1   do not install chromium (only the HTML report tests need it)
+#   MLPC_BUILD_DIR=DIR     build somewhere else than ./build
+#   MLPC_BUILD_TYPE=TYPE   CMake build type (default RelWithDebInfo)
+#   MLPC_JOBS=N            parallel build jobs (default: nproc)
+# Exit status: that of the first step that fails (install, configure, build, example, tests).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+
+MODE=build
+case "${1:-}" in
+  "") ;;
+  --example) MODE=example ;;
+  --test) MODE=test ;;
+  -h | --help) usage; exit 0 ;;
+  *) echo "setup.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+esac
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# ---- packages --------------------------------------------------------------------------------
+PACKAGES=(
+  # compiler and build
+  g++ cmake ninja-build git
+  # the parser generator (a Java tool) and its C++ runtime
+  antlr4 default-jre-headless libantlr4-runtime-dev
+  # libraries
+  libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libboost-dev libboost-filesystem-dev
+  libssl-dev openssl llvm-14-dev libcli11-dev
+  # tests, sanitizers, fuzzing, formatting and linting
+  catch2 clang-14 libclang-rt-14-dev clang-format clang-tidy
+  # the Python side of the stdlib steps (Debian's /usr/bin/python3)
+  python3 python3-sklearn python3-pandas python3-numpy
+  # `mlpc graph` output, benchmarks (/usr/bin/time)
+  graphviz time
+)
+if [ "${MLPC_SKIP_CHROMIUM:-0}" != 1 ]; then
+  PACKAGES+=(chromium) # headless browser for the HTML report tests
+fi
+
+# One dpkg-query for all of them: "NAME STATUS" for each package dpkg knows.
+status=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! awk -v p="$p" '$1 == p && $2 == "ii" { found = 1 } END { exit !found }' <<<"$status"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${#missing[@]} missing package(s): ${missing[*]}"
+  SUDO=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      SUDO=(sudo)
+    else
+      echo "setup.sh: these packages are missing and I am not root: ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update
+  "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  say "all ${#PACKAGES[@]} packages are installed"
+fi
+
+# ---- configure and build ---------------------------------------------------------------------
+BUILD_DIR=${MLPC_BUILD_DIR:-build}
+BUILD_TYPE=${MLPC_BUILD_TYPE:-RelWithDebInfo}
+JOBS=${MLPC_JOBS:-$(nproc)}
+
+say "configuring $BUILD_DIR ($BUILD_TYPE, Ninja, warnings as errors)"
+cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DMLPC_WERROR=ON
+
+say "building with $JOBS job(s)"
+cmake --build "$BUILD_DIR" -j "$JOBS"
+echo "built: $BUILD_DIR/mlpc ($("$BUILD_DIR/mlpc" --version))"
+
+# ---- what was asked --------------------------------------------------------------------------
+case "$MODE" in
+  example)
+    say "running the flagship example"
+    MLPC="$BUILD_DIR/mlpc" "$ROOT/examples/flagship.sh"
+    ;;
+  test)
+    say "running the tests"
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
+    ;;
+  build) ;;
+esac
