@@ -781,8 +781,8 @@ struct Executor::Impl {
     if (why.empty()) {
       const Json& cache = plan["steps"][t.stepKey]["cache"];
       if (cache.contains("expire_s") && cache["expire_s"].is_number())
-        return "its cached result is older than cache = " +
-               plan::commandText(cache["expire_s"], "float") + "s";
+        return "its cached result expired (older than cache = " +
+               plan::commandText(cache["expire_s"], "float") + "s)";
       return "its earlier outputs are no longer in the store";
     }
     std::string s;
