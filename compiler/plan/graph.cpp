@@ -2,6 +2,8 @@
 
 #include <functional>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace mlpc::plan {
 
@@ -35,6 +37,26 @@ std::string mermaidId(const std::string& id) {
   return out;
 }
 
+/// (data name, node id) for every node that reads a data declaration, in plan order.
+std::vector<std::pair<std::string, std::string>> dataReaders(const Json& plan) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::function<void(const Json&)> walk = [&](const Json& list) {
+    for (auto& n : list) {
+      std::string kind = n.value("kind", "");
+      if (kind != "for" && kind != "if") {
+        std::string s = n.dump();
+        for (auto& [name, d] : plan["data"].items())
+          if (s.find("{\"data\":" + Json(name).dump() + "}") != std::string::npos)
+            out.emplace_back(name, n["id"].get<std::string>());
+      }
+      for (const char* k : {"body", "then", "else"})
+        if (n.contains(k)) walk(n[k]);
+    }
+  };
+  walk(plan["nodes"]);
+  return out;
+}
+
 } // namespace
 
 std::string toDot(const Json& plan) {
@@ -64,18 +86,8 @@ std::string toDot(const Json& plan) {
     }
   };
   nodes(plan["nodes"], 1);
-  std::function<void(const Json&)> dataEdges = [&](const Json& list) {
-    for (auto& n : list) {
-      std::string s = n.dump();
-      for (auto& [name, d] : plan["data"].items())
-        if (s.find("{\"data\":" + Json(name).dump() + "}") != std::string::npos &&
-            n.value("kind", "") != "for" && n.value("kind", "") != "if")
-          o << "  " << quote("data:" + name) << " -> " << quote(n["id"]) << ";\n";
-      for (const char* k : {"body", "then", "else"})
-        if (n.contains(k)) dataEdges(n[k]);
-    }
-  };
-  dataEdges(plan["nodes"]);
+  for (auto& [name, id] : dataReaders(plan))
+    o << "  " << quote("data:" + name) << " -> " << quote(id) << ";\n";
   for (auto& e : plan["edges"])
     o << "  " << quote(e[0]) << " -> " << quote(e[1]) << ";\n";
   o << "}\n";
@@ -108,18 +120,8 @@ std::string toMermaid(const Json& plan) {
     }
   };
   nodes(plan["nodes"], 1);
-  std::function<void(const Json&)> dataEdges = [&](const Json& list) {
-    for (auto& n : list) {
-      std::string s = n.dump();
-      for (auto& [name, d] : plan["data"].items())
-        if (s.find("{\"data\":" + Json(name).dump() + "}") != std::string::npos &&
-            n.value("kind", "") != "for" && n.value("kind", "") != "if")
-          o << "  " << mermaidId("data:" + name) << " --> " << mermaidId(n["id"]) << "\n";
-      for (const char* k : {"body", "then", "else"})
-        if (n.contains(k)) dataEdges(n[k]);
-    }
-  };
-  dataEdges(plan["nodes"]);
+  for (auto& [name, id] : dataReaders(plan))
+    o << "  " << mermaidId("data:" + name) << " --> " << mermaidId(id) << "\n";
   for (auto& e : plan["edges"])
     o << "  " << mermaidId(e[0]) << " --> " << mermaidId(e[1]) << "\n";
   return o.str();

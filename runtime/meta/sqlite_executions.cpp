@@ -103,17 +103,24 @@ Status SqliteMetaStore::finishExecution(const ExecutionFinish& f) {
   return txn->commit();
 }
 
-Result<int64_t> SqliteMetaStore::recordExecution(const ExecutionRecord& exec,
-                                                 const ExecutionIo& io) {
-  std::lock_guard lock(mu_);
-  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
-  if (!txn) return txn.err();
+Result<int64_t> SqliteMetaStore::insertComplete(const ExecutionRecord& exec,
+                                                const ExecutionIo& io) {
   Result<int64_t> id = insertExecution(exec);
   if (!id) return id;
   if (Status s = insertBindings(false, *id, io.inputs); !s) return s.err();
   if (Status s = insertBindings(true, *id, io.outputs); !s) return s.err();
   if (Status s = insertCode(*id, io.code); !s) return s.err();
   if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s.err();
+  return id;
+}
+
+Result<int64_t> SqliteMetaStore::recordExecution(const ExecutionRecord& exec,
+                                                 const ExecutionIo& io) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
+  if (!txn) return txn.err();
+  Result<int64_t> id = insertComplete(exec, io);
+  if (!id) return id;
   if (Status s = txn->commit(); !s) return s.err();
   return id;
 }
@@ -124,14 +131,8 @@ SqliteMetaStore::recordExecutions(const std::vector<std::pair<ExecutionRecord, E
   std::lock_guard lock(mu_);
   Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
   if (!txn) return txn.err();
-  for (const auto& [exec, io] : all) {
-    Result<int64_t> id = insertExecution(exec);
-    if (!id) return id.err();
-    if (Status s = insertBindings(false, *id, io.inputs); !s) return s.err();
-    if (Status s = insertBindings(true, *id, io.outputs); !s) return s.err();
-    if (Status s = insertCode(*id, io.code); !s) return s.err();
-    if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s.err();
-  }
+  for (const auto& [exec, io] : all)
+    if (Result<int64_t> id = insertComplete(exec, io); !id) return id.err();
   return txn->commit();
 }
 

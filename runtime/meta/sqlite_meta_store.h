@@ -78,6 +78,8 @@ private:
   // Helpers run inside a caller's transaction, with mu_ held.
   Result<RunRecord> getRunLocked(const std::string& idOrPrefix);
   Status upsertArtifact(const ArtifactRecord& artifact);
+  /// An execution with everything in `io`, inside the caller's transaction.
+  Result<int64_t> insertComplete(const ExecutionRecord& exec, const ExecutionIo& io);
   Result<int64_t> insertExecution(const ExecutionRecord& exec);
   Status insertBindings(bool outputs, int64_t executionId, const std::vector<Binding>& bindings);
   Status insertCode(int64_t executionId, const std::vector<CodeRef>& code);
