@@ -69,7 +69,8 @@ TEST_CASE("an empty span gets one caret; no label, no trailing space", "[diag][r
                                     "  | ^\n");
 }
 
-TEST_CASE("a span over several lines is underlined to the end of its first line", "[diag][render]") {
+TEST_CASE("a span over several lines is underlined to the end of its first line",
+          "[diag][render]") {
   SourceManager sm;
   FileId f = sm.add("t.mlp", "x = [1,\n     2]\n");
   Diagnostic d = makeDiag(DiagCode::TypeMismatch, {f, 4, 14}, "bad list");
@@ -216,8 +217,8 @@ TEST_CASE("the JSON document: one object per diagnostic, then the counts", "[dia
   std::vector<std::string> dkeys;
   for (auto& [k, v] : d.items())
     dkeys.push_back(k);
-  CHECK(dkeys == std::vector<std::string>{"code", "severity", "message", "range", "label",
-                                          "labels", "notes", "fixits"});
+  CHECK(dkeys == std::vector<std::string>{"code", "severity", "message", "range", "label", "labels",
+                                          "notes", "fixits"});
   CHECK(d["code"] == "E009");
   CHECK(d["severity"] == "error");
   CHECK(d["message"] == "interpolation `${y}` names nothing");
@@ -265,10 +266,10 @@ TEST_CASE("closestName suggests a near candidate, or nothing", "[diag][didyoumea
   CHECK(closestName("tres", names) == "trees");
   CHECK(closestName("treshold", names) == "threshold");
   CHECK(closestName("splt", names) == "split");
-  CHECK(closestName("SPLIT", names) == "split");       // case-insensitive distance
-  CHECK(closestName("trees", names).empty());          // the name itself is not a suggestion
-  CHECK(closestName("zzzzzz", names).empty());         // too far
-  CHECK(closestName("x", {"y"}) == "y");               // the limit is at least 1
+  CHECK(closestName("SPLIT", names) == "split"); // case-insensitive distance
+  CHECK(closestName("trees", names).empty());    // the name itself is not a suggestion
+  CHECK(closestName("zzzzzz", names).empty());   // too far
+  CHECK(closestName("x", {"y"}) == "y");         // the limit is at least 1
   CHECK(closestName("ab", {"xy"}).empty());
   CHECK(closestName("tast", {"test", "tart", "last"}) == "last"); // ties: alphabetical
   CHECK(closestName("anything", {}).empty());

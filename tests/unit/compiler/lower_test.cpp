@@ -166,8 +166,8 @@ TEST_CASE("E032: bad, unknown and missing --param values", "[plan][lower]") {
     messages.push_back(d.message);
   CHECK(std::find(messages.begin(), messages.end(), "--param trees: `many` is not an int") !=
         messages.end());
-  CHECK(std::find(messages.begin(), messages.end(),
-                  "pipeline `train` has no parameter `tres`") != messages.end());
+  CHECK(std::find(messages.begin(), messages.end(), "pipeline `train` has no parameter `tres`") !=
+        messages.end());
   CHECK(std::find(messages.begin(), messages.end(),
                   "pipeline parameter `label` has no default: pass --param label=…") !=
         messages.end());

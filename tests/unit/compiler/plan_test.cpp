@@ -24,7 +24,7 @@ std::string bad(const std::string& type, const std::string& text) {
   return err;
 }
 Json minimalPlan() {
-  return Json{{"format", "mlpc-plan"}, {"version", 1},     {"pipeline", Json::object()},
+  return Json{{"format", "mlpc-plan"},   {"version", 1},           {"pipeline", Json::object()},
               {"steps", Json::object()}, {"nodes", Json::array()}, {"data", Json::object()}};
 }
 } // namespace

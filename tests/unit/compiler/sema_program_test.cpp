@@ -377,7 +377,8 @@ pipeline p() {
   CHECK(ok->sink.diagnostics().empty());
   CHECK(ok->prog->modules.size() == 2); // the same file is loaded once
 
-  auto missing = check(dir.write("missing.mlp", "import \"./lib/nope.mlp\"\nimport \"std/nothing\"\n"));
+  auto missing =
+      check(dir.write("missing.mlp", "import \"./lib/nope.mlp\"\nimport \"std/nothing\"\n"));
   CHECK(missing->codes() == std::vector<std::string>{"E010", "E010"});
 
   auto cycle = check(dir.write("cycle.mlp", "import \"./lib/a.mlp\"\n"));
@@ -392,8 +393,7 @@ pipeline p() {
   CHECK(n.notes.back().message == "no stdlib directory is configured (set MLP_PATH)");
 }
 
-TEST_CASE("code files: checked when asked; W002 for a local script not listed",
-          "[sema][program]") {
+TEST_CASE("code files: checked when asked; W002 for a local script not listed", "[sema][program]") {
   TempDir dir;
   dir.write("steps/run.py", "print(1)\n");
   const char* text = R"(step S(x: File) -> (out: File) {

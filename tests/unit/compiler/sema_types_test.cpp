@@ -6,8 +6,12 @@
 using namespace mlpc::sema;
 
 namespace {
-Type T(TypeKind k) { return Type::of(k); }
-Type fmt(TypeKind k, const char* f) { return Type::withFormat(k, f); }
+Type T(TypeKind k) {
+  return Type::of(k);
+}
+Type fmt(TypeKind k, const char* f) {
+  return Type::withFormat(k, f);
+}
 Type metrics(std::vector<std::pair<const char*, TypeKind>> fs) {
   std::vector<Field> fields;
   for (auto& [n, k] : fs)
@@ -60,9 +64,9 @@ TEST_CASE("Metrics: a record with more fields fits one with fewer", "[sema][type
   Type plain = T(TypeKind::Metrics);
   CHECK(assignable(wide, narrow));
   CHECK_FALSE(assignable(narrow, wide));
-  CHECK(assignable(intAuc, narrow));  // field types follow the scalar rules
+  CHECK(assignable(intAuc, narrow)); // field types follow the scalar rules
   CHECK_FALSE(assignable(narrow, intAuc));
-  CHECK(assignable(wide, plain));     // any Metrics is a Metrics
+  CHECK(assignable(wide, plain));         // any Metrics is a Metrics
   CHECK_FALSE(assignable(plain, narrow)); // undeclared fields do not satisfy declared ones
   CHECK(assignable(plain, T(TypeKind::Metrics)));
   CHECK(assignable(metrics({}), plain));
