@@ -39,12 +39,8 @@ void compare(const std::string& wsDir, const std::vector<std::string>& refs, boo
   }
   std::vector<meta::RunRecord> runs;
   for (auto& r : refs) {
-    auto run = ws->meta->getRun(r);
-    if (!run) {
-      std::cerr << "error: " << run.error() << "\n";
-      exitCode() = 2;
-      return;
-    }
+    auto run = getRunOrReport(*ws->meta, r);
+    if (!run) return;
     runs.push_back(*run);
   }
   // Rows: every param and metric any of the runs has, in name order.

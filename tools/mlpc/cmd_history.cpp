@@ -146,12 +146,8 @@ void registerHistory(CLI::App& app) {
     cmd->callback([o] {
       auto ws = openHistory(o->ws);
       if (!ws) return;
-      auto r = ws->meta->getRun(o->run);
-      if (!r) {
-        std::cerr << "error: " << r.error() << "\n";
-        exitCode() = 2;
-        return;
-      }
+      auto r = getRunOrReport(*ws->meta, o->run);
+      if (!r) return;
       auto ex = ws->meta->executionsOf(r->id);
       if (!ex) {
         std::cerr << "error: " << ex.error() << "\n";
@@ -226,12 +222,8 @@ void registerHistory(CLI::App& app) {
     cmd->callback([o] {
       auto ws = openHistory(o->ws);
       if (!ws) return;
-      auto r = ws->meta->getRun(o->run);
-      if (!r) {
-        std::cerr << "error: " << r.error() << "\n";
-        exitCode() = 2;
-        return;
-      }
+      auto r = getRunOrReport(*ws->meta, o->run);
+      if (!r) return;
       auto ex = ws->meta->executionsOf(r->id);
       std::vector<std::string> nodes;
       const meta::ExecutionRecord* found = nullptr;

@@ -45,6 +45,16 @@ std::optional<sched::Workspace> openHistory(const std::string& explicitDir) {
   return std::move(*ws);
 }
 
+std::optional<meta::RunRecord> getRunOrReport(meta::MetaStore& meta, const std::string& ref) {
+  auto r = meta.getRun(ref);
+  if (!r) {
+    std::cerr << "error: " << r.error() << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
 std::string formatTime(double t) {
   if (t <= 0) return "-";
   std::time_t s = static_cast<std::time_t>(t);

@@ -11,6 +11,9 @@ namespace mlpc::cli {
 /// --workspace, $MLP_WORKSPACE, or the nearest `.mlp/` from the current directory upwards.
 std::optional<sched::Workspace> openHistory(const std::string& explicitDir);
 
+/// A run by id or unique prefix; prints the error and sets exit code 2 when there is none.
+std::optional<meta::RunRecord> getRunOrReport(meta::MetaStore& meta, const std::string& ref);
+
 std::string formatTime(double unixSeconds);
 std::string formatDuration(double seconds);
 std::string shortHash(const std::string& h);
