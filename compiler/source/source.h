@@ -57,6 +57,7 @@ public:
   /// `path:line:col-line:col`, the form plans and JSON use.
   std::string describe(SourceRange r) const;
   std::string_view text(SourceRange r) const {
+    if (!r.valid()) return {};
     return std::string_view(file(r.file).text()).substr(r.begin, r.end - r.begin);
   }
 

@@ -9,8 +9,14 @@ namespace mlpc::syntax {
 
 using namespace mlpc::ast;
 
+// Error recovery conjures the token it expected (text `<missing X>`) without a place in the
+// input. The syntax error is already reported, so the tree walk treats such a token as absent.
+static bool conjured(const antlr4::Token* tok) {
+  return !tok || tok->getStartIndex() == INVALID_INDEX;
+}
+
 SourceRange Transformer::range(antlr4::Token* tok) const {
-  if (!tok || tok->getStartIndex() == INVALID_INDEX) return {};
+  if (conjured(tok)) return {};
   if (tok->getType() == antlr4::Token::EOF) {
     uint32_t b = offsets_.byte(tok->getStartIndex());
     return {file_, b, b};
@@ -62,14 +68,15 @@ DeclPtr Transformer::topLevel(P::TopLevelContext* ctx) {
 Ident Transformer::ident(P::IdentContext* ctx) {
   // An ident is one token; its text is the token's (getText() on the context would walk and
   // concatenate children, a measurable cost on large programs).
-  if (!ctx || !ctx->getStart() || ctx->getStart()->getType() == antlr4::Token::EOF) return {};
+  if (!ctx || conjured(ctx->getStart()) || ctx->getStart()->getType() == antlr4::Token::EOF)
+    return {};
   antlr4::Token* tok = ctx->getStart();
   return {tok->getText(), range(tok)};
 }
 
 DeclPtr Transformer::importDecl(P::ImportDeclContext* ctx) {
   auto d = std::make_unique<ImportDecl>(range(ctx));
-  if (!ctx->STRING()) return nullptr;
+  if (!ctx->STRING() || conjured(ctx->STRING()->getSymbol())) return nullptr;
   auto lit = string(ctx->STRING()->getSymbol(), false);
   d->pathRange = lit->range;
   const auto& s = lit->as<StringLit>();
@@ -337,7 +344,7 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
   // Every binary form has two operand expressions and one operator token between them.
   auto binary = [&](antlr4::ParserRuleContext* c, std::vector<P::ExprContext*> operands,
                     antlr4::Token* op) -> ExprPtr {
-    if (!op) return std::make_unique<ErrorExpr>(r);
+    if (conjured(op)) return std::make_unique<ErrorExpr>(r);
     auto e = std::make_unique<BinaryExpr>(r, binaryOp(op->getText()));
     e->lhs = exprOrError(operands.size() > 0 ? operands[0] : nullptr, c);
     e->rhs = exprOrError(operands.size() > 1 ? operands[1] : nullptr, c);
@@ -411,6 +418,7 @@ ExprPtr Transformer::number(P::PrimaryContext* ctx, ExprKind kind) {
 ExprPtr Transformer::primary(P::PrimaryContext* ctx) {
   if (!ctx) return nullptr;
   SourceRange r = range(ctx);
+  if (conjured(ctx->getStart())) return std::make_unique<ErrorExpr>(r);
   if (dynamic_cast<P::IntLitContext*>(ctx)) return number(ctx, ExprKind::Int);
   if (dynamic_cast<P::FloatLitContext*>(ctx)) return number(ctx, ExprKind::Float);
   if (dynamic_cast<P::DurationLitContext*>(ctx)) return number(ctx, ExprKind::Duration);
@@ -444,7 +452,7 @@ ExprPtr Transformer::primary(P::PrimaryContext* ctx) {
       RecordField field;
       if (f->ident()) {
         field.name = ident(f->ident());
-      } else if (f->STRING()) {
+      } else if (f->STRING() && !conjured(f->STRING()->getSymbol())) {
         auto key = string(f->STRING()->getSymbol(), false);
         field.name = {key->as<StringLit>().plainText(), key->range};
       }
@@ -460,6 +468,7 @@ ExprPtr Transformer::string(antlr4::Token* tok, bool triple) {
   SourceRange r = range(tok);
   auto lit = std::make_unique<StringLit>(r);
   lit->triple = triple;
+  if (!r.valid()) return lit;
   // The token's text in the file, quotes included; parts are built from the bytes between them.
   std::string_view text = sm_.text(r);
   size_t q = triple ? 3 : 1;

@@ -51,28 +51,6 @@ struct FuzzDir {
   }
 };
 
-bool validUtf8(const uint8_t* s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    uint8_t c = s[i];
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    if (len == 0 || i + len > n) return false;
-    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    static const uint32_t minCp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < minCp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
-
 void lowerAll(const mlpc::sema::Program& prog, const mlpc::SourceManager& sm) {
   for (const auto* p : prog.pipelines()) {
     for (int variant = 0; variant < 2; ++variant) {
@@ -102,15 +80,6 @@ void lowerAll(const mlpc::sema::Program& prog, const mlpc::SourceManager& sm) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // Known bug (tests/fuzz/crashes/invalid-utf8.mlp): the ANTLR input stream throws
-  // std::range_error on bytes that are not UTF-8, and the front end does not catch it. Until
-  // that is fixed, such inputs are skipped so the fuzzer can look for other bugs; set
-  // MLPC_FUZZ_UTF8_ONLY=0 to feed them anyway.
-  static const bool utf8Only = [] {
-    const char* v = std::getenv("MLPC_FUZZ_UTF8_ONLY");
-    return !(v && std::string(v) == "0");
-  }();
-  if (utf8Only && !validUtf8(data, size)) return -1; // -1: do not add to the corpus
   FuzzDir& fd = FuzzDir::instance();
   {
     std::ofstream out(fd.entry, std::ios::binary | std::ios::trunc);
