@@ -72,14 +72,36 @@ auto parseTwoStage(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
 }
 
 /// Byte offset of the first byte that is not part of valid UTF-8, or npos.
+/// Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629, table
+/// 3-7 of the Unicode standard: no overlong forms, no surrogates, nothing above U+10FFFF), or
+/// npos. ANTLR's decoder throws on exactly these, so the check must be at least as strict.
 size_t invalidUtf8(const std::string& s) {
+  auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
   size_t i = 0;
   while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || (n == 2 && c < 0xC2) || i + n > s.size()) return i;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    unsigned char c = at(i);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF; // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+      if (c == 0xE0) lo = 0xA0; // overlong
+      if (c == 0xED) hi = 0x9F; // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+      if (c == 0xF0) lo = 0x90; // overlong
+      if (c == 0xF4) hi = 0x8F; // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + n > s.size() || at(i + 1) < lo || at(i + 1) > hi) return i;
+    for (size_t k = 2; k < n; ++k)
+      if ((at(i + k) & 0xC0) != 0x80) return i;
     i += n;
   }
   return std::string::npos;

@@ -172,6 +172,10 @@ struct NewModelVersion {
   std::string actor;
   std::string comment;
   double createdAt = 0; ///< 0: now
+  /// When the group already holds a version of this artifact, return that version (with
+  /// `reused` set) instead of adding one. Decided inside the registering transaction, so two
+  /// runs registering one model at the same time get one version between them.
+  bool reuseSameArtifact = false;
 };
 
 struct ModelVersion {
@@ -184,6 +188,7 @@ struct ModelVersion {
   std::string tagsJson;
   std::string status;
   double createdAt = 0;
+  bool reused = false; ///< set only by registerVersion: an existing version was returned
 };
 
 struct ModelVersionEvent {

@@ -24,6 +24,19 @@ Result<ModelVersion> SqliteMetaStore::registerVersion(const NewModelVersion& nv)
       return fail(fmt::format("cannot register '{}': artifact {} is not recorded", nv.group,
                               nv.artifactHash));
   }
+  if (nv.reuseSameArtifact) {
+    Result<sqlite::Query> q = db_.query("SELECT " MLPC_VERSION_COLUMNS " FROM model_versions "
+                                        "WHERE group_name = ?1 AND artifact_hash = ?2 "
+                                        "ORDER BY version LIMIT 1");
+    if (!q) return q.err();
+    Result<bool> row = q->bindAll(nv.group, nv.artifactHash).step();
+    if (!row) return row.err();
+    if (*row) {
+      ModelVersion existing = rows::readVersion(*q);
+      existing.reused = true;
+      return existing;
+    }
+  }
   ModelVersion v;
   v.group = nv.group;
   v.artifactHash = nv.artifactHash;

@@ -570,18 +570,6 @@ struct Executor::Impl {
                            n.value("range", "")});
       return finish(t, State::Done);
     }
-    // Re-running an unchanged pipeline must not fill the registry with copies of one model.
-    if (auto existing = meta.listVersions(group); existing)
-      for (auto& v : *existing)
-        if (v.artifactHash == (*model)["$artifact"].get<std::string>()) {
-          t.value = Json{{"group", group}, {"version", v.version}};
-          progress.emit({"registered", t.key, "",
-                         "this model is already " + group + " version " +
-                             std::to_string(v.version) + " (" + v.status +
-                             "); not registered again",
-                         n.value("range", ""), 0});
-          return finish(t, State::Done);
-        }
     meta::NewModelVersion nv;
     nv.group = group;
     nv.artifactHash = (*model)["$artifact"].get<std::string>();
@@ -610,9 +598,18 @@ struct Executor::Impl {
     nv.initialStatus = approval == "auto" ? "Approved" : "PendingManualApproval";
     nv.actor = opts.actor;
     nv.comment = "registered by run " + runId;
+    // Re-running an unchanged pipeline must not fill the registry with copies of one model.
+    nv.reuseSameArtifact = true;
     auto v = meta.registerVersion(nv);
     if (!v) return failTask(t, "cannot register a version of " + group + ": " + v.error());
     t.value = Json{{"group", group}, {"version", v->version}};
+    if (v->reused) {
+      progress.emit({"registered", t.key, "",
+                     "this model is already " + group + " version " + std::to_string(v->version) +
+                         " (" + v->status + "); not registered again",
+                     n.value("range", ""), 0});
+      return finish(t, State::Done);
+    }
     progress.emit(
         {"registered", t.key, "",
          "registered " + group + " version " + std::to_string(v->version) + " (" + v->status + ")",

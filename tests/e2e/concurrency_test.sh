@@ -90,13 +90,7 @@ done
 "$MLPC" models show grp --json > "$T/versions2.json"
 n=$(json_get "$T/versions2.json" 'len(j)')
 distinct=$(json_get "$T/versions2.json" 'len(set(v["artifact"] for v in j))')
-if [ "$n" = "$distinct" ]; then
-  ok "one model registered by two simultaneous runs gets one version ($n versions)"
-else
-  known_bug "one model registered by two simultaneous runs got two versions" \
-    "($n versions, $distinct distinct models): the duplicate check in doRegister" \
-    "(runtime/sched/executor.cpp) reads listVersions outside registerVersion's transaction"
-fi
+check_eq "one model registered by two simultaneous runs gets one version" "$distinct" "$n"
 check_eq "versions are still numbered 1..N without gaps" "$(seq -s' ' 1 "$n")" \
   "$(json_get "$T/versions2.json" '[v["version"] for v in j]' | sort -n | xargs)"
 

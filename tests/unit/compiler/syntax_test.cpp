@@ -436,3 +436,34 @@ TEST_CASE("parse stats: valid files use the fast SLL pass only", "[syntax]") {
   syntax::parseFile(sm, bad, sink, &stats2);
   CHECK(stats2.usedFullLL);
 }
+
+TEST_CASE("every ill-formed UTF-8 sequence is an E001 at its first byte, not a crash",
+          "[syntax][utf8]") {
+  // Each of these made ANTLR's UTF-8 decoder throw; the fuzzer found the 0xF6 lead byte.
+  const std::pair<const char*, std::string> bad[] = {
+      {"lone continuation byte", "\x80"},
+      {"two-byte overlong", "\xC0\xAF"},
+      {"three-byte overlong", "\xE0\x80\xAF"},
+      {"surrogate", "\xED\xA0\x80"},
+      {"four-byte overlong", "\xF0\x80\x80\xAF"},
+      {"above U+10FFFF", "\xF4\x90\x80\x80"},
+      {"lead byte 0xF5", "\xF5\x80\x80\x80"},
+      {"lead byte 0xF6", "\xF6\x8F\x96\x8F"},
+      {"lead byte 0xFF", "\xFF"},
+      {"truncated sequence", "\xE2\x82"},
+      {"continuation byte missing", "\xE2\x28\xA1"},
+  };
+  for (const auto& [what, bytes] : bad) {
+    INFO(what);
+    auto p = parse("// x\ndata d: File = file(\"" + bytes + "\")\n");
+    REQUIRE(p->codes() == std::vector<DiagCode>{DiagCode::SyntaxError});
+    CHECK(p->sink.diagnostics()[0].message == "this file is not valid UTF-8");
+    CHECK(p->sink.diagnostics()[0].range.begin == 26);
+  }
+  // The edges of the valid ranges are accepted.
+  for (const std::string ok : {"\xC2\x80", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
+                               "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"}) {
+    auto p = parse("// x\ndata d: File = file(\"" + ok + "\")\n");
+    CHECK(p->codes().empty());
+  }
+}

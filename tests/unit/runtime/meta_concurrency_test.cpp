@@ -80,6 +80,55 @@ TEST_CASE("two processes each create 200 runs and all 400 are there", "[meta][co
   CHECK(ids.size() == 400);
 }
 
+TEST_CASE("one model registered by two processes at once with reuse gets one version",
+          "[meta][concurrency]") {
+  store::ScopedTempDir dir = tempDir();
+  std::vector<ArtifactRecord> models;
+  {
+    auto meta = SqliteMetaStore::open(dir.path()).value();
+    for (int i = 0; i < 40; ++i) {
+      models.push_back(
+          {store::sha256Bytes("m" + std::to_string(i)), store::ArtifactKind::File, 1, "Model", 0});
+      REQUIRE(meta->recordArtifact(models.back()).ok());
+    }
+  }
+  // Both processes register the same 40 models in the same order, so every registration races
+  // with its twin; each model must end up as exactly one version.
+  std::vector<int> codes = runTogether(2, [&](int) {
+    Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
+    if (!meta.ok()) return 1;
+    for (const ArtifactRecord& m : models) {
+      NewModelVersion nv;
+      nv.group = "g";
+      nv.artifactHash = m.hash;
+      nv.reuseSameArtifact = true;
+      Result<ModelVersion> v = (*meta)->registerVersion(nv);
+      if (!v.ok() || v->artifactHash != m.hash) return 2;
+    }
+    return 0;
+  });
+  CHECK(codes == std::vector<int>{0, 0});
+  auto meta = SqliteMetaStore::open(dir.path()).value();
+  std::vector<ModelVersion> versions = meta->listVersions("g").value();
+  REQUIRE(versions.size() == 40);
+  std::set<std::string> artifacts;
+  for (const ModelVersion& v : versions)
+    artifacts.insert(v.artifactHash);
+  CHECK(artifacts.size() == 40);
+  NewModelVersion again;
+  again.group = "g";
+  again.artifactHash = models[7].hash;
+  again.reuseSameArtifact = true;
+  ModelVersion v = meta->registerVersion(again).value();
+  CHECK(v.reused);
+  CHECK(v.artifactHash == models[7].hash);
+  CHECK(meta->listVersions("g").value().size() == 40);
+  again.reuseSameArtifact = false;
+  ModelVersion fresh = meta->registerVersion(again).value();
+  CHECK_FALSE(fresh.reused);
+  CHECK(fresh.version == 41);
+}
+
 TEST_CASE("concurrent registrations get versions 1..100 without gaps", "[meta][concurrency]") {
   store::ScopedTempDir dir = tempDir();
   ArtifactRecord model{store::sha256Bytes("m"), store::ArtifactKind::File, 1, "Model", 0};
