@@ -130,7 +130,18 @@ check "the final run reuses steps the killed runs completed (ran $ran < $TOTAL)"
 echo "# the final run: $ran ran, $cached cached"
 check "integrity_check ok at the end" test "$(sqlite3 .mlp/meta.db 'PRAGMA integrity_check')" = ok
 check "store intact at the end" verify_store
-echo "# tmp/ holds $(find .mlp/tmp -mindepth 1 -maxdepth 1 | wc -l) abandoned staging entries (garbage, referred to by nothing)"
+echo "# tmp/ holds $(find .mlp/tmp -mindepth 1 -maxdepth 1 | wc -l) staging entries abandoned by the kills"
+
+# The next run sweeps abandoned staging entries older than the grace period (60 s), and leaves
+# young ones (a put that just started in another process has not locked its entry yet).
+find .mlp/tmp -mindepth 1 -maxdepth 1 -exec touch -h -d '2 hours ago' {} +
+mkdir -p .mlp/tmp/put-old-dir && echo x > .mlp/tmp/put-old-dir/f && echo x > .mlp/tmp/put-old
+touch -d '2 hours ago' .mlp/tmp/put-old-dir .mlp/tmp/put-old
+echo x > .mlp/tmp/put-young
+"$MLPC" run crash.mlp --param salt=$LAST_SALT -j 2 > "$T/sweep.out" 2>&1
+check_eq "a run after the kills succeeds" 0 "$?"
+check_eq "it swept every abandoned staging entry but the young one" "put-young" \
+  "$(ls .mlp/tmp | xargs)"
 
 "$MLPC" runs -n 0 --json > "$T/runs.json"
 still=$(json_get "$T/runs.json" '[r["id"] for r in j if r["status"] == "running"]')

@@ -58,6 +58,10 @@ void registerRun(CLI::App& app) {
     if (!lp) return;
     auto ws = openWorkspaceOrReport(o->workspace, lp->baseDir, true);
     if (!ws) return;
+    // A put cut short by kill -9 or a full disk leaves its staging entry in tmp/. Sweep those
+    // whose owner is gone (an entry a live put holds is locked, so concurrent runs are safe).
+    if (auto swept = ws->store->cleanTmp(); !swept)
+      std::cerr << "warning: cannot clean the store's staging area: " << swept.error() << "\n";
     std::string err;
     if (!exec::installInterruptHandlers(err)) std::cerr << "warning: " << err << "\n";
     auto runner = exec::makeProcessRunner();
