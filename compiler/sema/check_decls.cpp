@@ -213,7 +213,7 @@ void Checker::checkStepLike(const ast::StepDecl& d, const Module& m) {
   checkLocalFiles(d, m, props.count("run") ? props["run"] : nullptr,
                   props.count("code") ? props["code"] : nullptr);
   // A parameter that no property mentions cannot influence the command.
-  for (size_t i = 0; i < d.params.size(); ++i) {
+  for (size_t i = 0; i < d.params.size() && !hasErrorWithin(d.range); ++i) {
     const auto& p = d.params[i];
     if (isServer && p.name.name == "model") continue;
     if (!usedParams.count({&d, i}) && p.name.name.rfind('_', 0) != 0)

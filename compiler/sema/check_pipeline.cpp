@@ -261,7 +261,17 @@ void Checker::checkPipeline(const ast::PipelineDecl& d, const Module& m) {
   childScopes().clear();
 }
 
+bool Checker::hasErrorWithin(SourceRange r) const {
+  if (sink.errorCount() == 0) return false;
+  for (const auto& diag : sink.diagnostics())
+    if (diag.severity == Severity::Error && diag.range.file == r.file &&
+        diag.range.begin >= r.begin && diag.range.begin < r.end)
+      return true;
+  return false;
+}
+
 void Checker::reportUnused(const ast::PipelineDecl& d) {
+  if (hasErrorWithin(d.range)) return;
   for (size_t i = 0; i < d.params.size(); ++i) {
     const auto& p = d.params[i];
     if (!usedParams.count({&d, i}) && p.name.name.rfind('_', 0) != 0)

@@ -60,6 +60,10 @@ public:
   void checkBlock(const ast::Block& b, Scope& scope);
   Type bindingType(const ast::AssignStmt& s);
   void reportUnused(const ast::PipelineDecl& d);
+  /// Whether an error was reported inside `r`. Unused-name warnings are skipped in a
+  /// declaration with errors: there they mostly echo the error (a misspelt `${sed}` leaves
+  /// `seed` unused), and fixing it changes which names are used.
+  bool hasErrorWithin(SourceRange r) const;
 
   // ---- check_expr.cpp
   Type check(const ast::Expr& e);
