@@ -1,6 +1,7 @@
 // `mlpc parse --dump-ast`: one node per line, indented by depth, with its range.
 #include "ast/ast.h"
 
+#include <charconv>
 #include <sstream>
 
 namespace mlpc::ast {
@@ -169,9 +170,12 @@ private:
     case ExprKind::Percent: {
       static const char* names[] = {"Int", "Float", "Duration", "Size", "Percent"};
       auto& n = e.as<NumberLit>();
-      std::ostringstream v;
-      v << n.value;
-      line(depth, std::string(names[static_cast<int>(e.kind)]) + " " + n.spelling + " = " + v.str(),
+      // The shortest text that reads back as the same double (`<<` would keep 6 digits).
+      char buf[32];
+      auto res = std::to_chars(buf, buf + sizeof buf, n.value);
+      line(depth,
+           std::string(names[static_cast<int>(e.kind)]) + " " + n.spelling + " = " +
+               std::string(buf, res.ptr),
            e.range);
       break;
     }
