@@ -27,35 +27,101 @@ namespace mlpc::sched {
 
 using meta::ExecStatus;
 
+namespace {
+
+/// The same value as a key-sorted nlohmann::json, without a text round trip.
+nlohmann::json sorted(const Json& x) {
+  switch (x.type()) {
+  case Json::value_t::object: {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto& [k, v] : x.items())
+      out[k] = sorted(v);
+    return out;
+  }
+  case Json::value_t::array: {
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& v : x)
+      out.push_back(sorted(v));
+    return out;
+  }
+  case Json::value_t::string:
+    return x.get<std::string>();
+  case Json::value_t::boolean:
+    return x.get<bool>();
+  case Json::value_t::number_integer:
+    return x.get<int64_t>();
+  case Json::value_t::number_unsigned:
+    return x.get<uint64_t>();
+  case Json::value_t::number_float:
+    return x.get<double>();
+  default:
+    return nullptr;
+  }
+}
+
+/// The same value as an ordered Json (keys stay in the sorted order they come in).
+Json ordered(const nlohmann::json& x) {
+  switch (x.type()) {
+  case nlohmann::json::value_t::object: {
+    Json out = Json::object();
+    for (auto& [k, v] : x.items())
+      out[k] = ordered(v);
+    return out;
+  }
+  case nlohmann::json::value_t::array: {
+    Json out = Json::array();
+    for (auto& v : x)
+      out.push_back(ordered(v));
+    return out;
+  }
+  case nlohmann::json::value_t::string:
+    return x.get<std::string>();
+  case nlohmann::json::value_t::boolean:
+    return x.get<bool>();
+  case nlohmann::json::value_t::number_integer:
+    return x.get<int64_t>();
+  case nlohmann::json::value_t::number_unsigned:
+    return x.get<uint64_t>();
+  case nlohmann::json::value_t::number_float:
+    return x.get<double>();
+  default:
+    return nullptr;
+  }
+}
+
+/// Artifacts by content: their paths differ from run to run.
+nlohmann::json canonicalArg(const Json& x) {
+  if (isArtifact(x)) return nlohmann::json{{"sha256", sorted(x["$artifact"])}};
+  if (x.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& y : x)
+      out.push_back(canonicalArg(y));
+    return out;
+  }
+  return sorted(x);
+}
+
+} // namespace
+
 Json canonicalAction(const std::string& stepKey, const Json& def, const Json& args,
                      const Json& codeHashes) {
-  // nlohmann::json (not ordered_json) sorts keys, which makes the dump canonical.
+  // nlohmann::json (not ordered_json) sorts keys, which makes the dump canonical. Cache keys
+  // are the SHA-256 of this dump, so its bytes must not change between versions of mlpc
+  // (tests/unit/runtime pins one).
   nlohmann::json a;
   a["action_version"] = 1;
   a["mlpc"] = ::mlpc::kVersion;
   a["step"] = stepKey;
-  a["run"] = nlohmann::json::parse(def.value("run", Json()).dump());
-  a["image"] = nlohmann::json::parse(def.value("image", Json()).dump());
-  a["env"] = nlohmann::json::parse(def.value("env", Json::object()).dump());
-  a["outputs"] = nlohmann::json::parse(def.value("outputs", Json::array()).dump());
-  a["code"] = nlohmann::json::parse(codeHashes.dump());
+  a["run"] = sorted(def.value("run", Json()));
+  a["image"] = sorted(def.value("image", Json()));
+  a["env"] = sorted(def.value("env", Json::object()));
+  a["outputs"] = sorted(def.value("outputs", Json::array()));
+  a["code"] = sorted(codeHashes);
   nlohmann::json av = nlohmann::json::object();
-  for (auto& [k, v] : args.items()) {
-    // Artifacts by content; their paths differ from run to run.
-    std::function<nlohmann::json(const Json&)> canon = [&](const Json& x) -> nlohmann::json {
-      if (isArtifact(x)) return nlohmann::json{{"sha256", x["$artifact"]}};
-      if (x.is_array()) {
-        nlohmann::json out = nlohmann::json::array();
-        for (auto& y : x)
-          out.push_back(canon(y));
-        return out;
-      }
-      return nlohmann::json::parse(x.dump());
-    };
-    av[k] = canon(v);
-  }
+  for (auto& [k, v] : args.items())
+    av[k] = canonicalArg(v);
   a["args"] = av;
-  return Json::parse(a.dump());
+  return ordered(a);
 }
 
 namespace {
@@ -829,7 +895,7 @@ struct Executor::Impl {
       // Cache hits only point at artifacts already stored, so losing them in a crash loses
       // nothing: they are written in batches, which keeps a fully cached re-run fast.
       cachedRecords.emplace_back(rec, io);
-      if (cachedRecords.size() >= 1000) flushCached();
+      if (cachedRecords.size() >= 5000) flushCached();
       ++counts.cached;
       progress.emit({"cached", t.key, t.stepKey, "", rec.source, 0});
     }
