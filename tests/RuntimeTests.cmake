@@ -2,7 +2,7 @@
 # mlpc binary, running in its own temporary directory and printing "N passed, M failed").
 # Included by tests/CMakeTests.cmake. The unit tests of the scheduler (runtime_sched_tests) are
 # registered by tests/unit/runtime/CMakeLists.txt.
-foreach(t examples cache_matrix crash concurrency injection bad_output registry)
+foreach(t examples cache_matrix crash concurrency injection bad_output bad_plan registry)
   add_test(NAME e2e_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
   set_tests_properties(e2e_${t} PROPERTIES

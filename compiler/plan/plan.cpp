@@ -6,9 +6,171 @@
 
 namespace mlpc::plan {
 
+namespace {
+
+/// Shape checks for what the runtime reads from a plan. A plan is written by `mlpc compile`,
+/// but it is a file: a hand edit or a half-copied file must give one clear error, not an
+/// exception deep inside the executor.
+class ShapeCheck {
+public:
+  explicit ShapeCheck(const Json& plan) : plan_(plan) {}
+
+  std::string run() {
+    optString(plan_, "base", "base") && optString(plan_, "entry", "entry") && pipeline() &&
+        definitions("steps", true) && definitions("servers", false) &&
+        nodes(plan_["nodes"], "nodes") && data();
+    return error_;
+  }
+
+private:
+  static const char* typeName(const Json& j) {
+    if (j.is_object()) return "an object";
+    if (j.is_array()) return "a list";
+    if (j.is_string()) return "a string";
+    if (j.is_boolean()) return "a bool";
+    if (j.is_number()) return "a number";
+    return "null";
+  }
+  bool fail(const std::string& path, const std::string& what, const Json* got) {
+    error_ = "\"" + path + "\" " + what;
+    if (got) error_ += std::string(", not ") + typeName(*got);
+    return false;
+  }
+  bool need(const Json& j, bool ok, const std::string& path, const char* what) {
+    return ok || fail(path, std::string("must be ") + what, &j);
+  }
+  bool optString(const Json& obj, const char* key, const std::string& path) {
+    return !obj.contains(key) || need(obj[key], obj[key].is_string(), path, "a string");
+  }
+  bool optKind(const Json& obj, const char* key, const std::string& path,
+               bool (Json::*is)() const noexcept, const char* what, bool nullable = true) {
+    if (!obj.contains(key) || (nullable && obj[key].is_null())) return true;
+    return need(obj[key], (obj[key].*is)(), path, what);
+  }
+  /// A list of `{name: string, type: string, …}` objects.
+  bool namedList(const Json& j, const std::string& path, bool needType) {
+    if (!need(j, j.is_array(), path, "a list")) return false;
+    for (size_t i = 0; i < j.size(); ++i) {
+      std::string at = path + "[" + std::to_string(i) + "]";
+      if (!need(j[i], j[i].is_object(), at, "an object")) return false;
+      if (!need(j[i].value("name", Json()), j[i].contains("name") && j[i]["name"].is_string(),
+                at + ".name", "a string"))
+        return false;
+      if (needType &&
+          !need(j[i].value("type", Json()), j[i].contains("type") && j[i]["type"].is_string(),
+                at + ".type", "a string"))
+        return false;
+    }
+    return true;
+  }
+  bool pipeline() {
+    const Json& p = plan_["pipeline"];
+    if (!need(p, p.is_object(), "pipeline", "an object")) return false;
+    if (!need(p.value("name", Json()), p.contains("name") && p["name"].is_string(), "pipeline.name",
+              "a string"))
+      return false;
+    if (!p.contains("params")) return true;
+    if (!namedList(p["params"], "pipeline.params", true)) return false;
+    for (size_t i = 0; i < p["params"].size(); ++i)
+      if (!p["params"][i].contains("value"))
+        return fail("pipeline.params[" + std::to_string(i) + "]", "has no \"value\"", nullptr);
+    return true;
+  }
+  bool definitions(const char* section, bool required) {
+    if (!plan_.contains(section)) return !required || fail(section, "is missing", nullptr);
+    const Json& defs = plan_[section];
+    if (!need(defs, defs.is_object(), section, "an object")) return false;
+    for (auto& [key, d] : defs.items()) {
+      std::string at = std::string(section) + "." + key;
+      if (!need(d, d.is_object(), at, "an object")) return false;
+      if (!d.contains("run")) return fail(at, "has no \"run\" template", nullptr);
+      if (!optString(d, "dir", at + ".dir")) return false;
+      if (d.contains("params") && !namedList(d["params"], at + ".params", true)) return false;
+      if (d.contains("outputs") && !namedList(d["outputs"], at + ".outputs", true)) return false;
+      if (d.contains("code")) {
+        const Json& c = d["code"];
+        if (!need(c, c.is_array(), at + ".code", "a list of paths")) return false;
+        for (auto& f : c)
+          if (!need(f, f.is_string(), at + ".code[]", "a path string")) return false;
+      }
+      for (const char* obj : {"env", "resources", "retry", "cache"})
+        if (!optKind(d, obj, at + "." + obj, &Json::is_object, "an object", false)) return false;
+      if (!optKind(d, "timeout_s", at + ".timeout_s", &Json::is_number, "a number or null"))
+        return false;
+      for (auto [obj, field] :
+           {std::pair{"resources", "cpu"}, std::pair{"resources", "gpu"},
+            std::pair{"resources", "memory_bytes"}, std::pair{"retry", "attempts"},
+            std::pair{"retry", "backoff_s"}, std::pair{"cache", "expire_s"}})
+        if (d.contains(obj) && !optKind(d[obj], field, at + "." + obj + "." + field,
+                                        &Json::is_number, "a number or null"))
+          return false;
+      if (d.contains("cache") &&
+          !optKind(d["cache"], "enabled", at + ".cache.enabled", &Json::is_boolean, "a bool"))
+        return false;
+    }
+    return true;
+  }
+  bool nodes(const Json& list, const std::string& path) {
+    if (!need(list, list.is_array(), path, "a list of nodes")) return false;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const Json& n = list[i];
+      std::string at = path + "[" + std::to_string(i) + "]";
+      if (!need(n, n.is_object(), at, "an object")) return false;
+      for (const char* k : {"id", "kind"})
+        if (!need(n.value(k, Json()), n.contains(k) && n[k].is_string(), at + "." + k, "a string"))
+          return false;
+      if (!optString(n, "range", at + ".range")) return false;
+      std::string kind = n["kind"].get<std::string>();
+      if (kind == "call") {
+        if (!need(n.value("step", Json()), n.contains("step") && n["step"].is_string(),
+                  at + ".step", "a string"))
+          return false;
+        if (!plan_["steps"].contains(n["step"].get<std::string>()))
+          return fail(at + ".step", "names no step in \"steps\"", nullptr);
+        if (!optKind(n, "args", at + ".args", &Json::is_object, "an object", false)) return false;
+      } else if (kind == "transform") {
+        if (!need(n.value("server", Json()), n.contains("server") && n["server"].is_string(),
+                  at + ".server", "a string"))
+          return false;
+        if (!plan_.contains("servers") || !plan_["servers"].is_object() ||
+            !plan_["servers"].contains(n["server"].get<std::string>()))
+          return fail(at + ".server", "names no server in \"servers\"", nullptr);
+      } else if (kind == "for") {
+        if (!optString(n, "var", at + ".var") || !nodes(n.value("body", Json()), at + ".body"))
+          return false;
+      } else if (kind == "if") {
+        if (!nodes(n.value("then", Json()), at + ".then") ||
+            !nodes(n.value("else", Json::array()), at + ".else"))
+          return false;
+      } else if (kind == "register") {
+        if (!need(n.value("group", Json()), n.contains("group") && n["group"].is_string(),
+                  at + ".group", "a string"))
+          return false;
+        if (!optKind(n, "tags", at + ".tags", &Json::is_object, "an object")) return false;
+      } else if (kind != "value" && kind != "fail") {
+        return fail(at + ".kind", "is not a node kind this mlpc knows (\"" + kind + "\")", nullptr);
+      }
+    }
+    return true;
+  }
+  bool data() {
+    const Json& d = plan_["data"];
+    if (!need(d, d.is_object(), "data", "an object")) return false;
+    for (auto& [key, v] : d.items())
+      if (!need(v, v.is_object(), "data." + key, "an object")) return false;
+    return true;
+  }
+
+  const Json& plan_;
+  std::string error_;
+};
+
+} // namespace
+
 std::string validate(const Json& plan) {
   if (!plan.is_object()) return "a plan is a JSON object";
-  if (plan.value("format", "") != kFormat) return "not an mlpc plan (no \"format\": \"mlpc-plan\")";
+  if (!plan.contains("format") || plan["format"] != kFormat)
+    return "not an mlpc plan (no \"format\": \"mlpc-plan\")";
   if (!plan.contains("version") || !plan["version"].is_number_integer())
     return "the plan has no version";
   int v = plan["version"].get<int>();
@@ -17,7 +179,7 @@ std::string validate(const Json& plan) {
            std::to_string(kVersion) + ")";
   for (const char* k : {"pipeline", "steps", "nodes", "data"})
     if (!plan.contains(k)) return std::string("the plan has no \"") + k + "\" section";
-  return "";
+  return ShapeCheck(plan).run();
 }
 
 std::string dump(const Json& plan) {

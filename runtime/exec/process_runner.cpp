@@ -214,7 +214,9 @@ private:
     timespec ts{};
     timespec* tsp = nullptr;
     if (seconds != kNever) {
-      seconds = std::max(0.0, seconds);
+      // At most a day per wait: a deadline decades away (`timeout = 200000000000000d`) would
+      // overflow time_t, make ppoll fail with EINVAL at once, and spin deaf to interrupts.
+      seconds = std::clamp(seconds, 0.0, 86400.0);
       ts.tv_sec = static_cast<time_t>(seconds);
       ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
       tsp = &ts;

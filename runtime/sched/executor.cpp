@@ -358,6 +358,11 @@ struct Executor::Impl {
     auto chain = forChains.find(id);
     if (chain == forChains.end()) return std::nullopt;
     size_t depth = chain->second.size();
+    // A plan from `mlpc compile` never lifts a reference out of more loops than surround its
+    // node, nor from outside them; a hand-edited one may.
+    if (lifted < 0 || static_cast<size_t>(lifted) > depth ||
+        idx.size() < depth - static_cast<size_t>(lifted))
+      return std::nullopt;
     if (lifted == 0) {
       auto it = byKey.find(keyOf(id, idx, depth));
       if (it == byKey.end() || it->second->state != State::Done) return std::nullopt;
@@ -439,6 +444,7 @@ struct Executor::Impl {
         auto chain = forChains.find(id);
         if (chain == forChains.end()) continue;
         size_t depth = chain->second.size();
+        if (lifted < 0 || static_cast<size_t>(lifted) > depth) continue; // nodeValue refuses it
         std::string depKey = lifted == 0 ? keyOf(id, t->indices, depth)
                                          : keyOf(chain->second[depth - static_cast<size_t>(lifted)],
                                                  t->indices, depth - static_cast<size_t>(lifted));
@@ -1324,6 +1330,23 @@ struct Executor::Impl {
     }
   }
 
+  RunSummary abandon(const std::string& why) {
+    runner.cancelAll();
+    for (int i = 0; i < 100 && !running.empty(); ++i)
+      if (auto r = runner.waitAny(0.1)) running.erase(r->id);
+    failMessage = why;
+    RunSummary sum;
+    sum.runId = runId;
+    try {
+      finishRun(sum);
+    } catch (const std::exception& e) {
+      sum.message = why + "; " + e.what();
+    }
+    sum.status = meta::RunStatus::Failed;
+    sum.exitCode = 2;
+    return sum;
+  }
+
   RunSummary finishRun(RunSummary& sum) {
     flushCached();
     bool failed = !failMessage.empty() || counts.failed > 0;
@@ -1348,7 +1371,15 @@ Executor::Executor(const Json& plan, const RunOptions& opts, store::Store& store
     : impl_(std::make_unique<Impl>(plan, opts, store, meta, runner, progress)) {}
 Executor::~Executor() = default;
 RunSummary Executor::run() {
-  return impl_->run();
+  try {
+    return impl_->run();
+  } catch (const std::exception& e) {
+    // plan::validate checks the shapes the runtime reads, but a hand-edited plan can still hold
+    // a value it cannot use (a template part of the wrong kind, an output the command never
+    // names). End the run as failed, with its processes stopped, instead of aborting and
+    // leaving it "running".
+    return impl_->abandon(std::string("the plan cannot be run: ") + e.what());
+  }
 }
 const std::vector<PlanDecision>& Executor::decisions() const {
   return impl_->decisions;

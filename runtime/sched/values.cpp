@@ -170,6 +170,11 @@ std::optional<Json> evaluate(const Json& e, const EvalScope& scope, const EvalEn
   if (e.contains("op")) {
     const std::string op = e["op"].get<std::string>();
     const Json& args = e["args"];
+    // Indexing a const JSON array past its end is undefined, so count the operands first (a
+    // hand-edited plan may have lost one).
+    size_t arity = op == "not" || op == "neg" ? 1 : 2;
+    if (!args.is_array() || args.size() != arity)
+      return fail(error, "`" + op + "` needs " + std::to_string(arity) + " operand(s) in the plan");
     if (op == "and" || op == "or") {
       auto l = sub(args[0]);
       if (!l) return std::nullopt;

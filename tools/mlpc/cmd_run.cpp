@@ -74,10 +74,12 @@ void registerRun(CLI::App& app) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char took[32];
     std::snprintf(took, sizeof took, "%.2fs", secs);
+    // The JSON status is the one `mlpc runs --json` shows; the sentence reads "was interrupted".
     const char* status = s.status == meta::RunStatus::Succeeded     ? "succeeded"
-                         : s.status == meta::RunStatus::Interrupted ? "was interrupted"
+                         : s.status == meta::RunStatus::Interrupted ? "interrupted"
                                                                     : "failed";
-    std::string line = (s.runId.empty() ? std::string("run") : "run " + s.runId) + " " + status +
+    std::string verb = s.status == meta::RunStatus::Interrupted ? "was interrupted" : status;
+    std::string line = (s.runId.empty() ? std::string("run") : "run " + s.runId) + " " + verb +
                        ": " + std::to_string(s.counts.ran) + " ran, " +
                        std::to_string(s.counts.cached) + " cached, " +
                        std::to_string(s.counts.failed) + " failed, " +

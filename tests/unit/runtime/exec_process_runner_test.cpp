@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <ctime>
+
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -350,4 +352,25 @@ TEST_CASE("exec: destroying a runner kills what is still running", "[exec]") {
   const pid_t grandchild = readPid(dir / "g.pid");
   runner.reset();
   CHECK(becomesGone(grandchild));
+}
+
+TEST_CASE("exec: a timeout too far away to express is no timeout, and does not spin", "[exec]") {
+  // `timeout = 200000000000000d` is 1.7e19 s: as a time_t that overflowed, ppoll failed at
+  // once, and the runner spun at full CPU, deaf to Ctrl-C, after the child had exited.
+  const ChildWatch watch = anyWatch();
+  TempDir dir;
+  auto runner = makeRunner(watch);
+  for (double far : {1.728e19, 1e300}) {
+    auto spec = shell(1, "sleep 0.2", dir);
+    spec.timeoutSeconds = far;
+    const double t0 = monotonicSeconds();
+    std::clock_t cpu0 = std::clock();
+    auto r = runOne(*runner, spec);
+    const double elapsed = monotonicSeconds() - t0;
+    const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+    CHECK(r.exitCode == 0);
+    CHECK_FALSE(r.timedOut);
+    CHECK(elapsed < 2.0);
+    CHECK(cpu < 0.1); // waiting, not polling in a loop
+  }
 }
