@@ -715,8 +715,12 @@ std::optional<Json> Lowerer::run() {
   block(p->body, nodes);
   Json pol = policies();
 
-  std::string planDir =
-      opts.planDir.empty() ? fs::current_path().string() : fs::absolute(opts.planDir).string();
+  // Canonical like the entry's directory (the loader's module keys), so `..` and symlinks in
+  // `-o ../out/plan.json` cannot make `base` point somewhere else.
+  std::error_code ec;
+  fs::path planDirPath = opts.planDir.empty() ? fs::current_path() : fs::absolute(opts.planDir);
+  fs::path canonicalDir = fs::weakly_canonical(planDirPath, ec);
+  std::string planDir = (ec ? planDirPath.lexically_normal() : canonicalDir).string();
   std::string base = fs::path(prog.entry->dir).lexically_relative(planDir).string();
   if (base.empty()) base = ".";
 

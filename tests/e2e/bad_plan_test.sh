@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# bad_plan_test.sh — hand-edited plan.json files. `mlpc run PLAN` and `mlpc plan PLAN` must
+# bad_plan_test.sh — plan files. First `mlpc compile -o`: a plan written through `..` still
+# runs from its program's directory; compile refuses to overwrite its own source and an empty
+# -o. Then hand-edited plan.json files: `mlpc run PLAN` and `mlpc plan PLAN` must
 # never crash on one: every value of the plan (compiled from a program that uses every node
 # kind) is in turn deleted, replaced by null, a number, a string, a list and an object, and for
 # each mutant both commands must exit 0, 1 or 2 (never a signal), print an `error:` line when
@@ -49,6 +51,27 @@ check_eq "the program compiles" 0 "$?"
 "$MLPC" run plan.json --workspace ws > /dev/null 2>&1
 check_eq "the unmodified plan runs" 0 "$?"
 
+# --- compile -o: where the plan goes does not change where it runs from
+mkdir -p "$T/a/proj" "$T/b"
+cp all.mlp "$T/a/proj/"
+(cd "$T/a" && "$MLPC" compile proj/all.mlp -o ../b/up.json > /dev/null 2>&1)
+(cd "$T/a/proj" && "$MLPC" compile all.mlp -o ../../b/up2.json > /dev/null 2>&1)
+check_eq "-o ../b/plan.json: base points back at the program" "../a/proj" \
+  "$(json_get "$T/b/up.json" 'j["base"]')"
+check_eq "-o ../../b/plan.json from inside: same base" "../a/proj" \
+  "$(json_get "$T/b/up2.json" 'j["base"]')"
+(cd "$T/b" && "$MLPC" run up.json > /dev/null 2>&1)
+check_eq "that plan runs from elsewhere" 0 "$?"
+check "its workspace is beside the program" test -d "$T/a/proj/.mlp"
+check "and not beside the plan" test ! -e "$T/b/.mlp"
+cp all.mlp self.mlp
+"$MLPC" compile self.mlp -o ./self.mlp > /dev/null 2> err.txt
+check_eq "compile -o onto its own source exits 2" 2 "$?"
+check_contains "and says why" "refusing to write the plan over its source" "$(cat err.txt)"
+check "and leaves the source alone" cmp -s all.mlp self.mlp
+"$MLPC" compile all.mlp -o "" > /dev/null 2> err.txt
+check_eq "compile -o '' is a usage error" 2 "$?"
+
 mkdir -p mutants
 "$PY" - plan.json mutants <<'EOF2'
 import copy, json, sys
@@ -80,7 +103,6 @@ for path in paths[1:]:
         with open(f"{out}/{n:05d}.what", "w") as f:
             f.write(f"{how} {'/'.join(map(str, path))} {json.dumps(r)}")
         n += 1
-print(n)
 EOF2
 total=$(find mutants -name '*.json' | wc -l)
 check "hundreds of mutants were made ($total)" test "$total" -gt 300

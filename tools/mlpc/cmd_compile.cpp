@@ -106,10 +106,20 @@ void registerCompile(CLI::App& app) {
   addPipelineOptions(*cmd, *o);
   cmd->add_option("-o,--output", o->output, "Where to write the plan (default: stdout)");
   cmd->callback([o] {
+    namespace fs = std::filesystem;
+    if (o->output.empty()) {
+      std::cerr << "error: --output needs a file name (or `-` for stdout)\n";
+      exitCode() = 2;
+      return;
+    }
+    std::error_code ec;
+    if (o->output != "-" && fs::equivalent(o->output, o->file, ec)) {
+      std::cerr << "error: refusing to write the plan over its source `" << o->file << "`\n";
+      exitCode() = 2;
+      return;
+    }
     std::string planDir =
-        o->output == "-"
-            ? ""
-            : std::filesystem::path(std::filesystem::absolute(o->output)).parent_path().string();
+        o->output == "-" ? "" : fs::path(fs::absolute(o->output)).parent_path().string();
     auto plan = compileToPlan(o->file, o->pipeline, o->params, planDir, o->diag);
     if (!plan) return;
     std::string text = plan::dump(*plan);
