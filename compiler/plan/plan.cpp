@@ -255,6 +255,15 @@ std::optional<Json> parseParamValue(const std::string& type, const std::string& 
                                   : " between 0% and 100% (e.g. 10%)");
       return std::nullopt;
     }
+    // The same limits as the literals in source (E025): a size must fit in 64 bits.
+    if (type == "size" && *v > 9.2e18) {
+      error = "size `" + text + "` is too large";
+      return std::nullopt;
+    }
+    if (!std::isfinite(*v)) {
+      error = "`" + text + "` is out of range";
+      return std::nullopt;
+    }
     if (type == "size") return Json(static_cast<long long>(*v));
     return Json(*v);
   }

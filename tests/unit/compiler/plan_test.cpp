@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 using namespace mlpc::plan;
 
 namespace {
@@ -24,7 +26,7 @@ std::string bad(const std::string& type, const std::string& text) {
   return err;
 }
 Json minimalPlan() {
-  return Json{{"format", "mlpc-plan"},   {"version", 1},           {"pipeline", Json::object()},
+  return Json{{"format", "mlpc-plan"},   {"version", 1},           {"pipeline", {{"name", "p"}}},
               {"steps", Json::object()}, {"nodes", Json::array()}, {"data", Json::object()}};
 }
 } // namespace
@@ -82,6 +84,10 @@ TEST_CASE("param values: size: bytes, as an integer", "[plan][param]") {
   CHECK(ok("size", "64KiB") == 65536);
   CHECK(ok("size", "4GiB") == 4294967296LL);
   CHECK(ok("size", "10MB") == 10000000);
+  // Past 64 bits: the same error as the literal in source, not a wrapped negative number.
+  CHECK(bad("size", "8388608TiB") == "size `8388608TiB` is too large");
+  CHECK(bad("size", "99999999999999999999TiB") == "size `99999999999999999999TiB` is too large");
+  CHECK(ok("size", "8000000TiB") == 8000000LL * 1099511627776LL);
   CHECK(ok("size", "1TB") == 1000000000000LL);
   CHECK(ok("size", "4GiB").is_number_integer());
   CHECK(bad("size", "4gb") == "`4gb` is not a size (e.g. 512MiB)");
@@ -160,6 +166,46 @@ TEST_CASE("validate accepts a plan and rejects the wrong format or version", "[p
     missing.erase(section);
     CHECK(validate(missing) == std::string("the plan has no \"") + section + "\" section");
   }
+}
+
+TEST_CASE("validate names the first value of the wrong shape by its path", "[plan][validate]") {
+  auto with = [](const std::function<void(Json&)>& edit) {
+    Json p = minimalPlan();
+    p["steps"]["S"] = {{"run", {{"lit", "true"}, {"type", "string"}}},
+                       {"outputs", Json::array({{{"name", "out"}, {"type", "File"}}})},
+                       {"code", Json::array({"a.py"})},
+                       {"cache", {{"enabled", true}, {"expire_s", nullptr}}}};
+    p["nodes"] =
+        Json::array({{{"id", "a"}, {"kind", "call"}, {"step", "S"}, {"args", Json::object()}},
+                     {{"id", "for@1:1"},
+                      {"kind", "for"},
+                      {"var", "n"},
+                      {"body", Json::array({{{"id", "b"}, {"kind", "call"}, {"step", "S"}}})}}});
+    edit(p);
+    return validate(p);
+  };
+  CHECK(with([](Json&) {}).empty());
+  CHECK(with([](Json& p) { p["base"] = 5; }) == "\"base\" must be a string, not a number");
+  CHECK(with([](Json& p) { p["pipeline"] = Json::object(); }) ==
+        "\"pipeline.name\" must be a string, not null");
+  CHECK(with([](Json& p) {
+          p["pipeline"]["params"] = {{{"name", "x"}, {"type", "int"}}};
+        }) == "\"pipeline.params[0]\" has no \"value\"");
+  CHECK(with([](Json& p) { p["steps"]["S"].erase("run"); }) ==
+        "\"steps.S\" has no \"run\" template");
+  CHECK(with([](Json& p) { p["steps"]["S"]["outputs"][0]["name"] = 3; }) ==
+        "\"steps.S.outputs[0].name\" must be a string, not a number");
+  CHECK(with([](Json& p) { p["steps"]["S"]["code"] = "a.py"; }) ==
+        "\"steps.S.code\" must be a list of paths, not a string");
+  CHECK(with([](Json& p) { p["steps"]["S"]["cache"]["enabled"] = "yes"; }) ==
+        "\"steps.S.cache.enabled\" must be a bool, not a string");
+  CHECK(with([](Json& p) { p["nodes"][0]["step"] = "Nope"; }) ==
+        "\"nodes[0].step\" names no step in \"steps\"");
+  CHECK(with([](Json& p) { p["nodes"][1]["body"][0].erase("kind"); }) ==
+        "\"nodes[1].body[0].kind\" must be a string, not null");
+  CHECK(with([](Json& p) { p["nodes"][1]["kind"] = "loop"; }) ==
+        "\"nodes[1].kind\" is not a node kind this mlpc knows (\"loop\")");
+  CHECK(with([](Json& p) { p["data"]["d"] = 1; }) == "\"data.d\" must be an object, not a number");
 }
 
 TEST_CASE("dump: two-space indent, insertion order, trailing newline", "[plan][dump]") {
