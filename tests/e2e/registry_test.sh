@@ -149,6 +149,21 @@ rc=$?
 check_eq "reproduce of a deterministic pipeline exits 0" 0 "$rc"
 check_contains "reproduce says the model matches" "matches" "$rep"
 check_not_contains "reproduce finds nothing DIFFERENT" "DIFFERENT" "$rep"
+# Without its recorded input bytes a reproduction refuses, rather than read today's files.
+R1=$("$MLPC" models show churn --json | json_get - '[v["run"] for v in j if v["version"] == 1][0]')
+IN=.mlp/runs/$R1/inputs.json
+cp "$IN" "$T/inputs.saved"
+for damage in 'garbage' '[]' '{}' '{"raw": 5}' '{"raw": {"$artifact": "abc"}}'; do
+  printf '%s' "$damage" > "$IN"
+  rep=$("$MLPC" reproduce churn@1 2>&1)
+  rc=$?
+  check_eq "reproduce with inputs.json = $damage exits 2" 2 "$rc"
+  check_contains "and says the recorded inputs are damaged" "are missing or damaged" "$rep"
+done
+rm "$IN"
+"$MLPC" reproduce churn@1 > /dev/null 2>&1
+check_eq "reproduce without inputs.json exits 2" 2 "$?"
+cp "$T/inputs.saved" "$IN"
 
 run_ok "noisy" --pipeline noisy
 check_eq "the noisy model is churn version 2" PendingManualApproval "$(status_of churn 2)"

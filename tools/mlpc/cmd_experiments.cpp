@@ -6,6 +6,7 @@
 
 #include "exec/interrupt.h"
 #include "exec/process_runner.h"
+#include "store/sha256.h"
 
 #include <filesystem>
 #include <iostream>
@@ -141,15 +142,42 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
   std::string runText;
   if (readFile((runDir / "run.json").string(), runText, err)) {
     plan::Json rj = plan::Json::parse(runText, nullptr, false);
-    if (rj.is_object() && rj.contains("base_dir")) lp.baseDir = rj["base_dir"].get<std::string>();
+    if (rj.is_object() && rj.contains("base_dir") && rj["base_dir"].is_string())
+      lp.baseDir = rj["base_dir"].get<std::string>();
   }
   sched::RunOptions ro = defaultRunOptions(lp, jobs, /*noCache=*/true, /*keepGoing=*/false);
   ro.registerVersions = false;
-  if (readFile((runDir / "inputs.json").string(), inputsText, err)) {
-    plan::Json inputs = plan::Json::parse(inputsText, nullptr, false);
-    if (inputs.is_object())
-      for (auto& [k, val] : inputs.items())
-        ro.dataOverrides[k] = val;
+  // The recorded input bytes are the point of a reproduction: without them it would quietly
+  // read today's files, and a match would prove nothing. So every data of the plan must be in
+  // inputs.json, well-formed.
+  std::string damage;
+  plan::Json inputs;
+  if (!readFile((runDir / "inputs.json").string(), inputsText, err)) {
+    damage = err;
+  } else if (inputs = plan::Json::parse(inputsText, nullptr, false); !inputs.is_object()) {
+    damage = "it is not a JSON object";
+  } else {
+    for (auto& [name, _] : lp.plan["data"].items()) {
+      const plan::Json* a = inputs.contains(name) ? &inputs[name] : nullptr;
+      if (!a) {
+        damage = "data `" + name + "` is not in it";
+        break;
+      }
+      if (!a->is_object() || !a->contains("$artifact") || !(*a)["$artifact"].is_string() ||
+          !store::isSha256Hex((*a)["$artifact"].get<std::string>()) ||
+          (a->contains("kind") && !(*a)["kind"].is_string())) {
+        damage = "its entry for data `" + name + "` is damaged";
+        break;
+      }
+      ro.dataOverrides[name] = *a;
+    }
+  }
+  if (!damage.empty()) {
+    std::cerr << "error: the recorded inputs of run " << orig->id << " ("
+              << (runDir / "inputs.json").string() << ") are missing or damaged: " << damage
+              << "\n       reproducing from today's files would prove nothing\n";
+    exitCode() = 2;
+    return;
   }
   std::string ierr;
   if (!exec::installInterruptHandlers(ierr)) std::cerr << "warning: " << ierr << "\n";
