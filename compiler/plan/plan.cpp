@@ -156,8 +156,14 @@ private:
   bool data() {
     const Json& d = plan_["data"];
     if (!need(d, d.is_object(), "data", "an object")) return false;
-    for (auto& [key, v] : d.items())
-      if (!need(v, v.is_object(), "data." + key, "an object")) return false;
+    for (auto& [key, v] : d.items()) {
+      std::string at = "data." + key;
+      if (!need(v, v.is_object(), at, "an object")) return false;
+      if (!need(v.value("path", Json()), v.contains("path") && v["path"].is_string(),
+                at + ".path", "a string") ||
+          !optString(v, "source", at + ".source") || !optString(v, "type", at + ".type"))
+        return false;
+    }
     return true;
   }
 

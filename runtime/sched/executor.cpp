@@ -302,7 +302,24 @@ struct Executor::Impl {
                 ")";
         return false;
       }
-      bool isDir = fs::is_directory(path, ec);
+      // What the declaration promised: `file(…)` a regular file, `dir(…)` a directory. Anything
+      // else is refused before it is read (reading a FIFO would block the run for good).
+      fs::file_type ft = fs::status(path, ec).type();
+      bool isDir = ft == fs::file_type::directory;
+      std::string source = d.contains("source") && d["source"].is_string()
+                               ? d["source"].get<std::string>()
+                               : (isDir ? "dir" : "file");
+      std::string where = " (declared at " + d.value("range", "") + ")";
+      if (source == "dir" && !isDir) {
+        error = "data `" + name + "` is declared with dir(…), but " + path +
+                " is not a directory" + where;
+        return false;
+      }
+      if (source != "dir" && ft != fs::file_type::regular) {
+        error = "data `" + name + "` is declared with file(…), but " + path +
+                (isDir ? " is a directory (use dir(…))" : " is not a regular file") + where;
+        return false;
+      }
       std::string hash;
       if (isDir) {
         auto t = hashCache.hashTree(path);

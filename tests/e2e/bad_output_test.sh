@@ -187,4 +187,39 @@ else
 fi
 cd "$P" || exit 2
 
+# --- data that is not what its declaration says: refused with the declaration's line, and a
+# FIFO is never opened (reading it would block the run for good).
+mkdir -p "$T/dd" && cd "$T/dd" || exit 2
+cat > d.mlp <<'EOF2'
+data src: Dataset<csv> = file("in.csv")
+data parts: Dir = dir("parts")
+
+step C(x: Dataset<csv>, _p: Dir) -> (out: File) {
+  run = "cat ${x} > ${out}"
+}
+
+pipeline p() {
+  _a = C(src, parts)
+}
+EOF2
+mkdir parts in.csv
+out=$(timeout -k 5 30 "$MLPC" run d.mlp 2>&1)
+check_eq "file() naming a directory: exit 1" 1 "$?"
+check_contains "and says so, with the declaration" "is a directory (use dir(…)) (declared at d.mlp:1:1" "$out"
+rmdir in.csv && mkfifo in.csv
+for cmd in run plan; do
+  out=$(timeout -k 5 30 "$MLPC" $cmd d.mlp 2>&1)
+  rc=$?
+  check "file() naming a FIFO: $cmd returns at once (exit $rc)" test "$rc" -eq 1 -o "$rc" -eq 2
+  check_contains "file() naming a FIFO: $cmd says it is not a regular file" "is not a regular file" "$out"
+done
+rm in.csv && echo "a,b" > in.csv && rmdir parts && echo x > parts
+out=$(timeout -k 5 30 "$MLPC" run d.mlp 2>&1)
+check_eq "dir() naming a file: exit 1" 1 "$?"
+check_contains "and says so" "is declared with dir(…), but" "$out"
+rm parts && mkdir parts
+timeout -k 5 30 "$MLPC" run d.mlp > /dev/null 2>&1
+check_eq "with a file and a directory the run succeeds" 0 "$?"
+cd "$P" || exit 2
+
 finish
