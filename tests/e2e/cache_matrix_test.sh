@@ -112,6 +112,8 @@ case_() {
   LAST_RUN=$(run_id_of "$T/run$N.json")
 }
 
+"$MLPC" plan p.mlp > /dev/null 2>&1
+check "mlpc plan before any run leaves no workspace behind" test ! -e .mlp
 case_ "first run" "$ALL" = clean "never ran before"
 case_ "nothing changed" "" "" "" ""
 

@@ -5,6 +5,7 @@
 #include "exec/interrupt.h"
 #include "exec/process_runner.h"
 #include "sched/executor.h"
+#include "store/temp_dir.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -114,7 +115,21 @@ void registerPlan(CLI::App& app) {
   cmd->callback([o] {
     auto lp = loadPlan(o->target, o->pipeline, o->params, o->diag);
     if (!lp) return;
-    auto ws = openWorkspaceOrReport(o->workspace, lp->baseDir, true);
+    // A dry run records nothing, so it does not create a workspace either: where there is none
+    // yet, it plans against an empty one in a temporary directory (everything would run).
+    std::string dir = sched::workspaceDir(o->workspace, lp->baseDir);
+    std::error_code ec;
+    std::optional<store::ScopedTempDir> scratch;
+    if (!std::filesystem::exists(std::filesystem::path(dir) / "meta.db", ec)) {
+      auto t = store::ScopedTempDir::create("mlpc-plan-");
+      if (!t) {
+        std::cerr << "error: " << t.error() << "\n";
+        exitCode() = 2;
+        return;
+      }
+      scratch.emplace(std::move(*t));
+    }
+    auto ws = openWorkspaceOrReport(scratch ? scratch->path() : dir, lp->baseDir, true);
     if (!ws) return;
     auto runner = exec::makeProcessRunner();
     auto progress = sched::makeProgress(sched::ProgressStyle::Quiet);
