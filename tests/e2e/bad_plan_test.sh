@@ -72,6 +72,10 @@ check "and leaves the source alone" cmp -s all.mlp self.mlp
 "$MLPC" compile all.mlp -o "" > /dev/null 2> err.txt
 check_eq "compile -o '' is a usage error" 2 "$?"
 
+cp plan.json plan.txt
+"$MLPC" plan plan.txt > /dev/null 2>&1
+check_eq "a plan named .txt is still read as a plan" 0 "$?"
+
 mkdir -p mutants
 "$PY" - plan.json mutants <<'EOF2'
 import copy, json, sys

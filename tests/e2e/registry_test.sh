@@ -143,6 +143,14 @@ check_eq "lineage --format openlineage exits 0" 0 "$?"
 down=$("$MLPC" lineage "$DATA_HASH" --downstream)
 check_contains "lineage --downstream of the data reaches Train" "Train" "$down"
 
+# Text that would break the history table or reach the reader's terminal is refused.
+"$MLPC" models approve churn 1 --comment $'two\nlines' > /dev/null 2> "$T/ctl.err"
+check_eq "a comment with a newline is refused (exit 2)" 2 "$?"
+"$MLPC" models approve churn 1 --comment $'\e[31mred' > /dev/null 2>&1
+check_eq "a comment with an escape sequence is refused (exit 2)" 2 "$?"
+"$MLPC" lineage churn@99999999999999999999 > /dev/null 2> "$T/big.err"
+check_contains "a version number past 64 bits is not a version" "GROUP@N" "$(cat "$T/big.err")"
+
 # --- reproduce
 rep=$("$MLPC" reproduce churn@1 2>&1)
 rc=$?

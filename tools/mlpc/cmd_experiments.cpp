@@ -101,15 +101,14 @@ void compare(const std::string& wsDir, const std::vector<std::string>& refs, boo
 void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool json) {
   auto ws = openHistory(wsDir);
   if (!ws) return;
-  auto at = ref.rfind('@');
-  char* end = nullptr;
-  long long n = at == std::string::npos ? 0 : std::strtoll(ref.c_str() + at + 1, &end, 10);
-  if (at == std::string::npos || at == 0 || n < 1 || (end && *end)) {
+  auto vr = parseVersionRef(ref);
+  if (!vr) {
     std::cerr << "error: `" << ref << "`: write GROUP@VERSION, e.g. churn@3\n";
     exitCode() = 2;
     return;
   }
-  std::string group = ref.substr(0, at);
+  const std::string& group = vr->group;
+  int64_t n = vr->version;
   auto v = ws->meta->getVersion(group, n);
   if (!v) {
     std::cerr << "error: " << v.error() << "\n";
@@ -262,7 +261,7 @@ void registerExperiments(CLI::App& app) {
                    "check that every artifact comes out byte-identical (exit 1 if not)");
   addWorkspaceOption(*rep, o->ws);
   rep->add_option("VERSION", o->ref, "GROUP@N, e.g. churn@3")->required();
-  rep->add_option("-j,--jobs", o->jobs, "Steps to run at once")->check(CLI::PositiveNumber);
+  rep->add_option("-j,--jobs", o->jobs, "Steps to run at once")->check(CLI::Range(1, 4096));
   rep->add_flag("--json", o->json, "Print the comparison as JSON");
   rep->callback([o] { reproduce(o->ws, o->ref, o->jobs, o->json); });
 }

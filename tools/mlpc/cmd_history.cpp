@@ -57,9 +57,15 @@ void registerHistory(CLI::App& app) {
     cmd->add_option("-p,--pipeline", o->pipeline, "Only runs of this pipeline");
     cmd->add_option("--sort", o->sort, "Sort by a metric, best (highest) first");
     cmd->add_flag("--ascending", o->ascending, "With --sort: lowest first");
-    cmd->add_option("-n,--limit", o->limit, "How many runs (default 20; 0 for all)");
+    cmd->add_option("-n,--limit", o->limit, "How many runs (default 20; 0 for all)")
+        ->check(CLI::Range(0, 1000000000));
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o] {
+      if (o->ascending && o->sort.empty()) {
+        std::cerr << "error: --ascending orders by a metric: give --sort METRIC too\n";
+        exitCode() = 2;
+        return;
+      }
       auto ws = openHistory(o->ws);
       if (!ws) return;
       meta::RunFilter f;

@@ -11,15 +11,14 @@ namespace mlpc::cli {
 /// Resolves a lineage reference to an artifact hash; prints the error and returns "" when it
 /// cannot. `header` gets a line describing what was resolved (for model versions).
 std::string resolveRef(meta::MetaStore& meta, const std::string& ref, std::string& header) {
-  auto at = ref.rfind('@');
-  if (at != std::string::npos && at > 0) {
-    std::string group = ref.substr(0, at), ver = ref.substr(at + 1);
-    char* end = nullptr;
-    long long n = std::strtoll(ver.c_str(), &end, 10);
-    if (ver.empty() || *end || n < 1) {
+  if (auto at = ref.rfind('@'); at != std::string::npos && at > 0) {
+    auto vr = parseVersionRef(ref);
+    if (!vr) {
       std::cerr << "error: `" << ref << "`: a model version is GROUP@N with N = 1, 2, ...\n";
       return "";
     }
+    const std::string& group = vr->group;
+    int64_t n = vr->version;
     auto v = meta.getVersion(group, n);
     if (!v) {
       std::cerr << "error: " << v.error() << "\n";

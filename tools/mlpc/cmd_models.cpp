@@ -90,6 +90,15 @@ int64_t parseVersion(const std::string& text) {
 
 void decide(const std::string& wsDir, const std::string& group, const std::string& versionText,
             const std::string& to, const std::string& comment, const std::string& who, bool json) {
+  // The history is printed to terminals: a newline would break its table, an escape sequence
+  // would reach the reader's terminal. Tabs and printable text (UTF-8 too) are fine.
+  for (unsigned char c : comment + who)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      std::cerr << "error: a comment or actor cannot contain control characters (newlines, "
+                   "escapes)\n";
+      exitCode() = 2;
+      return;
+    }
   auto ws = openHistory(wsDir);
   if (!ws) return;
   int64_t n = parseVersion(versionText);

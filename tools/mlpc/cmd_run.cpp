@@ -50,7 +50,7 @@ void registerRun(CLI::App& app) {
       app.add_subcommand("run", "Run a pipeline on this machine (parallel, cached, recorded)");
   addCommon(*cmd, *o);
   cmd->add_option("-j,--jobs", o->jobs, "Steps to run at once (default: the number of cores)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 4096));
   cmd->add_flag("--keep-going", o->keepGoing,
                 "After a failure, keep running what does not depend on it");
   cmd->add_flag("--json", o->json, "Print a JSON event per line on stdout instead of progress");

@@ -2,6 +2,8 @@
 
 #include "commands.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -107,6 +109,19 @@ std::string table(const std::vector<std::string>& header,
   for (auto& r : rows)
     line(r);
   return out;
+}
+
+std::optional<VersionRef> parseVersionRef(const std::string& ref) {
+  auto at = ref.rfind('@');
+  if (at == std::string::npos || at == 0) return std::nullopt;
+  std::string ver = ref.substr(at + 1);
+  if (ver.empty() ||
+      !std::all_of(ver.begin(), ver.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  errno = 0;
+  long long n = std::strtoll(ver.c_str(), nullptr, 10);
+  if (errno == ERANGE || n < 1) return std::nullopt; // 99999999999999999999 is no version
+  return VersionRef{ref.substr(0, at), n};
 }
 
 } // namespace mlpc::cli

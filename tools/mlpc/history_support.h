@@ -24,4 +24,12 @@ std::string table(const std::vector<std::string>& header,
 
 void addWorkspaceOption(CLI::App& cmd, std::string& dir);
 
+/// A model version reference `GROUP@N` (N = 1, 2, …, within 64 bits); nullopt if `ref` is not
+/// one. Callers decide what a non-match means (lineage also takes hashes and RUN:step.output).
+struct VersionRef {
+  std::string group;
+  int64_t version = 0;
+};
+std::optional<VersionRef> parseVersionRef(const std::string& ref);
+
 } // namespace mlpc::cli

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "frontend.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -58,7 +59,17 @@ std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string&
                                    const DiagOptions& diag) {
   LoadedPlan lp;
   lp.entry = target;
-  if (fs::path(target).extension() == ".json") {
+  // A plan is JSON: by its extension, or (whatever its name) by a first byte of `{`, which no
+  // .mlp program starts with.
+  bool isPlan = fs::path(target).extension() == ".json";
+  if (!isPlan) {
+    std::ifstream in(target, std::ios::binary);
+    char c = 0;
+    while (in.get(c) && std::isspace(static_cast<unsigned char>(c))) {
+    }
+    isPlan = in && c == '{';
+  }
+  if (isPlan) {
     std::string text, err;
     if (!readFile(target, text, err)) {
       std::cerr << "error: cannot read " << target << ": " << err << "\n";
