@@ -40,7 +40,12 @@ bool writeAtomically(const std::string& path, const std::string& text, std::stri
   // A device, fifo or other special file (`-o /dev/null`, `-o /dev/stdout`) is written to, never
   // replaced: renaming over it would swap the device node for a regular file.
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+  bool exists = ::stat(path.c_str(), &st) == 0;
+  if ((exists && S_ISDIR(st.st_mode)) || (!path.empty() && path.back() == '/')) {
+    err = "cannot write " + path + ": it is a directory (name a file)";
+    return false;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
     std::ofstream out(path, std::ios::binary);
     out << text;
     out.flush();
@@ -51,13 +56,14 @@ bool writeAtomically(const std::string& path, const std::string& text, std::stri
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) {
-      err = std::string("cannot write ") + tmp + ": " + std::strerror(errno);
+      // Name the file asked for: the temporary beside it is our business.
+      err = std::string("cannot write ") + path + ": " + std::strerror(errno);
       return false;
     }
     out << text;
     out.flush();
     if (!out) {
-      err = "cannot write " + tmp;
+      err = "cannot write " + path + ": " + std::strerror(errno);
       std::remove(tmp.c_str());
       return false;
     }
