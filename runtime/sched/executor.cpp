@@ -311,8 +311,8 @@ struct Executor::Impl {
                                : (isDir ? "dir" : "file");
       std::string where = " (declared at " + d.value("range", "") + ")";
       if (source == "dir" && !isDir) {
-        error = "data `" + name + "` is declared with dir(…), but " + path +
-                " is not a directory" + where;
+        error = "data `" + name + "` is declared with dir(…), but " + path + " is not a directory" +
+                where;
         return false;
       }
       if (source != "dir" && ft != fs::file_type::regular) {
@@ -508,6 +508,7 @@ struct Executor::Impl {
       ++counts.skipped;
       if (!t.node || (t.kind == "call" || t.kind == "transform"))
         progress.emit({"skipped", t.key, t.stepKey, t.reason, t.node->value("range", ""), 0});
+      if (t.node && (t.kind == "call" || t.kind == "transform")) recordSkipped(t);
     }
     if (s == State::Unknown && opts.dryRun && (t.kind == "call" || t.kind == "transform")) {
       decisions.push_back(
@@ -924,6 +925,24 @@ struct Executor::Impl {
     }
     (void)args;
     finish(t, State::Done);
+  }
+
+  /// A step that never started still belongs to the run's record, so `mlpc show` lists it
+  /// (with why) and `mlpc logs` can say it was skipped. Batched like cache hits: it points at
+  /// nothing in the store, so a crash loses nothing by it.
+  void recordSkipped(const Task& t) {
+    // A step stopped after it started (Ctrl-C) already has its execution, marked cancelled.
+    if (opts.dryRun || runId.empty() || t.execId) return;
+    meta::ExecutionRecord rec;
+    rec.runId = runId;
+    rec.node = t.key;
+    rec.step = !t.stepKey.empty() ? t.stepKey : t.node->value("step", t.kind);
+    rec.status = ExecStatus::Skipped;
+    rec.startedAt = now();
+    rec.finishedAt = rec.startedAt;
+    rec.source = t.node->value("range", "");
+    rec.error = t.reason.empty() ? "skipped" : t.reason;
+    cachedRecords.emplace_back(rec, meta::ExecutionIo{});
   }
 
   void readMetrics(const std::string& hash, std::vector<meta::Metric>& out) {

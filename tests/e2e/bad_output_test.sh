@@ -222,4 +222,30 @@ timeout -k 5 30 "$MLPC" run d.mlp > /dev/null 2>&1
 check_eq "with a file and a directory the run succeeds" 0 "$?"
 cd "$P" || exit 2
 
+# --- a step skipped because its input failed is still part of the run's record
+mkdir -p "$T/sk" && cd "$T/sk" || exit 2
+cat > s.mlp <<'EOF2'
+step A(_i: int) -> (out: File) {
+  run = "exit 3"
+}
+step B(x: File) -> (out: File) {
+  run = "cp ${x} ${out}"
+}
+pipeline p() {
+  a = A(1)
+  _b = B(a)
+}
+EOF2
+"$MLPC" run s.mlp > /dev/null 2>&1
+R=$("$MLPC" runs --json -n 1 | json_get - 'j[0]["id"]')
+shown=$("$MLPC" show "$R" 2>&1)
+check_contains "show lists the skipped step" "_b    skipped" "$shown"
+check_contains "show says why it was skipped" "\`a\` did not succeed" "$shown"
+out=$("$MLPC" logs "$R" _b 2>&1)
+check_eq "logs of a skipped step exits 1" 1 "$?"
+check_contains "and says it never started" "never started" "$out"
+out=$("$MLPC" lineage "$R:_b.out" 2>&1)
+check_contains "lineage of a skipped step's output says it was skipped" "was skipped" "$out"
+cd "$P" || exit 2
+
 finish

@@ -246,6 +246,12 @@ void registerHistory(CLI::App& app) {
         exitCode() = 2;
         return;
       }
+      if (found->status == meta::ExecStatus::Skipped) {
+        std::cerr << "error: step `" << o->step << "` of run " << r->id
+                  << " never started, so it has no logs: " << found->error << "\n";
+        exitCode() = 1;
+        return;
+      }
       if (found->status == meta::ExecStatus::Cached)
         std::cerr << "(cached: these are the logs of execution #"
                   << (found->cachedFrom ? *found->cachedFrom : 0) << ")\n";

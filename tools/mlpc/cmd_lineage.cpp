@@ -48,6 +48,11 @@ std::string resolveRef(meta::MetaStore& meta, const std::string& ref, std::strin
     for (auto& e : *ex) {
       nodes.push_back(e.node);
       if (e.node != node) continue;
+      if (e.status == meta::ExecStatus::Skipped) {
+        std::cerr << "error: step `" << node << "` of run " << r->id
+                  << " was skipped, so it made nothing: " << e.error << "\n";
+        return "";
+      }
       auto outs = meta.outputsOf(e.id);
       if (!outs) break;
       std::vector<std::string> names;

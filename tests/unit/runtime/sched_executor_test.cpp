@@ -362,7 +362,10 @@ TEST_CASE("sched: an interrupt cancels what runs, starts nothing more, exits 130
     auto ex = h.executions(s.runId);
     CHECK(ex["a"].status == ExecStatus::Succeeded);
     CHECK(ex["b"].status == ExecStatus::Cancelled);
-    CHECK(ex.count("c") == 0);
+    CHECK_FALSE(h.started("c"));
+    REQUIRE(ex.count("c") == 1); // recorded, so `mlpc show` lists it, but never started
+    CHECK(ex["c"].status == ExecStatus::Skipped);
+    CHECK(ex["c"].error == "`b` did not succeed");
     CHECK(s.counts.ran == 1);
     auto run = h.meta->getRun(s.runId);
     REQUIRE(run);
