@@ -3,6 +3,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
+#include <map>
+#include <vector>
 
 namespace mlpc::plan {
 
@@ -47,6 +50,12 @@ private:
     if (!obj.contains(key) || (nullable && obj[key].is_null())) return true;
     return need(obj[key], (obj[key].*is)(), path, what);
   }
+  /// Every key `mlpc compile` always writes (docs/plan-format.md); the runtime reads them all.
+  bool keys(const Json& obj, const std::string& path, std::initializer_list<const char*> required) {
+    for (const char* k : required)
+      if (!obj.contains(k)) return fail(path, std::string("has no \"") + k + "\"", nullptr);
+    return true;
+  }
   /// A list of `{name: string, type: string, …}` objects.
   bool namedList(const Json& j, const std::string& path, bool needType) {
     if (!need(j, j.is_array(), path, "a list")) return false;
@@ -69,14 +78,15 @@ private:
     if (!need(p.value("name", Json()), p.contains("name") && p["name"].is_string(), "pipeline.name",
               "a string"))
       return false;
-    if (!p.contains("params")) return true;
-    if (!namedList(p["params"], "pipeline.params", true)) return false;
+    if (!keys(p, "pipeline", {"params"}) || !namedList(p["params"], "pipeline.params", true))
+      return false;
     for (size_t i = 0; i < p["params"].size(); ++i)
       if (!p["params"][i].contains("value"))
         return fail("pipeline.params[" + std::to_string(i) + "]", "has no \"value\"", nullptr);
     return true;
   }
   bool definitions(const char* section, bool required) {
+    const bool isStep = std::string(section) == "steps";
     if (!plan_.contains(section)) return !required || fail(section, "is missing", nullptr);
     const Json& defs = plan_[section];
     if (!need(defs, defs.is_object(), section, "an object")) return false;
@@ -84,6 +94,10 @@ private:
       std::string at = std::string(section) + "." + key;
       if (!need(d, d.is_object(), at, "an object")) return false;
       if (!d.contains("run")) return fail(at, "has no \"run\" template", nullptr);
+      if (!keys(d, at, {"dir", "params", "image", "code", "env", "resources", "timeout_s"}) ||
+          (isStep && !keys(d, at, {"outputs", "retry", "cache"})) ||
+          (!isStep && !keys(d, at, {"health", "invoke"})))
+        return false;
       if (!optString(d, "dir", at + ".dir")) return false;
       if (d.contains("params") && !namedList(d["params"], at + ".params", true)) return false;
       if (d.contains("outputs") && !namedList(d["outputs"], at + ".outputs", true)) return false;
@@ -121,6 +135,17 @@ private:
           return false;
       if (!optString(n, "range", at + ".range")) return false;
       std::string kind = n["kind"].get<std::string>();
+      static const std::map<std::string, std::vector<const char*>> kRequired = {
+          {"call", {"step", "args"}},
+          {"transform", {"model", "data", "shards", "server"}},
+          {"value", {"value", "type"}},
+          {"for", {"var", "over", "body"}},
+          {"if", {"cond", "then", "else"}},
+          {"register", {"model", "group", "metrics", "tags"}},
+          {"fail", {"message"}}};
+      if (auto req = kRequired.find(kind); req != kRequired.end())
+        for (const char* k : req->second)
+          if (!n.contains(k)) return fail(at, std::string("has no \"") + k + "\"", nullptr);
       if (kind == "call") {
         if (!need(n.value("step", Json()), n.contains("step") && n["step"].is_string(),
                   at + ".step", "a string"))
@@ -159,8 +184,9 @@ private:
     for (auto& [key, v] : d.items()) {
       std::string at = "data." + key;
       if (!need(v, v.is_object(), at, "an object")) return false;
-      if (!need(v.value("path", Json()), v.contains("path") && v["path"].is_string(),
-                at + ".path", "a string") ||
+      if (!keys(v, at, {"type", "source"})) return false;
+      if (!need(v.value("path", Json()), v.contains("path") && v["path"].is_string(), at + ".path",
+                "a string") ||
           !optString(v, "source", at + ".source") || !optString(v, "type", at + ".type"))
         return false;
     }

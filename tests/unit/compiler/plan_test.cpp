@@ -26,8 +26,12 @@ std::string bad(const std::string& type, const std::string& text) {
   return err;
 }
 Json minimalPlan() {
-  return Json{{"format", "mlpc-plan"},   {"version", 1},           {"pipeline", {{"name", "p"}}},
-              {"steps", Json::object()}, {"nodes", Json::array()}, {"data", Json::object()}};
+  return Json{{"format", "mlpc-plan"},
+              {"version", 1},
+              {"pipeline", {{"name", "p"}, {"params", Json::array()}}},
+              {"steps", Json::object()},
+              {"nodes", Json::array()},
+              {"data", Json::object()}};
 }
 } // namespace
 
@@ -171,16 +175,26 @@ TEST_CASE("validate accepts a plan and rejects the wrong format or version", "[p
 TEST_CASE("validate names the first value of the wrong shape by its path", "[plan][validate]") {
   auto with = [](const std::function<void(Json&)>& edit) {
     Json p = minimalPlan();
-    p["steps"]["S"] = {{"run", {{"lit", "true"}, {"type", "string"}}},
+    p["steps"]["S"] = {{"dir", "."},
+                       {"params", Json::array()},
+                       {"run", {{"lit", "true"}, {"type", "string"}}},
+                       {"image", nullptr},
                        {"outputs", Json::array({{{"name", "out"}, {"type", "File"}}})},
                        {"code", Json::array({"a.py"})},
+                       {"env", Json::object()},
+                       {"resources", {{"cpu", 1}}},
+                       {"timeout_s", nullptr},
+                       {"retry", {{"attempts", 1}}},
                        {"cache", {{"enabled", true}, {"expire_s", nullptr}}}};
-    p["nodes"] =
-        Json::array({{{"id", "a"}, {"kind", "call"}, {"step", "S"}, {"args", Json::object()}},
-                     {{"id", "for@1:1"},
-                      {"kind", "for"},
-                      {"var", "n"},
-                      {"body", Json::array({{{"id", "b"}, {"kind", "call"}, {"step", "S"}}})}}});
+    p["nodes"] = Json::array(
+        {{{"id", "a"}, {"kind", "call"}, {"step", "S"}, {"args", Json::object()}},
+         {{"id", "for@1:1"},
+          {"kind", "for"},
+          {"var", "n"},
+          {"over", {{"lit", Json::array()}}},
+          {"body",
+           Json::array(
+               {{{"id", "b"}, {"kind", "call"}, {"step", "S"}, {"args", Json::object()}}})}}});
     edit(p);
     return validate(p);
   };
@@ -206,6 +220,9 @@ TEST_CASE("validate names the first value of the wrong shape by its path", "[pla
   CHECK(with([](Json& p) { p["nodes"][1]["kind"] = "loop"; }) ==
         "\"nodes[1].kind\" is not a node kind this mlpc knows (\"loop\")");
   CHECK(with([](Json& p) { p["data"]["d"] = 1; }) == "\"data.d\" must be an object, not a number");
+  CHECK(with([](Json& p) { p["steps"]["S"].erase("retry"); }) == "\"steps.S\" has no \"retry\"");
+  CHECK(with([](Json& p) { p["nodes"][1].erase("over"); }) == "\"nodes[1]\" has no \"over\"");
+  CHECK(with([](Json& p) { p["pipeline"].erase("params"); }) == "\"pipeline\" has no \"params\"");
 }
 
 TEST_CASE("dump: two-space indent, insertion order, trailing newline", "[plan][dump]") {
