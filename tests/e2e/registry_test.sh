@@ -148,6 +148,13 @@ check_contains "lineage --downstream of the data reaches Train" "Train" "$down"
 check_eq "a comment with a newline is refused (exit 2)" 2 "$?"
 "$MLPC" models approve churn 1 --comment $'\e[31mred' > /dev/null 2>&1
 check_eq "a comment with an escape sequence is refused (exit 2)" 2 "$?"
+R1=$("$MLPC" models show churn --json | json_get - '[v["run"] for v in j if v["version"] == 1][0]')
+"$MLPC" models resolve 'churn.version(x)' > /dev/null 2>&1
+check_eq "resolve of version(x) is a usage error" 2 "$?"
+out=$("$MLPC" lineage "$R1:" 2>&1)
+check_contains "lineage RUN: without a step says how to write it" "write RUN:STEP" "$out"
+out=$("$MLPC" lineage "$R1:train." 2>&1)
+check_contains "lineage RUN:STEP. without an output says how to write it" "write RUN:STEP" "$out"
 "$MLPC" lineage churn@99999999999999999999 > /dev/null 2> "$T/big.err"
 check_contains "a version number past 64 bits is not a version" "GROUP@N" "$(cat "$T/big.err")"
 
@@ -158,7 +165,6 @@ check_eq "reproduce of a deterministic pipeline exits 0" 0 "$rc"
 check_contains "reproduce says the model matches" "matches" "$rep"
 check_not_contains "reproduce finds nothing DIFFERENT" "DIFFERENT" "$rep"
 # Without its recorded input bytes a reproduction refuses, rather than read today's files.
-R1=$("$MLPC" models show churn --json | json_get - '[v["run"] for v in j if v["version"] == 1][0]')
 IN=.mlp/runs/$R1/inputs.json
 cp "$IN" "$T/inputs.saved"
 for damage in 'garbage' '[]' '{}' '{"raw": 5}' '{"raw": {"$artifact": "abc"}}'; do

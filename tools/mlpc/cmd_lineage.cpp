@@ -34,6 +34,11 @@ std::string resolveRef(meta::MetaStore& meta, const std::string& ref, std::strin
     auto dot = rest.rfind('.');
     std::string node = dot == std::string::npos ? rest : rest.substr(0, dot);
     std::string out = dot == std::string::npos ? "" : rest.substr(dot + 1);
+    if (node.empty() || (dot != std::string::npos && out.empty())) {
+      std::cerr << "error: `" << ref << "`: write RUN:STEP or RUN:STEP.OUTPUT, e.g. "
+                << (run.empty() ? "RUN" : run) << ":train.model\n";
+      return "";
+    }
     auto r = meta.getRun(run);
     if (!r) {
       std::cerr << "error: " << r.error() << "\n";

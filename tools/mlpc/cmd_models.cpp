@@ -213,8 +213,8 @@ void registerModels(CLI::App& app) {
     }
     if (!v) {
       std::cerr << "error: " << o->group << " has no version `" << o->version << "`"
-                << (o->version == "approved" ? " (none is approved yet)" : "") << "; versions 1 to "
-                << vs->size() << "\n";
+                << (o->version == "approved" ? " (no version is approved now)" : "")
+                << "; versions 1 to " << vs->size() << "\n";
       exitCode() = 2;
       return;
     }
@@ -286,7 +286,12 @@ void registerModels(CLI::App& app) {
     std::optional<meta::ModelVersion> v;
     if (which.rfind("version(", 0) == 0 && which.back() == ')') {
       int64_t n = parseVersion(which.substr(8, which.size() - 9));
-      if (n >= 1 && n <= static_cast<int64_t>(vs->size())) v = (*vs)[static_cast<size_t>(n - 1)];
+      if (n < 1) {
+        std::cerr << "error: `" << which << "`: N in version(N) is a version number (1, 2, ...)\n";
+        exitCode() = 2;
+        return;
+      }
+      if (n <= static_cast<int64_t>(vs->size())) v = (*vs)[static_cast<size_t>(n - 1)];
     } else if (which == "approved" || which == "latest") {
       v = pick(*vs, which);
     } else {
@@ -296,7 +301,7 @@ void registerModels(CLI::App& app) {
     }
     if (!v) {
       std::cerr << "error: " << o->group << " resolves to no version"
-                << (which == "approved" ? " (none is approved yet)" : "") << "\n";
+                << (which == "approved" ? " (no version is approved now)" : "") << "\n";
       exitCode() = 1;
       return;
     }
