@@ -149,6 +149,9 @@ check_eq "a comment with a newline is refused (exit 2)" 2 "$?"
 "$MLPC" models approve churn 1 --comment $'\e[31mred' > /dev/null 2>&1
 check_eq "a comment with an escape sequence is refused (exit 2)" 2 "$?"
 R1=$("$MLPC" models show churn --json | json_get - '[v["run"] for v in j if v["version"] == 1][0]')
+out=$("$MLPC" models approve churn 99999999999999999999 2>&1)
+check_eq "approve of a version number past 64 bits is a usage error" 2 "$?"
+check_contains "and says it is not a version number" "is not a version number" "$out"
 "$MLPC" models resolve 'churn.version(x)' > /dev/null 2>&1
 check_eq "resolve of version(x) is a usage error" 2 "$?"
 out=$("$MLPC" lineage "$R1:" 2>&1)

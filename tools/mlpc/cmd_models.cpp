@@ -81,13 +81,6 @@ std::optional<std::vector<meta::ModelVersion>> versionsOrReport(meta::MetaStore&
   return *vs;
 }
 
-int64_t parseVersion(const std::string& text) {
-  char* end = nullptr;
-  long long n = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end || n < 1) return 0;
-  return n;
-}
-
 void decide(const std::string& wsDir, const std::string& group, const std::string& versionText,
             const std::string& to, const std::string& comment, const std::string& who, bool json) {
   // The history is printed to terminals: a newline would break its table, an escape sequence
@@ -101,7 +94,7 @@ void decide(const std::string& wsDir, const std::string& group, const std::strin
     }
   auto ws = openHistory(wsDir);
   if (!ws) return;
-  int64_t n = parseVersion(versionText);
+  int64_t n = parseVersionNumber(versionText);
   if (!n) {
     std::cerr << "error: `" << versionText << "` is not a version number (1, 2, ...)\n";
     exitCode() = 2;
@@ -208,7 +201,7 @@ void registerModels(CLI::App& app) {
     }
     std::optional<meta::ModelVersion> v = pick(*vs, o->version);
     if (!v) {
-      int64_t n = parseVersion(o->version);
+      int64_t n = parseVersionNumber(o->version);
       if (n >= 1 && n <= static_cast<int64_t>(vs->size())) v = (*vs)[static_cast<size_t>(n - 1)];
     }
     if (!v) {
@@ -285,7 +278,7 @@ void registerModels(CLI::App& app) {
     if (!vs) return;
     std::optional<meta::ModelVersion> v;
     if (which.rfind("version(", 0) == 0 && which.back() == ')') {
-      int64_t n = parseVersion(which.substr(8, which.size() - 9));
+      int64_t n = parseVersionNumber(which.substr(8, which.size() - 9));
       if (n < 1) {
         std::cerr << "error: `" << which << "`: N in version(N) is a version number (1, 2, ...)\n";
         exitCode() = 2;

@@ -111,16 +111,20 @@ std::string table(const std::vector<std::string>& header,
   return out;
 }
 
+int64_t parseVersionNumber(const std::string& ver) {
+  if (ver.empty() ||
+      !std::all_of(ver.begin(), ver.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return 0;
+  errno = 0;
+  long long n = std::strtoll(ver.c_str(), nullptr, 10);
+  return errno == ERANGE || n < 1 ? 0 : n; // 99999999999999999999 is no version
+}
+
 std::optional<VersionRef> parseVersionRef(const std::string& ref) {
   auto at = ref.rfind('@');
   if (at == std::string::npos || at == 0) return std::nullopt;
-  std::string ver = ref.substr(at + 1);
-  if (ver.empty() ||
-      !std::all_of(ver.begin(), ver.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  errno = 0;
-  long long n = std::strtoll(ver.c_str(), nullptr, 10);
-  if (errno == ERANGE || n < 1) return std::nullopt; // 99999999999999999999 is no version
+  int64_t n = parseVersionNumber(ref.substr(at + 1));
+  if (n == 0) return std::nullopt;
   return VersionRef{ref.substr(0, at), n};
 }
 

@@ -26,6 +26,8 @@ void addWorkspaceOption(CLI::App& cmd, std::string& dir);
 
 /// A model version reference `GROUP@N` (N = 1, 2, …, within 64 bits); nullopt if `ref` is not
 /// one. Callers decide what a non-match means (lineage also takes hashes and RUN:step.output).
+/// A version number as typed: 1, 2, … within 64 bits; 0 when `text` is not one.
+int64_t parseVersionNumber(const std::string& text);
 struct VersionRef {
   std::string group;
   int64_t version = 0;
