@@ -29,64 +29,39 @@ using meta::ExecStatus;
 
 namespace {
 
-/// The same value as a key-sorted nlohmann::json, without a text round trip.
-nlohmann::json sorted(const Json& x) {
+/// The same value in another nlohmann flavour, without a text round trip: to nlohmann::json
+/// (keys sorted, which makes its dump canonical) and back to the plan's ordered Json.
+template <class To, class From> To convert(const From& x) {
   switch (x.type()) {
-  case Json::value_t::object: {
-    nlohmann::json out = nlohmann::json::object();
+  case From::value_t::object: {
+    To out = To::object();
     for (auto& [k, v] : x.items())
-      out[k] = sorted(v);
+      out[k] = convert<To>(v);
     return out;
   }
-  case Json::value_t::array: {
-    nlohmann::json out = nlohmann::json::array();
+  case From::value_t::array: {
+    To out = To::array();
     for (auto& v : x)
-      out.push_back(sorted(v));
+      out.push_back(convert<To>(v));
     return out;
   }
-  case Json::value_t::string:
-    return x.get<std::string>();
-  case Json::value_t::boolean:
-    return x.get<bool>();
-  case Json::value_t::number_integer:
-    return x.get<int64_t>();
-  case Json::value_t::number_unsigned:
-    return x.get<uint64_t>();
-  case Json::value_t::number_float:
-    return x.get<double>();
+  case From::value_t::string:
+    return x.template get<std::string>();
+  case From::value_t::boolean:
+    return x.template get<bool>();
+  case From::value_t::number_integer:
+    return x.template get<int64_t>();
+  case From::value_t::number_unsigned:
+    return x.template get<uint64_t>();
+  case From::value_t::number_float:
+    return x.template get<double>();
   default:
     return nullptr;
   }
 }
 
-/// The same value as an ordered Json (keys stay in the sorted order they come in).
-Json ordered(const nlohmann::json& x) {
-  switch (x.type()) {
-  case nlohmann::json::value_t::object: {
-    Json out = Json::object();
-    for (auto& [k, v] : x.items())
-      out[k] = ordered(v);
-    return out;
-  }
-  case nlohmann::json::value_t::array: {
-    Json out = Json::array();
-    for (auto& v : x)
-      out.push_back(ordered(v));
-    return out;
-  }
-  case nlohmann::json::value_t::string:
-    return x.get<std::string>();
-  case nlohmann::json::value_t::boolean:
-    return x.get<bool>();
-  case nlohmann::json::value_t::number_integer:
-    return x.get<int64_t>();
-  case nlohmann::json::value_t::number_unsigned:
-    return x.get<uint64_t>();
-  case nlohmann::json::value_t::number_float:
-    return x.get<double>();
-  default:
-    return nullptr;
-  }
+nlohmann::json sorted(const Json& x) {
+  return convert<nlohmann::json>(x);
 }
 
 /// Artifacts by content: their paths differ from run to run.
@@ -121,7 +96,7 @@ Json canonicalAction(const std::string& stepKey, const Json& def, const Json& ar
   for (auto& [k, v] : args.items())
     av[k] = canonicalArg(v);
   a["args"] = av;
-  return ordered(a);
+  return convert<Json>(a);
 }
 
 namespace {
