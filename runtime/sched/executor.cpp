@@ -220,12 +220,14 @@ struct Executor::Impl {
   meta::RunCounts counts;
   std::vector<PlanDecision> decisions;
   std::map<std::string, Json> previousActions; ///< for `mlpc plan`'s explanations
-  std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> cachedRecords;
+  /// Executions that ran nothing (cache hits, skipped steps), written in batches: they point
+  /// only at what is already stored, so a crash before a batch is written loses nothing.
+  std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> batchedRecords;
 
-  void flushCached() {
-    if (auto s = meta.recordExecutions(cachedRecords); !s && failMessage.empty())
+  void flushBatched() {
+    if (auto s = meta.recordExecutions(batchedRecords); !s && failMessage.empty())
       failMessage = "cannot record cached steps: " + s.error();
-    cachedRecords.clear();
+    batchedRecords.clear();
   }
 
   // ---- setup
@@ -891,10 +893,9 @@ struct Executor::Impl {
       io.outputs = hit.outputs;
       io.code = t.code;
       io.metrics = metrics;
-      // Cache hits only point at artifacts already stored, so losing them in a crash loses
-      // nothing: they are written in batches, which keeps a fully cached re-run fast.
-      cachedRecords.emplace_back(rec, io);
-      if (cachedRecords.size() >= 5000) flushCached();
+      // Batched (see batchedRecords), which keeps a fully cached re-run fast.
+      batchedRecords.emplace_back(rec, io);
+      if (batchedRecords.size() >= 5000) flushBatched();
       ++counts.cached;
       progress.emit({"cached", t.key, t.stepKey, "", rec.source, 0});
     }
@@ -903,8 +904,7 @@ struct Executor::Impl {
   }
 
   /// A step that never started still belongs to the run's record, so `mlpc show` lists it
-  /// (with why) and `mlpc logs` can say it was skipped. Batched like cache hits: it points at
-  /// nothing in the store, so a crash loses nothing by it.
+  /// (with why) and `mlpc logs` can say it was skipped. Batched like cache hits.
   void recordSkipped(const Task& t) {
     // A step stopped after it started (Ctrl-C) already has its execution, marked cancelled.
     if (opts.dryRun || runId.empty() || t.execId) return;
@@ -917,7 +917,7 @@ struct Executor::Impl {
     rec.finishedAt = rec.startedAt;
     rec.source = t.node->value("range", "");
     rec.error = t.reason.empty() ? "skipped" : t.reason;
-    cachedRecords.emplace_back(rec, meta::ExecutionIo{});
+    batchedRecords.emplace_back(rec, meta::ExecutionIo{});
   }
 
   void readMetrics(const std::string& hash, std::vector<meta::Metric>& out) {
@@ -1359,7 +1359,7 @@ struct Executor::Impl {
   }
 
   RunSummary finishRun(RunSummary& sum) {
-    flushCached();
+    flushBatched();
     bool failed = !failMessage.empty() || counts.failed > 0;
     sum.status = interrupted ? meta::RunStatus::Interrupted
                  : failed    ? meta::RunStatus::Failed
