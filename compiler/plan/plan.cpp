@@ -42,6 +42,10 @@ private:
   bool need(const Json& j, bool ok, const std::string& path, const char* what) {
     return ok || fail(path, std::string("must be ") + what, &j);
   }
+  bool requiredString(const Json& obj, const char* key, const std::string& path) {
+    return need(obj.value(key, Json()), obj.contains(key) && obj[key].is_string(), path,
+                "a string");
+  }
   bool optString(const Json& obj, const char* key, const std::string& path) {
     return !obj.contains(key) || need(obj[key], obj[key].is_string(), path, "a string");
   }
@@ -62,22 +66,15 @@ private:
     for (size_t i = 0; i < j.size(); ++i) {
       std::string at = path + "[" + std::to_string(i) + "]";
       if (!need(j[i], j[i].is_object(), at, "an object")) return false;
-      if (!need(j[i].value("name", Json()), j[i].contains("name") && j[i]["name"].is_string(),
-                at + ".name", "a string"))
-        return false;
-      if (needType &&
-          !need(j[i].value("type", Json()), j[i].contains("type") && j[i]["type"].is_string(),
-                at + ".type", "a string"))
-        return false;
+      if (!requiredString(j[i], "name", at + ".name")) return false;
+      if (needType && !requiredString(j[i], "type", at + ".type")) return false;
     }
     return true;
   }
   bool pipeline() {
     const Json& p = plan_["pipeline"];
     if (!need(p, p.is_object(), "pipeline", "an object")) return false;
-    if (!need(p.value("name", Json()), p.contains("name") && p["name"].is_string(), "pipeline.name",
-              "a string"))
-      return false;
+    if (!requiredString(p, "name", "pipeline.name")) return false;
     if (!keys(p, "pipeline", {"params"}) || !namedList(p["params"], "pipeline.params", true))
       return false;
     for (size_t i = 0; i < p["params"].size(); ++i)
@@ -131,8 +128,7 @@ private:
       std::string at = path + "[" + std::to_string(i) + "]";
       if (!need(n, n.is_object(), at, "an object")) return false;
       for (const char* k : {"id", "kind"})
-        if (!need(n.value(k, Json()), n.contains(k) && n[k].is_string(), at + "." + k, "a string"))
-          return false;
+        if (!requiredString(n, k, at + "." + k)) return false;
       if (!optString(n, "range", at + ".range")) return false;
       std::string kind = n["kind"].get<std::string>();
       static const std::map<std::string, std::vector<const char*>> kRequired = {
@@ -147,16 +143,12 @@ private:
         for (const char* k : req->second)
           if (!n.contains(k)) return fail(at, std::string("has no \"") + k + "\"", nullptr);
       if (kind == "call") {
-        if (!need(n.value("step", Json()), n.contains("step") && n["step"].is_string(),
-                  at + ".step", "a string"))
-          return false;
+        if (!requiredString(n, "step", at + ".step")) return false;
         if (!plan_["steps"].contains(n["step"].get<std::string>()))
           return fail(at + ".step", "names no step in \"steps\"", nullptr);
         if (!optKind(n, "args", at + ".args", &Json::is_object, "an object", false)) return false;
       } else if (kind == "transform") {
-        if (!need(n.value("server", Json()), n.contains("server") && n["server"].is_string(),
-                  at + ".server", "a string"))
-          return false;
+        if (!requiredString(n, "server", at + ".server")) return false;
         if (!plan_.contains("servers") || !plan_["servers"].is_object() ||
             !plan_["servers"].contains(n["server"].get<std::string>()))
           return fail(at + ".server", "names no server in \"servers\"", nullptr);
@@ -168,9 +160,7 @@ private:
             !nodes(n.value("else", Json::array()), at + ".else"))
           return false;
       } else if (kind == "register") {
-        if (!need(n.value("group", Json()), n.contains("group") && n["group"].is_string(),
-                  at + ".group", "a string"))
-          return false;
+        if (!requiredString(n, "group", at + ".group")) return false;
         if (!optKind(n, "tags", at + ".tags", &Json::is_object, "an object")) return false;
       } else if (kind != "value" && kind != "fail") {
         return fail(at + ".kind", "is not a node kind this mlpc knows (\"" + kind + "\")", nullptr);
@@ -185,9 +175,8 @@ private:
       std::string at = "data." + key;
       if (!need(v, v.is_object(), at, "an object")) return false;
       if (!keys(v, at, {"type", "source"})) return false;
-      if (!need(v.value("path", Json()), v.contains("path") && v["path"].is_string(), at + ".path",
-                "a string") ||
-          !optString(v, "source", at + ".source") || !optString(v, "type", at + ".type"))
+      if (!requiredString(v, "path", at + ".path") || !optString(v, "source", at + ".source") ||
+          !optString(v, "type", at + ".type"))
         return false;
     }
     return true;
