@@ -1,5 +1,5 @@
 // Several processes writing one meta.db: every write lands, version numbers stay dense.
-#include "meta/sqlite_meta_store.h"
+#include "meta_test_support.h"
 #include "store/sha256.h"
 #include "store/temp_dir.h"
 
@@ -13,14 +13,9 @@
 
 using namespace mlpc;
 using namespace mlpc::meta;
+using namespace mlpc::meta::testing;
 
 namespace {
-
-store::ScopedTempDir tempDir() {
-  Result<store::ScopedTempDir> dir = store::ScopedTempDir::create("mlpc-meta-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
-}
 
 /// Forks `n` children that start `body(index)` at the same moment; returns their exit codes.
 std::vector<int> runTogether(int n, const std::function<int(int)>& body) {

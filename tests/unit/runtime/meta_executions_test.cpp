@@ -1,6 +1,6 @@
 // Executions, the cache index, lineage, metrics, the hash cache table and the model registry.
 #include "meta/metrics_json.h"
-#include "meta/sqlite_meta_store.h"
+#include "meta_test_support.h"
 #include "store/hash_cache.h"
 #include "store/sha256.h"
 #include "store/temp_dir.h"
@@ -15,20 +15,9 @@
 
 using namespace mlpc;
 using namespace mlpc::meta;
+using namespace mlpc::meta::testing;
 
 namespace {
-
-store::ScopedTempDir tempDir() {
-  Result<store::ScopedTempDir> dir = store::ScopedTempDir::create("mlpc-meta-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
-}
-
-std::unique_ptr<SqliteMetaStore> openMeta(const store::ScopedTempDir& dir) {
-  Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
-  REQUIRE(meta.ok());
-  return std::move(meta).value();
-}
 
 std::string newRunId(MetaStore& meta) {
   NewRun r;

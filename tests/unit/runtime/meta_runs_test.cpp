@@ -1,5 +1,5 @@
 // Runs: ids, prefixes, listing, params, and crash recovery.
-#include "meta/sqlite_meta_store.h"
+#include "meta_test_support.h"
 #include "store/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -11,20 +11,9 @@
 
 using namespace mlpc;
 using namespace mlpc::meta;
+using namespace mlpc::meta::testing;
 
 namespace {
-
-store::ScopedTempDir tempDir() {
-  Result<store::ScopedTempDir> dir = store::ScopedTempDir::create("mlpc-meta-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
-}
-
-std::unique_ptr<SqliteMetaStore> openMeta(const store::ScopedTempDir& dir) {
-  Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
-  REQUIRE(meta.ok());
-  return std::move(meta).value();
-}
 
 NewRun newRun(const std::string& pipeline, double startedAt = 0) {
   NewRun r;

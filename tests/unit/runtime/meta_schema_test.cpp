@@ -1,7 +1,7 @@
 // meta.db: creation, configuration, migrations and open errors.
 #include "meta/migrations.h"
 #include "meta/sqlite_db.h"
-#include "meta/sqlite_meta_store.h"
+#include "meta_test_support.h"
 #include "store/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -16,14 +16,9 @@
 
 using namespace mlpc;
 using namespace mlpc::meta;
+using namespace mlpc::meta::testing;
 
 namespace {
-
-store::ScopedTempDir tempDir() {
-  Result<store::ScopedTempDir> dir = store::ScopedTempDir::create("mlpc-meta-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
-}
 
 std::string scalar(sqlite::Db& db, const std::string& sql) {
   Result<sqlite::Query> q = db.query(sql);
