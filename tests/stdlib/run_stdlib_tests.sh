@@ -12,6 +12,9 @@ PREPARE=$REPO/examples/churn/steps/prepare.py
 PY=/usr/bin/python3
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlpc-stdlib-test.XXXXXX")
+# Every request has a deadline: a server that stops answering fails the check that talks to it,
+# instead of holding the whole test until ctest's timeout (seen once in a parallel run).
+curl() { command curl --max-time 30 "$@"; }
 SERVER_PID=""
 cleanup() {
     if [ -n "$SERVER_PID" ]; then
@@ -271,6 +274,8 @@ check "POST empty body -> 400" test "$(http_code -X POST -H 'Content-Type: text/
 check "unknown path -> 404" test "$(http_code "$URL/nope")" = 404
 check "server still healthy after bad requests" curl --noproxy '*' -sf "$URL/health"
 kill -TERM "$SERVER_PID"
+for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$SERVER_PID" 2>/dev/null && { echo "# serve ignored SIGTERM for 10 s"; kill -KILL "$SERVER_PID"; }
 rc=0; wait "$SERVER_PID" || rc=$?
 SERVER_PID=""
 check "serve exits 0 on SIGTERM" test "$rc" = 0
