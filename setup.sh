@@ -4,6 +4,7 @@
 #   ./setup.sh            install what is missing, configure build/ and build
 #   ./setup.sh --example  the same, then run the flagship example (examples/flagship.sh)
 #   ./setup.sh --test     the same, then run the test suite (ctest)
+#   ./setup.sh --deps     only install the missing packages (no configure, no build)
 #
 # Run it as root (or with sudo available). It is idempotent: packages are installed only when
 # dpkg says one is missing, so a re-run goes straight to the (incremental) build.
@@ -19,13 +20,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 MODE=build
 case "${1:-}" in
   "") ;;
   --example) MODE=example ;;
   --test) MODE=test ;;
+  --deps) MODE=deps ;;
   -h | --help) usage; exit 0 ;;
   *) echo "setup.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 esac
@@ -41,10 +43,14 @@ PACKAGES=(
   # libraries
   libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssl-dev openssl llvm-14-dev libcli11-dev
+  # the ANTLR runtime's CMake target links libuuid; a minimal Debian 12 root does not have it
+  uuid-dev
   # tests, sanitizers, fuzzing, formatting and linting
   catch2 clang-14 libclang-rt-14-dev clang-format clang-tidy
   # the Python side of the stdlib steps (Debian's /usr/bin/python3)
-  python3 python3-sklearn python3-pandas python3-numpy
+  python3 python3-sklearn python3-pandas python3-numpy python3-xgboost
+  # tests: the stdlib servers are exercised over HTTP with curl
+  curl
   # `mlpc graph` output, benchmarks (/usr/bin/time)
   graphviz time
 )
@@ -78,6 +84,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   say "all ${#PACKAGES[@]} packages are installed"
 fi
+
+[ "$MODE" = deps ] && exit 0
 
 # ---- configure and build ---------------------------------------------------------------------
 BUILD_DIR=${MLPC_BUILD_DIR:-build}
