@@ -157,10 +157,25 @@ check_eq "no execution is left running" 0 "$stale"
 table=$("$MLPC" runs -n 0)
 check_contains "mlpc runs lists interrupted runs" "interrupted" "$table"
 
-# Ctrl-C: the run stops, cancels its steps (their process groups too) and exits 130.
-"$MLPC" run crash.mlp --param salt=999 -j 2 > "$T/int.out" 2>&1 &
+# Ctrl-C: the run stops, cancels its steps (their process groups too) and exits 130. The signal
+# goes in once a step is known to be running (it leaves a marker, then sleeps), never after a
+# fixed delay: under the sanitizers a whole run can finish in less time than such a delay.
+cat > hang.mlp <<EOF
+step Slow(tag: string) -> File {
+  run = "touch $T/slow.started; sleep 60; echo \${tag} > \${out}"
+}
+
+pipeline hang(tag: string = "x") {
+  _s = Slow(tag)
+}
+EOF
+"$MLPC" run hang.mlp -j 2 > "$T/int.out" 2>&1 &
 pid=$!
-sleep 0.4
+for _ in $(seq 600); do
+  [ -e "$T/slow.started" ] && break
+  sleep 0.1
+done
+check "SIGINT: the slow step started" test -e "$T/slow.started"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
@@ -170,6 +185,8 @@ st=$(sqlite3 .mlp/meta.db "SELECT status FROM runs ORDER BY started_at DESC, id 
 check_eq "SIGINT: the run is recorded as interrupted" interrupted "$st"
 running=$(sqlite3 .mlp/meta.db "SELECT count(*) FROM executions WHERE status = 'running'")
 check_eq "SIGINT: no execution left running" 0 "$running"
+sleep 0.5
+check_eq "SIGINT: the step's process group was stopped too" "" "$(pgrep -f "$T/slow.started" || true)"
 check "SIGINT: integrity_check ok" test "$(sqlite3 .mlp/meta.db 'PRAGMA integrity_check')" = ok
 
 finish
