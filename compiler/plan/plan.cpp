@@ -1,6 +1,7 @@
 #include "plan/plan.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <initializer_list>
@@ -329,15 +330,11 @@ std::string commandText(const Json& value, const std::string& type) {
       std::snprintf(buf, sizeof buf, "%.0f", d);
       return buf;
     }
+    // The shortest text that reads back as the same double (std::to_chars without a format),
+    // so 0.85 prints as 0.85 and 3600.0 as 3600, never 0.84999999999999998 or 3.6e+03.
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", d);
-    // Shortest form that round-trips, so 0.85 prints as 0.85, not 0.84999999999999998.
-    for (int prec = 1; prec <= 17; ++prec) {
-      char b2[64];
-      std::snprintf(b2, sizeof b2, "%.*g", prec, d);
-      if (std::strtod(b2, nullptr) == d) return b2;
-    }
-    return buf;
+    auto res = std::to_chars(buf, buf + sizeof buf, d);
+    return std::string(buf, res.ptr);
   }
   if (value.is_null()) return "";
   return value.dump();

@@ -2,6 +2,7 @@
 
 #include "exec/shell_quote.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -9,6 +10,25 @@
 namespace mlpc::sched {
 
 namespace {
+
+/// True when every field of a delimited row reads as a number (surrounding spaces, a trailing
+/// CR and double quotes ignored). An empty field is not a number.
+bool allNumeric(const std::string& row, char delim) {
+  std::stringstream fields(row);
+  std::string f;
+  bool any = false;
+  while (std::getline(fields, f, delim)) {
+    auto b = f.find_first_not_of(" \t\r\"");
+    auto e = f.find_last_not_of(" \t\r\"");
+    if (b == std::string::npos) return false;
+    std::string t = f.substr(b, e - b + 1);
+    char* end = nullptr;
+    std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size()) return false;
+    any = true;
+  }
+  return any;
+}
 
 bool valueWords(const Json& v, const std::string& type, const TemplateValues& tv,
                 std::vector<std::string>& words, std::string& error) {
@@ -166,6 +186,13 @@ std::string checkOutput(const std::string& path, const std::string& name, const 
     std::getline(in, header);
     if (header.find_first_not_of(" \t\r") == std::string::npos)
       return "output `" + name + "` (" + type + ") has no header row";
+    // A first row of numbers is data, not column names: the header was left out (pandas'
+    // `to_csv(header=False)`, numpy's `savetxt`), and every reader downstream would take the
+    // first sample as names.
+    if (allNumeric(header, type == "Dataset<tsv>" ? '\t' : ','))
+      return "output `" + name + "` (" + type +
+             ") has no header row: its first row holds only numbers (" + header.substr(0, 60) +
+             (header.size() > 60 ? "…" : "") + ")";
   }
   return "";
 }

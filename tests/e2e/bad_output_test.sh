@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bad_output_test.sh — steps that misbehave, and what the user is told:
 #   * exit 0 without writing an output; Metrics that is not JSON, not an object, lacks a declared
-#     field or has a field of the wrong type; an empty Dataset<csv> — each fails the step with a
-#     message naming the output and the .mlp line;
+#     field or has a field of the wrong type; a Dataset<csv> that is empty or whose first row
+#     holds only numbers — each fails the step with a message naming the output and the .mlp line;
 #   * a step exiting 3 shows the tail of its stderr, and `mlpc logs` prints it all;
 #   * a timeout kills the step's whole process group (a `sleep 100 &` grandchild too);
 #   * an unwritable workspace gives a clear error.
@@ -22,6 +22,14 @@ step WriteMetrics(text: string) -> (scores: Metrics{auc: float}) {
 
 step EmptyCsv(_i: int) -> (table: Dataset<csv>) {
   run = ": > ${table}"
+}
+
+step NumericCsv(_i: int) -> (table: Dataset<csv>) {
+  run = "printf '1.5,2,3\\n4,5,6\\n' > ${table}"
+}
+
+step GoodCsv(_i: int) -> (table: Dataset<csv>) {
+  run = "printf 'x1,2,y\\n4,5,6\\n' > ${table}"
 }
 
 step Exit3(_i: int) -> File {
@@ -59,6 +67,14 @@ pipeline wrongtype() {
 
 pipeline emptycsv() {
   t = EmptyCsv(1)
+}
+
+pipeline numericcsv() {
+  t = NumericCsv(1)
+}
+
+pipeline goodcsv() {
+  t = GoodCsv(1)
 }
 
 pipeline exit3() {
@@ -103,6 +119,9 @@ expect_failure notobject m "output \`scores\` (Metrics) must be a JSON object"
 expect_failure nofield m "output \`scores\` (Metrics) has no field \`auc\`"
 expect_failure wrongtype m "field \`auc\` should be float" '"high"'
 expect_failure emptycsv t "output \`table\` (Dataset<csv>) has no header row"
+expect_failure numericcsv t "has no header row: its first row holds only numbers (1.5,2,3)"
+"$MLPC" run bad.mlp --pipeline goodcsv > "$T/goodcsv.out" 2>&1
+check_eq "a header with some numeric names is still a header" 0 "$?"
 "$MLPC" show "$RUN" --json > "$T/show.json"
 check_eq "a bad output is recorded as a failed execution" failed \
   "$(json_get "$T/show.json" '[s["status"] for s in j["steps"] if s["node"] == "t"][0]')"

@@ -130,6 +130,12 @@ TEST_CASE("commandText: values as they appear in commands", "[plan][command]") {
   CHECK(commandText(Json(0.85), "float") == "0.85");
   CHECK(commandText(Json(0.1), "float") == "0.1");
   CHECK(commandText(Json(1e-3), "float") == "0.001");
+  // Shortest form that reads back: never an exponent where plain digits are as short.
+  CHECK(commandText(Json(3600.0), "float") == "3600");
+  CHECK(commandText(Json(3600.0), "duration") == "3600");
+  CHECK(commandText(Json(123456.5), "float") == "123456.5");
+  CHECK(commandText(Json(-2.5e-7), "float") == "-2.5e-07");
+  CHECK(commandText(Json(1e300), "float") == "1e+300");
   CHECK(commandText(Json(42), "int") == "42");
   CHECK(commandText(Json(-7), "int") == "-7");
   CHECK(commandText(Json(true), "bool") == "true");
