@@ -18,5 +18,6 @@ void registerLineage(CLI::App& app);
 void registerModels(CLI::App& app);
 void registerExperiments(CLI::App& app);
 void registerReport(CLI::App& app);
+void registerGetAndCat(CLI::App& app);
 
 } // namespace mlpc::cli

@@ -36,6 +36,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerPlan(app);
   mlpc::cli::registerHistory(app);
   mlpc::cli::registerLineage(app);
+  mlpc::cli::registerGetAndCat(app);
   mlpc::cli::registerModels(app);
   mlpc::cli::registerExperiments(app);
   mlpc::cli::registerReport(app);
