@@ -231,4 +231,52 @@ cj=$("$MLPC" compare "$RUN1" "$RUN2" --json)
 check_eq "compare --json: auc differs" true "$(json_get - 'j["metrics"]["auc"]["differs"]' <<< "$cj")"
 check_eq "compare --json: rows does not" false "$(json_get - 'j["metrics"]["rows"]["differs"]' <<< "$cj")"
 
+# --- a version registered by a run that then failed is flagged wherever it is listed
+mkdir -p "$T/failproj"
+cd "$T/failproj" || exit 2
+cat > f.mlp <<'EOF'
+model late {
+  approval = manual
+}
+
+step Make(n: int) -> (model: Model<sklearn>) {
+  run = "echo model ${n} > ${model}"
+}
+
+step Boom(_m: Model<sklearn>) -> File {
+  run = "exit 4"
+}
+
+pipeline p(n: int = 1) {
+  m = Make(n)
+  register m in late
+  _b = Boom(m)
+}
+
+pipeline ok(n: int = 2) {
+  m = Make(n)
+  register m in late
+}
+EOF
+"$MLPC" run f.mlp --pipeline p > "$T/f.out" 2>&1
+check_eq "the run that registers then fails exits 1" 1 "$?"
+"$MLPC" run f.mlp --pipeline ok > "$T/f.out" 2>&1
+check_eq "a clean run registers version 2" 0 "$?"
+t=$("$MLPC" models show late)
+check "models show flags version 1 (run failed)" grep -qE '^1 +PendingManualApproval \(run failed\)' <<< "$t"
+check "models show does not flag version 2" grep -qE '^2 +PendingManualApproval +[0-9]' <<< "$t"
+j=$("$MLPC" models show late --json)
+check_eq "models show --json: run_failed per version" "True False" \
+  "$(json_get - '" ".join(str(v["run_failed"]) for v in j)' <<< "$j")"
+check_eq "models show --json: run_status" "failed" "$(json_get - 'j[0]["run_status"]' <<< "$j")"
+one=$("$MLPC" models show late 1)
+check_contains "models show late 1 says the run failed after registering" \
+  "failed after registering this version" "$one"
+"$MLPC" run f.mlp --pipeline p --param n=3 > "$T/f.out" 2>&1
+t=$("$MLPC" models)
+check_contains "models flags a latest version whose run failed" "3 (PendingManualApproval (run failed))" "$t"
+w=$("$MLPC" models approve late 1 2>&1)
+check_contains "approving it warns" "warning: run " "$w"
+check_contains "and still approves" "late version 1 is now Approved" "$w"
+
 finish

@@ -20,10 +20,28 @@ std::string actor(const std::string& given) {
   return given.empty() ? actorName() : given;
 }
 
-plan::Json versionJson(const meta::ModelVersion& v) {
+/// "failed" or "interrupted" when the run that registered the version did not succeed (a later
+/// step failed after `register`), else "". Such a version is flagged wherever it is listed: its
+/// model was made, but the run that vouches for it did not finish cleanly.
+std::string runProblem(meta::MetaStore& m, const std::string& runId) {
+  auto r = m.getRun(runId);
+  if (!r) return "";
+  if (r->status == meta::RunStatus::Failed || r->status == meta::RunStatus::Interrupted)
+    return std::string(meta::toString(r->status));
+  return "";
+}
+
+/// The status column: the registry status, and the flag when the registering run failed.
+std::string statusText(const meta::ModelVersion& v, const std::string& problem) {
+  return problem.empty() ? v.status : v.status + " (run " + problem + ")";
+}
+
+plan::Json versionJson(const meta::ModelVersion& v, const std::string& problem) {
   return {{"group", v.group},
           {"version", v.version},
           {"status", v.status},
+          {"run_failed", !problem.empty()},
+          {"run_status", problem.empty() ? plan::Json() : plan::Json(problem)},
           {"artifact", v.artifactHash},
           {"run", v.runId},
           {"created_at", v.createdAt},
@@ -118,8 +136,12 @@ void decide(const std::string& wsDir, const std::string& group, const std::strin
     exitCode() = 1;
     return;
   }
+  std::string problem = runProblem(*ws->meta, v->runId);
+  if (!problem.empty() && to == kApproved)
+    std::cerr << "warning: run " << v->runId << ", which registered " << group << " version " << n
+              << ", " << problem << " after registering it\n";
   if (json)
-    std::cout << versionJson(*v).dump(2) << "\n";
+    std::cout << versionJson(*v, problem).dump(2) << "\n";
   else
     std::cout << group << " version " << n << " is now " << to << "\n";
 }
@@ -153,14 +175,17 @@ void registerModels(CLI::App& app) {
       if (!vs || vs->empty()) continue;
       auto approved = pick(*vs, "approved");
       const auto& latest = vs->back();
-      out.push_back({{"group", g},
-                     {"versions", vs->size()},
-                     {"latest", versionJson(latest)},
-                     {"approved", approved ? versionJson(*approved) : plan::Json()}});
-      rows.push_back({g, std::to_string(vs->size()),
-                      std::to_string(latest.version) + " (" + latest.status + ")",
-                      approved ? std::to_string(approved->version) : "-",
-                      metricsText(latest.metricsJson)});
+      std::string latestProblem = runProblem(*ws->meta, latest.runId);
+      out.push_back(
+          {{"group", g},
+           {"versions", vs->size()},
+           {"latest", versionJson(latest, latestProblem)},
+           {"approved", approved ? versionJson(*approved, runProblem(*ws->meta, approved->runId))
+                                 : plan::Json()}});
+      rows.push_back(
+          {g, std::to_string(vs->size()),
+           std::to_string(latest.version) + " (" + statusText(latest, latestProblem) + ")",
+           approved ? std::to_string(approved->version) : "-", metricsText(latest.metricsJson)});
     }
     if (o->json)
       std::cout << out.dump(2) << "\n";
@@ -183,9 +208,10 @@ void registerModels(CLI::App& app) {
       plan::Json out = plan::Json::array();
       std::vector<std::vector<std::string>> rows;
       for (auto& v : *vs) {
-        out.push_back(versionJson(v));
-        rows.push_back({std::to_string(v.version), v.status, formatTime(v.createdAt), v.runId,
-                        shortHash(v.artifactHash), metricsText(v.metricsJson)});
+        std::string problem = runProblem(*ws->meta, v.runId);
+        out.push_back(versionJson(v, problem));
+        rows.push_back({std::to_string(v.version), statusText(v, problem), formatTime(v.createdAt),
+                        v.runId, shortHash(v.artifactHash), metricsText(v.metricsJson)});
       }
       if (o->json) {
         std::cout << out.dump(2) << "\n";
@@ -212,7 +238,8 @@ void registerModels(CLI::App& app) {
       return;
     }
     auto events = ws->meta->versionEvents(v->group, v->version);
-    plan::Json j = versionJson(*v);
+    std::string problem = runProblem(*ws->meta, v->runId);
+    plan::Json j = versionJson(*v, problem);
     j["history"] = plan::Json::array();
     if (events)
       for (auto& e : *events)
@@ -230,7 +257,12 @@ void registerModels(CLI::App& app) {
     std::cout << "model     " << v->group << " version " << v->version << "\n";
     std::cout << "status    " << v->status << "\n";
     std::cout << "artifact  " << v->artifactHash << "\n";
-    std::cout << "run       " << v->runId << "\n";
+    std::cout << "run       " << v->runId
+              << (problem.empty() ? ""
+                                  : " (" + problem +
+                                        " after registering this version: check it before "
+                                        "approving)")
+              << "\n";
     std::cout << "created   " << formatTime(v->createdAt) << " UTC\n";
     std::cout << "metrics   " << metricsText(v->metricsJson) << "\n";
     std::cout << "tags      " << v->tagsJson << "\n\nhistory\n";
@@ -299,7 +331,7 @@ void registerModels(CLI::App& app) {
       return;
     }
     if (o->json)
-      std::cout << versionJson(*v).dump(2) << "\n";
+      std::cout << versionJson(*v, runProblem(*ws->meta, v->runId)).dump(2) << "\n";
     else
       std::cout << group << " version " << v->version << " (" << v->status << ") "
                 << v->artifactHash << "\n";
