@@ -141,10 +141,16 @@ CREATE TABLE model_version_events (
 CREATE INDEX model_version_events_by_version ON model_version_events (group_name, version, id);
 )sql";
 
+// v2: when a step became ready to run, so `show` can tell time spent waiting for a free slot
+// (-j) from time spent running. NULL for executions recorded before v2 and for cache hits.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE executions ADD COLUMN queued_at REAL;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1};
+  static const std::vector<std::string_view> migrations = {kV1, kV2};
   return migrations;
 }
 

@@ -80,7 +80,8 @@ struct ExecutionRecord {
   ExecStatus status = ExecStatus::Running;
   std::optional<int64_t> exitCode;
   int64_t attempts = 0;
-  double startedAt = 0; ///< 0: now (on insert)
+  std::optional<double> queuedAt; ///< when it became ready to run (it then waits for a slot)
+  double startedAt = 0;           ///< 0: now (on insert)
   std::optional<double> finishedAt;
   std::string stdoutPath;
   std::string stderrPath;
@@ -142,6 +143,10 @@ struct ExecutionFinish {
   std::optional<int64_t> exitCode;
   int64_t attempts = 1;
   double finishedAt = 0; ///< 0: now
+  /// When its process first started. The execution was recorded when it was queued (its
+  /// started_at so far); with this set, that time moves to queued_at and started_at becomes the
+  /// launch, so waiting for a slot is not counted as running.
+  std::optional<double> launchedAt;
   std::string error;
   std::vector<Binding> outputs;
   std::vector<Metric> metrics;

@@ -23,11 +23,11 @@ Result<int64_t> SqliteMetaStore::insertExecution(const ExecutionRecord& e) {
   Status s = db_.run(
       "INSERT INTO executions (run_id, node, step, cache_key, status, exit_code, attempts, "
       "started_at, finished_at, stdout_path, stderr_path, source, command, image, cached_from, "
-      "params_json, error) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+      "params_json, error, queued_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
       e.runId, e.node, e.step, e.cacheKey, toString(e.status), e.exitCode, e.attempts,
       e.startedAt > 0 ? e.startedAt : rows::now(), e.finishedAt, e.stdoutPath, e.stderrPath,
-      e.source, e.command, e.image, e.cachedFrom, e.paramsJson, e.error);
+      e.source, e.command, e.image, e.cachedFrom, e.paramsJson, e.error, e.queuedAt);
   if (!s) return fail(fmt::format("recording execution of '{}': {}", e.node, s.error()));
   return db_.lastInsertRowid();
 }
@@ -87,10 +87,13 @@ Status SqliteMetaStore::finishExecution(const ExecutionFinish& f) {
   std::lock_guard lock(mu_);
   Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
   if (!txn) return txn.err();
+  // SET expressions read the row as it was, so queued_at takes the old started_at.
   if (Status s = db_.run("UPDATE executions SET status = ?2, exit_code = ?3, attempts = ?4, "
-                         "finished_at = ?5, error = ?6 WHERE id = ?1",
+                         "finished_at = ?5, error = ?6, "
+                         "queued_at = CASE WHEN ?7 IS NULL THEN queued_at ELSE started_at END, "
+                         "started_at = COALESCE(?7, started_at) WHERE id = ?1",
                          f.id, toString(f.status), f.exitCode, f.attempts,
-                         f.finishedAt > 0 ? f.finishedAt : rows::now(), f.error);
+                         f.finishedAt > 0 ? f.finishedAt : rows::now(), f.error, f.launchedAt);
       !s)
     return s;
   if (db_.changes() == 0) return fail(fmt::format("no execution with id {}", f.id));

@@ -52,6 +52,7 @@ ExecutionRecord readExecution(const sqlite::Query& q) {
   e.cachedFrom = q.optInt64(15);
   e.paramsJson = q.text(16);
   e.error = q.text(17);
+  e.queuedAt = q.optReal(18);
   return e;
 }
 

@@ -139,6 +139,7 @@ struct Task {
   double backoff = 0, timeout = 0, cpu = 1, memory = 0;
   int64_t execId = 0;
   double notBefore = 0;
+  double launchedAt = 0; ///< wall-clock time its first attempt started (0: not yet)
   Clock::time_point started;
 };
 
@@ -967,6 +968,7 @@ struct Executor::Impl {
         failTask(*t, "cannot start " + t->key + ": " + err);
         continue;
       }
+      if (t->attempt == 0) t->launchedAt = tnow;
       ++t->attempt;
       t->state = State::Running;
       t->started = Clock::now();
@@ -981,6 +983,7 @@ struct Executor::Impl {
     if (t.execId) {
       meta::ExecutionFinish f;
       f.id = t.execId;
+      if (t.launchedAt > 0) f.launchedAt = t.launchedAt;
       f.status = ExecStatus::Cancelled;
       f.attempts = t.attempt;
       f.error = interrupted ? "interrupted" : "the run stopped";
@@ -1034,6 +1037,7 @@ struct Executor::Impl {
       }
       meta::ExecutionFinish f;
       f.id = t.execId;
+      if (t.launchedAt > 0) f.launchedAt = t.launchedAt;
       f.status = ExecStatus::Succeeded;
       f.exitCode = 0;
       f.attempts = t.attempt;
@@ -1078,6 +1082,7 @@ struct Executor::Impl {
   void stepFailed(Task& t, const exec::CommandResult& r, const std::string& msg, ExecStatus st) {
     meta::ExecutionFinish f;
     f.id = t.execId;
+    if (t.launchedAt > 0) f.launchedAt = t.launchedAt;
     f.status = st;
     f.exitCode = r.exitCode;
     f.attempts = t.attempt;

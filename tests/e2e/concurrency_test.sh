@@ -117,4 +117,29 @@ for v in 1 2 3 4; do
 done
 check "integrity_check ok at the end" test "$(sqlite3 .mlp/meta.db 'PRAGMA integrity_check')" = ok
 
+# --- queued is not running: with -j 1, three independent 1 s steps each run for about 1 s, and
+# the later ones show the wait for the slot as queued time.
+mkdir -p "$T/queue"
+cd "$T/queue" || exit 2
+cat > q.mlp <<'EOF'
+step Nap(i: int) -> File {
+  run = "sleep 1; echo ${i} > ${out}"
+}
+
+pipeline q() {
+  a = Nap(1)
+  b = Nap(2)
+  c = Nap(3)
+}
+EOF
+"$MLPC" run q.mlp -j 1 > "$T/q.out" 2>&1
+check_eq "three 1 s steps at -j 1 succeed" 0 "$?"
+"$MLPC" show "$("$MLPC" runs -n 1 --json | json_get - 'j[0]["id"]')" --json > "$T/q.json"
+check_eq "each step ran for about 1 s, not its wait as well" "True True True" \
+  "$(json_get "$T/q.json" '" ".join(str(0.9 < s["duration_s"] < 1.9) for s in j["steps"])')"
+check_eq "the queued times add up to the waits (about 0 + 1 + 2 s)" true \
+  "$(json_get "$T/q.json" '2.5 < sum(s["queued_s"] for s in j["steps"]) < 4.5')"
+t=$("$MLPC" show "$("$MLPC" runs -n 1 --json | json_get - 'j[0]["id"]')")
+check "show's table has QUEUED and RAN columns" grep -qE '^STEP +STATUS +QUEUED +RAN' <<< "$t"
+
 finish

@@ -172,12 +172,16 @@ void registerHistory(CLI::App& app) {
             oj[b.name] = b.artifact.hash;
             outText += (outText.empty() ? "" : " ") + b.name + "=" + shortHash(b.artifact.hash);
           }
+        // Running time from the launch; queued time is the wait for a free slot before it
+        // (recorded since schema v2; absent for cache hits and older runs).
         double dur = e.finishedAt ? *e.finishedAt - e.startedAt : -1;
+        double queued = e.queuedAt ? e.startedAt - *e.queuedAt : -1;
         j["steps"].push_back(
             {{"node", e.node},
              {"step", e.step},
              {"status", std::string(meta::toString(e.status))},
              {"duration_s", dur < 0 ? plan::Json() : plan::Json(dur)},
+             {"queued_s", queued < 0 ? plan::Json() : plan::Json(queued)},
              {"attempts", e.attempts},
              {"cached_from", e.cachedFrom ? plan::Json(*e.cachedFrom) : plan::Json()},
              {"outputs", oj},
@@ -185,7 +189,8 @@ void registerHistory(CLI::App& app) {
              {"error", e.error},
              {"execution", e.id}});
         cells.push_back(
-            {e.node, std::string(meta::toString(e.status)), dur < 0 ? "-" : formatDuration(dur),
+            {e.node, std::string(meta::toString(e.status)),
+             queued < 0 ? "-" : formatDuration(queued), dur < 0 ? "-" : formatDuration(dur),
              e.cachedFrom ? "#" + std::to_string(*e.cachedFrom) : "", outText, e.source});
       }
       j["metrics"] = plan::Json(metricsByName(*ws->meta, r->id));
@@ -208,7 +213,8 @@ void registerHistory(CLI::App& app) {
         std::cout << "\n";
       }
       std::cout << "\n"
-                << table({"STEP", "STATUS", "TIME", "CACHED FROM", "OUTPUTS", "SOURCE"}, cells);
+                << table({"STEP", "STATUS", "QUEUED", "RAN", "CACHED FROM", "OUTPUTS", "SOURCE"},
+                         cells);
       for (auto& e : *ex)
         if (!e.error.empty()) std::cout << "\n" << e.node << ": " << e.error << "\n";
     });

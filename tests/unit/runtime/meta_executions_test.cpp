@@ -111,6 +111,36 @@ TEST_CASE("start and finish an execution with inputs code outputs and metrics",
   CHECK_FALSE(meta->getExecution(id + 100).ok());
 }
 
+TEST_CASE("finishing with a launch time splits queued from running time", "[meta][executions]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  std::string run = newRunId(*meta);
+  ExecutionRecord e = exec(run, "a", std::string(64, 'a'), ExecStatus::Running);
+  e.startedAt = 100; // recorded when queued
+  int64_t launched = meta->startExecution(e, {}, {}).value();
+  ExecutionFinish f;
+  f.id = launched;
+  f.launchedAt = 103;
+  f.finishedAt = 110;
+  REQUIRE(meta->finishExecution(f).ok());
+  ExecutionRecord got = meta->getExecution(launched).value();
+  CHECK(got.queuedAt == 100);
+  CHECK(got.startedAt == 103);
+  CHECK(got.finishedAt == 110);
+
+  // Never launched (cancelled while queued): the times stay as recorded.
+  e.node = "b";
+  int64_t queued = meta->startExecution(e, {}, {}).value();
+  ExecutionFinish c;
+  c.id = queued;
+  c.status = ExecStatus::Cancelled;
+  c.finishedAt = 101;
+  REQUIRE(meta->finishExecution(c).ok());
+  got = meta->getExecution(queued).value();
+  CHECK_FALSE(got.queuedAt.has_value());
+  CHECK(got.startedAt == 100);
+}
+
 TEST_CASE("a failed record leaves nothing behind", "[meta][executions]") {
   store::ScopedTempDir dir = tempDir();
   auto meta = openMeta(dir);

@@ -36,12 +36,12 @@ TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]"
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
   REQUIRE(meta.ok());
   CHECK((*meta)->schemaVersion() == latestSchemaVersion());
-  CHECK(latestSchemaVersion() == 1);
+  CHECK(latestSchemaVersion() == 2);
   CHECK((*meta)->path() == dir / "meta.db");
   meta = store::fail("closed");
 
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  CHECK(scalar(db, "SELECT version FROM schema_version") == "1");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "2");
   CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
   for (const char* table :
        {"runs", "run_params", "executions", "artifacts", "execution_inputs", "execution_outputs",
@@ -63,7 +63,7 @@ TEST_CASE("reopening keeps data and does not re-run migrations", "[meta][schema]
     id = meta->createRun(run).value().id;
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 1);
+  CHECK(meta->schemaVersion() == 2);
   CHECK(meta->getRun(id).value().pipeline == "p");
 }
 
@@ -93,6 +93,30 @@ TEST_CASE("a new schema version is one appended migration", "[meta][schema]") {
   CHECK_THAT(failed.error(), Catch::Contains("version 3"));
   CHECK(scalar(db, "SELECT version FROM schema_version") == "2");
   CHECK(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'b'") == "0");
+}
+
+TEST_CASE("a version-1 workspace is upgraded in place: executions kept, queued_at empty",
+          "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    std::vector<std::string_view> v1 = {schemaMigrations()[0]};
+    REQUIRE(migrate(db, v1).value() == 1);
+    REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
+                    "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
+                    "'succeeded', 1, 'host', 1)")
+                .ok());
+    REQUIRE(db.exec("INSERT INTO executions (run_id, node, step, cache_key, status, attempts, "
+                    "started_at, finished_at) VALUES ('r-1', 'a', 'A', 'k', 'succeeded', 1, 10, "
+                    "12)")
+                .ok());
+  }
+  std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+  CHECK(meta->schemaVersion() == 2);
+  auto ex = meta->executionsOf("r-1").value();
+  REQUIRE(ex.size() == 1);
+  CHECK(ex[0].startedAt == 10);
+  CHECK(!ex[0].queuedAt.has_value());
 }
 
 TEST_CASE("a database from a newer mlpc is refused", "[meta][schema]") {
