@@ -142,9 +142,12 @@ CREATE INDEX model_version_events_by_version ON model_version_events (group_name
 )sql";
 
 // v2: when a step became ready to run, so `show` can tell time spent waiting for a free slot
-// (-j) from time spent running. NULL for executions recorded before v2 and for cache hits.
+// (-j) from time spent running (NULL for executions recorded before v2 and for cache hits); and
+// which model version a run reproduces (`mlpc reproduce`), so such runs are marked in `runs` and
+// kept out of the report's charts (NULL for ordinary runs).
 constexpr std::string_view kV2 = R"sql(
 ALTER TABLE executions ADD COLUMN queued_at REAL;
+ALTER TABLE runs ADD COLUMN reproduction_of TEXT;
 )sql";
 
 } // namespace

@@ -46,9 +46,10 @@ struct NewRun {
   std::string entry;    ///< path of the .mlp file
   std::string planHash; ///< hex
   std::string paramsJson = "{}";
-  std::vector<Param> params; ///< the same values, one row each (queryable)
-  double startedAt = 0;      ///< 0: now
-  int64_t pid = 0;           ///< 0: this process
+  std::vector<Param> params;  ///< the same values, one row each (queryable)
+  double startedAt = 0;       ///< 0: now
+  int64_t pid = 0;            ///< 0: this process
+  std::string reproductionOf; ///< the model version a `mlpc reproduce` run re-makes; "" otherwise
 };
 
 struct RunRecord {
@@ -64,6 +65,7 @@ struct RunRecord {
   std::string host;
   int64_t pid = 0;
   RunCounts counts;
+  std::string reproductionOf; ///< e.g. "churn@1" for a reproduction run; "" otherwise
 };
 
 struct RunFilter {

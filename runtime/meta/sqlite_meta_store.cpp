@@ -29,6 +29,7 @@ RunRecord readRun(const sqlite::Query& q) {
   r.host = q.text(9);
   r.pid = q.int64(10);
   r.counts = {q.int64(11), q.int64(12), q.int64(13), q.int64(14)};
+  r.reproductionOf = q.text(15); // NULL reads as ""
   return r;
 }
 

@@ -10,7 +10,7 @@ namespace mlpc::meta::rows {
 
 #define MLPC_RUN_COLUMNS                                                                           \
   "id, pipeline, entry, plan_hash, params_json, status, message, started_at, finished_at, "        \
-  "host, pid, ran, cached, failed, skipped"
+  "host, pid, ran, cached, failed, skipped, reproduction_of"
 
 #define MLPC_EXEC_COLUMNS                                                                          \
   "e.id, e.run_id, e.node, e.step, e.cache_key, e.status, e.exit_code, e.attempts, "               \

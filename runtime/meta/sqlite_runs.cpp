@@ -20,6 +20,7 @@ Result<RunRecord> SqliteMetaStore::createRun(const NewRun& run) {
   r.startedAt = run.startedAt > 0 ? run.startedAt : rows::now();
   r.host = hostName();
   r.pid = run.pid > 0 ? run.pid : static_cast<int64_t>(::getpid());
+  r.reproductionOf = run.reproductionOf;
   int64_t pidStart = processStartTime(r.pid);
 
   Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
@@ -36,10 +37,10 @@ Result<RunRecord> SqliteMetaStore::createRun(const NewRun& run) {
     if (attempt == 1000) return fail("cannot allocate a unique run id");
   }
   if (Status s = db_.run("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
-                         "started_at, host, pid, pid_start) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
+                         "started_at, host, pid, pid_start, reproduction_of) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, NULLIF(?10, ''))",
                          r.id, r.pipeline, r.entry, r.planHash, r.paramsJson, r.startedAt, r.host,
-                         r.pid, pidStart);
+                         r.pid, pidStart, r.reproductionOf);
       !s)
     return s.err();
   for (const Param& p : run.params)

@@ -1262,6 +1262,7 @@ struct Executor::Impl {
         nr.params.push_back({k, v.dump()});
       }
       nr.paramsJson = pj.dump();
+      nr.reproductionOf = opts.reproductionOf;
       auto r = meta.createRun(nr);
       if (!r) {
         sum.message = r.error();

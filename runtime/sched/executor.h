@@ -32,6 +32,7 @@ struct RunOptions {
   /// Data to use instead of today's files (`mlpc reproduce`): name -> artifact value.
   std::map<std::string, plan::Json> dataOverrides;
   bool registerVersions = true; ///< false: `register` nodes only report what they would do
+  std::string reproductionOf;   ///< `mlpc reproduce`: the version re-made (recorded on the run)
 };
 
 struct RunSummary {

@@ -167,6 +167,16 @@ rc=$?
 check_eq "reproduce of a deterministic pipeline exits 0" 0 "$rc"
 check_contains "reproduce says the model matches" "matches" "$rep"
 check_not_contains "reproduce finds nothing DIFFERENT" "DIFFERENT" "$rep"
+check_eq "runs --json marks the reproduction run" "churn@1" \
+  "$("$MLPC" runs -n 1 --json | json_get - 'j[0]["reproduction_of"]')"
+check_contains "runs marks it in the table" "train (reproduces churn@1)" "$("$MLPC" runs -n 1)"
+check_eq "an ordinary run has no reproduction_of" "None" \
+  "$("$MLPC" runs -n 0 --json | json_get - 'str(j[-1]["reproduction_of"])')"
+REPRO=$("$MLPC" runs -n 1 --json | json_get - 'j[0]["id"]')
+"$MLPC" report "$RUN1" -o "$T/r1.html" > /dev/null 2>&1
+check_eq "the report's charts leave the reproduction run out" 0 \
+  "$(grep -o "data-testid=\"metric-point\" data-run=\"$REPRO\"" "$T/r1.html" | wc -l)"
+check "and still chart the run itself" grep -q "data-testid=\"metric-point\" data-run=\"$RUN1\"" "$T/r1.html"
 # Without its recorded input bytes a reproduction refuses, rather than read today's files.
 IN=.mlp/runs/$R1/inputs.json
 cp "$IN" "$T/inputs.saved"

@@ -146,6 +146,7 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
   }
   sched::RunOptions ro = defaultRunOptions(lp, jobs, /*noCache=*/true, /*keepGoing=*/false);
   ro.registerVersions = false;
+  ro.reproductionOf = group + "@" + std::to_string(n);
   // The recorded input bytes are the point of a reproduction: without them it would quietly
   // read today's files, and a match would prove nothing. So every data of the plan must be in
   // inputs.json, well-formed.

@@ -13,18 +13,20 @@ namespace {
 
 plan::Json runJson(const meta::RunRecord& r) {
   double dur = r.finishedAt ? *r.finishedAt - r.startedAt : -1;
-  return {{"id", r.id},
-          {"pipeline", r.pipeline},
-          {"status", std::string(meta::toString(r.status))},
-          {"started_at", r.startedAt},
-          {"duration_s", dur < 0 ? plan::Json() : plan::Json(dur)},
-          {"ran", r.counts.ran},
-          {"cached", r.counts.cached},
-          {"failed", r.counts.failed},
-          {"skipped", r.counts.skipped},
-          {"params", plan::Json::parse(r.paramsJson, nullptr, false)},
-          {"message", r.message},
-          {"entry", r.entry}};
+  return {
+      {"id", r.id},
+      {"pipeline", r.pipeline},
+      {"status", std::string(meta::toString(r.status))},
+      {"started_at", r.startedAt},
+      {"duration_s", dur < 0 ? plan::Json() : plan::Json(dur)},
+      {"ran", r.counts.ran},
+      {"cached", r.counts.cached},
+      {"failed", r.counts.failed},
+      {"skipped", r.counts.skipped},
+      {"params", plan::Json::parse(r.paramsJson, nullptr, false)},
+      {"message", r.message},
+      {"entry", r.entry},
+      {"reproduction_of", r.reproductionOf.empty() ? plan::Json() : plan::Json(r.reproductionOf)}};
 }
 
 /// The metrics of a run by name (the last value when a name appears twice).
@@ -124,14 +126,15 @@ void registerHistory(CLI::App& app) {
       if (!o->sort.empty()) header.push_back(o->sort);
       std::vector<std::vector<std::string>> cells;
       for (auto& [r, m] : rows) {
-        std::vector<std::string> c = {r.id,
-                                      r.pipeline,
-                                      std::string(meta::toString(r.status)),
-                                      formatTime(r.startedAt),
-                                      r.finishedAt ? formatDuration(*r.finishedAt - r.startedAt)
-                                                   : "-",
-                                      std::to_string(r.counts.ran),
-                                      std::to_string(r.counts.cached)};
+        std::vector<std::string> c = {
+            r.id,
+            r.reproductionOf.empty() ? r.pipeline
+                                     : r.pipeline + " (reproduces " + r.reproductionOf + ")",
+            std::string(meta::toString(r.status)),
+            formatTime(r.startedAt),
+            r.finishedAt ? formatDuration(*r.finishedAt - r.startedAt) : "-",
+            std::to_string(r.counts.ran),
+            std::to_string(r.counts.cached)};
         if (!o->sort.empty()) c.push_back(m.count(o->sort) ? fmtNum(m[o->sort]) : "-");
         cells.push_back(c);
       }

@@ -64,7 +64,11 @@ store::Result<ReportData> collectReport(sched::Workspace& ws, const std::string&
   f.limit = kMaxHistory;
   auto runs = m.listRuns(f);
   if (!runs) return runs.err();
-  std::vector<meta::RunRecord> rs = *runs;
+  // Reproduction runs re-make a version that is already charted; drawing them would count the
+  // same result twice. The report of a reproduction run itself still shows its own point.
+  std::vector<meta::RunRecord> rs;
+  for (auto& r : *runs)
+    if (r.reproductionOf.empty() || r.id == d.run.id) rs.push_back(r);
   if (std::none_of(rs.begin(), rs.end(), [&](auto& r) { return r.id == d.run.id; }))
     rs.push_back(d.run);
   std::stable_sort(rs.begin(), rs.end(), [](auto& a, auto& b) {
