@@ -87,6 +87,7 @@ touch -d "$OLD" data/raw.csv
 plan=$("$MLPC" plan p.mlp -p rows 2>&1)
 check_contains "plan: a changed default file would re-run Count" "would run" "$plan"
 check_contains "plan: 1 would run" "1 would run" "$plan"
+check_contains "plan: names the parameter as the changed input" 'input `raw` changed' "$plan"
 run_json "$T/r3" -p rows
 check_eq "changed bytes: Count ran again" "n" "$(ran "$T/r3")"
 R3=$(run_id_of "$T/r3")
@@ -115,6 +116,23 @@ check_eq "plan format: the default is a source relative to the base" \
   'file data/raw.csv' "$(json_get "$T/rows.plan.json" 'j["pipeline"]["params"][0]["value"]["source"] + " " + j["pipeline"]["params"][0]["value"]["path"]')"
 "$MLPC" run "$T/rows.plan.json" --json --param "raw=$T/elsewhere/other.csv" > "$T/r7" 2> "$T/r7.err"
 check_eq "a compiled plan with --param raw=…: cached by bytes" "n" "$(cached "$T/r7")"
+
+# --- a hand-edited plan whose artifact parameter is not a path: an error, not a crash
+for v in '"data/raw.csv"' '{"source": "file", "path": 5}' '{"$artifact": "'"$(printf '0%.0s' {1..64})"'"}'; do
+  "$PY" - "$T/rows.plan.json" "$T/edited.json" "$v" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["pipeline"]["params"][0]["value"] = json.loads(sys.argv[3])
+json.dump(j, open(sys.argv[2], "w"))
+PYEOF
+  out=$("$MLPC" run "$T/edited.json" 2>&1)
+  check_eq "a plan with raw = $v: exit 2" 2 "$?"
+  check_contains "a plan with raw = $v: names the parameter" 'parameter `raw`' "$out"
+  check_not_contains "a plan with raw = $v: no internal exception text" "exception" "$out"
+done
+out=$("$MLPC" run p.mlp -p rows --param raw= 2>&1)
+check_eq "an empty path: exit 2" 2 "$?"
+check_contains "an empty path: E032 says so" 'error[E032]: --param raw: a `Dataset<csv>` parameter takes a path, got an empty one' "$out"
 
 # --- a missing path: an error naming the parameter, before any step runs
 runs_before=$("$MLPC" runs --json 2>/dev/null | json_get - 'len(j)')
