@@ -114,7 +114,8 @@ void Checker::checkUnhashedFiles() {
               (h.kind == "file" ? "File` or `Dataset<…>`" : "Dir`") +
               (h.use ? " with a `" + std::string(h.kind == "file" ? "file" : "dir") + "(\"" + text +
                            "\")` default,"
-                     : ",") +
+                     // A step parameter of an artifact type has no default: callers pass one.
+                     : " and pass it a `data` or an artifact-typed pipeline parameter,") +
               " so its bytes are part of the cache key");
   }
 }

@@ -160,6 +160,10 @@ check_eq "Dir: the param is recorded as a dir artifact" dir \
 run_json "$T/d4" -p listing --param d=data/images
 check_eq "Dir, --param naming the same tree: cached" "l" "$(cached "$T/d4")"
 
+# A Dataset may be a directory of parts, as `data … = dir(…)` may: hashed as a tree.
+out=$("$MLPC" plan p.mlp -p rows --param raw=data/images 2>&1)
+check_eq "a directory for a Dataset param: accepted (plan exits 0)" 0 "$?"
+
 # --- the wrong kind
 out=$("$MLPC" run p.mlp -p listing --param d=data/raw.csv 2>&1)
 check_eq "a file for a Dir: exit 2" 2 "$?"
