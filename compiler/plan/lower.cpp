@@ -55,6 +55,9 @@ private:
   Json stringExpr(const ast::StringLit& s);
   Json bindingRef(const ast::AssignStmt& a, int lifted);
   Json constant(const ast::Expr& e); ///< a literal default, as a plain JSON value
+  /// A pipeline parameter's default: a constant, or for `file("…")`/`dir("…")` a source whose
+  /// path is relative to the plan's base, as a `data` declaration's is.
+  Json paramDefault(const ast::PipelineDecl& p, const ast::Expr& e);
 
   // ---- pipeline
   void block(const ast::Block& b, Json& out);
@@ -98,6 +101,18 @@ Json Lowerer::constant(const ast::Expr& e) {
     return out;
   }
   return x;
+}
+
+Json Lowerer::paramDefault(const ast::PipelineDecl& p, const ast::Expr& e) {
+  const sema::CallBinding* cb =
+      e.kind == ast::ExprKind::Call ? prog.call(&e.as<ast::CallExpr>()) : nullptr;
+  if (!cb || (cb->builtin != "file" && cb->builtin != "dir")) return constant(e);
+  auto& call = e.as<ast::CallExpr>();
+  std::string path = call.args.empty() || call.args[0].value->kind != ast::ExprKind::String
+                         ? ""
+                         : call.args[0].value->as<ast::StringLit>().plainText();
+  fs::path full = fs::path(relDir(*prog.declModule.at(&p))) / path;
+  return Json{{"source", cb->builtin}, {"path", full.lexically_normal().string()}};
 }
 
 Json Lowerer::stringExpr(const ast::StringLit& s) {
@@ -527,7 +542,7 @@ bool Lowerer::params(const ast::PipelineDecl& p, Json& out) {
   for (auto& pr : p.params) {
     std::string type = prog.paramType(pr).str();
     Json pj{{"name", pr.name.name}, {"type", type}};
-    if (pr.defaultValue) pj["default"] = constant(*pr.defaultValue);
+    if (pr.defaultValue) pj["default"] = paramDefault(p, *pr.defaultValue);
     if (auto it = given.find(pr.name.name); it != given.end()) {
       std::string err;
       auto v = parseParamValue(type, it->second, err);

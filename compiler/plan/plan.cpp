@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <initializer_list>
 #include <map>
 #include <vector>
@@ -242,8 +244,30 @@ std::optional<double> unitValue(const std::string& text, const std::string& kind
 }
 } // namespace
 
+bool isArtifactType(const std::string& type) {
+  for (const char* k : {"File", "Dir", "Dataset", "Model", "Metrics"}) {
+    size_t n = std::strlen(k);
+    if (type.compare(0, n, k) == 0 && (type.size() == n || type[n] == '<' || type[n] == '{'))
+      return true;
+  }
+  return false;
+}
+
 std::optional<Json> parseParamValue(const std::string& type, const std::string& text,
                                     std::string& error) {
+  if (isArtifactType(type)) {
+    if (text.empty()) {
+      error = "a `" + type + "` parameter takes a path, got an empty one";
+      return std::nullopt;
+    }
+    // A `File` must be a file and a `Dir` a directory; a Dataset or Model may be either, as a
+    // `data` declaration of those types may use file(…) or dir(…).
+    std::string source = type == "Dir" ? "dir" : type == "File" ? "file" : "path";
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(text, ec);
+    return Json{{"source", source},
+                {"path", (ec ? std::filesystem::path(text) : abs).lexically_normal().string()}};
+  }
   try {
     if (type == "int") {
       size_t pos = 0;
@@ -291,6 +315,11 @@ std::optional<Json> parseParamValue(const std::string& type, const std::string& 
   }
   if (type.rfind("list<", 0) == 0) {
     std::string elem = type.substr(5, type.size() - 6);
+    if (isArtifactType(elem)) {
+      // Only a parameter that is itself an artifact is hashed when a run starts.
+      error = "parameters of type `" + type + "` cannot be set from the command line";
+      return std::nullopt;
+    }
     Json parsed = Json::parse(text, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_array()) {
       // A comma-separated list is the friendlier spelling on a command line.

@@ -23,8 +23,14 @@ std::string dump(const Json& plan);
 
 /// Parses a `--param NAME=VALUE` value for a parameter of type `type` (as written in the plan,
 /// e.g. "int", "duration", "list<string>"); returns nullopt with `error` set when it does not fit.
+/// For an artifact type the value is a source, `{"source": "file"|"dir"|"path", "path": ABS}`:
+/// the path is made absolute against the current directory, and the run hashes its bytes.
 std::optional<Json> parseParamValue(const std::string& type, const std::string& text,
                                     std::string& error);
+
+/// Whether a plan type names an artifact (File, Dir, Dataset<…>, Model<…>, Metrics…): a
+/// parameter of such a type is bound to a path whose bytes the run hashes, like a `data`.
+bool isArtifactType(const std::string& type);
 
 /// The canonical text of a value as it appears in a command: ints and floats in decimal,
 /// durations in seconds, sizes in bytes, percents as their number, records as JSON.

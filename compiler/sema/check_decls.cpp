@@ -94,7 +94,19 @@ Type Checker::resolveType(const ast::TypeExpr& t, const Module& m) {
   return Type::error();
 }
 
-void Checker::checkParams(const std::vector<ast::Param>& ps, const Module& m, bool outputs) {
+namespace {
+/// `file(…)` or `dir(…)`: the source of a `data` declaration or a pipeline parameter's default.
+bool isDataSourceCall(const ast::Expr& e) {
+  if (e.kind != ast::ExprKind::Call) return false;
+  auto& callee = *e.as<ast::CallExpr>().callee;
+  if (callee.kind != ast::ExprKind::Name) return false;
+  const std::string& fn = callee.as<ast::NameExpr>().name;
+  return fn == "file" || fn == "dir";
+}
+} // namespace
+
+void Checker::checkParams(const std::vector<ast::Param>& ps, const Module& m, bool outputs,
+                          bool pipeline) {
   std::map<std::string, const ast::Param*> seen;
   for (auto& p : ps) {
     Type t = resolveType(p.type, m);
@@ -109,7 +121,22 @@ void Checker::checkParams(const std::vector<ast::Param>& ps, const Module& m, bo
                   "output `" + p.name.name + "` must be an artifact type, found `" + t.str() + "`")
           .withLabel("not a File, Dir, Dataset, Model or Metrics")
           .note("steps pass values between each other as files");
-    if (p.defaultValue) {
+    if (p.defaultValue && isDataSourceCall(*p.defaultValue)) {
+      module = &m;
+      if (!pipeline || (!t.isArtifact() && !t.isError()))
+        sink.report(DiagCode::InvalidValue, p.defaultValue->range,
+                    pipeline ? "`" + p.name.name + "` is `" + t.str() +
+                                   "`, so its default cannot be a file or directory"
+                             : std::string("a step parameter cannot default to a file or "
+                                           "directory"))
+            .withLabel("not a " + (pipeline ? t.str() : std::string("literal")))
+            .note(pipeline ? "only a parameter of an artifact type (File, Dir, Dataset, Model) "
+                             "is bound to a path whose bytes are hashed"
+                           : "declare `data NAME: TYPE = file(\"…\")` and pass it, or make it "
+                             "a pipeline parameter");
+      else
+        checkDataSource(*p.defaultValue, t, p.name.name);
+    } else if (p.defaultValue) {
       module = &m;
       Type dt = check(*p.defaultValue);
       if (!isConstant(*p.defaultValue))
@@ -122,14 +149,7 @@ void Checker::checkParams(const std::vector<ast::Param>& ps, const Module& m, bo
   }
 }
 
-void Checker::checkData(const ast::DataDecl& d, const Module& m) {
-  Type t = prog.dataTypes[&d];
-  if (!t.isError() && !t.isArtifact()) {
-    sink.report(DiagCode::TypeMismatch, d.type.range,
-                "data `" + d.name.name + "` must have an artifact type, found `" + t.str() + "`");
-    return;
-  }
-  const ast::Expr& init = *d.init;
+bool Checker::checkDataSource(const ast::Expr& init, const Type& t, const std::string& name) {
   bool ok = false;
   if (init.kind == ast::ExprKind::Call) {
     auto& c = init.as<ast::CallExpr>();
@@ -149,11 +169,11 @@ void Checker::checkData(const ast::DataDecl& d, const Module& m) {
         } else if (fn == "dir" && t.kind != TypeKind::Dir && !t.isError() &&
                    t.kind != TypeKind::Dataset) {
           sink.report(DiagCode::TypeMismatch, c.range,
-                      "`dir(…)` gives a directory, but `" + d.name.name + "` is `" + t.str() + "`")
+                      "`dir(…)` gives a directory, but `" + name + "` is `" + t.str() + "`")
               .withLabel("a directory");
         } else if (fn == "file" && t.kind == TypeKind::Dir) {
           sink.report(DiagCode::TypeMismatch, c.range,
-                      "`" + d.name.name + "` is a `Dir`, so its source is `dir(\"…\")`")
+                      "`" + name + "` is a `Dir`, so its source is `dir(\"…\")`")
               .withLabel("a single file")
               .fix(c.callee->range, "dir");
         }
@@ -164,6 +184,18 @@ void Checker::checkData(const ast::DataDecl& d, const Module& m) {
       }
     }
   }
+  return ok;
+}
+
+void Checker::checkData(const ast::DataDecl& d, const Module& m) {
+  Type t = prog.dataTypes[&d];
+  if (!t.isError() && !t.isArtifact()) {
+    sink.report(DiagCode::TypeMismatch, d.type.range,
+                "data `" + d.name.name + "` must have an artifact type, found `" + t.str() + "`");
+    return;
+  }
+  const ast::Expr& init = *d.init;
+  bool ok = checkDataSource(init, t, d.name.name);
   if (!ok)
     sink.report(DiagCode::InvalidValue, init.range, "data comes from `file(\"…\")` or `dir(\"…\")`")
         .withLabel("not a data source");

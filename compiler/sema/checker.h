@@ -41,7 +41,17 @@ public:
   void checkCommandProps(const ast::StepDecl& d, const Module& m);
   void checkLocalFiles(const ast::StepDecl& d, const Module& m, const ast::Property* run,
                        const ast::Property* code);
-  void checkParams(const std::vector<ast::Param>& ps, const Module& m, bool outputs);
+  /// `pipeline`: the params of a pipeline, whose artifact-typed params may default to
+  /// `file("…")`/`dir("…")` (hashed when a run starts, like a `data` declaration).
+  void checkParams(const std::vector<ast::Param>& ps, const Module& m, bool outputs,
+                   bool pipeline = false);
+  /// `file("path")` or `dir("path")` as the source of `name` of type `t`; false when `init` is
+  /// not such a call at all (the caller says what else it expected).
+  bool checkDataSource(const ast::Expr& init, const Type& t, const std::string& name);
+
+  // ---- check_unhashed.cpp
+  /// W003: a `string` parameter whose default names an existing file reaches a `run`.
+  void checkUnhashedFiles();
 
   // ---- check_policy.cpp
   void checkModel(const ast::PolicyDecl& d, const Module& m);

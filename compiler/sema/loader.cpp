@@ -188,7 +188,7 @@ void Checker::run(const std::string& entryPath) {
         checkParams(d->as<ast::StepDecl>().outputs, *m, true);
         break;
       case ast::DeclKind::Pipeline:
-        checkParams(d->as<ast::PipelineDecl>().params, *m, false);
+        checkParams(d->as<ast::PipelineDecl>().params, *m, false, true);
         break;
       case ast::DeclKind::Data:
         prog.dataTypes[d.get()] = resolveType(d->as<ast::DataDecl>().type, *m);
@@ -228,6 +228,7 @@ void Checker::run(const std::string& entryPath) {
       }
     }
   }
+  checkUnhashedFiles();
 }
 
 std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& opts,

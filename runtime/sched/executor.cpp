@@ -259,6 +259,119 @@ struct Executor::Impl {
     return (fs::path(opts.baseDir) / dir).lexically_normal().string();
   }
 
+  /// Hashes the file or directory at `rel` (relative to the base directory) and, unless this is
+  /// a dry run, stores its bytes: the artifact value of a `data` declaration or an artifact-typed
+  /// pipeline parameter. `source` is what the declaration promised: "file", "dir", or "path"
+  /// (either). `what` and `origin` name the value in errors ("data `x`", "declared at f:1:2").
+  std::optional<Json> hashSource(const std::string& what, const std::string& rel,
+                                 const std::string& source, const std::string& type,
+                                 const std::string& origin, std::string& error) {
+    std::string path = (fs::path(opts.baseDir) / rel).lexically_normal();
+    std::string where = " (" + origin + ")";
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      error = what + " not found: " + path + where;
+      return std::nullopt;
+    }
+    // What the declaration promised: `file(…)` a regular file, `dir(…)` a directory. Anything
+    // else is refused before it is read (reading a FIFO would block the run for good).
+    fs::file_type ft = fs::status(path, ec).type();
+    bool isDir = ft == fs::file_type::directory;
+    bool isData = what.rfind("data ", 0) == 0;
+    std::string promised = isData ? " is declared with " + source + "(…)" : " is a `" + type + "`";
+    if (source == "dir" && !isDir) {
+      error = what + promised + ", but " + path + " is not a directory" + where;
+      return std::nullopt;
+    }
+    if (source == "file" && ft != fs::file_type::regular) {
+      error = what + promised + ", but " + path +
+              (isDir ? (isData ? " is a directory (use dir(…))" : " is a directory")
+                     : " is not a regular file") +
+              where;
+      return std::nullopt;
+    }
+    if (!isDir && ft != fs::file_type::regular) {
+      error = what + ": " + path + " is neither a regular file nor a directory" + where;
+      return std::nullopt;
+    }
+    std::string hash;
+    if (isDir) {
+      auto t = hashCache.hashTree(path);
+      if (!t) {
+        error = "cannot hash " + what + ": " + t.error();
+        return std::nullopt;
+      }
+      hash = t->hash;
+    } else {
+      auto h = hashCache.hashFile(path);
+      if (!h) {
+        error = "cannot hash " + what + ": " + h.error();
+        return std::nullopt;
+      }
+      hash = *h;
+    }
+    store::ArtifactKind kind = isDir ? store::ArtifactKind::Dir : store::ArtifactKind::File;
+    if (!opts.dryRun && !store.has(hash, kind)) {
+      auto a = store.put(path, false);
+      if (!a) {
+        error = "cannot store " + what + ": " + a.error();
+        return std::nullopt;
+      }
+      hash = a->hash;
+    }
+    if (!opts.dryRun) {
+      meta::ArtifactRecord rec;
+      rec.hash = hash;
+      rec.kind = kind;
+      rec.type = type;
+      auto st = store.stat(hash, kind);
+      rec.size = st ? st->size : 0;
+      if (auto s = meta.recordArtifact(rec); !s) {
+        error = s.error();
+        return std::nullopt;
+      }
+    }
+    return artifactValue(hash, isDir ? "dir" : "file", type);
+  }
+
+  /// Binds every artifact-typed pipeline parameter to the artifact of the bytes it names, before
+  /// the run is recorded: so the run's params show the hash, a step that reads the parameter is
+  /// cached by those bytes, and a missing path fails before any step runs. A value that is
+  /// already an artifact (`mlpc reproduce` passes the recorded one) must still be in the store.
+  bool resolveArtifactParams(std::string& error) {
+    for (auto& p : plan["pipeline"]["params"]) {
+      std::string name = p["name"].get<std::string>();
+      std::string type = p.value("type", "");
+      if (!plan::isArtifactType(type)) continue;
+      const Json& v = p["value"];
+      std::string what = "parameter `" + name + "`";
+      if (!v.is_object() || !((v.contains("$artifact") && v["$artifact"].is_string()) ||
+                              (v.contains("path") && v["path"].is_string()))) {
+        error = what + " is a `" + type + "`, but its value in the plan is not a path";
+        return false;
+      }
+      if (v.contains("$artifact") && v["$artifact"].is_string()) {
+        if (!store.has(v["$artifact"].get<std::string>(), v.value("kind", "file") == "dir"
+                                                              ? store::ArtifactKind::Dir
+                                                              : store::ArtifactKind::File)) {
+          error = "the recorded bytes of " + what + " (" +
+                  v["$artifact"].get<std::string>().substr(0, 12) + ") are no longer in the store";
+          return false;
+        }
+        params[name] = v;
+        continue;
+      }
+      std::string source =
+          v.contains("source") && v["source"].is_string() ? v["source"].get<std::string>() : "path";
+      auto a = hashSource(what, v["path"].get<std::string>(), source, type,
+                          "declared at " + p.value("range", "?"), error);
+      if (!a) return false;
+      params[name] = *a;
+    }
+    (void)hashCache.flush();
+    return true;
+  }
+
   bool hashData(std::string& error) {
     for (auto& [name, d] : plan["data"].items()) {
       if (auto o = opts.dataOverrides.find(name); o != opts.dataOverrides.end()) {
@@ -273,69 +386,12 @@ struct Executor::Impl {
         dataValues[name] = a;
         continue;
       }
-      std::string path = (fs::path(opts.baseDir) / d["path"].get<std::string>()).lexically_normal();
-      std::error_code ec;
-      if (!fs::exists(path, ec)) {
-        error = "data `" + name + "` not found: " + path + " (declared at " + d.value("range", "") +
-                ")";
-        return false;
-      }
-      // What the declaration promised: `file(…)` a regular file, `dir(…)` a directory. Anything
-      // else is refused before it is read (reading a FIFO would block the run for good).
-      fs::file_type ft = fs::status(path, ec).type();
-      bool isDir = ft == fs::file_type::directory;
-      std::string source = d.contains("source") && d["source"].is_string()
-                               ? d["source"].get<std::string>()
-                               : (isDir ? "dir" : "file");
-      std::string where = " (declared at " + d.value("range", "") + ")";
-      if (source == "dir" && !isDir) {
-        error = "data `" + name + "` is declared with dir(…), but " + path + " is not a directory" +
-                where;
-        return false;
-      }
-      if (source != "dir" && ft != fs::file_type::regular) {
-        error = "data `" + name + "` is declared with file(…), but " + path +
-                (isDir ? " is a directory (use dir(…))" : " is not a regular file") + where;
-        return false;
-      }
-      std::string hash;
-      if (isDir) {
-        auto t = hashCache.hashTree(path);
-        if (!t) {
-          error = "cannot hash data `" + name + "`: " + t.error();
-          return false;
-        }
-        hash = t->hash;
-      } else {
-        auto h = hashCache.hashFile(path);
-        if (!h) {
-          error = "cannot hash data `" + name + "`: " + h.error();
-          return false;
-        }
-        hash = *h;
-      }
-      store::ArtifactKind kind = isDir ? store::ArtifactKind::Dir : store::ArtifactKind::File;
-      if (!opts.dryRun && !store.has(hash, kind)) {
-        auto a = store.put(path, false);
-        if (!a) {
-          error = "cannot store data `" + name + "`: " + a.error();
-          return false;
-        }
-        hash = a->hash;
-      }
-      if (!opts.dryRun) {
-        meta::ArtifactRecord rec;
-        rec.hash = hash;
-        rec.kind = kind;
-        rec.type = d.value("type", "");
-        auto st = store.stat(hash, kind);
-        rec.size = st ? st->size : 0;
-        if (auto s = meta.recordArtifact(rec); !s) {
-          error = s.error();
-          return false;
-        }
-      }
-      dataValues[name] = artifactValue(hash, isDir ? "dir" : "file", d.value("type", ""));
+      std::string source =
+          d.contains("source") && d["source"].is_string() ? d["source"].get<std::string>() : "path";
+      auto v = hashSource("data `" + name + "`", d["path"].get<std::string>(), source,
+                          d.value("type", ""), "declared at " + d.value("range", ""), error);
+      if (!v) return false;
+      dataValues[name] = *v;
     }
     (void)hashCache.flush();
     if (!opts.dryRun && !runId.empty()) {
@@ -1250,6 +1306,11 @@ struct Executor::Impl {
     std::string err;
     std::string pipeline = plan["pipeline"]["name"].get<std::string>();
     if (opts.dryRun) loadPreviousActions(pipeline);
+    if (!resolveArtifactParams(err)) {
+      sum.message = err;
+      sum.exitCode = 2;
+      return sum;
+    }
     if (!opts.dryRun) {
       (void)meta.markStaleRunsInterrupted();
       meta::NewRun nr;

@@ -206,6 +206,15 @@ DOCS = {
              "`code` files are hashed into the step's cache key; a script missing from it can "
              "change without invalidating cached results.",
              "Add the file to `code = [\"…\"]`."),
+    "W003": ("W003_string_names_file.mlp", None, None,
+             "A `string` parameter whose default names a file or directory that exists (relative "
+             "to the declaring file, when the program is checked) reaches a step's `run`: a step "
+             "parameter that `run` interpolates, or a pipeline parameter passed as is to one. Only "
+             "the string's text is in the step's cache key, so editing the file would not re-run "
+             "the step. A string given with `--param` or built by interpolation is not seen.",
+             "Declare the parameter as `File`, `Dataset<…>` or `Dir` (a pipeline parameter may "
+             "default to `file(\"…\")`/`dir(\"…\")` and be given as `--param NAME=PATH`): its "
+             "bytes are then hashed when the run starts."),
 }
 
 

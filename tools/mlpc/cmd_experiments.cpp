@@ -171,6 +171,21 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
       }
       ro.dataOverrides[name] = *a;
     }
+    // An artifact-typed parameter was recorded as the artifact of its bytes: bind that, not
+    // whatever the path names today.
+    plan::Json recorded = plan::Json::parse(orig->paramsJson, nullptr, false);
+    for (auto& p : lp.plan["pipeline"]["params"]) {
+      if (!damage.empty() || !plan::isArtifactType(p.value("type", ""))) continue;
+      std::string name = p.value("name", "");
+      const plan::Json* a =
+          recorded.is_object() && recorded.contains(name) ? &recorded[name] : nullptr;
+      if (!a || !a->is_object() || !a->contains("$artifact") || !(*a)["$artifact"].is_string() ||
+          !store::isSha256Hex((*a)["$artifact"].get<std::string>())) {
+        damage = "the run's value of parameter `" + name + "` is not a recorded artifact";
+        break;
+      }
+      p["value"] = *a;
+    }
   }
   if (!damage.empty()) {
     std::cerr << "error: the recorded inputs of run " << orig->id << " ("

@@ -96,6 +96,10 @@ void registerRun(CLI::App& app) {
                    {"seconds", secs},
                    {"message", s.message}};
       std::cout << j.dump() << "\n";
+    } else if (s.runId.empty() && !s.message.empty()) {
+      // Nothing started (a parameter's path is missing, the workspace refused the run): no
+      // counts to give, only what is wrong.
+      std::cerr << "error: " << s.message << "\n";
     } else {
       std::cerr << line << "\n";
       if (!s.message.empty() && s.status != meta::RunStatus::Succeeded)

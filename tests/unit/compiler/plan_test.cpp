@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <functional>
 
 using namespace mlpc::plan;
@@ -121,9 +122,27 @@ TEST_CASE("param values: lists: comma-separated or JSON", "[plan][param]") {
   bad("list<int>", "[1, \"x\"]");
 }
 
+TEST_CASE("param values: artifacts are paths, made absolute, with the kind the type needs",
+          "[plan][param]") {
+  std::string cwd = std::filesystem::current_path().string();
+  Json f = ok("File", "x.csv");
+  CHECK(f["source"] == "file");
+  CHECK(f["path"] == (std::filesystem::path(cwd) / "x.csv").string());
+  CHECK(ok("Dir", "data/./parts")["source"] == "dir");
+  CHECK(ok("Dir", "data/./parts")["path"] == (std::filesystem::path(cwd) / "data/parts").string());
+  // A Dataset or Model may be a file or a directory, as `data` of those types may.
+  CHECK(ok("Dataset<csv>", "/abs/x.csv") == Json{{"source", "path"}, {"path", "/abs/x.csv"}});
+  CHECK(ok("Model<sklearn>", "/m")["source"] == "path");
+  CHECK(bad("File", "") == "a `File` parameter takes a path, got an empty one");
+  CHECK(isArtifactType("Metrics{auc: float}"));
+  CHECK(!isArtifactType("Filex"));
+  CHECK(!isArtifactType("list<File>"));
+}
+
 TEST_CASE("param values: for types the command line cannot spell", "[plan][param]") {
-  CHECK(bad("File", "x.csv") == "parameters of type `File` cannot be set from the command line");
-  bad("Dataset<csv>", "x.csv");
+  // Only a parameter that is itself an artifact is hashed when a run starts.
+  CHECK(bad("list<File>", "a,b") ==
+        "parameters of type `list<File>` cannot be set from the command line");
 }
 
 TEST_CASE("commandText: values as they appear in commands", "[plan][command]") {
