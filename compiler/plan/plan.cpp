@@ -331,6 +331,22 @@ std::optional<Json> parseParamValue(const std::string& type, const std::string& 
   return std::nullopt;
 }
 
+std::string describeException(const std::exception& e) {
+  std::string what = e.what();
+  // nlohmann's messages start with "[json.exception.KIND.ID] ".
+  if (what.rfind("[json.exception.", 0) == 0) {
+    size_t close = what.find("] ");
+    std::string kind = what.substr(16, close == std::string::npos ? 0 : close - 16);
+    std::string rest = close == std::string::npos ? "" : what.substr(close + 2);
+    if (rest.rfind("type ", 0) == 0) rest = rest.substr(5);
+    if (kind.rfind("type_error", 0) == 0) return "a value has the wrong type (" + rest + ")";
+    if (kind.rfind("out_of_range", 0) == 0) return "a value is missing (" + rest + ")";
+    if (kind.rfind("parse_error", 0) == 0) return "a JSON text is not valid (" + rest + ")";
+    return "an unusable JSON value (" + rest + ")";
+  }
+  return what;
+}
+
 std::string commandText(const Json& value, const std::string& type) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";

@@ -5,6 +5,7 @@
 /// Nothing here knows the syntax tree.
 #include <nlohmann/json.hpp>
 
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,11 @@ std::string dump(const Json& plan);
 /// e.g. "int", "duration", "list<string>"); returns nullopt with `error` set when it does not fit.
 std::optional<Json> parseParamValue(const std::string& type, const std::string& text,
                                     std::string& error);
+
+/// An exception's message in user terms: nlohmann's `[json.exception.type_error.302] type must
+/// be number, but is string` becomes `a value has the wrong type (must be number, but is
+/// string)`, so no library's internal wording reaches a user.
+std::string describeException(const std::exception& e);
 
 /// The canonical text of a value as it appears in a command: ints and floats in decimal,
 /// durations in seconds, sizes in bytes, percents as their number, records as JSON.

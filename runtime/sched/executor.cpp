@@ -1395,7 +1395,7 @@ struct Executor::Impl {
     try {
       finishRun(sum);
     } catch (const std::exception& e) {
-      sum.message = why + "; " + e.what();
+      sum.message = why + "; " + plan::describeException(e);
     }
     sum.status = meta::RunStatus::Failed;
     sum.exitCode = 2;
@@ -1433,7 +1433,7 @@ RunSummary Executor::run() {
     // a value it cannot use (a template part of the wrong kind, an output the command never
     // names). End the run as failed, with its processes stopped, instead of aborting and
     // leaving it "running".
-    return impl_->abandon(std::string("the plan cannot be run: ") + e.what());
+    return impl_->abandon("the plan cannot be run: " + plan::describeException(e));
   }
 }
 const std::vector<PlanDecision>& Executor::decisions() const {
