@@ -66,6 +66,8 @@ private:
   std::string stepDef(const ast::StepDecl& d);
   Json commandProps(const ast::StepDecl& d, Json def);
   Json templ(const ast::Expr& e); ///< a property of a step/server: literal or interpolation
+  /// A numeric or bool property: a plain value when constant, else {"expr", "type", "range"}.
+  Json propValue(const ast::Expr& e);
   bool params(const ast::PipelineDecl& p, Json& out);
   Json edges(const Json& nodes);
 
@@ -302,7 +304,18 @@ Json Lowerer::expr(const ast::Expr& e) {
 }
 
 Json Lowerer::templ(const ast::Expr& e) {
-  return expr(e);
+  // `env = { X: s }`, `image = img`: a value that is not a string literal is a template of one
+  // interpolation, so the runtime renders it like `"${s}"`.
+  if (e.kind == ast::ExprKind::String || e.kind == ast::ExprKind::Error) return expr(e);
+  return Json{{"interp", Json::array({Json{{"expr", expr(e)}, {"type", prog.typeOf(&e).str()}}})}};
+}
+
+Json Lowerer::propValue(const ast::Expr& e) {
+  Json v = constant(e);
+  if (!v.is_object()) return v;
+  // Depends on the step's parameters: evaluated per call at run time, where `range` names the
+  // property in messages.
+  return Json{{"expr", expr(e)}, {"type", prog.typeOf(&e).str()}, {"range", where(e.range)}};
 }
 
 Json Lowerer::commandProps(const ast::StepDecl& d, Json def) {
@@ -327,14 +340,14 @@ Json Lowerer::commandProps(const ast::StepDecl& d, Json def) {
   Json res{{"cpu", 1}, {"memory_bytes", nullptr}, {"gpu", 0}};
   if (auto* p = get("resources"); p && p->value->kind == ast::ExprKind::Record)
     for (auto& f : p->value->as<ast::RecordExpr>().fields) {
-      Json v = constant(*f.value);
+      Json v = propValue(*f.value);
       if (f.name.name == "memory")
         res["memory_bytes"] = v;
       else
         res[f.name.name] = v;
     }
   def["resources"] = res;
-  def["timeout_s"] = get("timeout") ? constant(*get("timeout")->value) : Json();
+  def["timeout_s"] = get("timeout") ? propValue(*get("timeout")->value) : Json();
   return def;
 }
 
@@ -377,12 +390,14 @@ std::string Lowerer::stepDef(const ast::StepDecl& d) {
     Json retry{{"attempts", 1}, {"backoff_s", 0}};
     if (auto* p = prog.property(d, "retry"); p && p->value->kind == ast::ExprKind::Record)
       for (auto& f : p->value->as<ast::RecordExpr>().fields)
-        retry[f.name.name == "backoff" ? "backoff_s" : f.name.name] = constant(*f.value);
+        retry[f.name.name == "backoff" ? "backoff_s" : f.name.name] = propValue(*f.value);
     def["retry"] = retry;
     Json cache{{"enabled", true}, {"expire_s", nullptr}};
     if (auto* p = prog.property(d, "cache")) {
-      Json v = constant(*p->value);
-      if (v.is_boolean())
+      // By type, not by shape: `cache = c` with `c: bool` switches caching, with a duration
+      // it is an expiry.
+      Json v = propValue(*p->value);
+      if (prog.typeOf(p->value.get()).kind == TypeKind::Bool)
         cache["enabled"] = v;
       else
         cache["expire_s"] = v;

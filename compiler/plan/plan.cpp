@@ -57,6 +57,18 @@ private:
     if (!obj.contains(key) || (nullable && obj[key].is_null())) return true;
     return need(obj[key], (obj[key].*is)(), path, what);
   }
+  /// A step property: a plain value of the kind `is` accepts, or an expression evaluated per
+  /// call (`{"expr": E, "type": T, …}`; the expression itself is checked when it is evaluated).
+  bool propValue(const Json& obj, const char* key, const std::string& path,
+                 bool (Json::*is)() const noexcept, const char* what, bool nullable = true) {
+    if (obj.contains(key) && obj[key].is_object()) {
+      const Json& v = obj[key];
+      if (!v.contains("expr") || !v["expr"].is_object())
+        return fail(path + ".expr", "must be an expression object", nullptr);
+      return requiredString(v, "type", path + ".type");
+    }
+    return optKind(obj, key, path, is, (std::string(what) + " or {\"expr\": …}").c_str(), nullable);
+  }
   /// Every key `mlpc compile` always writes (docs/plan-format.md); the runtime reads them all.
   bool keys(const Json& obj, const std::string& path, std::initializer_list<const char*> required) {
     for (const char* k : required)
@@ -109,17 +121,17 @@ private:
       }
       for (const char* obj : {"env", "resources", "retry", "cache"})
         if (!optKind(d, obj, at + "." + obj, &Json::is_object, "an object", false)) return false;
-      if (!optKind(d, "timeout_s", at + ".timeout_s", &Json::is_number, "a number or null"))
+      if (!propValue(d, "timeout_s", at + ".timeout_s", &Json::is_number, "a number or null"))
         return false;
       for (auto [obj, field] :
            {std::pair{"resources", "cpu"}, std::pair{"resources", "gpu"},
             std::pair{"resources", "memory_bytes"}, std::pair{"retry", "attempts"},
             std::pair{"retry", "backoff_s"}, std::pair{"cache", "expire_s"}})
-        if (d.contains(obj) && !optKind(d[obj], field, at + "." + obj + "." + field,
-                                        &Json::is_number, "a number or null"))
+        if (d.contains(obj) && !propValue(d[obj], field, at + "." + obj + "." + field,
+                                          &Json::is_number, "a number or null"))
           return false;
-      if (d.contains("cache") &&
-          !optKind(d["cache"], "enabled", at + ".cache.enabled", &Json::is_boolean, "a bool"))
+      if (d.contains("cache") && !propValue(d["cache"], "enabled", at + ".cache.enabled",
+                                            &Json::is_boolean, "a bool", false))
         return false;
     }
     return true;
@@ -346,6 +358,22 @@ std::optional<Json> parseParamValue(const std::string& type, const std::string& 
   }
   error = "parameters of type `" + type + "` cannot be set from the command line";
   return std::nullopt;
+}
+
+std::string describeException(const std::exception& e) {
+  std::string what = e.what();
+  // nlohmann's messages start with "[json.exception.KIND.ID] ".
+  if (what.rfind("[json.exception.", 0) == 0) {
+    size_t close = what.find("] ");
+    std::string kind = what.substr(16, close == std::string::npos ? 0 : close - 16);
+    std::string rest = close == std::string::npos ? "" : what.substr(close + 2);
+    if (rest.rfind("type ", 0) == 0) rest = rest.substr(5);
+    if (kind.rfind("type_error", 0) == 0) return "a value has the wrong type (" + rest + ")";
+    if (kind.rfind("out_of_range", 0) == 0) return "a value is missing (" + rest + ")";
+    if (kind.rfind("parse_error", 0) == 0) return "a JSON text is not valid (" + rest + ")";
+    return "an unusable JSON value (" + rest + ")";
+  }
+  return what;
 }
 
 std::string commandText(const Json& value, const std::string& type) {

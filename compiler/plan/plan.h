@@ -5,6 +5,7 @@
 /// Nothing here knows the syntax tree.
 #include <nlohmann/json.hpp>
 
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,11 @@ std::optional<Json> parseParamValue(const std::string& type, const std::string& 
 /// Whether a plan type names an artifact (File, Dir, Dataset<…>, Model<…>, Metrics…): a
 /// parameter of such a type is bound to a path whose bytes the run hashes, like a `data`.
 bool isArtifactType(const std::string& type);
+
+/// An exception's message in user terms: nlohmann's `[json.exception.type_error.302] type must
+/// be number, but is string` becomes `a value has the wrong type (must be number, but is
+/// string)`, so no library's internal wording reaches a user.
+std::string describeException(const std::exception& e);
 
 /// The canonical text of a value as it appears in a command: ints and floats in decimal,
 /// durations in seconds, sizes in bytes, percents as their number, records as JSON.

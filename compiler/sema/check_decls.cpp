@@ -1,6 +1,8 @@
 // Types written in the source, data declarations, and the properties of steps and servers.
 #include "sema/checker.h"
 
+#include "plan/property_rules.h"
+
 #include <cstring>
 #include <filesystem>
 
@@ -322,15 +324,98 @@ void Checker::checkCommandProps(const ast::StepDecl& d, const Module&) {
         }
         Type ft = prog.typeOf(f.value.get());
         expectType(*f.value, ft, it->second[0], "`" + n + "." + f.name.name + "`");
-        if (f.value->kind == ast::ExprKind::Int || f.value->kind == ast::ExprKind::Float) {
-          double v = f.value->as<ast::NumberLit>().value;
-          if (v < 0 || (f.name.name == "attempts" && v < 1) || (f.name.name == "cpu" && v <= 0))
-            sink.report(DiagCode::InvalidValue, f.value->range,
-                        "`" + n + "." + f.name.name + "` must be positive")
-                .withLabel("out of range");
-        }
+        checkPropertyRange(n + "." + f.name.name, *f.value);
       }
+    } else {
+      continue;
     }
+    if (n == "timeout" || n == "cache") checkPropertyRange(n, *p.value);
+  }
+}
+
+namespace {
+/// The number a constant expression stands for (literals, negation and arithmetic of them), in
+/// the plan's units (seconds, bytes); nullopt when it is not a constant number.
+std::optional<double> constantNumber(const ast::Expr& e) {
+  switch (e.kind) {
+  case ast::ExprKind::Int:
+  case ast::ExprKind::Float:
+  case ast::ExprKind::Duration:
+  case ast::ExprKind::Size:
+  case ast::ExprKind::Percent:
+    return e.as<ast::NumberLit>().value;
+  case ast::ExprKind::Unary: {
+    auto& u = e.as<ast::UnaryExpr>();
+    if (u.op != ast::UnaryOp::Neg) return std::nullopt;
+    auto v = constantNumber(*u.operand);
+    return v ? std::optional<double>(-*v) : std::nullopt;
+  }
+  case ast::ExprKind::Binary: {
+    auto& b = e.as<ast::BinaryExpr>();
+    auto l = constantNumber(*b.lhs);
+    auto r = l ? constantNumber(*b.rhs) : std::nullopt;
+    if (!r) return std::nullopt;
+    std::string op = ast::spelling(b.op);
+    if (op == "+") return *l + *r;
+    if (op == "-") return *l - *r;
+    if (op == "*") return *l * *r;
+    if (op == "/" && *r != 0) return *l / *r;
+    return std::nullopt;
+  }
+  default:
+    return std::nullopt;
+  }
+}
+} // namespace
+
+void Checker::checkPropertyRange(const std::string& name, const ast::Expr& value) {
+  // Values that depend on parameters are checked per call when the step runs (the same table).
+  auto v = constantNumber(value);
+  if (!v || hasErrorWithin(value.range)) return;
+  auto why = plan::propertyRangeError(name, *v);
+  if (!why) return;
+  auto& d = sink.report(DiagCode::PropertyOutOfRange, value.range, "`" + name + "` " + *why)
+                .withLabel("out of range");
+  if (name == "cache") d.note("`cache = false` turns caching off; a duration is an expiry");
+  if (name == "retry.attempts") d.note("`attempts` counts the first try");
+}
+
+void Checker::checkCallPropertyRanges(const ast::CallExpr& call) {
+  const CallBinding* cb = prog.call(&call);
+  if (!cb || !cb->callee || cb->callee->kind != ast::DeclKind::Step) return;
+  auto& d = cb->callee->as<ast::StepDecl>();
+  // Every numeric property value, by its name in the range table.
+  std::vector<std::pair<std::string, const ast::Expr*>> values;
+  for (auto& p : d.props) {
+    const std::string& n = p.name.name;
+    if (n == "timeout" || n == "cache") values.push_back({n, p.value.get()});
+    if ((n == "resources" || n == "retry") && p.value->kind == ast::ExprKind::Record)
+      for (auto& f : p.value->as<ast::RecordExpr>().fields)
+        values.push_back({n + "." + f.name.name, f.value.get()});
+  }
+  for (auto& [name, v] : values) {
+    const Resolution* r = prog.resolution(v);
+    if (!r || r->kind != RefKind::StepParam || r->decl != &d || r->index >= d.params.size() ||
+        r->index >= cb->args.size())
+      continue;
+    const ast::Param& param = d.params[r->index];
+    const ast::Expr* given = cb->args[r->index];
+    const ast::Expr* value = given ? given : param.defaultValue.get();
+    if (!value || hasErrorWithin(value->range)) continue;
+    auto n = constantNumber(*value);
+    auto why = n ? plan::propertyRangeError(name, *n) : std::nullopt;
+    if (!why) continue;
+    std::string msg =
+        "`" + name + "` of step `" + d.name.name + "` comes from `" + param.name.name + "`";
+    if (given)
+      sink.report(DiagCode::PropertyOutOfRange, given->range, msg + " and " + *why)
+          .withLabel("out of range")
+          .secondary(v->range, "`" + name + "` set from `" + param.name.name + "` here");
+    else
+      sink.report(DiagCode::PropertyOutOfRange, call.range, msg + ", whose default " + *why)
+          .withLabel("`" + param.name.name + "` left at its default")
+          .secondary(value->range, "the default")
+          .note("pass `" + param.name.name + " = …` in range, or change the default");
   }
 }
 

@@ -593,6 +593,7 @@ Type Checker::checkCall(const ast::CallExpr& e) {
   case TypeKind::Step: {
     auto& d = callee.decl->as<ast::StepDecl>();
     checkDeclCall(e, d, *moduleOf(&d), d.params, "step");
+    if (pipeline) stepCalls.push_back(&e);
     return record(outputsType(d), e, {});
   }
   case TypeKind::Pipeline: {

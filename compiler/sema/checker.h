@@ -92,6 +92,11 @@ public:
   std::vector<std::string> visibleNames() const;
   /// True when the expression is made of literals only (allowed for defaults).
   bool isConstant(const ast::Expr& e) const;
+  /// E034 when a constant step property is outside plan::kPropertyRules.
+  void checkPropertyRange(const std::string& name, const ast::Expr& value);
+  /// E034 at a call when a property that is one of the step's parameters (`timeout = t`) gets a
+  /// constant out-of-range value there: the argument given, or the parameter's default.
+  void checkCallPropertyRanges(const ast::CallExpr& call);
 
   Type outputsType(const ast::StepDecl& d);
   const Module* moduleOf(const ast::Decl* d) const;
@@ -115,6 +120,8 @@ public:
   std::set<const ast::AssignStmt*> usedBindings;
   std::set<std::pair<const ast::Decl*, size_t>> usedParams;
   std::set<const ast::AssignStmt*> cycleReported;
+  /// Step calls in pipelines, in the order they were checked (checkCallPropertyRanges).
+  std::vector<const ast::CallExpr*> stepCalls;
   /// 1 while a `for`'s list is being checked, 2 after: a list that reads the loop's own
   /// (lifted) results is a dependency cycle.
   std::map<const ast::ForStmt*, int> forState;

@@ -229,6 +229,9 @@ void Checker::run(const std::string& entryPath) {
     }
   }
   checkUnhashedFiles();
+  // Last, when every step's properties are resolved, whatever the declaration order.
+  for (auto* c : stepCalls)
+    checkCallPropertyRanges(*c);
 }
 
 std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& opts,

@@ -3,6 +3,7 @@
 #include "exec/interrupt.h"
 #include "exec/shell_quote.h"
 #include "sched/step_command.h"
+#include "sched/step_props.h"
 #include "sched/values.h"
 #include "store/sha256.h"
 
@@ -137,6 +138,7 @@ struct Task {
   std::vector<meta::CodeRef> code;
   int attempt = 0, maxAttempts = 1;
   double backoff = 0, timeout = 0, cpu = 1, memory = 0;
+  std::optional<double> expire; ///< the step's `cache` expiry for this call
   int64_t execId = 0;
   double notBefore = 0;
   double launchedAt = 0; ///< wall-clock time its first attempt started (0: not yet)
@@ -595,6 +597,24 @@ struct Executor::Impl {
     finish(t, State::Failed);
   }
 
+  /// A call that fails before its process starts (a property out of range): recorded as a
+  /// failed execution, so `mlpc show` and `mlpc logs` say why.
+  void failBeforeStart(Task& t, const std::string& message) {
+    if (!opts.dryRun && !runId.empty()) {
+      meta::ExecutionRecord rec;
+      rec.runId = runId;
+      rec.node = t.key;
+      rec.step = t.stepKey;
+      rec.status = ExecStatus::Failed;
+      rec.startedAt = now();
+      rec.finishedAt = rec.startedAt;
+      rec.source = t.node->value("range", "");
+      rec.error = message;
+      if (auto id = meta.recordExecution(rec, meta::ExecutionIo{})) t.execId = *id;
+    }
+    failTask(t, message);
+  }
+
   // ---- executing a ready task
   void execute(Task& t) {
     if (stopping) {
@@ -754,6 +774,11 @@ struct Executor::Impl {
         return unknownOrFail(t, "cannot compute argument `" + k + "` of `" + t.key + "`: " + err);
       args[k] = *v;
     }
+    // Resources, retry, timeout and cache may read the step's parameters: evaluated per call.
+    auto props = evaluateStepProps(def, args, err);
+    if (!props)
+      return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " +
+                                    n.value("range", "") + "): " + err);
     t.workdir = resolveDir(def.value("dir", "."));
     Json codeHashes = Json::object();
     for (auto& c : def["code"]) {
@@ -783,26 +808,24 @@ struct Executor::Impl {
       };
       add(v, k);
     }
-    const Json& res = def["resources"];
-    t.cpu = res.value("cpu", 1.0);
-    if (res.contains("memory_bytes") && res["memory_bytes"].is_number())
-      t.memory = res["memory_bytes"].get<double>();
-    if (res.value("gpu", 0) > 0)
-      return failTask(t, "step " + t.stepKey + " asks for " + std::to_string(res.value("gpu", 0)) +
+    t.cpu = props->cpu;
+    t.memory = props->memoryBytes;
+    if (props->gpu > 0)
+      return failTask(t, "step " + t.stepKey + " asks for " + std::to_string(props->gpu) +
                              " GPU(s); this machine has none (" + n.value("range", "") + ")");
     if (opts.memoryBytes > 0 && t.memory > opts.memoryBytes)
       return failTask(t, "step " + t.stepKey + " asks for more memory than this machine has (" +
                              n.value("range", "") + ")");
-    t.maxAttempts = std::max(1, def["retry"].value("attempts", 1));
-    t.backoff = def["retry"].value("backoff_s", 0.0);
-    t.timeout = def["timeout_s"].is_number() ? def["timeout_s"].get<double>() : 0;
+    t.maxAttempts = props->attempts;
+    t.backoff = props->backoffSeconds;
+    t.timeout = props->timeoutSeconds;
+    t.expire = props->expireSeconds;
 
-    bool cacheable = !opts.noCache && def["cache"].value("enabled", true);
+    bool cacheable = !opts.noCache && props->cacheEnabled;
     if (cacheable) {
       meta::CacheQuery q;
       q.cacheKey = t.cacheKey;
-      if (def["cache"]["expire_s"].is_number())
-        q.maxAgeSeconds = def["cache"]["expire_s"].get<double>();
+      if (t.expire) q.maxAgeSeconds = *t.expire;
       q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
       auto hit = meta.lookupCache(q);
       if (!hit) return failTask(t, hit.error());
@@ -835,7 +858,9 @@ struct Executor::Impl {
     };
     if (!renderTemplate(def["run"], tv, true, t.command, err))
       return failTask(t, "cannot build the command of " + t.stepKey + ": " + err);
-    buildEnv(t, def, tv);
+    if (!buildEnv(t, def, tv, err))
+      return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " +
+                                    n.value("range", "") + "): " + err);
     t.stdoutPath = t.scratch + "/stdout.log";
     t.stderrPath = t.scratch + "/stderr.log";
     meta::ExecutionRecord rec;
@@ -858,7 +883,9 @@ struct Executor::Impl {
     waitingToLaunch.push_back(&t);
   }
 
-  void buildEnv(Task& t, const Json& def, const TemplateValues& tv) {
+  /// The process environment of `t`: ours, the definition's `env`, the MLP_* variables. False
+  /// (with `error`) when an `env` value cannot be computed.
+  bool buildEnv(Task& t, const Json& def, const TemplateValues& tv, std::string& error) {
     std::map<std::string, std::string> env;
     for (char** e = environ; *e; ++e) {
       std::string kv = *e;
@@ -868,7 +895,11 @@ struct Executor::Impl {
     std::string err;
     for (auto& [k, templ] : def["env"].items()) {
       std::string v;
-      if (renderTemplate(templ, tv, false, v, err)) env[k] = v;
+      if (!renderTemplate(templ, tv, false, v, err)) {
+        error = "cannot compute `env." + k + "` (" + def.value("range", "") + "): " + err;
+        return false;
+      }
+      env[k] = v;
     }
     env["MLP_RUN_ID"] = runId;
     env["MLP_NODE"] = t.key;
@@ -879,6 +910,7 @@ struct Executor::Impl {
     // Keep the stdlib directory clean: it may be installed read-only.
     env["PYTHONDONTWRITEBYTECODE"] = "1";
     t.env.assign(env.begin(), env.end());
+    return true;
   }
 
   std::string explain(Task& t, bool cacheable) {
@@ -900,10 +932,9 @@ struct Executor::Impl {
     for (const char* k : {"run", "image", "env", "outputs", "step", "mlpc"})
       if (a[k] != b[k]) why.push_back(std::string("`") + k + "` changed");
     if (why.empty()) {
-      const Json& cache = plan["steps"][t.stepKey]["cache"];
-      if (cache.contains("expire_s") && cache["expire_s"].is_number())
+      if (t.expire)
         return "its cached result expired (older than cache = " +
-               plan::commandText(cache["expire_s"], "float") + "s)";
+               plan::commandText(Json(*t.expire), "float") + "s)";
       return "its earlier outputs are no longer in the store";
     }
     std::string s;
@@ -1191,6 +1222,11 @@ struct Executor::Impl {
         shardScript = (fs::path(root) / "std/sklearn/transform_shard.py").string();
     if (shardScript.empty())
       return failTask(t, "std/sklearn/transform_shard.py not found in the stdlib");
+    // The server's own properties, for its one parameter (the model): validated like a step's.
+    auto serverProps = evaluateStepProps(server, Json{{"model", *model}}, err);
+    if (!serverProps)
+      return failBeforeStart(t, "server " + serverKey + " of `" + t.key + "` (called at " +
+                                    n.value("range", "") + "): " + err);
     std::string serverDir = resolveDir(server.value("dir", "."));
     for (long long s = 0; s < n_shards; ++s) {
       std::string shardIn = t.scratch + "/shard-" + std::to_string(s) + ".csv";
@@ -1209,6 +1245,8 @@ struct Executor::Impl {
       st->stepKey = "transform";
       st->parent = &t;
       st->workdir = serverDir;
+      st->cpu = serverProps->cpu;
+      st->memory = serverProps->memoryBytes;
       st->scratch = t.scratch;
       st->stdoutPath = t.scratch + "/shard-" + std::to_string(s) + ".stdout.log";
       st->stderrPath = t.scratch + "/shard-" + std::to_string(s) + ".stderr.log";
@@ -1230,7 +1268,8 @@ struct Executor::Impl {
                     exec::shellQuote(server.value("invoke", "/invocations")) + " --data " +
                     exec::shellQuote(shardIn) + " --out " +
                     exec::shellQuote(st->outPaths["predictions"]);
-      buildEnv(*st, server, tv);
+      if (!buildEnv(*st, server, tv, err))
+        return failTask(t, "server " + serverKey + " of `" + t.key + "`: " + err);
       st->state = State::Waiting;
       t.children.push_back(st.get());
       ++t.openChildren;
@@ -1418,7 +1457,7 @@ struct Executor::Impl {
     try {
       finishRun(sum);
     } catch (const std::exception& e) {
-      sum.message = why + "; " + e.what();
+      sum.message = why + "; " + plan::describeException(e);
     }
     sum.status = meta::RunStatus::Failed;
     sum.exitCode = 2;
@@ -1456,7 +1495,7 @@ RunSummary Executor::run() {
     // a value it cannot use (a template part of the wrong kind, an output the command never
     // names). End the run as failed, with its processes stopped, instead of aborting and
     // leaving it "running".
-    return impl_->abandon(std::string("the plan cannot be run: ") + e.what());
+    return impl_->abandon("the plan cannot be run: " + plan::describeException(e));
   }
 }
 const std::vector<PlanDecision>& Executor::decisions() const {

@@ -90,31 +90,7 @@ bool renderTemplate(const Json& templ, const TemplateValues& tv, bool quote, std
       words.push_back(std::to_string(tv.port));
     } else {
       // Expressions over step parameters (e.g. `${cfg.depth}`) evaluate like pipeline ones.
-      EvalScope scope;
-      EvalEnv env;
-      Json argsAsParams = Json::object();
-      for (auto& [k, v] : tv.args->items())
-        argsAsParams[k] = v;
-      Json rewritten = e;
-      std::function<void(Json&)> fix = [&](Json& j) {
-        if (j.is_object()) {
-          if (j.contains("arg"))
-            j = Json{{"param", j["arg"]}};
-          else
-            for (auto& [k, v] : j.items())
-              fix(v);
-        } else if (j.is_array()) {
-          for (auto& v : j)
-            fix(v);
-        }
-      };
-      fix(rewritten);
-      env.params = &argsAsParams;
-      env.readJson = [](const Json&, std::string& err) -> std::optional<Json> {
-        err = "cannot read an artifact while building a command";
-        return std::nullopt;
-      };
-      auto v = evaluate(rewritten, scope, env, error);
+      auto v = evaluateInStep(e, *tv.args, error);
       if (!v || !valueWords(*v, type, tv, words, error)) return false;
     }
     for (size_t i = 0; i < words.size(); ++i) {

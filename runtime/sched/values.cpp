@@ -258,4 +258,30 @@ std::optional<Json> evaluate(const Json& e, const EvalScope& scope, const EvalEn
   return fail(error, "cannot evaluate " + e.dump());
 }
 
+std::optional<Json> evaluateInStep(const Json& e, const Json& args, std::string& error) {
+  // A step's parameters play the part of a pipeline's: rewrite `arg` into `param`.
+  std::function<void(Json&)> fix = [&](Json& j) {
+    if (j.is_object()) {
+      if (j.contains("arg"))
+        j = Json{{"param", j["arg"]}};
+      else
+        for (auto& [k, v] : j.items())
+          fix(v);
+    } else if (j.is_array()) {
+      for (auto& v : j)
+        fix(v);
+    }
+  };
+  Json rewritten = e;
+  fix(rewritten);
+  EvalScope scope;
+  EvalEnv env;
+  env.params = &args;
+  env.readJson = [](const Json&, std::string& err) -> std::optional<Json> {
+    err = "cannot read an artifact in a step's properties";
+    return std::nullopt;
+  };
+  return evaluate(rewritten, scope, env, error);
+}
+
 } // namespace mlpc::sched

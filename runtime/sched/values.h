@@ -47,6 +47,11 @@ struct EvalEnv {
 std::optional<Json> evaluate(const Json& expr, const EvalScope& scope, const EvalEnv& env,
                              std::string& error);
 
+/// Evaluates an expression of a step's or server's own scope (a property value): `{"arg": NAME}`
+/// reads the call's argument `args[NAME]`; everything else evaluates as in a pipeline, except
+/// that artifacts cannot be read.
+std::optional<Json> evaluateInStep(const Json& expr, const Json& args, std::string& error);
+
 /// Every node id an expression refers to, with its `lifted` count.
 void refsOf(const Json& expr, std::vector<std::pair<std::string, int>>& out);
 

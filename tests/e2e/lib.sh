@@ -37,6 +37,36 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
+# No internal exception text may reach a user (issue 7 item 2): a raw nlohmann error
+# (`[json.exception.type_error.302] …`) or a C++ terminate message (`what():`) means an error
+# escaped without being put in user terms. `finish` fails the test when such text appears in
+# anything the test saw: what it printed (stdout and stderr are copied to $T/.e2e-stdout and
+# $T/.e2e-stderr), every file it left under $T (outputs redirected to files, workspaces, step
+# logs), and every value given to a check helper (outputs captured in variables).
+E2E_LEAK_RE='json\.exception|what\(\):'
+E2E_LEAKS=()
+exec {E2E_STDOUT}>&1 {E2E_STDERR}>&2
+exec > >(tee -a "$T/.e2e-stdout" >&"$E2E_STDOUT") 2> >(tee -a "$T/.e2e-stderr" >&"$E2E_STDERR")
+e2e_scan_value() { # WHERE TEXT
+  if [[ "$2" =~ $E2E_LEAK_RE ]]; then
+    E2E_LEAKS+=("$1: $(grep -aE -m1 "$E2E_LEAK_RE" <<< "$2" | cut -c1-200)")
+  fi
+}
+e2e_scan_files() {
+  # The copies of stdout and stderr are written by `tee` processes: wait until a marker line
+  # printed now has reached each copy, so nothing printed before is missed.
+  local marker="# e2e: output scanned for leaked exception text ($$)" i f
+  echo "$marker"
+  echo "$marker" >&2
+  for i in $(seq 1 100); do
+    grep -qsF "$marker" "$T/.e2e-stdout" && grep -qsF "$marker" "$T/.e2e-stderr" && break
+    sleep 0.05
+  done
+  while IFS= read -r -d '' f; do
+    E2E_LEAKS+=("${f#"$T"/}: $(grep -aE -m1 "$E2E_LEAK_RE" "$f" | cut -c1-200)")
+  done < <(grep -rlaEZ "$E2E_LEAK_RE" "$T" 2> /dev/null)
+}
+
 PASSED=0
 FAILED=0
 ok() {
@@ -55,6 +85,7 @@ check() {
 }
 # check_eq DESCRIPTION EXPECTED ACTUAL
 check_eq() {
+  e2e_scan_value "$1" "$3"
   if [ "$2" == "$3" ]; then
     ok "$1"
   else
@@ -63,6 +94,7 @@ check_eq() {
 }
 # check_contains DESCRIPTION NEEDLE HAYSTACK
 check_contains() {
+  e2e_scan_value "$1" "$3"
   if [[ "$3" == *"$2"* ]]; then
     ok "$1"
   else
@@ -71,6 +103,7 @@ check_contains() {
   fi
 }
 check_not_contains() {
+  e2e_scan_value "$1" "$3"
   if [[ "$3" != *"$2"* ]]; then
     ok "$1"
   else
@@ -85,7 +118,15 @@ known_bug() {
   echo "KNOWN_BUG - $*"
 }
 finish() {
-  local extra=""
+  local extra="" leak
+  e2e_scan_files
+  if [ ${#E2E_LEAKS[@]} -eq 0 ]; then
+    ok "no output contains internal exception text"
+  else
+    for leak in "${E2E_LEAKS[@]}"; do
+      not_ok "internal exception text reached the user: $leak"
+    done
+  fi
   [ "$KNOWN" -gt 0 ] && extra=" ($KNOWN known bugs)"
   echo "$PASSED passed, $FAILED failed$extra"
   [ "$FAILED" -eq 0 ]

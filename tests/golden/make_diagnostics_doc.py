@@ -196,6 +196,19 @@ DOCS = {
              "The entry file cannot be read: it does not exist, is a directory, or is not "
              "readable. (Imported files that cannot be read are E010.)",
              "Check the path."),
+    "E034": ("E034_property_out_of_range.mlp", "`retry.attempts`", None,
+             "A step's or server's `resources`, `retry`, `timeout` or `cache` whose value is "
+             "constant (a literal, a negated literal, or arithmetic of them) and outside what the "
+             "property allows: `resources.cpu` and `resources.memory` above 0, `resources.gpu` "
+             "and `retry.backoff` at least 0, `retry.attempts` at least 1 (it counts the first "
+             "try), `timeout` and a `cache` expiry above 0s. When the property is one of the "
+             "step's parameters (`retry = { attempts: tries }`), a call that gives it a constant "
+             "out of range, or leaves it at such a default, is E034 too. Any other value that "
+             "reads parameters (here `tries = n` with a pipeline parameter `n`) is checked "
+             "against the same table for each call when the run gets there: a bad value fails "
+             "that step, and the message names the step, the property and where it is written.",
+             "Use a value in range. To turn caching off write `cache = false`, not `cache = 0s`; "
+             "to have no timeout, leave `timeout` out."),
     "W001": ("W001_unused.mlp", "`a`", None,
              "A pipeline parameter, a step parameter or a binding that nothing uses. An unused "
              "binding's step still runs; an unused step parameter cannot influence the command.",

@@ -3,6 +3,7 @@
 #include "frontend.h"
 
 #include "mlpc/version.h"
+#include "plan/plan.h"
 
 #include <cstdio>
 #include <iostream>
@@ -45,6 +46,15 @@ int runCli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 2, like the other I/O-ish errors.
     return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // A safety net: an error no command anticipated still ends with a message in user terms,
+    // never std::terminate's `what():` or a library's internal wording.
+    std::string cmd;
+    for (auto* sub : app.get_subcommands())
+      cmd = sub->get_name();
+    std::cerr << "error: mlpc " << cmd
+              << " stopped on an unexpected problem: " << mlpc::plan::describeException(e) << "\n";
+    return 2;
   }
   return mlpc::cli::exitCode();
 }

@@ -237,7 +237,17 @@ TEST_CASE("validate names the first value of the wrong shape by its path", "[pla
   CHECK(with([](Json& p) { p["steps"]["S"]["code"] = "a.py"; }) ==
         "\"steps.S.code\" must be a list of paths, not a string");
   CHECK(with([](Json& p) { p["steps"]["S"]["cache"]["enabled"] = "yes"; }) ==
-        "\"steps.S.cache.enabled\" must be a bool, not a string");
+        "\"steps.S.cache.enabled\" must be a bool or {\"expr\": …}, not a string");
+  // A property read from the step's parameters is an expression object with its type.
+  CHECK(with([](Json& p) {
+          p["steps"]["S"]["timeout_s"] = {{"expr", {{"arg", "t"}}}, {"type", "duration"}};
+        }).empty());
+  CHECK(with([](Json& p) {
+          p["steps"]["S"]["timeout_s"] = {{"expr", {{"arg", "t"}}}};
+        }) == "\"steps.S.timeout_s.type\" must be a string, not null");
+  CHECK(with([](Json& p) {
+          p["steps"]["S"]["retry"]["attempts"] = {{"type", "int"}};
+        }) == "\"steps.S.retry.attempts.expr\" must be an expression object");
   CHECK(with([](Json& p) { p["nodes"][0]["step"] = "Nope"; }) ==
         "\"nodes[0].step\" names no step in \"steps\"");
   CHECK(with([](Json& p) { p["nodes"][1]["body"][0].erase("kind"); }) ==
