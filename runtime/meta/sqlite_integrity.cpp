@@ -289,6 +289,9 @@ Result<std::vector<MetaProblem>> SqliteMetaStore::checkConsistency() {
   Result<sqlite::Transaction> txn = sqlite::Transaction::read(db_);
   if (!txn) return txn.err();
   if (Status s = checkSchema(db_, out); !s) return s.err();
+  // The reference queries read the tables of this schema version; on another schema they
+  // would only fail, and the schema problem is the one to fix first.
+  if (!out.empty()) return out;
   if (Status s = checkReferences(db_, out); !s) return s.err();
   return out;
 }
