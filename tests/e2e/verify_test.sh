@@ -154,15 +154,22 @@ check_eq "deleted object --json" "missing_object $REPORT" \
 check_eq "deleted object: --repair still exits 1" 1 "$?"
 check_contains "deleted object: --repair still reports it" "is missing from the store" \
   "$(cat "$T/missing-repair.out")"
-cp "$T/report.bak" "$(obj "$REPORT")" && chmod 444 "$(obj "$REPORT")"
+# The next run of the pipeline makes it again: the cache skips executions whose outputs are gone.
+"$MLPC" run v.mlp --pipeline p --json > "$T/remake.json" 2> "$T/remake.err"
+check_eq "deleted object: the next run succeeds" 0 "$?"
+check_eq "deleted object: the next run re-runs only the step that made it" "ev" \
+  "$(events_nodes "$T/remake.json" succeeded)"
+check "deleted object: it is back in the store" test -f "$(obj "$REPORT")"
 
 # A deleted directory object is named too.
 mv ".mlp/trees/${PARTS:0:2}/$PARTS" "$T/parts.bak"
 "$MLPC" verify > "$T/missing-dir.out" 2>&1
 check_eq "deleted directory object: exit 1" 1 "$?"
 check_contains "deleted directory object: named" \
-  "error: directory object ${PARTS:0:12}… (output \`parts\` of step \`sh\` in run $RUN) is missing from the store" \
+  "error: directory object ${PARTS:0:12}… (output \`parts\` of step \`sh\` in run $RUN, and 1 more use) is missing from the store" \
   "$(cat "$T/missing-dir.out")"
+check_contains "deleted directory object: the later run that reused it from the cache is named" \
+  "also output \`parts\` of step \`sh\` in run" "$(cat "$T/missing-dir.out")"
 mv "$T/parts.bak" ".mlp/trees/${PARTS:0:2}/$PARTS"
 "$MLPC" verify > /dev/null 2>&1
 check_eq "both restored: exit 0" 0 "$?"
