@@ -5,6 +5,7 @@
 #include "sched/step_command.h"
 #include "sched/values.h"
 #include "store/sha256.h"
+#include "store/workspace_lock.h"
 
 #include "mlpc/version.h"
 
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
+#include <optional>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -204,6 +206,10 @@ struct Executor::Impl {
   meta::MetaHashCacheBackend hcBackend;
   store::HashCache hashCache;
 
+  /// Held shared while a real run stores objects and records them, so `mlpc verify --repair`
+  /// never removes an object this run has stored but not recorded yet, or found stored and is
+  /// about to refer to (store/workspace_lock.h).
+  std::optional<store::WorkspaceLock> writerLock;
   std::string runId;
   Json params = Json::object();
   std::map<std::string, Json> dataValues;
@@ -1312,6 +1318,13 @@ struct Executor::Impl {
       return sum;
     }
     if (!opts.dryRun) {
+      auto lock = store::WorkspaceLock::shared(store.workspace());
+      if (!lock) {
+        sum.message = "cannot lock the workspace: " + lock.error();
+        sum.exitCode = 2;
+        return sum;
+      }
+      writerLock.emplace(std::move(*lock));
       (void)meta.markStaleRunsInterrupted();
       meta::NewRun nr;
       nr.pipeline = pipeline;

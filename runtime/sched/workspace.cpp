@@ -20,19 +20,12 @@ store::Result<Workspace> openWorkspace(const std::string& dir, bool create) {
     return store::fail("no workspace at " + dir + " (run a pipeline first, or pass --workspace)");
   auto st = store::Store::open(dir);
   if (!st) return store::fail("cannot open the workspace " + dir + ": " + st.error());
-  std::optional<store::WorkspaceLock> lock;
-  if (create) {
-    auto l = store::WorkspaceLock::shared(st->workspace());
-    if (!l) return store::fail("cannot open the workspace " + dir + ": " + l.error());
-    lock.emplace(std::move(*l));
-  }
   auto m = meta::SqliteMetaStore::open(dir);
   if (!m) return store::fail("cannot open the metadata in " + dir + ": " + m.error());
   Workspace w;
   w.dir = dir;
   w.store = std::make_unique<store::Store>(std::move(*st));
   w.meta = std::move(*m);
-  w.writerLock = std::move(lock);
   return w;
 }
 
