@@ -1312,12 +1312,8 @@ struct Executor::Impl {
     std::string err;
     std::string pipeline = plan["pipeline"]["name"].get<std::string>();
     if (opts.dryRun) loadPreviousActions(pipeline);
-    if (!resolveArtifactParams(err)) {
-      sum.message = err;
-      sum.exitCode = 2;
-      return sum;
-    }
     if (!opts.dryRun) {
+      // Before anything is stored: artifact parameters are stored and recorded next.
       auto lock = store::WorkspaceLock::shared(store.workspace());
       if (!lock) {
         sum.message = "cannot lock the workspace: " + lock.error();
@@ -1325,6 +1321,13 @@ struct Executor::Impl {
         return sum;
       }
       writerLock.emplace(std::move(*lock));
+    }
+    if (!resolveArtifactParams(err)) {
+      sum.message = err;
+      sum.exitCode = 2;
+      return sum;
+    }
+    if (!opts.dryRun) {
       (void)meta.markStaleRunsInterrupted();
       meta::NewRun nr;
       nr.pipeline = pipeline;
