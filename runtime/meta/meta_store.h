@@ -3,6 +3,7 @@
 /// remembered file hashes and the model registry. MetaStore is the backend-neutral interface
 /// (SQLite today, see sqlite_meta_store.h; PostgreSQL can follow). Every state-changing call is
 /// one transaction: it is fully applied or not at all, even with other processes writing.
+#include "meta/integrity.h"
 #include "meta/records.h"
 #include "store/hash_cache.h"
 
@@ -91,6 +92,15 @@ public:
   /// In the order they happened.
   virtual Result<std::vector<ModelVersionEvent>> versionEvents(const std::string& group,
                                                                int64_t version) = 0;
+
+  // --- integrity (mlpc verify) --------------------------------------------------------------
+  /// Every reference to a stored object, read in one consistent snapshot.
+  virtual Result<std::vector<ObjectUse>> objectUses() = 0;
+  /// Checks the metadata itself: the schema is the one this build writes (version and every
+  /// table and index), the database passes its own integrity check, and every reference between
+  /// rows (execution → run, binding → artifact, version → run, …) has its target. An empty list
+  /// means consistent; an error means the check could not run.
+  virtual Result<std::vector<MetaProblem>> checkConsistency() = 0;
 };
 
 /// Backs a store::HashCache with a MetaStore's file hash table.

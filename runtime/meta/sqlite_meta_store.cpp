@@ -131,6 +131,16 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::open(const std::string
 }
 
 Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::openFile(const std::string& dbPath) {
+  return openFile(dbPath, true);
+}
+
+Result<std::unique_ptr<SqliteMetaStore>>
+SqliteMetaStore::openWithoutMigrating(const std::string& workspaceDir) {
+  return openFile(workspaceDir + "/meta.db", false);
+}
+
+Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::openFile(const std::string& dbPath,
+                                                                   bool migrateSchema) {
   Result<sqlite::Db> db = sqlite::Db::open(dbPath, kBusyTimeoutMs);
   if (!db) return explainOpenFailure(dbPath, db.err());
   if (Status s = enableWal(*db); !s) return explainOpenFailure(dbPath, s.err());
@@ -141,6 +151,14 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::openFile(const std::st
                           "PRAGMA cache_size=-65536;");
       !s)
     return s.err();
+  if (!migrateSchema) {
+    // The version as stored; a database without the table (or unreadable) counts as 0.
+    int stored = 0;
+    if (Result<sqlite::Query> q = db->query("SELECT max(version) FROM schema_version"))
+      if (Result<bool> row = q->step(); row && *row)
+        stored = static_cast<int>(q->optInt64(0).value_or(0));
+    return std::unique_ptr<SqliteMetaStore>(new SqliteMetaStore(std::move(*db), stored));
+  }
   Result<int> version = migrate(*db);
   if (!version) return explainOpenFailure(dbPath, version.err());
   return std::unique_ptr<SqliteMetaStore>(new SqliteMetaStore(std::move(*db), *version));

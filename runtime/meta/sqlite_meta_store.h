@@ -22,6 +22,11 @@ public:
   static Result<std::unique_ptr<SqliteMetaStore>> open(const std::string& workspaceDir);
   /// Same for an explicit database file.
   static Result<std::unique_ptr<SqliteMetaStore>> openFile(const std::string& dbPath);
+  /// Opens `<workspaceDir>/meta.db` as it is, for checking it (`mlpc verify` must not change
+  /// what it checks): schemaVersion() is the stored version (0 when there is none), which may
+  /// differ from this build's; only the integrity calls are meaningful then.
+  static Result<std::unique_ptr<SqliteMetaStore>>
+  openWithoutMigrating(const std::string& workspaceDir);
 
   int schemaVersion() const { return schemaVersion_; }
   const std::string& path() const { return db_.path(); }
@@ -71,7 +76,12 @@ public:
   Result<std::vector<ModelVersionEvent>> versionEvents(const std::string& group,
                                                        int64_t version) override;
 
+  Result<std::vector<ObjectUse>> objectUses() override;
+  Result<std::vector<MetaProblem>> checkConsistency() override;
+
 private:
+  static Result<std::unique_ptr<SqliteMetaStore>> openFile(const std::string& dbPath,
+                                                           bool migrateSchema);
   SqliteMetaStore(sqlite::Db db, int schemaVersion)
       : db_(std::move(db)), schemaVersion_(schemaVersion) {}
 

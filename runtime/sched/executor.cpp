@@ -6,6 +6,7 @@
 #include "sched/step_props.h"
 #include "sched/values.h"
 #include "store/sha256.h"
+#include "store/workspace_lock.h"
 
 #include "mlpc/version.h"
 
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
+#include <optional>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -206,6 +208,10 @@ struct Executor::Impl {
   meta::MetaHashCacheBackend hcBackend;
   store::HashCache hashCache;
 
+  /// Held shared while a real run stores objects and records them, so `mlpc verify --repair`
+  /// never removes an object this run has stored but not recorded yet, or found stored and is
+  /// about to refer to (store/workspace_lock.h).
+  std::optional<store::WorkspaceLock> writerLock;
   std::string runId;
   Json params = Json::object();
   std::map<std::string, Json> dataValues;
@@ -1345,6 +1351,16 @@ struct Executor::Impl {
     std::string err;
     std::string pipeline = plan["pipeline"]["name"].get<std::string>();
     if (opts.dryRun) loadPreviousActions(pipeline);
+    if (!opts.dryRun) {
+      // Before anything is stored: artifact parameters are stored and recorded next.
+      auto lock = store::WorkspaceLock::shared(store.workspace());
+      if (!lock) {
+        sum.message = "cannot lock the workspace: " + lock.error();
+        sum.exitCode = 2;
+        return sum;
+      }
+      writerLock.emplace(std::move(*lock));
+    }
     if (!resolveArtifactParams(err)) {
       sum.message = err;
       sum.exitCode = 2;

@@ -5,6 +5,7 @@
 #include "store/posix.h"
 #include "store/sha256.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <dirent.h>
@@ -140,6 +141,49 @@ double nowSeconds() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+Result<std::vector<std::string>> entryNames(const std::string& dir) {
+  std::vector<std::string> names;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) {
+    if (errno == ENOENT) return names;
+    return osError("open directory", dir);
+  }
+  for (dirent* ent; (ent = ::readdir(d.get())) != nullptr;) {
+    std::string_view name = ent->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  return names;
+}
+
+/// How cleanTmp judges a staging entry. `fd` keeps the entry's lock (when one was taken).
+struct TmpJudgement {
+  bool exists = false;
+  bool abandoned = false;
+  double age = 0;
+  UniqueFd fd;
+};
+
+TmpJudgement judgeTmpEntry(const std::string& p, double graceSeconds, double now) {
+  constexpr double kUnlockableAge = 3600; // seconds
+  TmpJudgement j;
+  // O_NONBLOCK: opening a stray FIFO must not hang the cleaner.
+  j.fd = UniqueFd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!j.fd.valid() && errno == ENOENT) return j;
+  bool lockable = j.fd.valid();
+  bool live = false;
+  if (lockable && ::flock(j.fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) live = true; // a live put owns it
+    lockable = false;
+  }
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0) return j;
+  j.exists = true;
+  j.age = now -
+          (static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) / 1e9);
+  j.abandoned = !live && j.age >= (lockable ? graceSeconds : kUnlockableAge);
+  return j;
 }
 
 } // namespace
@@ -445,36 +489,16 @@ Result<std::string> Store::materialize(std::string_view hash, const std::string&
 }
 
 Result<size_t> Store::cleanTmp(std::chrono::seconds grace) const {
-  constexpr double kUnlockableAge = 3600; // seconds
-  std::string tmp = tmpDir();
-  std::vector<std::string> names;
-  {
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(tmp.c_str()), ::closedir);
-    if (!d) return osError("open directory", tmp);
-    for (dirent* ent; (ent = ::readdir(d.get())) != nullptr;) {
-      std::string_view name = ent->d_name;
-      if (name != "." && name != "..") names.emplace_back(name);
-    }
-  }
+  Result<std::vector<std::string>> names = entryNames(tmpDir());
+  if (!names) return names.err();
   size_t removed = 0;
   std::optional<Error> firstError;
   double now = nowSeconds();
-  for (const std::string& name : names) {
-    std::string p = tmp + "/" + name;
-    // O_NONBLOCK: opening a stray FIFO must not hang the cleaner.
-    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-    if (!fd.valid() && errno == ENOENT) continue;
-    bool lockable = fd.valid();
-    if (lockable && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) continue; // a live put owns it
-      lockable = false;
-    }
-    struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0) continue;
-    double age = now - (static_cast<double>(st.st_mtim.tv_sec) +
-                        static_cast<double>(st.st_mtim.tv_nsec) / 1e9);
-    double minAge = lockable ? static_cast<double>(grace.count()) : kUnlockableAge;
-    if (age < minAge) continue;
+  for (const std::string& name : *names) {
+    std::string p = tmpDir() + "/" + name;
+    // The judgement holds the entry's lock (when it could take it) until it is removed.
+    TmpJudgement j = judgeTmpEntry(p, static_cast<double>(grace.count()), now);
+    if (!j.exists || !j.abandoned) continue;
     if (Status s = removeTree(p); !s) {
       if (!firstError) firstError = s.err();
       continue;
@@ -483,6 +507,86 @@ Result<size_t> Store::cleanTmp(std::chrono::seconds grace) const {
   }
   if (firstError) return *firstError;
   return removed;
+}
+
+Result<std::vector<TmpEntry>> Store::scanTmp(std::chrono::seconds grace) const {
+  Result<std::vector<std::string>> names = entryNames(tmpDir());
+  if (!names) return names.err();
+  std::vector<TmpEntry> out;
+  double now = nowSeconds();
+  for (const std::string& name : *names) {
+    TmpJudgement j = judgeTmpEntry(tmpDir() + "/" + name, static_cast<double>(grace.count()), now);
+    if (j.exists) out.push_back({name, j.age, j.abandoned});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TmpEntry& a, const TmpEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<StoreListing> Store::list() const {
+  StoreListing out;
+  for (ArtifactKind kind : {ArtifactKind::File, ArtifactKind::Dir}) {
+    std::string top = workspace_ + (kind == ArtifactKind::File ? "/objects" : "/trees");
+    Result<std::vector<std::string>> shards = entryNames(top);
+    if (!shards) return shards.err();
+    std::sort(shards->begin(), shards->end());
+    for (const std::string& shard : *shards) {
+      std::string shardPath = top + "/" + shard;
+      struct stat st {};
+      if (::lstat(shardPath.c_str(), &st) != 0) continue;
+      bool shardName = shard.size() == 2 && isSha256Hex(shard + std::string(62, '0'));
+      if (!S_ISDIR(st.st_mode) || !shardName) {
+        out.strays.push_back({shardPath, "it is not a shard directory (two hex digits)"});
+        continue;
+      }
+      Result<std::vector<std::string>> names = entryNames(shardPath);
+      if (!names) return names.err();
+      std::sort(names->begin(), names->end());
+      for (const std::string& name : *names) {
+        std::string p = shardPath + "/" + name;
+        if (::lstat(p.c_str(), &st) != 0) continue;
+        if (!isSha256Hex(name)) {
+          out.strays.push_back({p, "its name is not a SHA-256"});
+          continue;
+        }
+        if (!name.starts_with(shard)) {
+          out.strays.push_back({p, "it is in the wrong shard directory"});
+          continue;
+        }
+        if (kind == ArtifactKind::File && !S_ISREG(st.st_mode)) {
+          out.strays.push_back({p, "a stored file object is not a regular file"});
+          continue;
+        }
+        if (kind == ArtifactKind::Dir) {
+          if (!S_ISDIR(st.st_mode)) {
+            out.strays.push_back({p, "a stored directory object is not a directory"});
+            continue;
+          }
+          // Exactly `manifest` and `root/`; anything else was not put there by the store.
+          // (Missing parts show when the object is verified.)
+          Result<std::vector<std::string>> parts = entryNames(p);
+          if (!parts) return parts.err();
+          for (const std::string& part : *parts)
+            if (part != kManifestName && part != kRootName)
+              out.strays.push_back({p + "/" + part, "a stored directory object holds only "
+                                                    "`manifest` and `root/`"});
+        }
+        out.objects.push_back({name, kind});
+      }
+    }
+  }
+  return out;
+}
+
+Status Store::remove(std::string_view hash, ArtifactKind kind) const {
+  if (!isSha256Hex(hash)) return badHash(hash);
+  std::string target = kind == ArtifactKind::Dir ? treePath(hash) : filePath(hash);
+  std::string staging = tmpDir() + "/" + uniqueName();
+  if (::rename(target.c_str(), staging.c_str()) != 0) {
+    if (errno == ENOENT) return {};
+    return osError("move out of the store", target);
+  }
+  return removeTree(staging);
 }
 
 } // namespace mlpc::store

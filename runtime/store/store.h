@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mlpc::store {
 
@@ -35,6 +36,29 @@ struct Artifact {
   ArtifactKind kind = ArtifactKind::File;
   uint64_t size = 0; ///< bytes of the file, or total bytes of a directory's files
   bool operator==(const Artifact&) const = default;
+};
+
+/// What Store::list() finds: the objects, and entries of objects/ and trees/ that cannot be
+/// objects (a wrong name or shard, a directory where a file belongs, extra files in a tree).
+struct StoredObject {
+  std::string hash;
+  ArtifactKind kind = ArtifactKind::File;
+  bool operator==(const StoredObject&) const = default;
+};
+struct StrayEntry {
+  std::string path;   ///< absolute
+  std::string reason; ///< e.g. "its name is not a SHA-256"
+};
+struct StoreListing {
+  std::vector<StoredObject> objects; ///< files first, then trees, each sorted by hash
+  std::vector<StrayEntry> strays;
+};
+
+/// A staging entry in tmp/ as cleanTmp() judges it.
+struct TmpEntry {
+  std::string name;
+  double ageSeconds = 0;  ///< since its last modification
+  bool abandoned = false; ///< no live put holds it and it is older than the grace period
 };
 
 enum class MaterializeMode {
@@ -89,6 +113,18 @@ public:
   /// it). Where the filesystem has no flock, entries older than an hour are removed instead.
   /// Returns how many entries were removed.
   Result<size_t> cleanTmp(std::chrono::seconds grace = std::chrono::seconds(60)) const;
+
+  /// Every object in objects/ and trees/, and whatever else is there (see StoreListing). Reads
+  /// directories only; verify() checks contents.
+  Result<StoreListing> list() const;
+  /// The staging entries in tmp/, each judged like cleanTmp(grace) would (nothing is removed).
+  Result<std::vector<TmpEntry>>
+  scanTmp(std::chrono::seconds grace = std::chrono::seconds(60)) const;
+  /// Removes an object. Only for objects nothing refers to: the caller must hold the workspace
+  /// lock exclusively (store/workspace_lock.h) and have checked the metadata under it. The
+  /// object leaves objects/ or trees/ with one rename into tmp/ and is deleted from there, so a
+  /// crash midway leaves garbage in tmp/, never a half-deleted object.
+  Status remove(std::string_view hash, ArtifactKind kind) const;
 
   /// Where the object would live (whether or not it exists); `hash` must be valid hex.
   std::string filePath(std::string_view hash) const;

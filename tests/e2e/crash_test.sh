@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # crash_test.sh — `kill -9` a running `mlpc run` at random moments, many times; after each kill
-# the metadata database passes its integrity checks and every artifact it refers to is in the
-# store with the bytes its name says. Then a normal run finishes the work, reusing what the
-# killed runs completed, and every killed run shows as interrupted. Also: Ctrl-C (SIGINT)
-# stops a run cleanly with exit 130.
+# the metadata database passes its integrity checks, every artifact it refers to is in the
+# store with the bytes its name says, and `mlpc verify` finds no damage. Then a normal run
+# finishes the work, reusing what the killed runs completed, and every killed run shows as
+# interrupted. Also: Ctrl-C (SIGINT) stops a run cleanly with exit 130.
 #
 #   CRASH_KILLS=40 CRASH_SEED=7 tests/e2e/crash_test.sh build/mlpc
 source "$(dirname "$0")/lib.sh" "$@"
@@ -74,7 +74,7 @@ D=$((($(date +%s%N) - start) / 1000000))
 echo "# an uncached run takes ${D} ms"
 
 KILLED_RUNS=()
-integrity_ok=0 fk_ok=0 store_ok=0 checked=0
+integrity_ok=0 fk_ok=0 store_ok=0 verify_ok=0 checked=0
 LAST_SALT=1000
 for ((i = 0; i < KILLS; i++)); do
   # The same salt for 5 attempts in a row, so later ones reuse earlier work; the last two
@@ -111,12 +111,20 @@ for ((i = 0; i < KILLS; i++)); do
   else
     not_ok "kill $i (after ${delay}s): artifacts in meta.db missing or corrupt in the store"
   fi
+  # mlpc verify: a kill leaves at most unused objects and staging entries, never damage.
+  if "$MLPC" verify > "$T/verify$i.out" 2>&1; then
+    verify_ok=$((verify_ok + 1))
+  else
+    not_ok "kill $i (after ${delay}s): mlpc verify exits $?:"
+    sed 's/^/    /' "$T/verify$i.out"
+  fi
   last=$(sqlite3 .mlp/meta.db "SELECT id || ' ' || status FROM runs ORDER BY started_at DESC, id DESC LIMIT 1")
   [ "${last#* }" = running ] && KILLED_RUNS+=("${last% *}")
 done
 check_eq "integrity_check ok after each of the $checked kills" "$checked" "$integrity_ok"
 check_eq "foreign_key_check clean after each of the $checked kills" "$checked" "$fk_ok"
 check_eq "store holds every recorded artifact, intact, after each kill" "$checked" "$store_ok"
+check_eq "mlpc verify exits 0 after each of the $checked kills" "$checked" "$verify_ok"
 check "some kills landed while a run was in flight (${#KILLED_RUNS[@]})" test "${#KILLED_RUNS[@]}" -ge 3
 
 "$MLPC" run crash.mlp --param salt=$LAST_SALT -j 2 --json > "$T/final.json" 2> "$T/final.err"

@@ -19,5 +19,6 @@ void registerModels(CLI::App& app);
 void registerExperiments(CLI::App& app);
 void registerReport(CLI::App& app);
 void registerGetAndCat(CLI::App& app);
+void registerVerify(CLI::App& app);
 
 } // namespace mlpc::cli

@@ -17,7 +17,7 @@ void addWorkspaceOption(CLI::App& cmd, std::string& dir) {
                  "Workspace directory (default: $MLP_WORKSPACE, else the nearest .mlp/ upwards)");
 }
 
-std::optional<sched::Workspace> openHistory(const std::string& explicitDir) {
+std::optional<std::string> findWorkspaceDir(const std::string& explicitDir) {
   std::string dir = explicitDir;
   if (dir.empty()) {
     if (const char* env = std::getenv("MLP_WORKSPACE"); env && *env) dir = env;
@@ -38,7 +38,13 @@ std::optional<sched::Workspace> openHistory(const std::string& explicitDir) {
     exitCode() = 2;
     return std::nullopt;
   }
-  auto ws = sched::openWorkspace(fs::absolute(dir).string(), false);
+  return fs::absolute(dir).string();
+}
+
+std::optional<sched::Workspace> openHistory(const std::string& explicitDir) {
+  auto dir = findWorkspaceDir(explicitDir);
+  if (!dir) return std::nullopt;
+  auto ws = sched::openWorkspace(*dir, false);
   if (!ws) {
     std::cerr << "error: " << ws.error() << "\n";
     exitCode() = 2;

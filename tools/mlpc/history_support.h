@@ -8,7 +8,10 @@
 
 namespace mlpc::cli {
 
-/// --workspace, $MLP_WORKSPACE, or the nearest `.mlp/` from the current directory upwards.
+/// --workspace, $MLP_WORKSPACE, or the nearest `.mlp/` from the current directory upwards, as an
+/// absolute path; prints the error and sets exit code 2 when there is none.
+std::optional<std::string> findWorkspaceDir(const std::string& explicitDir);
+/// findWorkspaceDir, opened.
 std::optional<sched::Workspace> openHistory(const std::string& explicitDir);
 
 /// A run by id or unique prefix; prints the error and sets exit code 2 when there is none.

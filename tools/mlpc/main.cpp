@@ -41,6 +41,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerModels(app);
   mlpc::cli::registerExperiments(app);
   mlpc::cli::registerReport(app);
+  mlpc::cli::registerVerify(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@
 #include "sched/step_command.h"
 #include "store/store.h"
 #include "store/temp_dir.h"
+#include "store/workspace_lock.h"
 
 #include <catch2/catch.hpp>
 
@@ -538,4 +539,21 @@ TEST_CASE("sched: a command that cannot be spawned fails the step with the reaso
   CHECK(s.status == RunStatus::Failed);
   CHECK(s.message.find("no such workdir") != std::string::npos);
   CHECK(h.startedNodes == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("sched: a run holds the workspace lock shared, so a repair cannot remove its objects",
+          "[sched][verify]") {
+  Harness h;
+  std::vector<bool> exclusiveRefused;
+  h.runner.setOnStart([&](const exec::CommandSpec& spec) {
+    auto x = store::WorkspaceLock::tryExclusive(h.store->workspace());
+    REQUIRE(x);
+    exclusiveRefused.push_back(!x->has_value());
+    h.play(spec);
+  });
+  auto s = h.run(loadPlan("dag"));
+  REQUIRE(s.status == RunStatus::Succeeded);
+  CHECK(exclusiveRefused == std::vector<bool>(5, true));
+  // Released with the executor.
+  CHECK(store::WorkspaceLock::tryExclusive(h.store->workspace()).value().has_value());
 }

@@ -1,0 +1,182 @@
+// What `mlpc verify` reads from the metadata: every reference to a stored object, and the
+// consistency checks (schema, SQLite integrity, references between rows).
+#include "meta/migrations.h"
+#include "meta_test_support.h"
+#include "store/sha256.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace mlpc;
+using namespace mlpc::meta;
+using namespace mlpc::meta::testing;
+
+namespace {
+
+ArtifactRecord artifact(const std::string& content, const std::string& type = "") {
+  return {store::sha256Bytes(content), store::ArtifactKind::File, content.size(), type, 0};
+}
+
+struct Recorded {
+  std::string run;
+  int64_t train = 0, eval = 0;
+  ArtifactRecord data, model, report;
+};
+
+/// A run: train(data) -> model, eval(model) -> report, model registered as churn@1.
+Recorded record(MetaStore& meta) {
+  Recorded r;
+  NewRun nr;
+  nr.pipeline = "demo";
+  nr.params = {{"seed", "1"}};
+  r.run = meta.createRun(nr).value().id;
+  r.data = artifact("rows", "Dataset<csv>");
+  r.model = artifact("weights", "Model<sklearn>");
+  r.report = artifact("report");
+  REQUIRE(meta.recordArtifact(r.data).ok());
+  ExecutionRecord e;
+  e.runId = r.run;
+  e.node = "train";
+  e.step = "demo.Train";
+  e.status = ExecStatus::Succeeded;
+  ExecutionIo io;
+  io.inputs = {{"data", r.data}};
+  io.outputs = {{"model", r.model}};
+  io.code = {{"train.py", store::sha256Bytes("print(1)")}};
+  io.metrics = {{"auc", 0.9}};
+  r.train = meta.recordExecution(e, io).value();
+  e.node = "ev";
+  e.step = "demo.Eval";
+  io = {};
+  io.inputs = {{"m", r.model}};
+  io.outputs = {{"report", r.report}};
+  r.eval = meta.recordExecution(e, io).value();
+  NewModelVersion v;
+  v.group = "churn";
+  v.artifactHash = r.model.hash;
+  v.runId = r.run;
+  v.executionId = r.train;
+  REQUIRE(meta.registerVersion(v).ok());
+  return r;
+}
+
+/// A second connection that does not enforce foreign keys, as a hand edit would be.
+sqlite::Db rawDb(const store::ScopedTempDir& dir) {
+  return sqlite::Db::open(dir.path() + "/meta.db", 5000).value();
+}
+
+std::vector<std::string> messages(const std::vector<MetaProblem>& ps) {
+  std::vector<std::string> out;
+  for (const MetaProblem& p : ps)
+    out.push_back(p.kind + ": " + p.message);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("objectUses lists every reference with its run and step", "[meta][integrity]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  Recorded r = record(*meta);
+  std::vector<ObjectUse> uses = meta->objectUses().value();
+  std::vector<std::string> described;
+  for (const ObjectUse& u : uses)
+    if (u.hash == r.model.hash) described.push_back(describe(u));
+  std::sort(described.begin(), described.end());
+  CHECK(described == std::vector<std::string>{
+                         "a recorded Model<sklearn> artifact",
+                         "input `m` of step `ev` in run " + r.run,
+                         "model version churn@1",
+                         "output `model` of step `train` in run " + r.run,
+                     });
+  auto code = std::find_if(uses.begin(), uses.end(),
+                           [](const ObjectUse& u) { return u.role == ObjectUse::Role::Code; });
+  REQUIRE(code != uses.end());
+  CHECK_FALSE(code->required); // code bytes are not kept in the store
+  CHECK_FALSE(code->kind.has_value());
+  CHECK(code->name == "train.py");
+  for (const ObjectUse& u : uses)
+    if (u.role != ObjectUse::Role::Code) {
+      CHECK(u.required);
+      CHECK(u.kind == store::ArtifactKind::File);
+    }
+}
+
+TEST_CASE("a consistent database has no problems", "[meta][integrity]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  record(*meta);
+  CHECK(meta->checkConsistency().value().empty());
+}
+
+TEST_CASE("rows whose target is gone are named in user terms", "[meta][integrity]") {
+  store::ScopedTempDir dir = tempDir();
+  Recorded r;
+  {
+    auto meta = openMeta(dir);
+    r = record(*meta);
+  }
+  {
+    sqlite::Db db = rawDb(dir);
+    REQUIRE(db.exec("DELETE FROM runs").ok());
+    REQUIRE(db.exec("DELETE FROM artifacts WHERE hash = '" + r.report.hash + "'").ok());
+  }
+  auto meta = openMeta(dir);
+  std::vector<std::string> got = messages(meta->checkConsistency().value());
+  std::vector<std::string> want = {
+      "reference: metric `auc` belongs to run " + r.run + ", which does not exist",
+      "reference: model version churn@1 was registered by run " + r.run + ", which does not exist",
+      "reference: output `report` of step `ev` in run " + r.run + " refers to object " +
+          r.report.hash + ", which has no artifact record",
+      "reference: parameter `seed` belongs to run " + r.run + ", which does not exist",
+      "reference: step `ev` (execution " + std::to_string(r.eval) + ") belongs to run " + r.run +
+          ", which does not exist",
+      "reference: step `train` (execution " + std::to_string(r.train) + ") belongs to run " +
+          r.run + ", which does not exist",
+  };
+  std::sort(want.begin(), want.end());
+  CHECK(got == want);
+}
+
+TEST_CASE("a schema changed by hand is reported", "[meta][integrity]") {
+  store::ScopedTempDir dir = tempDir();
+  { openMeta(dir); }
+  {
+    sqlite::Db db = rawDb(dir);
+    REQUIRE(db.exec("DROP INDEX executions_by_run").ok());
+    REQUIRE(db.exec("DROP TABLE metrics").ok());
+    REQUIRE(db.exec("CREATE TABLE metrics (x INTEGER)").ok());
+  }
+  auto meta = openMeta(dir);
+  std::string v = std::to_string(latestSchemaVersion());
+  auto checked = meta->checkConsistency();
+  INFO((checked ? std::string("ok") : checked.error()));
+  REQUIRE(checked.ok());
+  CHECK(messages(meta->checkConsistency().value()) ==
+        std::vector<std::string>{
+            "schema: meta.db has no index `executions_by_run` (schema version " + v + " has one)",
+            "schema: meta.db has no index `metrics_by_run` (schema version " + v + " has one)",
+            "schema: meta.db's table `metrics` is not the one schema version " + v + " defines",
+        });
+}
+
+TEST_CASE("openWithoutMigrating reports the stored version and changes nothing",
+          "[meta][integrity]") {
+  store::ScopedTempDir dir = tempDir();
+  { openMeta(dir); }
+  {
+    sqlite::Db db = rawDb(dir);
+    REQUIRE(db.exec("UPDATE schema_version SET version = 1000").ok());
+  }
+  auto asIs = SqliteMetaStore::openWithoutMigrating(dir.path()).value();
+  CHECK(asIs->schemaVersion() == 1000);
+  // The normal open refuses a newer database.
+  CHECK_FALSE(SqliteMetaStore::open(dir.path()).ok());
+  {
+    sqlite::Db db = rawDb(dir);
+    REQUIRE(db.exec("DROP TABLE schema_version").ok());
+  }
+  CHECK(SqliteMetaStore::openWithoutMigrating(dir.path()).value()->schemaVersion() == 0);
+}
