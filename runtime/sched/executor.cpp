@@ -359,13 +359,7 @@ struct Executor::Impl {
         return false;
       }
       if (v.contains("$artifact") && v["$artifact"].is_string()) {
-        if (!store.has(v["$artifact"].get<std::string>(), v.value("kind", "file") == "dir"
-                                                              ? store::ArtifactKind::Dir
-                                                              : store::ArtifactKind::File)) {
-          error = "the recorded bytes of " + what + " (" +
-                  v["$artifact"].get<std::string>().substr(0, 12) + ") are no longer in the store";
-          return false;
-        }
+        if (!recordedBytesStored(v, what, error)) return false;
         params[name] = v;
         continue;
       }
@@ -380,17 +374,23 @@ struct Executor::Impl {
     return true;
   }
 
+  /// Whether a recorded artifact value (`{"$artifact": hash, "kind": …}`, as reproduction and
+  /// hand-made plans carry) still has its bytes in the store; if not, says so for `what`.
+  bool recordedBytesStored(const Json& a, const std::string& what, std::string& error) {
+    const std::string hash = a["$artifact"].get<std::string>();
+    if (store.has(hash, a.value("kind", "file") == "dir" ? store::ArtifactKind::Dir
+                                                         : store::ArtifactKind::File))
+      return true;
+    error = "the recorded bytes of " + what + " (" + hash.substr(0, 12) +
+            ") are no longer in the store";
+    return false;
+  }
+
   bool hashData(std::string& error) {
     for (auto& [name, d] : plan["data"].items()) {
       if (auto o = opts.dataOverrides.find(name); o != opts.dataOverrides.end()) {
         const Json& a = o->second;
-        if (!store.has(a["$artifact"].get<std::string>(), a.value("kind", "file") == "dir"
-                                                              ? store::ArtifactKind::Dir
-                                                              : store::ArtifactKind::File)) {
-          error = "the recorded bytes of data `" + name + "` (" +
-                  a["$artifact"].get<std::string>().substr(0, 12) + ") are no longer in the store";
-          return false;
-        }
+        if (!recordedBytesStored(a, "data `" + name + "`", error)) return false;
         dataValues[name] = a;
         continue;
       }
