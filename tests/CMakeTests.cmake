@@ -39,3 +39,8 @@ set_tests_properties(report_e2e PROPERTIES
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/RuntimeTests.cmake)
   include(${CMAKE_CURRENT_SOURCE_DIR}/RuntimeTests.cmake)
 endif()
+
+# Nothing outside the plan library reads a plan's JSON by key (issue: the typed plan).
+add_test(NAME plan_access_check
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-plan-access.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(plan_access_check PROPERTIES LABELS "plan")

@@ -81,7 +81,7 @@ nlohmann::json canonicalArg(const Json& x) {
 
 } // namespace
 
-Json canonicalAction(const std::string& stepKey, const Json& def, const Json& args,
+Json canonicalAction(const std::string& stepKey, const plan::StepDef& def, const Json& args,
                      const Json& codeHashes) {
   // nlohmann::json (not ordered_json) sorts keys, which makes the dump canonical. Cache keys
   // are the SHA-256 of this dump, so its bytes must not change between versions of mlpc
@@ -90,10 +90,10 @@ Json canonicalAction(const std::string& stepKey, const Json& def, const Json& ar
   a["action_version"] = 1;
   a["mlpc"] = ::mlpc::kVersion;
   a["step"] = stepKey;
-  a["run"] = sorted(def.value("run", Json()));
-  a["image"] = sorted(def.value("image", Json()));
-  a["env"] = sorted(def.value("env", Json::object()));
-  a["outputs"] = sorted(def.value("outputs", Json::array()));
+  a["run"] = sorted(plan::toJson(def.run));
+  a["image"] = sorted(plan::toJson(def.image));
+  a["env"] = sorted(plan::envJson(def));
+  a["outputs"] = sorted(plan::outputsJson(def));
   a["code"] = sorted(codeHashes);
   nlohmann::json av = nlohmann::json::object();
   for (auto& [k, v] : args.items())
@@ -114,8 +114,8 @@ enum class State { Waiting, Running, Done, Failed, Skipped, Unknown };
 struct Task {
   std::string key; ///< node id with loop indices, e.g. "m[2]"
   std::string nodeId;
-  const Json* node = nullptr;
-  std::string kind;
+  const plan::Node* node = nullptr;
+  std::string kind; ///< the node's kind ("call", "for", …) or "shard" for a transform's process
   std::vector<size_t> indices;
   std::map<std::string, Json> vars;
   Task* parent = nullptr;
@@ -194,12 +194,12 @@ std::string tail(const std::string& path, size_t lines) {
 } // namespace
 
 struct Executor::Impl {
-  Impl(const Json& p, const RunOptions& o, store::Store& s, meta::MetaStore& m,
+  Impl(const plan::Plan& p, const RunOptions& o, store::Store& s, meta::MetaStore& m,
        exec::CommandRunner& r, Progress& pr)
       : plan(p), opts(o), store(s), meta(m), runner(r), progress(pr), hcBackend(m),
         hashCache(&hcBackend) {}
 
-  const Json& plan;
+  const plan::Plan& plan;
   RunOptions opts;
   store::Store& store;
   meta::MetaStore& meta;
@@ -216,7 +216,7 @@ struct Executor::Impl {
   Json params = Json::object();
   std::map<std::string, Json> dataValues;
   std::map<std::string, std::vector<std::string>> forChains; ///< node id -> enclosing for ids
-  std::map<std::string, const Json*> nodeById;
+  std::map<std::string, const plan::Node*> nodeById;
   std::deque<std::unique_ptr<Task>> tasks;
   std::map<std::string, Task*> byKey;
   std::deque<Task*> ready;
@@ -240,19 +240,18 @@ struct Executor::Impl {
   }
 
   // ---- setup
-  void indexNodes(const Json& list, std::vector<std::string> chain) {
+  void indexNodes(const std::vector<plan::Node>& list, std::vector<std::string> chain) {
     for (auto& n : list) {
-      std::string id = n["id"].get<std::string>();
-      nodeById[id] = &n;
-      forChains[id] = chain;
-      if (n["kind"] == "for") {
+      nodeById[n.id] = &n;
+      forChains[n.id] = chain;
+      if (auto* f = n.as<plan::ForNode>()) {
         auto inner = chain;
-        inner.push_back(id);
-        indexNodes(n["body"], inner);
+        inner.push_back(n.id);
+        indexNodes(f->body, inner);
       }
-      if (n["kind"] == "if") {
-        indexNodes(n["then"], chain);
-        indexNodes(n["else"], chain);
+      if (auto* i = n.as<plan::IfNode>()) {
+        indexNodes(i->then, chain);
+        indexNodes(i->otherwise, chain);
       }
     }
   }
@@ -347,26 +346,23 @@ struct Executor::Impl {
   /// cached by those bytes, and a missing path fails before any step runs. A value that is
   /// already an artifact (`mlpc reproduce` passes the recorded one) must still be in the store.
   bool resolveArtifactParams(std::string& error) {
-    for (auto& p : plan["pipeline"]["params"]) {
-      std::string name = p["name"].get<std::string>();
-      std::string type = p.value("type", "");
+    for (auto& p : plan.pipeline.params) {
+      const std::string& name = p.name;
+      const std::string& type = p.type;
       if (!plan::isArtifactType(type)) continue;
-      const Json& v = p["value"];
       std::string what = "parameter `" + name + "`";
-      if (!v.is_object() || !((v.contains("$artifact") && v["$artifact"].is_string()) ||
-                              (v.contains("path") && v["path"].is_string()))) {
+      if (p.recordedArtifact()) {
+        if (!recordedBytesStored(p.value, what, error)) return false;
+        params[name] = p.value;
+        continue;
+      }
+      auto src = p.source();
+      if (!src) {
         error = what + " is a `" + type + "`, but its value in the plan is not a path";
         return false;
       }
-      if (v.contains("$artifact") && v["$artifact"].is_string()) {
-        if (!recordedBytesStored(v, what, error)) return false;
-        params[name] = v;
-        continue;
-      }
-      std::string source =
-          v.contains("source") && v["source"].is_string() ? v["source"].get<std::string>() : "path";
-      auto a = hashSource(what, v["path"].get<std::string>(), source, type,
-                          "declared at " + p.value("range", "?"), error);
+      auto a = hashSource(what, src->path, src->source, type,
+                          "declared at " + (p.range.empty() ? "?" : p.range), error);
       if (!a) return false;
       params[name] = *a;
     }
@@ -378,8 +374,7 @@ struct Executor::Impl {
   /// hand-made plans carry) still has its bytes in the store; if not, says so for `what`.
   bool recordedBytesStored(const Json& a, const std::string& what, std::string& error) {
     const std::string hash = a["$artifact"].get<std::string>();
-    if (store.has(hash, a.value("kind", "file") == "dir" ? store::ArtifactKind::Dir
-                                                         : store::ArtifactKind::File))
+    if (store.has(hash, isDirArtifact(a) ? store::ArtifactKind::Dir : store::ArtifactKind::File))
       return true;
     error = "the recorded bytes of " + what + " (" + hash.substr(0, 12) +
             ") are no longer in the store";
@@ -387,17 +382,15 @@ struct Executor::Impl {
   }
 
   bool hashData(std::string& error) {
-    for (auto& [name, d] : plan["data"].items()) {
+    for (auto& [name, d] : plan.data) {
       if (auto o = opts.dataOverrides.find(name); o != opts.dataOverrides.end()) {
         const Json& a = o->second;
         if (!recordedBytesStored(a, "data `" + name + "`", error)) return false;
         dataValues[name] = a;
         continue;
       }
-      std::string source =
-          d.contains("source") && d["source"].is_string() ? d["source"].get<std::string>() : "path";
-      auto v = hashSource("data `" + name + "`", d["path"].get<std::string>(), source,
-                          d.value("type", ""), "declared at " + d.value("range", ""), error);
+      auto v = hashSource("data `" + name + "`", d.path, d.source, d.type, "declared at " + d.range,
+                          error);
       if (!v) return false;
       dataValues[name] = *v;
     }
@@ -463,25 +456,20 @@ struct Executor::Impl {
     return e;
   }
 
-  std::optional<Json> eval(const Json& expr, Task& t, std::string& err) {
+  std::optional<Json> eval(const ExprP& expr, Task& t, std::string& err) {
     EvalScope scope{t.indices, t.vars};
     return evaluate(expr, scope, env(), err);
   }
 
   // ---- the graph
-  void collectRefs(const Json& n, std::vector<std::pair<std::string, int>>& out) {
-    for (auto& [k, v] : n.items())
-      if (k != "body" && k != "then" && k != "else" && k != "id") refsOf(v, out);
-  }
-
-  void createTasks(const Json& list, const std::vector<size_t>& idx,
+  void createTasks(const std::vector<plan::Node>& list, const std::vector<size_t>& idx,
                    const std::map<std::string, Json>& vars, Task* parent) {
     std::vector<Task*> made;
     for (auto& n : list) {
       auto t = std::make_unique<Task>();
-      t->nodeId = n["id"].get<std::string>();
+      t->nodeId = n.id;
       t->node = &n;
-      t->kind = n["kind"].get<std::string>();
+      t->kind = n.kindName();
       t->indices = idx;
       t->vars = vars;
       t->key = keyOf(t->nodeId, idx, idx.size());
@@ -495,8 +483,7 @@ struct Executor::Impl {
       parent->children.insert(parent->children.end(), made.begin(), made.end());
     }
     for (Task* t : made) {
-      std::vector<std::pair<std::string, int>> refs;
-      collectRefs(*t->node, refs);
+      auto refs = t->node->refs();
       State blocked = State::Waiting;
       std::string why;
       for (auto& [id, lifted] : refs) {
@@ -549,12 +536,12 @@ struct Executor::Impl {
     if (s == State::Skipped) {
       ++counts.skipped;
       if (!t.node || (t.kind == "call" || t.kind == "transform"))
-        progress.emit({"skipped", t.key, t.stepKey, t.reason, t.node->value("range", ""), 0});
+        progress.emit({"skipped", t.key, t.stepKey, t.reason, t.node ? t.node->range : "", 0});
       if (t.node && (t.kind == "call" || t.kind == "transform")) recordSkipped(t);
     }
     if (s == State::Unknown && opts.dryRun && (t.kind == "call" || t.kind == "transform")) {
-      decisions.push_back(
-          {t.key, t.node->value("step", "transform"), "run", t.reason, t.node->value("range", "")});
+      auto* call = t.node->as<plan::CallNode>();
+      decisions.push_back({t.key, call ? call->step : "transform", "run", t.reason, t.node->range});
     }
     for (Task* d : t.dependents) {
       if (d->state != State::Waiting) continue;
@@ -597,7 +584,7 @@ struct Executor::Impl {
   void failTask(Task& t, const std::string& message) {
     t.reason = message;
     ++counts.failed;
-    progress.emit({"failed", t.key, t.stepKey, message, t.node->value("range", ""), 0});
+    progress.emit({"failed", t.key, t.stepKey, message, t.node->range, 0});
     if (failMessage.empty()) failMessage = message;
     if (!opts.keepGoing) stopping = true;
     finish(t, State::Failed);
@@ -614,7 +601,7 @@ struct Executor::Impl {
       rec.status = ExecStatus::Failed;
       rec.startedAt = now();
       rec.finishedAt = rec.startedAt;
-      rec.source = t.node->value("range", "");
+      rec.source = t.node->range;
       rec.error = message;
       if (auto id = meta.recordExecution(rec, meta::ExecutionIo{})) t.execId = *id;
     }
@@ -629,32 +616,29 @@ struct Executor::Impl {
       return;
     }
     std::string err;
-    const Json& n = *t.node;
-    if (t.kind == "value") {
-      auto v = eval(n["value"], t, err);
+    const plan::Node& n = *t.node;
+    if (auto* val = n.as<plan::ValueNode>()) {
+      auto v = eval(val->value, t, err);
       if (!v) return unknownOrFail(t, "cannot compute `" + t.key + "`: " + err);
       t.value = *v;
       finish(t, State::Done);
-    } else if (t.kind == "fail") {
-      auto v = eval(n["message"], t, err);
+    } else if (auto* fl = n.as<plan::FailNode>()) {
+      auto v = eval(fl->message, t, err);
       std::string msg = v ? displayValue(*v) : "fail (message unavailable: " + err + ")";
       if (opts.dryRun) {
-        decisions.push_back(
-            {t.key, "fail", "run", "the run would fail: " + msg, n.value("range", "")});
+        decisions.push_back({t.key, "fail", "run", "the run would fail: " + msg, n.range});
         finish(t, State::Done);
         return;
       }
-      msg += " (" + n.value("range", "") + ")";
+      msg += " (" + n.range + ")";
       failMessage = msg;
       stopping = true;
       t.reason = msg;
-      progress.emit({"message", t.key, "", "fail: " + msg, n.value("range", ""), 0});
+      progress.emit({"message", t.key, "", "fail: " + msg, n.range, 0});
       finish(t, State::Failed);
-    } else if (t.kind == "for") {
-      auto v = eval(n["over"], t, err);
-      if (!v)
-        return unknownOrFail(t,
-                             "cannot compute the list of `for " + n.value("var", "") + "`: " + err);
+    } else if (auto* loop = n.as<plan::ForNode>()) {
+      auto v = eval(loop->over, t, err);
+      if (!v) return unknownOrFail(t, "cannot compute the list of `for " + loop->var + "`: " + err);
       if (!v->is_array()) return failTask(t, "`for` over a non-list value");
       t.iterations = v->size();
       if (v->empty()) return finish(t, State::Done);
@@ -662,30 +646,25 @@ struct Executor::Impl {
         auto idx = t.indices;
         idx.push_back(i);
         auto vars = t.vars;
-        vars[n["var"].get<std::string>()] = (*v)[i];
-        createTasks(n["body"], idx, vars, &t);
+        vars[loop->var] = (*v)[i];
+        createTasks(loop->body, idx, vars, &t);
       }
-    } else if (t.kind == "if") {
-      auto v = eval(n["cond"], t, err);
-      if (!v)
-        return unknownOrFail(t,
-                             "cannot decide the condition at " + n.value("range", "") + ": " + err);
+    } else if (auto* cond = n.as<plan::IfNode>()) {
+      auto v = eval(cond->cond, t, err);
+      if (!v) return unknownOrFail(t, "cannot decide the condition at " + n.range + ": " + err);
       if (!v->is_boolean()) return failTask(t, "the condition is not a bool");
-      const Json& branch = v->get<bool>() ? n["then"] : n["else"];
+      const std::vector<plan::Node>& branch = v->get<bool>() ? cond->then : cond->otherwise;
       progress.emit({"message", t.key, "",
-                     std::string("  if at ") + n.value("range", "") + ": " +
-                         (v->get<bool>() ? "then" : "else"),
+                     std::string("  if at ") + n.range + ": " + (v->get<bool>() ? "then" : "else"),
                      "", 0});
       if (branch.empty()) return finish(t, State::Done);
       createTasks(branch, t.indices, t.vars, &t);
-    } else if (t.kind == "register") {
+    } else if (n.as<plan::RegisterNode>()) {
       doRegister(t);
-    } else if (t.kind == "call") {
+    } else if (n.as<plan::CallNode>()) {
       prepareCall(t);
-    } else if (t.kind == "transform") {
-      prepareTransform(t);
     } else {
-      failTask(t, "unknown node kind `" + t.kind + "`");
+      prepareTransform(t);
     }
   }
 
@@ -693,7 +672,7 @@ struct Executor::Impl {
     if (opts.dryRun) {
       t.reason = "depends on values known only when the run gets there";
       if (t.kind != "call" && t.kind != "transform")
-        decisions.push_back({t.key, t.kind, "undecided", t.reason, t.node->value("range", "")});
+        decisions.push_back({t.key, t.kind, "undecided", t.reason, t.node->range});
       finish(t, State::Unknown);
       return;
     }
@@ -702,30 +681,31 @@ struct Executor::Impl {
 
   // ---- registry
   void doRegister(Task& t) {
-    const Json& n = *t.node;
+    const plan::Node& n = *t.node;
+    const plan::RegisterNode& reg = *n.as<plan::RegisterNode>();
     std::string err;
-    auto model = eval(n["model"], t, err);
+    auto model = eval(reg.model, t, err);
     if (!model || !isArtifact(*model)) return unknownOrFail(t, "cannot register: " + err);
-    std::string group = n["group"].get<std::string>();
+    const std::string& group = reg.group;
     if (!opts.registerVersions && !opts.dryRun) {
       progress.emit({"message", t.key, "",
                      "  (reproduction: model " +
                          (*model)["$artifact"].get<std::string>().substr(0, 12) +
                          " not registered into " + group + ")",
-                     n.value("range", ""), 0});
+                     n.range, 0});
       return finish(t, State::Done);
     }
     if (opts.dryRun) {
-      decisions.push_back({t.key, "register", "run", "would register a new version of " + group,
-                           n.value("range", "")});
+      decisions.push_back(
+          {t.key, "register", "run", "would register a new version of " + group, n.range});
       return finish(t, State::Done);
     }
     meta::NewModelVersion nv;
     nv.group = group;
     nv.artifactHash = (*model)["$artifact"].get<std::string>();
     nv.runId = runId;
-    if (!n["metrics"].is_null()) {
-      auto m = eval(n["metrics"], t, err);
+    if (reg.metrics) {
+      auto m = eval(reg.metrics, t, err);
       if (!m) return failTask(t, "cannot read the metrics to register: " + err);
       if (isArtifact(*m)) {
         auto j = env().readJson(*m, err);
@@ -736,15 +716,14 @@ struct Executor::Impl {
       }
     }
     Json tags = Json::object();
-    for (auto& [k, x] : n["tags"].items()) {
-      auto v = eval(x, t, err);
-      if (!v) return failTask(t, "cannot compute tag `" + k + "`: " + err);
-      tags[k] = displayValue(*v);
+    for (auto& tag : reg.tags) {
+      auto v = eval(tag.value, t, err);
+      if (!v) return failTask(t, "cannot compute tag `" + tag.name + "`: " + err);
+      tags[tag.name] = displayValue(*v);
     }
     nv.tagsJson = tags.dump();
-    std::string approval = plan["models"].contains(group)
-                               ? plan["models"][group].value("approval", "manual")
-                               : "manual";
+    const plan::ModelGroup* mg = plan.models.find(group);
+    std::string approval = mg ? mg->approval : "manual";
     nv.initialStatus = approval == "auto" ? "Approved" : "PendingManualApproval";
     nv.actor = opts.actor;
     nv.comment = "registered by run " + runId;
@@ -757,38 +736,39 @@ struct Executor::Impl {
       progress.emit({"registered", t.key, "",
                      "this model is already " + group + " version " + std::to_string(v->version) +
                          " (" + v->status + "); not registered again",
-                     n.value("range", ""), 0});
+                     n.range, 0});
       return finish(t, State::Done);
     }
     progress.emit(
         {"registered", t.key, "",
          "registered " + group + " version " + std::to_string(v->version) + " (" + v->status + ")",
-         n.value("range", ""), 0});
+         n.range, 0});
     finish(t, State::Done);
   }
 
   // ---- step calls
   void prepareCall(Task& t) {
-    const Json& n = *t.node;
-    t.stepKey = n["step"].get<std::string>();
-    const Json& def = plan["steps"][t.stepKey];
+    const plan::Node& n = *t.node;
+    const plan::CallNode& call = *n.as<plan::CallNode>();
+    t.stepKey = call.step;
+    const plan::StepDef& def = *plan.steps.find(t.stepKey); // the reader checked the key
     std::string err;
     Json args = Json::object();
-    for (auto& [k, x] : n["args"].items()) {
-      auto v = eval(x, t, err);
+    for (auto& a : call.args) {
+      auto v = eval(a.value, t, err);
       if (!v)
-        return unknownOrFail(t, "cannot compute argument `" + k + "` of `" + t.key + "`: " + err);
-      args[k] = *v;
+        return unknownOrFail(t,
+                             "cannot compute argument `" + a.name + "` of `" + t.key + "`: " + err);
+      args[a.name] = *v;
     }
     // Resources, retry, timeout and cache may read the step's parameters: evaluated per call.
     auto props = evaluateStepProps(def, args, err);
     if (!props)
-      return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " +
-                                    n.value("range", "") + "): " + err);
-    t.workdir = resolveDir(def.value("dir", "."));
+      return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " + n.range +
+                                    "): " + err);
+    t.workdir = resolveDir(def.dir);
     Json codeHashes = Json::object();
-    for (auto& c : def["code"]) {
-      std::string rel = c.get<std::string>();
+    for (const std::string& rel : def.code) {
       std::string full = (fs::path(t.workdir) / rel).lexically_normal();
       auto h = hashCache.hashFile(full);
       if (!h) return failTask(t, "code file `" + rel + "` of step " + t.stepKey + ": " + h.error());
@@ -803,8 +783,7 @@ struct Executor::Impl {
         if (isArtifact(x)) {
           meta::ArtifactRecord rec;
           rec.hash = x["$artifact"].get<std::string>();
-          rec.kind = x.value("kind", "file") == "dir" ? store::ArtifactKind::Dir
-                                                      : store::ArtifactKind::File;
+          rec.kind = isDirArtifact(x) ? store::ArtifactKind::Dir : store::ArtifactKind::File;
           rec.type = x.value("type", "");
           t.inputs.push_back({name, rec});
         } else if (x.is_array()) {
@@ -818,10 +797,10 @@ struct Executor::Impl {
     t.memory = props->memoryBytes;
     if (props->gpu > 0)
       return failTask(t, "step " + t.stepKey + " asks for " + std::to_string(props->gpu) +
-                             " GPU(s); this machine has none (" + n.value("range", "") + ")");
+                             " GPU(s); this machine has none (" + n.range + ")");
     if (opts.memoryBytes > 0 && t.memory > opts.memoryBytes)
       return failTask(t, "step " + t.stepKey + " asks for more memory than this machine has (" +
-                             n.value("range", "") + ")");
+                             n.range + ")");
     t.maxAttempts = props->attempts;
     t.backoff = props->backoffSeconds;
     t.timeout = props->timeoutSeconds;
@@ -848,25 +827,21 @@ struct Executor::Impl {
     std::error_code ec;
     fs::create_directories(fs::path(t.scratch) / "out", ec);
     if (ec) return failTask(t, "cannot create " + t.scratch + ": " + ec.message());
-    for (auto& o : def["outputs"])
-      t.outPaths[o["name"].get<std::string>()] =
-          (fs::path(t.scratch) / "out" /
-           outputFileName(o["name"].get<std::string>(), o.value("type", "")))
-              .string();
+    for (auto& o : def.outputs)
+      t.outPaths[o.name] = (fs::path(t.scratch) / "out" / outputFileName(o.name, o.type)).string();
     TemplateValues tv;
     tv.args = &args;
     tv.outputs = &t.outPaths;
     tv.artifactPath = [this](const Json& a) {
-      auto p = store.path(a["$artifact"].get<std::string>(), a.value("kind", "file") == "dir"
-                                                                 ? store::ArtifactKind::Dir
-                                                                 : store::ArtifactKind::File);
+      auto p = store.path(a["$artifact"].get<std::string>(),
+                          isDirArtifact(a) ? store::ArtifactKind::Dir : store::ArtifactKind::File);
       return p ? *p : std::string("/nonexistent");
     };
-    if (!renderTemplate(def["run"], tv, true, t.command, err))
+    if (!renderTemplate(def.run, tv, true, t.command, err))
       return failTask(t, "cannot build the command of " + t.stepKey + ": " + err);
     if (!buildEnv(t, def, tv, err))
-      return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " +
-                                    n.value("range", "") + "): " + err);
+      return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " + n.range +
+                                    "): " + err);
     t.stdoutPath = t.scratch + "/stdout.log";
     t.stderrPath = t.scratch + "/stderr.log";
     meta::ExecutionRecord rec;
@@ -877,11 +852,9 @@ struct Executor::Impl {
     rec.status = ExecStatus::Running;
     rec.stdoutPath = t.stdoutPath;
     rec.stderrPath = t.stderrPath;
-    rec.source = n.value("range", "");
+    rec.source = n.range;
     rec.command = t.command;
-    rec.image = def["image"].is_object() && def["image"].contains("lit")
-                    ? def["image"]["lit"].get<std::string>()
-                    : "";
+    rec.image = def.image ? def.image->literalString().value_or("") : "";
     rec.paramsJson = t.action.dump();
     auto id = meta.startExecution(rec, t.inputs, t.code);
     if (!id) return failTask(t, id.error());
@@ -891,7 +864,7 @@ struct Executor::Impl {
 
   /// The process environment of `t`: ours, the definition's `env`, the MLP_* variables. False
   /// (with `error`) when an `env` value cannot be computed.
-  bool buildEnv(Task& t, const Json& def, const TemplateValues& tv, std::string& error) {
+  bool buildEnv(Task& t, const plan::StepDef& def, const TemplateValues& tv, std::string& error) {
     std::map<std::string, std::string> env;
     for (char** e = environ; *e; ++e) {
       std::string kv = *e;
@@ -899,13 +872,13 @@ struct Executor::Impl {
       if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     std::string err;
-    for (auto& [k, templ] : def["env"].items()) {
+    for (auto& e : def.env) {
       std::string v;
-      if (!renderTemplate(templ, tv, false, v, err)) {
-        error = "cannot compute `env." + k + "` (" + def.value("range", "") + "): " + err;
+      if (!renderTemplate(e.value, tv, false, v, err)) {
+        error = "cannot compute `env." + e.name + "` (" + def.range + "): " + err;
         return false;
       }
-      env[k] = v;
+      env[e.name] = v;
     }
     env["MLP_RUN_ID"] = runId;
     env["MLP_NODE"] = t.key;
@@ -949,21 +922,20 @@ struct Executor::Impl {
     return s;
   }
 
-  void useCached(Task& t, const Json& def, const Json& args, const meta::CacheHit& hit) {
+  void useCached(Task& t, const plan::StepDef& def, const Json& args, const meta::CacheHit& hit) {
     Json outputs = Json::object();
     std::vector<meta::Metric> metrics;
     for (auto& b : hit.outputs) {
-      std::string type;
-      for (auto& o : def["outputs"])
-        if (o["name"] == b.name) type = o.value("type", "");
+      const plan::StepOutput* o = def.output(b.name);
+      std::string type = o ? o->type : "";
       outputs[b.name] = artifactValue(
           b.artifact.hash, b.artifact.kind == store::ArtifactKind::Dir ? "dir" : "file", type);
       if (type.rfind("Metrics", 0) == 0) readMetrics(b.artifact.hash, metrics);
     }
-    t.value = def["outputs"].size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
+    t.value = def.outputs.size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
     if (opts.dryRun) {
       decisions.push_back({t.key, t.stepKey, "cached", "unchanged since run " + hit.execution.runId,
-                           t.node->value("range", "")});
+                           t.node->range});
     } else {
       meta::ExecutionRecord rec;
       rec.runId = runId;
@@ -975,7 +947,7 @@ struct Executor::Impl {
       rec.attempts = 0;
       rec.startedAt = now();
       rec.finishedAt = rec.startedAt;
-      rec.source = t.node->value("range", "");
+      rec.source = t.node->range;
       rec.command = hit.execution.command;
       rec.image = hit.execution.image;
       rec.cachedFrom = hit.execution.cachedFrom ? hit.execution.cachedFrom : hit.execution.id;
@@ -1005,11 +977,12 @@ struct Executor::Impl {
     meta::ExecutionRecord rec;
     rec.runId = runId;
     rec.node = t.key;
-    rec.step = !t.stepKey.empty() ? t.stepKey : t.node->value("step", t.kind);
+    const plan::CallNode* call = t.node->as<plan::CallNode>();
+    rec.step = !t.stepKey.empty() ? t.stepKey : call ? call->step : t.kind;
     rec.status = ExecStatus::Skipped;
     rec.startedAt = now();
     rec.finishedAt = rec.startedAt;
-    rec.source = t.node->value("range", "");
+    rec.source = t.node->range;
     rec.error = t.reason.empty() ? "skipped" : t.reason;
     batchedRecords.emplace_back(rec, meta::ExecutionIo{});
   }
@@ -1096,19 +1069,19 @@ struct Executor::Impl {
     usedMemory -= t.memory;
     double secs = std::chrono::duration<double>(Clock::now() - t.started).count();
     if (t.kind == "shard") return shardDone(t, r, secs);
-    const Json& def = plan["steps"][t.stepKey];
-    std::string where = t.node->value("range", "");
+    const plan::StepDef& def = *plan.steps.find(t.stepKey);
+    std::string where = t.node->range;
     if (r.succeeded()) {
       std::vector<meta::Binding> outs;
       std::vector<meta::Metric> metrics;
       Json outputs = Json::object();
-      for (auto& o : def["outputs"]) {
-        std::string name = o["name"].get<std::string>();
-        std::string problem = checkOutput(t.outPaths[name], name, o);
+      for (auto& o : def.outputs) {
+        const std::string& name = o.name;
+        std::string problem = checkOutput(t.outPaths[name], o);
         if (!problem.empty())
           return stepFailed(t, r, "step `" + t.key + "` (" + where + "): " + problem,
                             ExecStatus::Failed);
-        if (o.value("type", "").rfind("Metrics", 0) == 0) {
+        if (o.isMetrics()) {
           std::string err;
           if (auto j = readJsonFile(t.outPaths[name], err); j && j->is_object())
             for (auto& [k, v] : j->items())
@@ -1123,7 +1096,7 @@ struct Executor::Impl {
         rec.hash = a->hash;
         rec.kind = a->kind;
         rec.size = a->size;
-        rec.type = o.value("type", "");
+        rec.type = o.type;
         outs.push_back({name, rec});
         outputs[name] =
             artifactValue(a->hash, a->kind == store::ArtifactKind::Dir ? "dir" : "file", rec.type);
@@ -1137,7 +1110,7 @@ struct Executor::Impl {
       f.outputs = outs;
       f.metrics = metrics;
       if (auto s = meta.finishExecution(f); !s) return failTask(t, s.error());
-      t.value = def["outputs"].size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
+      t.value = def.outputs.size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
       ++counts.ran;
       progress.emit({"succeeded", t.key, t.stepKey, "", where, secs});
       return finish(t, State::Done);
@@ -1192,19 +1165,20 @@ struct Executor::Impl {
 
   // ---- transform: shards of batch inference, each against its own server process
   void prepareTransform(Task& t) {
-    const Json& n = *t.node;
+    const plan::Node& n = *t.node;
+    const plan::TransformNode& tn = *n.as<plan::TransformNode>();
     std::string err;
-    auto model = eval(n["model"], t, err);
-    auto data = model ? eval(n["data"], t, err) : std::nullopt;
-    auto shards = data ? eval(n["shards"], t, err) : std::nullopt;
+    auto model = eval(tn.model, t, err);
+    auto data = model ? eval(tn.data, t, err) : std::nullopt;
+    auto shards = data ? eval(tn.shards, t, err) : std::nullopt;
     if (!shards) return unknownOrFail(t, "cannot compute transform's inputs: " + err);
     if (opts.dryRun) {
       t.reason = "transform runs batch inference each time";
       finish(t, State::Unknown);
       return;
     }
-    std::string serverKey = n["server"].get<std::string>();
-    const Json& server = plan["servers"][serverKey];
+    const std::string& serverKey = tn.server;
+    const plan::StepDef& server = *plan.servers.find(serverKey); // the reader checked the key
     t.stepKey = "transform";
     t.scratch = (fs::path(store.workspace()) / "runs" / runId / sanitize(t.key)).string();
     std::error_code ec;
@@ -1232,8 +1206,8 @@ struct Executor::Impl {
     auto serverProps = evaluateStepProps(server, Json{{"model", *model}}, err);
     if (!serverProps)
       return failBeforeStart(t, "server " + serverKey + " of `" + t.key + "` (called at " +
-                                    n.value("range", "") + "): " + err);
-    std::string serverDir = resolveDir(server.value("dir", "."));
+                                    n.range + "): " + err);
+    std::string serverDir = resolveDir(server.dir);
     for (long long s = 0; s < n_shards; ++s) {
       std::string shardIn = t.scratch + "/shard-" + std::to_string(s) + ".csv";
       std::ofstream out(shardIn);
@@ -1266,13 +1240,16 @@ struct Executor::Impl {
       tv.port = port;
       tv.artifactPath = [&](const Json&) { return *modelPath; };
       std::string serverCmd;
-      if (!renderTemplate(server["run"], tv, true, serverCmd, err))
+      if (!renderTemplate(server.run, tv, true, serverCmd, err))
         return failTask(t, "cannot build the server command: " + err);
       st->command = "/usr/bin/python3 " + exec::shellQuote(shardScript) + " --server-cmd " +
                     exec::shellQuote(serverCmd) + " --port " + std::to_string(port) + " --health " +
-                    exec::shellQuote(server.value("health", "/health")) + " --invoke " +
-                    exec::shellQuote(server.value("invoke", "/invocations")) + " --data " +
-                    exec::shellQuote(shardIn) + " --out " +
+                    exec::shellQuote(server.health.is_string() ? server.health.get<std::string>()
+                                                               : "/health") +
+                    " --invoke " +
+                    exec::shellQuote(server.invoke.is_string() ? server.invoke.get<std::string>()
+                                                               : "/invocations") +
+                    " --data " + exec::shellQuote(shardIn) + " --out " +
                     exec::shellQuote(st->outPaths["predictions"]);
       if (!buildEnv(*st, server, tv, err))
         return failTask(t, "server " + serverKey + " of `" + t.key + "`: " + err);
@@ -1331,7 +1308,7 @@ struct Executor::Impl {
     er.status = ExecStatus::Succeeded;
     er.exitCode = 0;
     er.attempts = 1;
-    er.source = t.node->value("range", "");
+    er.source = t.node->range;
     er.command = "transform (" + std::to_string(t.children.size()) + " shards)";
     meta::ExecutionIo io;
     io.outputs.push_back({"predictions", rec});
@@ -1345,11 +1322,11 @@ struct Executor::Impl {
   // ---- the loop
   RunSummary run() {
     RunSummary sum;
-    indexNodes(plan["nodes"], {});
-    for (auto& p : plan["pipeline"]["params"])
-      params[p["name"].get<std::string>()] = p["value"];
+    indexNodes(plan.nodes, {});
+    for (auto& p : plan.pipeline.params)
+      params[p.name] = p.value;
     std::string err;
-    std::string pipeline = plan["pipeline"]["name"].get<std::string>();
+    const std::string& pipeline = plan.pipeline.name;
     if (opts.dryRun) loadPreviousActions(pipeline);
     if (!opts.dryRun) {
       // Before anything is stored: artifact parameters are stored and recorded next.
@@ -1371,7 +1348,8 @@ struct Executor::Impl {
       meta::NewRun nr;
       nr.pipeline = pipeline;
       nr.entry = opts.entry;
-      nr.planHash = store::sha256Bytes(plan::dump(plan));
+      const std::string planText = plan::dump(plan::toJson(plan));
+      nr.planHash = store::sha256Bytes(planText);
       Json pj = Json::object();
       for (auto& [k, v] : params.items()) {
         pj[k] = v;
@@ -1391,7 +1369,7 @@ struct Executor::Impl {
       // The plan that ran, next to its logs, so `mlpc reproduce` can run it again.
       std::error_code ec;
       fs::create_directories(fs::path(store.workspace()) / "runs" / runId, ec);
-      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "plan.json") << plan::dump(plan);
+      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "plan.json") << planText;
       // Where the plan's relative paths (code files, data) were resolved from.
       std::ofstream(fs::path(store.workspace()) / "runs" / runId / "run.json")
           << Json{{"base_dir", opts.baseDir}, {"entry", opts.entry}}.dump(2) << "\n";
@@ -1400,7 +1378,7 @@ struct Executor::Impl {
       failMessage = err;
       return finishRun(sum);
     }
-    createTasks(plan["nodes"], {}, {}, nullptr);
+    createTasks(plan.nodes, {}, {}, nullptr);
     while (true) {
       while (!ready.empty()) {
         Task* t = ready.front();
@@ -1499,7 +1477,7 @@ struct Executor::Impl {
   }
 };
 
-Executor::Executor(const Json& plan, const RunOptions& opts, store::Store& store,
+Executor::Executor(const plan::Plan& plan, const RunOptions& opts, store::Store& store,
                    meta::MetaStore& meta, exec::CommandRunner& runner, Progress& progress)
     : impl_(std::make_unique<Impl>(plan, opts, store, meta, runner, progress)) {}
 Executor::~Executor() = default;

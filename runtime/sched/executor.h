@@ -6,6 +6,7 @@
 /// is recorded in the workspace's metadata as it happens.
 #include "exec/command_runner.h"
 #include "meta/meta_store.h"
+#include "plan/model.h"
 #include "plan/plan.h"
 #include "sched/progress.h"
 #include "store/hash_cache.h"
@@ -54,7 +55,7 @@ struct PlanDecision {
 
 class Executor {
 public:
-  Executor(const plan::Json& plan, const RunOptions& opts, store::Store& store,
+  Executor(const plan::Plan& plan, const RunOptions& opts, store::Store& store,
            meta::MetaStore& meta, exec::CommandRunner& runner, Progress& progress);
   ~Executor();
   RunSummary run();
@@ -68,7 +69,7 @@ private:
 /// The canonical action of a step execution (the cache key is its SHA-256): the step, its run
 /// template, image, declared env, code hashes, argument values with artifacts by hash, output
 /// declarations and the mlpc version. Resources are left out on purpose.
-plan::Json canonicalAction(const std::string& stepKey, const plan::Json& def,
+plan::Json canonicalAction(const std::string& stepKey, const plan::StepDef& def,
                            const plan::Json& args, const plan::Json& codeHashes);
 
 } // namespace mlpc::sched

@@ -57,41 +57,45 @@ bool valueWords(const Json& v, const std::string& type, const TemplateValues& tv
 
 } // namespace
 
-bool renderTemplate(const Json& templ, const TemplateValues& tv, bool quote, std::string& out,
-                    std::string& error) {
+bool renderTemplate(const plan::ExprP& templ, const TemplateValues& tv, bool quote,
+                    std::string& out, std::string& error) {
+  using plan::ExprKind;
   out.clear();
-  if (templ.is_null()) return true;
-  if (templ.contains("lit")) {
-    out = templ["lit"].get<std::string>();
+  if (!templ) return true;
+  if (auto lit = templ->literalString()) {
+    out = *lit;
     return true;
   }
-  if (!templ.contains("interp")) {
-    error = "malformed command template";
+  if (templ->kind != ExprKind::Interp) {
+    error = "a command template must be a string or an interpolation";
     return false;
   }
-  for (auto& part : templ["interp"]) {
-    if (part.is_string()) {
-      out += part.get<std::string>();
+  for (auto& part : templ->parts) {
+    if (!part.expr) {
+      out += part.text;
       continue;
     }
-    const Json& e = part["expr"];
-    std::string type = part.value("type", "");
+    const plan::Expr& e = *part.expr;
     std::vector<std::string> words;
-    if (e.contains("arg")) {
-      std::string n = e["arg"].get<std::string>();
-      if (!tv.args->contains(n)) {
-        error = "no value for `" + n + "`";
+    if (e.kind == ExprKind::Arg) {
+      if (!tv.args->contains(e.name)) {
+        error = "no value for `" + e.name + "`";
         return false;
       }
-      if (!valueWords((*tv.args)[n], type, tv, words, error)) return false;
-    } else if (e.contains("out")) {
-      words.push_back(tv.outputs->at(e["out"].get<std::string>()));
-    } else if (e.contains("port")) {
+      if (!valueWords((*tv.args)[e.name], part.type, tv, words, error)) return false;
+    } else if (e.kind == ExprKind::Out) {
+      auto it = tv.outputs->find(e.name);
+      if (it == tv.outputs->end()) {
+        error = "no output `" + e.name + "`";
+        return false;
+      }
+      words.push_back(it->second);
+    } else if (e.kind == ExprKind::Port) {
       words.push_back(std::to_string(tv.port));
     } else {
       // Expressions over step parameters (e.g. `${cfg.depth}`) evaluate like pipeline ones.
       auto v = evaluateInStep(e, *tv.args, error);
-      if (!v || !valueWords(*v, type, tv, words, error)) return false;
+      if (!v || !valueWords(*v, part.type, tv, words, error)) return false;
     }
     for (size_t i = 0; i < words.size(); ++i) {
       if (i) out += ' ';
@@ -126,8 +130,9 @@ std::optional<Json> readJsonFile(const std::string& path, std::string& error) {
   return j;
 }
 
-std::string checkOutput(const std::string& path, const std::string& name, const Json& decl) {
-  std::string type = decl.value("type", "");
+std::string checkOutput(const std::string& path, const plan::StepOutput& decl) {
+  const std::string& name = decl.name;
+  const std::string& type = decl.type;
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0)
     return "the step exited 0 but did not write its output `" + name + "` (" + type + ")";
@@ -139,13 +144,12 @@ std::string checkOutput(const std::string& path, const std::string& name, const 
     auto j = readJsonFile(path, err);
     if (!j) return "output `" + name + "` (Metrics) is " + err;
     if (!j->is_object()) return "output `" + name + "` (Metrics) must be a JSON object";
-    if (decl.contains("fields"))
-      for (auto& [field, ftype] : decl["fields"].items()) {
+    if (decl.fields)
+      for (auto& [field, t] : *decl.fields) {
         if (!j->contains(field))
-          return "output `" + name + "` (Metrics) has no field `" + field + "` (declared " +
-                 ftype.get<std::string>() + ")";
+          return "output `" + name + "` (Metrics) has no field `" + field + "` (declared " + t +
+                 ")";
         const Json& v = (*j)[field];
-        std::string t = ftype.get<std::string>();
         bool ok = (t == "float" && (v.is_number() || v.is_null())) ||
                   (t == "int" && v.is_number_integer()) || (t == "bool" && v.is_boolean()) ||
                   (t == "string" && v.is_string()) ||

@@ -1,6 +1,7 @@
 #pragma once
 // Turning a step definition and argument values into a command line, an environment and a
 // canonical action; checking the outputs a command left behind.
+#include "plan/model.h"
 #include "sched/values.h"
 
 #include <string>
@@ -17,7 +18,7 @@ struct TemplateValues {
   std::function<std::string(const Json& artifact)> artifactPath;
   int port = 0;
 };
-bool renderTemplate(const Json& templ, const TemplateValues& v, bool quote, std::string& out,
+bool renderTemplate(const plan::ExprP& templ, const TemplateValues& v, bool quote, std::string& out,
                     std::string& error);
 
 /// The file name an output gets in the scratch directory (an extension by type helps tools).
@@ -26,7 +27,7 @@ std::string outputFileName(const std::string& name, const std::string& type);
 /// Checks one produced output against its declared type: it exists, a Metrics output is a JSON
 /// object whose declared fields have the declared types, a Dataset<csv> has a header row, a Dir
 /// is a directory. Returns "" when fine, else what is wrong (naming the output).
-std::string checkOutput(const std::string& path, const std::string& name, const Json& decl);
+std::string checkOutput(const std::string& path, const plan::StepOutput& decl);
 
 /// The JSON object in a file (for Metrics), or an error.
 std::optional<Json> readJsonFile(const std::string& path, std::string& error);

@@ -3,6 +3,7 @@
 #include "plan/property_rules.h"
 
 #include <cmath>
+#include <vector>
 
 namespace mlpc::sched {
 
@@ -10,24 +11,24 @@ namespace {
 
 enum class Kind { Number, Bool };
 
-/// One property: where it is in the plan, its name in the source, what it must hold.
-struct Slot {
-  const char* object; ///< "resources", "retry", "cache", or nullptr for a top-level key
-  const char* key;    ///< the plan's key
-  const char* name;   ///< the source's name (the key of plan::kPropertyRules)
+/// One property: where it is in the definition, its name in the source (the key of
+/// plan::kPropertyRules), what it must hold.
+struct Named {
+  const plan::Prop* prop;
+  const char* name;
   Kind kind;
 };
 
-constexpr Slot kSlots[] = {
-    {"resources", "cpu", "resources.cpu", Kind::Number},
-    {"resources", "memory_bytes", "resources.memory", Kind::Number},
-    {"resources", "gpu", "resources.gpu", Kind::Number},
-    {"retry", "attempts", "retry.attempts", Kind::Number},
-    {"retry", "backoff_s", "retry.backoff", Kind::Number},
-    {nullptr, "timeout_s", "timeout", Kind::Number},
-    {"cache", "enabled", "cache", Kind::Bool},
-    {"cache", "expire_s", "cache", Kind::Number},
-};
+std::vector<Named> slots(const plan::StepDef& d) {
+  return {{&d.resources.cpu, "resources.cpu", Kind::Number},
+          {&d.resources.memoryBytes, "resources.memory", Kind::Number},
+          {&d.resources.gpu, "resources.gpu", Kind::Number},
+          {&d.retry.attempts, "retry.attempts", Kind::Number},
+          {&d.retry.backoffS, "retry.backoff", Kind::Number},
+          {&d.timeoutS, "timeout", Kind::Number},
+          {&d.cache.enabled, "cache", Kind::Bool},
+          {&d.cache.expireS, "cache", Kind::Number}};
+}
 
 /// The text of a value in a message, with the unit the rule's bound uses.
 std::string shown(const Json& v, std::string_view name) {
@@ -37,23 +38,15 @@ std::string shown(const Json& v, std::string_view name) {
   return s;
 }
 
-/// The value of one slot for this call: nullopt with `error` set when it is unusable; a null
-/// Json when the property is absent.
-std::optional<Json> slotValue(const Json& def, const Slot& s, const Json& args,
-                              std::string& error) {
-  const Json* holder = &def;
-  if (s.object) {
-    if (!def.contains(s.object) || !def[s.object].is_object()) return Json();
-    holder = &def[s.object];
-  }
-  if (!holder->contains(s.key)) return Json();
-  const Json& raw = (*holder)[s.key];
-  Json v = raw;
+/// The value of one property for this call: nullopt with `error` set when it is unusable; a
+/// null Json when the property is absent.
+std::optional<Json> slotValue(const Named& s, const Json& args, std::string& error) {
+  Json v = s.prop->plain;
   std::string where;
-  if (raw.is_object() && raw.contains("expr")) {
-    where = raw.value("range", "");
+  if (s.prop->isExpr()) {
+    where = s.prop->range;
     std::string err;
-    auto r = evaluateInStep(raw["expr"], args, err);
+    auto r = evaluateInStep(*s.prop->expr, args, err);
     if (!r) {
       error = "cannot compute `" + std::string(s.name) + "`" +
               (where.empty() ? "" : " (" + where + ")") + ": " + err;
@@ -80,22 +73,23 @@ std::optional<Json> slotValue(const Json& def, const Slot& s, const Json& args,
 
 } // namespace
 
-std::optional<StepProps> evaluateStepProps(const Json& def, const Json& args, std::string& error) {
+std::optional<StepProps> evaluateStepProps(const plan::StepDef& def, const Json& args,
+                                           std::string& error) {
   StepProps p;
-  for (const Slot& s : kSlots) {
-    auto v = slotValue(def, s, args, error);
+  for (const Named& s : slots(def)) {
+    auto v = slotValue(s, args, error);
     if (!v) return std::nullopt;
     if (v->is_null()) continue;
-    std::string key = s.key;
-    if (key == "cpu") p.cpu = v->get<double>();
-    if (key == "memory_bytes") p.memoryBytes = v->get<double>();
-    if (key == "gpu") p.gpu = std::llround(v->get<double>());
-    if (key == "attempts")
+    const plan::Prop* at = s.prop;
+    if (at == &def.resources.cpu) p.cpu = v->get<double>();
+    if (at == &def.resources.memoryBytes) p.memoryBytes = v->get<double>();
+    if (at == &def.resources.gpu) p.gpu = std::llround(v->get<double>());
+    if (at == &def.retry.attempts)
       p.attempts = static_cast<int>(std::min(v->get<double>(), 1e6)); // whole and ≥ 1 (checked)
-    if (key == "backoff_s") p.backoffSeconds = v->get<double>();
-    if (key == "timeout_s") p.timeoutSeconds = v->get<double>();
-    if (key == "enabled") p.cacheEnabled = v->get<bool>();
-    if (key == "expire_s") p.expireSeconds = v->get<double>();
+    if (at == &def.retry.backoffS) p.backoffSeconds = v->get<double>();
+    if (at == &def.timeoutS) p.timeoutSeconds = v->get<double>();
+    if (at == &def.cache.enabled) p.cacheEnabled = v->get<bool>();
+    if (at == &def.cache.expireS) p.expireSeconds = v->get<double>();
   }
   return p;
 }

@@ -3,7 +3,8 @@
 /// `cache`) for one call. In the plan each is a plain value when constant in the source, or
 /// `{"expr": E, "type": T, "range": R}` when it reads the step's parameters; both are
 /// evaluated here, per call, against the call's argument values, and checked against the same
-/// range table the checker uses (compiler/plan/property_rules.h).
+/// range table the checker uses (plan/property_rules.h).
+#include "plan/model.h"
 #include "sched/values.h"
 
 #include <optional>
@@ -26,6 +27,7 @@ struct StepProps {
 /// argument values `args`. A value that cannot be computed, has the wrong kind or is out of
 /// range gives nullopt, with `error` naming the property, its value and where it is written,
 /// e.g. "`retry.attempts` is 0, and must be at least 1 (steps.mlp:7:23-7:24)".
-std::optional<StepProps> evaluateStepProps(const Json& def, const Json& args, std::string& error);
+std::optional<StepProps> evaluateStepProps(const plan::StepDef& def, const Json& args,
+                                           std::string& error);
 
 } // namespace mlpc::sched

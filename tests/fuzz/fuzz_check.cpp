@@ -8,8 +8,9 @@
 // own temporary directory. That directory also holds copies of tests/fuzz/imports/*.mlp, so
 // `import "./steps.mlp"` in an input (as in the examples) finds a real module.
 #include "diag/diagnostic.h"
+#include "lower/lower.h"
 #include "plan/graph.h"
-#include "plan/lower.h"
+#include "plan/model.h"
 #include "plan/plan.h"
 #include "sema/sema.h"
 
@@ -69,8 +70,12 @@ void lowerAll(const mlpc::sema::Program& prog, const mlpc::SourceManager& sm) {
       if (!mlpc::plan::validate(*plan).empty()) std::abort(); // a plan we wrote must validate
       auto reparsed = mlpc::plan::Json::parse(text);
       if (reparsed != *plan) std::abort(); // and survive a round trip
-      (void)mlpc::plan::toDot(*plan);
-      (void)mlpc::plan::toMermaid(*plan);
+      std::string err;
+      auto typed = mlpc::plan::read(*plan, err);
+      if (!typed) std::abort(); // the typed model reads every plan we write
+      if (mlpc::plan::dump(mlpc::plan::toJson(*typed)) != text) std::abort(); // byte for byte
+      (void)mlpc::plan::toDot(*typed);
+      (void)mlpc::plan::toMermaid(*typed);
       for (auto& pj : (*plan)["pipeline"]["params"])
         (void)mlpc::plan::commandText(pj["value"], pj["type"].get<std::string>());
     }

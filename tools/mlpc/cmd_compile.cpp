@@ -2,8 +2,8 @@
 #include "commands.h"
 #include "frontend.h"
 
+#include "lower/lower.h"
 #include "plan/graph.h"
-#include "plan/lower.h"
 
 #include <cstring>
 #include <filesystem>
@@ -78,7 +78,7 @@ bool writeAtomically(const std::string& path, const std::string& text, std::stri
 
 } // namespace
 
-std::optional<plan::Json> compileToPlan(const std::string& file, const std::string& pipeline,
+std::optional<plan::Plan> compileToPlan(const std::string& file, const std::string& pipeline,
                                         const std::vector<std::string>& params,
                                         const std::string& planDir, const DiagOptions& diag) {
   auto fe = loadProgram(file, diag, /*printWarnings=*/false);
@@ -103,7 +103,16 @@ std::optional<plan::Json> compileToPlan(const std::string& file, const std::stri
     return std::nullopt;
   }
   releaseAtExit(std::move(fe));
-  return plan;
+  // What compile writes and what run reads are the same typed plan: a lowering that the reader
+  // refuses is a bug in mlpc, reported as such rather than written out.
+  std::string err;
+  auto typed = plan::read(*plan, err);
+  if (!typed) {
+    std::cerr << "error: internal: the compiled plan does not read back: " << err << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  return typed;
 }
 
 void registerCompile(CLI::App& app) {
@@ -128,7 +137,7 @@ void registerCompile(CLI::App& app) {
         o->output == "-" ? "" : fs::path(fs::absolute(o->output)).parent_path().string();
     auto plan = compileToPlan(o->file, o->pipeline, o->params, planDir, o->diag);
     if (!plan) return;
-    std::string text = plan::dump(*plan);
+    std::string text = plan::dump(plan::toJson(*plan));
     if (o->output == "-") {
       std::cout << text;
       return;
@@ -140,18 +149,17 @@ void registerCompile(CLI::App& app) {
       return;
     }
     size_t steps = 0;
-    std::function<void(const plan::Json&)> count = [&](const plan::Json& l) {
-      for (auto& n : l) {
-        if (n.value("kind", "") == "call" || n.value("kind", "") == "transform") ++steps;
-        for (const char* k : {"body", "then", "else"})
-          if (n.contains(k)) count(n[k]);
+    std::function<void(const std::vector<plan::Node>&)> count = [&](const auto& list) {
+      for (auto& n : list) {
+        if (n.template as<plan::CallNode>() || n.template as<plan::TransformNode>()) ++steps;
+        for (auto* c : n.children())
+          count(*c);
       }
     };
-    count((*plan)["nodes"]);
-    std::cerr << "compiled pipeline `" << (*plan)["pipeline"]["name"].get<std::string>()
-              << "`: " << steps << " step call" << (steps == 1 ? "" : "s") << ", "
-              << (*plan)["steps"].size() << " step definition"
-              << ((*plan)["steps"].size() == 1 ? "" : "s") << " -> " << o->output << "\n";
+    count(plan->nodes);
+    std::cerr << "compiled pipeline `" << plan->pipeline.name << "`: " << steps << " step call"
+              << (steps == 1 ? "" : "s") << ", " << plan->steps.size() << " step definition"
+              << (plan->steps.size() == 1 ? "" : "s") << " -> " << o->output << "\n";
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "exec/interrupt.h"
 #include "exec/process_runner.h"
+#include "sched/values.h"
 #include "store/sha256.h"
 
 #include <filesystem>
@@ -129,12 +130,14 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
     return;
   }
   LoadedPlan lp;
-  lp.plan = plan::Json::parse(planText, nullptr, false);
-  if (lp.plan.is_discarded() || !plan::validate(lp.plan).empty()) {
-    std::cerr << "error: the recorded plan of run " << orig->id << " is unreadable\n";
+  auto recordedPlan = readPlanText(planText, err);
+  if (!recordedPlan) {
+    std::cerr << "error: the recorded plan of run " << orig->id << " is unreadable (" << err
+              << ")\n";
     exitCode() = 2;
     return;
   }
+  lp.plan = std::move(*recordedPlan);
   lp.entry = orig->entry;
   // The run's own directory layout: relative to where the workspace sits (beside the entry).
   lp.baseDir = fs::path(ws->dir).parent_path().string();
@@ -157,15 +160,14 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
   } else if (inputs = plan::Json::parse(inputsText, nullptr, false); !inputs.is_object()) {
     damage = "it is not a JSON object";
   } else {
-    for (auto& [name, _] : lp.plan["data"].items()) {
+    for (auto& [name, _] : lp.plan.data) {
       const plan::Json* a = inputs.contains(name) ? &inputs[name] : nullptr;
       if (!a) {
         damage = "data `" + name + "` is not in it";
         break;
       }
-      if (!a->is_object() || !a->contains("$artifact") || !(*a)["$artifact"].is_string() ||
-          !store::isSha256Hex((*a)["$artifact"].get<std::string>()) ||
-          (a->contains("kind") && !(*a)["kind"].is_string())) {
+      if (!sched::isRecordedArtifact(*a) ||
+          !store::isSha256Hex((*a)["$artifact"].get<std::string>())) {
         damage = "its entry for data `" + name + "` is damaged";
         break;
       }
@@ -174,9 +176,9 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
     // An artifact-typed parameter was recorded as the artifact of its bytes: bind that, not
     // whatever the path names today.
     plan::Json recorded = plan::Json::parse(orig->paramsJson, nullptr, false);
-    for (auto& p : lp.plan["pipeline"]["params"]) {
-      if (!damage.empty() || !plan::isArtifactType(p.value("type", ""))) continue;
-      std::string name = p.value("name", "");
+    for (auto& p : lp.plan.pipeline.params) {
+      if (!damage.empty() || !plan::isArtifactType(p.type)) continue;
+      const std::string& name = p.name;
       const plan::Json* a =
           recorded.is_object() && recorded.contains(name) ? &recorded[name] : nullptr;
       if (!a || !a->is_object() || !a->contains("$artifact") || !(*a)["$artifact"].is_string() ||
@@ -184,7 +186,7 @@ void reproduce(const std::string& wsDir, const std::string& ref, int jobs, bool 
         damage = "the run's value of parameter `" + name + "` is not a recorded artifact";
         break;
       }
-      p["value"] = *a;
+      p.value = *a;
     }
   }
   if (!damage.empty()) {

@@ -165,8 +165,8 @@ void registerPlan(CLI::App& app) {
       std::cout << out.dump(2) << "\n";
       return;
     }
-    std::cout << "pipeline " << lp->plan["pipeline"]["name"].get<std::string>() << ": " << run
-              << " would run, " << cached << " cached, " << undecided << " decided at run time\n";
+    std::cout << "pipeline " << lp->plan.pipeline.name << ": " << run << " would run, " << cached
+              << " cached, " << undecided << " decided at run time\n";
     for (auto& d : ex.decisions()) {
       std::string v = d.verdict == "run" ? "run   " : d.verdict == "cached" ? "cached" : "later ";
       std::cout << "  " << v << "  " << d.node;

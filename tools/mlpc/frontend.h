@@ -28,11 +28,12 @@ std::string& exePath();
 
 } // namespace mlpc::cli
 
-#include "plan/plan.h"
+#include "plan/model.h"
 #include <optional>
 namespace mlpc::cli {
-/// Checks `file` and lowers one pipeline (shared by compile, graph, run and plan).
-std::optional<plan::Json> compileToPlan(const std::string& file, const std::string& pipeline,
+/// Checks `file`, lowers one pipeline and reads it into the typed plan (shared by compile,
+/// graph, run and plan).
+std::optional<plan::Plan> compileToPlan(const std::string& file, const std::string& pipeline,
                                         const std::vector<std::string>& params,
                                         const std::string& planDir, const DiagOptions& diag);
 } // namespace mlpc::cli

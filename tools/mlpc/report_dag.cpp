@@ -14,128 +14,16 @@ namespace {
 constexpr double kW = 172, kH = 54, kGapX = 44, kGapY = 16, kMargin = 12;
 constexpr double kFitWidth = 1600, kDummyH = 12;
 
-/// Prints expressions; `single` holds call nodes whose step has one output, whose `.output`
-/// the source never spells out.
-struct ExprPrinter {
-  std::set<std::string> single;
-
-  std::string print(const plan::Json& e, int depth) const {
-    if (depth > 5 || !e.is_object()) return "…";
-    if (e.contains("lit")) {
-      const auto& v = e["lit"];
-      return v.is_string()   ? "\"" + v.get<std::string>() + "\""
-             : v.is_number() ? num(v.get<double>())
-                             : v.dump();
-    }
-    if (e.contains("param")) return e["param"].get<std::string>();
-    if (e.contains("data") && e["data"].is_string()) return e["data"].get<std::string>();
-    if (e.contains("var")) return e["var"].get<std::string>();
-    if (e.contains("ref")) {
-      std::string id = e["ref"].get<std::string>();
-      if (e.contains("output") && !single.count(id)) id += "." + e["output"].get<std::string>();
-      return id;
-    }
-    if (e.contains("field")) return print(e["of"], depth + 1) + "." + e["field"].get<std::string>();
-    if (e.contains("op")) {
-      std::string op = e["op"].get<std::string>();
-      auto arg = [&](size_t i) {
-        if (!e["args"].is_array() || i >= e["args"].size()) return std::string("…");
-        std::string s = print(e["args"][i], depth + 1);
-        return e["args"][i].contains("op") ? "(" + s + ")" : s;
-      };
-      if (op == "neg") return "-" + arg(0);
-      if (op == "not") return "not " + arg(0);
-      return arg(0) + " " + op + " " + arg(1);
-    }
-    if (e.contains("call")) {
-      std::string s = e["call"].get<std::string>() + "(";
-      bool first = true;
-      if (e.contains("args") && e["args"].is_object())
-        for (auto& [k, v] : e["args"].items()) {
-          if (v.is_null()) continue;
-          s += (first ? "" : ", ") + print(v, depth + 1);
-          first = false;
-        }
-      return s + ")";
-    }
-    if (e.contains("index"))
-      return print(e["of"], depth + 1) + "[" + print(e["index"], depth + 1) + "]";
-    if (e.contains("list")) {
-      std::string s = "[";
-      for (size_t i = 0; i < e["list"].size(); ++i)
-        s += (i ? ", " : "") + print(e["list"][i], depth + 1);
-      return s + "]";
-    }
-    if (e.contains("record")) {
-      std::string s = "{";
-      bool first = true;
-      for (auto& [k, v] : e["record"].items()) {
-        s += (first ? "" : ", ") + k + ": " + print(v, depth + 1);
-        first = false;
-      }
-      return s + "}";
-    }
-    if (e.contains("interp")) {
-      std::string s = "\"";
-      for (auto& p : e["interp"])
-        s += p.is_string() ? p.get<std::string>() : "${" + print(p["expr"], depth + 1) + "}";
-      return s + "\"";
-    }
-    if (e.contains("model")) return e["model"].get<std::string>() + ".version";
-    return "…";
-  }
-};
-
-ExprPrinter printerFor(const plan::Json& plan) {
-  ExprPrinter p;
-  std::function<void(const plan::Json&)> walk = [&](const plan::Json& list) {
-    if (!list.is_array()) return;
-    for (auto& n : list) {
-      std::string kind = n.value("kind", "");
-      if (kind == "call" && plan.contains("steps")) {
-        const auto& steps = plan["steps"];
-        std::string step = n.value("step", "");
-        if (steps.contains(step) && steps[step].contains("outputs") &&
-            steps[step]["outputs"].size() == 1)
-          p.single.insert(n.value("id", ""));
-      }
-      if (kind == "transform") p.single.insert(n.value("id", ""));
-      for (const char* k : {"body", "then", "else"})
-        if (n.contains(k)) walk(n[k]);
-    }
-  };
-  if (plan.contains("nodes")) walk(plan["nodes"]);
-  return p;
-}
-
 std::string shortStep(const std::string& key) {
   return key.rfind("std/", 0) == 0 ? key.substr(4) : key;
 }
 
-/// Whether `j` (not descending into nested node lists) holds `{"data": key}`.
-void dataRefs(const plan::Json& j, std::set<std::string>& out, bool top) {
-  if (j.is_object()) {
-    if (j.contains("data") && j["data"].is_string() && j.size() == 1)
-      out.insert(j["data"].get<std::string>());
-    for (auto& [k, v] : j.items()) {
-      if (top && (k == "body" || k == "then" || k == "else")) continue;
-      dataRefs(v, out, false);
-    }
-  } else if (j.is_array()) {
-    for (auto& v : j)
-      dataRefs(v, out, false);
-  }
-}
-
 } // namespace
 
-std::string exprText(const plan::Json& expr, int depth) {
-  return ExprPrinter{}.print(expr, depth);
-}
-
-DagLayout layoutDag(const plan::Json& plan) {
+DagLayout layoutDag(const plan::Plan& plan) {
   DagLayout L;
-  ExprPrinter pr = printerFor(plan);
+  const std::set<std::string> single = plan::singleOutputNodes(plan);
+  auto text = [&](const plan::ExprP& e) { return plan::sourceText(e, single); };
   std::map<std::string, size_t> index;
   std::set<std::pair<size_t, size_t>> seenEdge;
   auto addEdge = [&](size_t a, size_t b, bool contains, const std::string& label) {
@@ -150,75 +38,70 @@ DagLayout layoutDag(const plan::Json& plan) {
 
   // Data declarations that some node reads come first, as sources.
   std::vector<std::pair<std::string, std::set<std::string>>> reads; // node id -> data keys
-  std::function<void(const plan::Json&)> collectReads = [&](const plan::Json& list) {
+  std::function<void(const std::vector<plan::Node>&)> collectReads = [&](const auto& list) {
     for (auto& n : list) {
       std::set<std::string> keys;
-      dataRefs(n, keys, true);
-      if (!keys.empty()) reads.push_back({n.value("id", ""), keys});
-      for (const char* k : {"body", "then", "else"})
-        if (n.contains(k) && n[k].is_array()) collectReads(n[k]);
+      for (auto& [key, d] : plan.data)
+        if (n.readsData(key)) keys.insert(key);
+      if (!keys.empty()) reads.push_back({n.id, keys});
+      for (auto* c : n.children())
+        collectReads(*c);
     }
   };
-  const plan::Json empty = plan::Json::array();
-  const plan::Json& nodes =
-      plan.contains("nodes") && plan["nodes"].is_array() ? plan["nodes"] : empty;
-  collectReads(nodes);
-  if (plan.contains("data") && plan["data"].is_object())
-    for (auto& [key, d] : plan["data"].items()) {
-      bool used = false;
-      for (auto& r : reads)
-        used = used || r.second.count(key);
-      if (used) addBox({"data:" + key, "data", key, d.value("type", "data"), 0, 0, 0, 0});
-    }
+  collectReads(plan.nodes);
+  for (auto& [key, d] : plan.data) {
+    bool used = false;
+    for (auto& r : reads)
+      used = used || r.second.count(key);
+    if (used) addBox({"data:" + key, "data", key, d.type.empty() ? "data" : d.type, 0, 0, 0, 0});
+  }
 
-  std::function<void(const plan::Json&, std::optional<size_t>, const std::string&)> walk =
-      [&](const plan::Json& list, std::optional<size_t> parent, const std::string& branch) {
+  std::function<void(const std::vector<plan::Node>&, std::optional<size_t>, const std::string&)>
+      walk = [&](const std::vector<plan::Node>& list, std::optional<size_t> parent,
+                 const std::string& branch) {
         for (auto& n : list) {
           DagBox b;
-          b.id = n.value("id", "");
-          b.kind = n.value("kind", "");
+          b.id = n.id;
+          b.kind = n.kindName();
           if (b.id.empty()) continue;
           b.title = b.id;
-          if (b.kind == "call") {
-            b.sub = shortStep(n.value("step", ""));
-          } else if (b.kind == "transform") {
-            b.sub = "transform · " + shortStep(n.value("server", ""));
-          } else if (b.kind == "value") {
-            b.sub = "= " + (n.contains("value") ? pr.print(n["value"], 0) : "…");
-          } else if (b.kind == "for") {
-            b.title = "for " + n.value("var", "") + " in " +
-                      (n.contains("over") ? pr.print(n["over"], 0) : "…");
+          if (auto* c = n.as<plan::CallNode>()) {
+            b.sub = shortStep(c->step);
+          } else if (auto* t = n.as<plan::TransformNode>()) {
+            b.sub = "transform · " + shortStep(t->server);
+          } else if (auto* v = n.as<plan::ValueNode>()) {
+            b.sub = "= " + text(v->value);
+          } else if (auto* f = n.as<plan::ForNode>()) {
+            b.title = "for " + f->var + " in " + text(f->over);
             b.sub = b.id;
-          } else if (b.kind == "if") {
-            b.title = "if " + (n.contains("cond") ? pr.print(n["cond"], 0) : "…");
+          } else if (auto* i = n.as<plan::IfNode>()) {
+            b.title = "if " + text(i->cond);
             b.sub = b.id;
-          } else if (b.kind == "register") {
-            b.title = "register → " + n.value("group", "");
-            b.sub = n.contains("model") ? "model " + pr.print(n["model"], 0) : b.id;
-          } else if (b.kind == "fail") {
+          } else if (auto* r = n.as<plan::RegisterNode>()) {
+            b.title = "register → " + r->group;
+            b.sub = "model " + text(r->model);
+          } else if (auto* fl = n.as<plan::FailNode>()) {
             b.title = "fail";
-            b.sub = n.contains("message") ? pr.print(n["message"], 0) : b.id;
+            b.sub = text(fl->message);
           }
           size_t me = addBox(b);
           if (parent) addEdge(*parent, me, true, branch);
-          if (b.kind == "for" && n.contains("body")) walk(n["body"], me, "each");
-          if (b.kind == "if") {
-            if (n.contains("then")) walk(n["then"], me, "then");
-            if (n.contains("else")) walk(n["else"], me, "else");
+          if (auto* f = n.as<plan::ForNode>()) walk(f->body, me, "each");
+          if (auto* i = n.as<plan::IfNode>()) {
+            walk(i->then, me, "then");
+            walk(i->otherwise, me, "else");
           }
         }
       };
-  walk(nodes, std::nullopt, "");
+  walk(plan.nodes, std::nullopt, "");
   for (auto& [id, keys] : reads)
     for (auto& k : keys)
       if (index.count("data:" + k) && index.count(id))
         addEdge(index["data:" + k], index[id], false, "");
-  if (plan.contains("edges") && plan["edges"].is_array())
-    for (auto& e : plan["edges"]) {
-      if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_string()) continue;
-      auto a = index.find(e[0].get<std::string>()), b = index.find(e[1].get<std::string>());
-      if (a != index.end() && b != index.end()) addEdge(a->second, b->second, false, "");
-    }
+  for (auto& [from, to] : plan.edges) {
+    auto a = index.find(from), b = index.find(to);
+    if (a != index.end() && b != index.end()) addEdge(a->second, b->second, false, "");
+  }
 
   // Longest path from the sources (Kahn's order); anything left on a cycle goes last.
   size_t n = L.boxes.size();

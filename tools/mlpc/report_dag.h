@@ -1,7 +1,8 @@
 #pragma once
 // The pipeline's DAG for `mlpc report`: a small, deterministic layered layout of a plan's nodes
 // (left to right, one column per layer) drawn as inline SVG.
-#include "plan/plan.h"
+#include "plan/expr_text.h"
+#include "plan/model.h"
 
 #include <map>
 #include <string>
@@ -44,12 +45,9 @@ struct DagLayout {
 /// Each node's layer is its longest path from a source over the plan's `edges`, the
 /// containment of nested nodes in their for/if, and data reads; within a layer nodes keep
 /// plan order, then one barycentre sweep each way reduces crossings.
-DagLayout layoutDag(const plan::Json& plan);
+DagLayout layoutDag(const plan::Plan& plan);
 
 /// The layout as an `<svg>` element; `states` is keyed by plan node id (missing: not-run).
 std::string dagSvg(const DagLayout& layout, const std::map<std::string, NodeState>& states);
-
-/// A plan expression as short source-like text (`scores.auc >= 0.5`), for labels.
-std::string exprText(const plan::Json& expr, int depth = 0);
 
 } // namespace mlpc::cli::report

@@ -31,11 +31,9 @@ void loadPlan(const std::string& workspace, ReportData& d) {
     d.planNote = p.string() + " is not valid JSON";
     return;
   }
-  if (std::string why = plan::validate(j); !why.empty()) {
-    d.planNote = p.string() + ": " + why;
-    return;
-  }
-  d.plan = std::move(j);
+  std::string why;
+  d.plan = plan::read(j, why);
+  if (!d.plan) d.planNote = p.string() + ": " + why;
 }
 
 } // namespace

@@ -69,12 +69,11 @@ double execEnd(const meta::ExecutionRecord& e, const meta::RunRecord& run) {
 
 // ---- node states ------------------------------------------------------------------------
 
-void collectIds(const plan::Json& list, std::vector<std::string>& out) {
-  if (!list.is_array()) return;
+void collectIds(const std::vector<plan::Node>& list, std::vector<std::string>& out) {
   for (auto& n : list) {
-    out.push_back(n.value("id", ""));
-    for (const char* k : {"body", "then", "else"})
-      if (n.contains(k)) collectIds(n[k], out);
+    out.push_back(n.id);
+    for (auto* c : n.children())
+      collectIds(*c, out);
   }
 }
 
@@ -115,18 +114,18 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
   std::map<std::string, std::vector<int64_t>> registered;
   for (auto& v : d.versions)
     registered[v.version.group].push_back(v.version.version);
-  if (d.plan.is_null()) return out;
-  std::function<std::vector<const meta::ExecutionRecord*>(const plan::Json&)> walk =
-      [&](const plan::Json& list) {
+  if (!d.plan) return out;
+  std::function<std::vector<const meta::ExecutionRecord*>(const std::vector<plan::Node>&)> walk =
+      [&](const std::vector<plan::Node>& list) {
         std::vector<const meta::ExecutionRecord*> all;
         for (auto& n : list) {
-          std::string id = n.value("id", ""), kind = n.value("kind", "");
+          const std::string& id = n.id;
+          const std::string kind = n.kindName();
           std::vector<const meta::ExecutionRecord*> mine;
-          for (const char* k : {"body", "then", "else"})
-            if (n.contains(k) && n[k].is_array()) {
-              auto inner = walk(n[k]);
-              mine.insert(mine.end(), inner.begin(), inner.end());
-            }
+          for (auto* c : n.children()) {
+            auto inner = walk(*c);
+            mine.insert(mine.end(), inner.begin(), inner.end());
+          }
           if (auto it = byNode.find(id); it != byNode.end())
             mine.insert(mine.end(), it->second.begin(), it->second.end());
           NodeState st;
@@ -135,7 +134,7 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
             if (kind == "for" && !mine.empty())
               st.note = std::to_string(mine.size()) + " executions";
           } else if (kind == "register") {
-            std::string g = n.value("group", "");
+            const std::string& g = n.as<plan::RegisterNode>()->group;
             if (registered.count(g)) {
               st.status = "succeeded";
               st.note = "version";
@@ -149,7 +148,7 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
             std::vector<std::string> ids[2];
             bool ran[2] = {false, false};
             for (int b = 0; b < 2; ++b) {
-              collectIds(n.value(b ? "else" : "then", plan::Json::array()), ids[b]);
+              collectIds(b ? n.as<plan::IfNode>()->otherwise : n.as<plan::IfNode>()->then, ids[b]);
               for (auto& x : ids[b])
                 if (auto it = out.find(x); it != out.end())
                   ran[b] =
@@ -166,7 +165,7 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
             st = {"control", "computed value"};
           } else if (kind == "fail") {
             // The run's message names the range of the statement that failed it.
-            std::string range = n.value("range", "");
+            const std::string& range = n.range;
             bool here = !range.empty() && d.run.status == meta::RunStatus::Failed &&
                         d.run.message.find("(" + range + ")") != std::string::npos;
             st = here ? NodeState{"failed", "stopped the run"} : NodeState{"control", ""};
@@ -178,7 +177,7 @@ std::map<std::string, NodeState> nodeStates(const ReportData& d) {
         }
         return all;
       };
-  walk(d.plan["nodes"]);
+  walk(d.plan->nodes);
   return out;
 }
 
@@ -214,10 +213,10 @@ void header(std::string& o, const ReportData& d) {
 void params(std::string& o, const ReportData& d) {
   o += "<section data-testid=\"params\"><h2>Parameters</h2>";
   plan::Json given = plan::Json::parse(d.run.paramsJson, nullptr, false);
-  std::map<std::string, const plan::Json*> declared;
-  if (!d.plan.is_null() && d.plan["pipeline"].contains("params"))
-    for (auto& p : d.plan["pipeline"]["params"])
-      declared[p.value("name", "")] = &p;
+  std::map<std::string, const plan::PipelineParam*> declared;
+  if (d.plan)
+    for (auto& p : d.plan->pipeline.params)
+      declared[p.name] = &p;
   if (!given.is_object() || given.empty()) {
     o += "<p class=\"muted\">This pipeline takes no parameters.</p></section>\n";
     return;
@@ -225,15 +224,15 @@ void params(std::string& o, const ReportData& d) {
   o += "<table><thead><tr><th>name</th><th>value</th><th>type</th><th>default</th></tr></thead>"
        "<tbody>";
   for (auto& [k, v] : given.items()) {
-    const plan::Json* decl = declared.count(k) ? declared[k] : nullptr;
-    std::string type = decl ? decl->value("type", "") : "";
-    bool hasDefault = decl && decl->contains("default");
-    bool changed = hasDefault && (*decl)["default"] != v;
+    const plan::PipelineParam* decl = declared.count(k) ? declared[k] : nullptr;
+    std::string type = decl ? decl->type : "";
+    bool hasDefault = decl && decl->defaultValue.has_value();
+    bool changed = hasDefault && *decl->defaultValue != v;
     o += "<tr data-testid=\"param\" data-name=\"" + esc(k) + "\"><td><code>" + esc(k) +
          "</code></td><td><code data-testid=\"param-value\">" + esc(valueText(v)) + "</code>" +
          (changed ? " <span class=\"muted\">(set)</span>" : "") + "</td><td>" + esc(type) +
          "</td><td>" +
-         (hasDefault ? "<code>" + esc(valueText((*decl)["default"])) + "</code>" : "") +
+         (hasDefault ? "<code>" + esc(valueText(*decl->defaultValue)) + "</code>" : "") +
          "</td></tr>";
   }
   o += "</tbody></table></section>\n";
@@ -241,11 +240,11 @@ void params(std::string& o, const ReportData& d) {
 
 void dag(std::string& o, const ReportData& d) {
   o += "<section data-testid=\"dag\"><h2>Pipeline graph</h2>";
-  if (d.plan.is_null()) {
+  if (!d.plan) {
     o += "<p class=\"muted\">" + esc(d.planNote) + "</p></section>\n";
     return;
   }
-  DagLayout layout = layoutDag(d.plan);
+  DagLayout layout = layoutDag(*d.plan);
   o += "<div class=\"scroll\">" + dagSvg(layout, nodeStates(d)) + "</div>";
   o += "<div class=\"legend\" data-testid=\"dag-legend\">";
   for (auto [cls, text] : std::initializer_list<std::pair<const char*, const char*>>{

@@ -2,6 +2,7 @@
 // `mlpc report`: everything one run's report shows, read from the workspace (collectReport),
 // and the self-contained HTML page made from it (renderReport, a pure function).
 #include "lineage_graph.h"
+#include "plan/model.h"
 #include "sched/workspace.h"
 
 #include <optional>
@@ -27,8 +28,8 @@ struct VersionReport {
 
 struct ReportData {
   meta::RunRecord run;
-  plan::Json plan;      ///< the plan the run saved; null when missing or unreadable
-  std::string planNote; ///< why `plan` is null
+  std::optional<plan::Plan> plan; ///< the plan the run saved; none when missing or unreadable
+  std::string planNote;           ///< why `plan` is null
   std::vector<meta::ExecutionRecord> executions;
   std::vector<meta::MetricRecord> metrics;
   std::vector<RunMetrics> history; ///< runs of the same pipeline, oldest first, this one included

@@ -20,7 +20,16 @@ std::vector<std::string> stdlibDirs() {
   return sema::defaultStdlibDirs(exePath());
 }
 
-bool applyParams(plan::Json& plan, const std::vector<std::string>& params) {
+std::optional<plan::Plan> readPlanText(const std::string& text, std::string& error) {
+  plan::Json j = plan::Json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    error = "not valid JSON";
+    return std::nullopt;
+  }
+  return plan::read(j, error);
+}
+
+bool applyParams(plan::Plan& plan, const std::vector<std::string>& params) {
   for (auto& p : params) {
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -30,21 +39,21 @@ bool applyParams(plan::Json& plan, const std::vector<std::string>& params) {
     std::string name = p.substr(0, eq), value = p.substr(eq + 1);
     bool found = false;
     std::vector<std::string> names;
-    for (auto& decl : plan["pipeline"]["params"]) {
-      names.push_back(decl["name"].get<std::string>());
-      if (decl["name"] != name) continue;
+    for (auto& decl : plan.pipeline.params) {
+      names.push_back(decl.name);
+      if (decl.name != name) continue;
       found = true;
       std::string err;
-      auto v = plan::parseParamValue(decl["type"].get<std::string>(), value, err);
+      auto v = plan::parseParamValue(decl.type, value, err);
       if (!v) {
         std::cerr << "error[E032]: --param " << name << ": " << err << "\n";
         return false;
       }
-      decl["value"] = *v;
+      decl.value = *v;
     }
     if (!found) {
-      std::cerr << "error[E032]: pipeline `" << plan["pipeline"]["name"].get<std::string>()
-                << "` has no parameter `" << name << "`";
+      std::cerr << "error[E032]: pipeline `" << plan.pipeline.name << "` has no parameter `" << name
+                << "`";
       std::string near = closestName(name, names);
       if (!near.empty()) std::cerr << " (did you mean `" << near << "`?)";
       std::cerr << "\n";
@@ -76,21 +85,22 @@ std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string&
       exitCode() = 2;
       return std::nullopt;
     }
-    lp.plan = plan::Json::parse(text, nullptr, false);
-    if (lp.plan.is_discarded()) {
+    plan::Json j = plan::Json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
       std::cerr << "error: " << target << " is not valid JSON\n";
       exitCode() = 2;
       return std::nullopt;
     }
-    if (std::string why = plan::validate(lp.plan); !why.empty()) {
-      std::cerr << "error: " << target << ": " << why << "\n";
+    auto typed = plan::read(j, err);
+    if (!typed) {
+      std::cerr << "error: " << target << ": " << err << "\n";
       exitCode() = 2;
       return std::nullopt;
     }
-    if (!pipeline.empty() && lp.plan["pipeline"]["name"] != pipeline) {
-      std::cerr << "error[E031]: " << target << " is a plan of pipeline `"
-                << lp.plan["pipeline"]["name"].get<std::string>() << "`, not `" << pipeline
-                << "`\n";
+    lp.plan = std::move(*typed);
+    if (!pipeline.empty() && lp.plan.pipeline.name != pipeline) {
+      std::cerr << "error[E031]: " << target << " is a plan of pipeline `" << lp.plan.pipeline.name
+                << "`, not `" << pipeline << "`\n";
       exitCode() = 2;
       return std::nullopt;
     }
@@ -99,14 +109,14 @@ std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string&
       return std::nullopt;
     }
     fs::path dir = fs::absolute(target).parent_path();
-    lp.baseDir = (dir / lp.plan.value("base", ".")).lexically_normal().string();
-    lp.entry = (fs::path(lp.baseDir) / lp.plan.value("entry", "")).string();
+    lp.baseDir = (dir / lp.plan.base).lexically_normal().string();
+    lp.entry = (fs::path(lp.baseDir) / lp.plan.entry).string();
     return lp;
   }
   auto p = compileToPlan(target, pipeline, params, fs::current_path().string(), diag);
   if (!p) return std::nullopt;
   lp.plan = std::move(*p);
-  lp.baseDir = (fs::current_path() / lp.plan.value("base", ".")).lexically_normal().string();
+  lp.baseDir = (fs::current_path() / lp.plan.base).lexically_normal().string();
   return lp;
 }
 

@@ -2,6 +2,7 @@
 // What run, plan and reproduce share: getting a plan (compiled now, or read from a file) with
 // its parameters applied, and the workspace it runs in.
 #include "common.h"
+#include "plan/model.h"
 #include "plan/plan.h"
 #include "sched/executor.h"
 #include "sched/workspace.h"
@@ -13,7 +14,7 @@
 namespace mlpc::cli {
 
 struct LoadedPlan {
-  plan::Json plan;
+  plan::Plan plan;
   std::string baseDir; ///< absolute: where the entry file lives
   std::string entry;   ///< what the user named
 };
@@ -23,7 +24,11 @@ std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string&
                                    const std::vector<std::string>& params, const DiagOptions& diag);
 
 /// Applies --param NAME=VALUE to a plan's parameters (typed by the plan); false after printing.
-bool applyParams(plan::Json& plan, const std::vector<std::string>& params);
+bool applyParams(plan::Plan& plan, const std::vector<std::string>& params);
+
+/// Reads a plan file (`mlpc compile`'s output, or a run's recorded plan) into the typed plan;
+/// nullopt with `error` saying what is wrong in user terms.
+std::optional<plan::Plan> readPlanText(const std::string& text, std::string& error);
 
 /// Opens the workspace for a command, printing the error and setting the exit code on failure.
 std::optional<sched::Workspace> openWorkspaceOrReport(const std::string& explicitDir,

@@ -1,6 +1,6 @@
 // Lowering a checked program into a plan: determinism, pipeline selection (E031), --param values
 // and errors (E032), and the plan's base directory.
-#include "plan/lower.h"
+#include "lower/lower.h"
 
 #include <catch2/catch.hpp>
 

@@ -9,7 +9,7 @@
 // conjures a missing token has no position for it; `import` at the end of a file once crashed
 // the renderer that way.)
 #include "diag/diagnostic.h"
-#include "plan/lower.h"
+#include "lower/lower.h"
 #include "plan/plan.h"
 #include "sema/sema.h"
 

@@ -94,6 +94,7 @@ struct Harness {
   exec::FakeCommandRunner runner{T0};
   RecordingProgress progress;
   Json plan;
+  std::optional<plan::Plan> typed;
 
   // What the test asks for, by node key ("a", "t[1]").
   std::map<std::string, std::vector<FakeOutcome>> outcomes; ///< per attempt; the last repeats
@@ -141,6 +142,15 @@ struct Harness {
     }
   }
 
+  /// The plan as the executor reads it (plan::read, as `mlpc run` does).
+  const plan::Plan& typedPlan() {
+    std::string err;
+    typed = plan::read(plan, err);
+    INFO(err);
+    REQUIRE(typed);
+    return *typed;
+  }
+
   sched::RunSummary run(const Json& p, int jobs = 4, double cpus = 16, bool keepGoing = false,
                         bool noCache = false) {
     plan = p;
@@ -152,7 +162,7 @@ struct Harness {
     o.keepGoing = keepGoing;
     o.noCache = noCache;
     o.actor = "tester";
-    sched::Executor ex(plan, o, *store, *meta, runner, progress);
+    sched::Executor ex(typedPlan(), o, *store, *meta, runner, progress);
     return ex.run();
   }
 
@@ -163,7 +173,7 @@ struct Harness {
     o.dryRun = true;
     o.jobs = 4;
     o.cpus = 16;
-    sched::Executor ex(plan, o, *store, *meta, runner, progress);
+    sched::Executor ex(typedPlan(), o, *store, *meta, runner, progress);
     (void)ex.run();
     return ex.decisions();
   }

@@ -3,6 +3,8 @@
 // the property and where it is written.
 #include "sched/step_props.h"
 
+#include "plan/model.h"
+
 #include <catch2/catch.hpp>
 
 using namespace mlpc;
@@ -18,11 +20,33 @@ Json def() {
               {"retry", {{"attempts", 1}, {"backoff_s", 0}}},
               {"cache", {{"enabled", true}, {"expire_s", nullptr}}}};
 }
+/// The definition as the typed plan reads it: `d` inside a minimal plan.
+plan::StepDef typed(Json d) {
+  for (auto [k, v] : {std::pair<const char*, Json>{"dir", "."},
+                      {"params", Json::array()},
+                      {"outputs", Json::array()},
+                      {"run", Json{{"lit", "true"}, {"type", "string"}}},
+                      {"image", nullptr},
+                      {"code", Json::array()},
+                      {"env", Json::object()}})
+    if (!d.contains(k)) d[k] = v;
+  Json p{{"format", "mlpc-plan"},
+         {"version", 1},
+         {"pipeline", {{"name", "p"}, {"params", Json::array()}}},
+         {"steps", {{"S", d}}},
+         {"nodes", Json::array()},
+         {"data", Json::object()}};
+  std::string err;
+  auto r = plan::read(p, err);
+  INFO(err);
+  REQUIRE(r);
+  return *r->steps.find("S");
+}
 } // namespace
 
 TEST_CASE("step props: the defaults of an empty definition", "[sched][props]") {
   std::string err;
-  auto p = sched::evaluateStepProps(def(), Json::object(), err);
+  auto p = sched::evaluateStepProps(typed(def()), Json::object(), err);
   REQUIRE(p);
   CHECK(p->cpu == 1);
   CHECK(p->attempts == 1);
@@ -44,8 +68,8 @@ TEST_CASE("step props: a literal and an argument give the same values", "[sched]
   viaArgs["resources"]["cpu"] = expr("n", "float");
   Json args{{"t", 1.5}, {"k", 3}, {"c", false}, {"n", 0.5}};
   std::string err;
-  auto a = sched::evaluateStepProps(lit, Json::object(), err);
-  auto b = sched::evaluateStepProps(viaArgs, args, err);
+  auto a = sched::evaluateStepProps(typed(lit), Json::object(), err);
+  auto b = sched::evaluateStepProps(typed(viaArgs), args, err);
   REQUIRE(a);
   REQUIRE(b);
   for (auto* p : {&*a, &*b}) {
@@ -60,7 +84,7 @@ TEST_CASE("step props: an expiry from an argument", "[sched][props]") {
   Json d = def();
   d["cache"]["expire_s"] = expr("e", "duration");
   std::string err;
-  auto p = sched::evaluateStepProps(d, Json{{"e", 3600.0}}, err);
+  auto p = sched::evaluateStepProps(typed(d), Json{{"e", 3600.0}}, err);
   REQUIRE(p);
   CHECK(p->cacheEnabled);
   REQUIRE(p->expireSeconds);
@@ -71,28 +95,28 @@ TEST_CASE("step props: out of range, wrong kind, not computable", "[sched][props
   std::string err;
   Json d = def();
   d["retry"]["attempts"] = expr("k", "int");
-  CHECK_FALSE(sched::evaluateStepProps(d, Json{{"k", 0}}, err));
+  CHECK_FALSE(sched::evaluateStepProps(typed(d), Json{{"k", 0}}, err));
   CHECK(err == "`retry.attempts` is 0, and must be at least 1 (p.mlp:3:13-3:14)");
 
   d = def();
   d["timeout_s"] = expr("t", "duration");
-  CHECK_FALSE(sched::evaluateStepProps(d, Json{{"t", 0.0}}, err));
+  CHECK_FALSE(sched::evaluateStepProps(typed(d), Json{{"t", 0.0}}, err));
   CHECK(err == "`timeout` is 0s, and must be greater than 0s (p.mlp:3:13-3:14)");
 
   d = def();
   d["resources"]["cpu"] = expr("n", "float");
-  CHECK_FALSE(sched::evaluateStepProps(d, Json{{"n", "two"}}, err));
+  CHECK_FALSE(sched::evaluateStepProps(typed(d), Json{{"n", "two"}}, err));
   CHECK(err == "`resources.cpu` is two, which is not a number (p.mlp:3:13-3:14)");
-  CHECK_FALSE(sched::evaluateStepProps(d, Json::object(), err));
+  CHECK_FALSE(sched::evaluateStepProps(typed(d), Json::object(), err));
   CHECK(err == "cannot compute `resources.cpu` (p.mlp:3:13-3:14): no parameter `n`");
 
   d = def();
   d["retry"]["attempts"] = 2.5; // a hand-edited plan: plain values are checked too
-  CHECK_FALSE(sched::evaluateStepProps(d, Json::object(), err));
+  CHECK_FALSE(sched::evaluateStepProps(typed(d), Json::object(), err));
   CHECK(err == "`retry.attempts` is 2.5, and must be a whole number");
 
   d = def();
   d["cache"]["enabled"] = expr("c", "bool");
-  CHECK_FALSE(sched::evaluateStepProps(d, Json{{"c", 1}}, err));
+  CHECK_FALSE(sched::evaluateStepProps(typed(d), Json{{"c", 1}}, err));
   CHECK(err == "`cache` is 1, which is not a bool (p.mlp:3:13-3:14)");
 }

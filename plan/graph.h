@@ -1,10 +1,10 @@
 #pragma once
 /// Drawing a plan's DAG: Graphviz dot or Mermaid. Loops and branches are drawn as clusters.
-#include "plan/plan.h"
+#include "plan/model.h"
 
 namespace mlpc::plan {
 
-std::string toDot(const Json& plan);
-std::string toMermaid(const Json& plan);
+std::string toDot(const Plan& plan);
+std::string toMermaid(const Plan& plan);
 
 } // namespace mlpc::plan

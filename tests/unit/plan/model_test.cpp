@@ -1,0 +1,111 @@
+// The typed plan (plan/model.h): every golden plan reads into it and writes back with the
+// same bytes, and expressions of a shape the format does not have are refused with their path.
+#include "plan/model.h"
+#include "plan/plan.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace mlpc::plan;
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+std::vector<fs::path> goldenPlans() {
+  std::vector<fs::path> out;
+  for (auto& e : fs::directory_iterator(fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans"))
+    if (e.path().string().size() > 23 &&
+        e.path().string().substr(e.path().string().size() - 23) == ".mlp.plan.json.expected")
+      out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+Plan readOk(const Json& j) {
+  std::string err;
+  auto p = read(j, err);
+  INFO(err);
+  REQUIRE(p.has_value());
+  return *p;
+}
+std::string readError(const Json& j) {
+  std::string err;
+  auto p = read(j, err);
+  CHECK_FALSE(p.has_value());
+  return err;
+}
+} // namespace
+
+TEST_CASE("every golden plan reads and writes back byte for byte", "[plan][model]") {
+  auto plans = goldenPlans();
+  REQUIRE(plans.size() >= 10);
+  for (auto& f : plans) {
+    INFO(f.filename().string());
+    std::string bytes = slurp(f);
+    Plan p = readOk(Json::parse(bytes));
+    CHECK(dump(toJson(p)) == bytes);
+  }
+}
+
+TEST_CASE("the typed model holds what the plan says", "[plan][model]") {
+  fs::path f = fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans/policies.mlp.plan.json.expected";
+  Plan p = readOk(Json::parse(slurp(f)));
+  const Endpoint* canary = p.endpoints.find("canary_api");
+  REQUIRE(canary);
+  CHECK(canary->strategy.kind == "canary");
+  CHECK(canary->strategy.sizePercent->get<double>() == 10.0);
+  CHECK(canary->model->kind == ExprKind::Model);
+  CHECK(canary->model->value == "approved");
+  CHECK(canary->rollback->kind == ExprKind::Op);
+  const Endpoint* linear = p.endpoints.find("linear_api");
+  REQUIRE(linear);
+  REQUIRE(linear->model->index);
+  CHECK(linear->model->index->value == 3);
+  CHECK(p.monitors.find("drift")->trainingDataBaseline);
+  CHECK(p.schedules.find("nightly")->cron == Json("0 3 * * *"));
+  CHECK(p.models.find("churn")->approval == "auto");
+}
+
+TEST_CASE("node kinds, nesting and references", "[plan][model]") {
+  fs::path f = fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans/sweep.mlp.plan.json.expected";
+  Plan p = readOk(Json::parse(slurp(f)));
+  bool sawFor = false;
+  for (auto& n : p.nodes)
+    if (auto* loop = n.as<ForNode>()) {
+      sawFor = true;
+      CHECK(n.kind() == NodeKind::For);
+      CHECK(std::string(n.kindName()) == "for");
+      CHECK_FALSE(loop->body.empty());
+      CHECK(n.children().size() == 1);
+    }
+  CHECK(sawFor);
+}
+
+TEST_CASE("an expression of an unknown form is refused with its path", "[plan][model]") {
+  fs::path f = fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans/churn.mlp.plan.json.expected";
+  Json j = Json::parse(slurp(f));
+  Json bad = j;
+  bad["nodes"][0]["args"].begin().value() = Json{{"x", 1}};
+  std::string err = readError(bad);
+  CHECK(err.find("\"nodes[0].args.") != std::string::npos);
+  CHECK(err.find("unknown form") != std::string::npos);
+
+  Json op = j;
+  op["nodes"][0]["args"].begin().value() = Json{{"op", "+"}, {"args", Json::array({})}};
+  CHECK(readError(op).find("operand") != std::string::npos);
+
+  Json interp = j;
+  interp["steps"].begin().value()["run"] = Json{{"interp", Json::array({7})}};
+  CHECK(readError(interp).find(".run.interp[0]") != std::string::npos);
+
+  Json edges = j;
+  edges["edges"] = Json::array({Json::array({"a"})});
+  CHECK(readError(edges).find("edges[0]") != std::string::npos);
+}
