@@ -374,7 +374,7 @@ else:
     import xgboost as xgb
     b = json.load(open(path)); task = b["task"]; X = df[b["features"]].to_numpy(float)
     bst = xgb.Booster(); bst.load_model(bytearray(json.dumps(b["booster"]).encode()))
-    out = bst.predict(xgb.DMatrix(X))
+    out = bst.predict(xgb.DMatrix(X), validate_features=False)
     if task == "regression":
         pred, proba, classes = out, None, None
     else:
