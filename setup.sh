@@ -48,7 +48,7 @@ PACKAGES=(
   # tests, sanitizers, fuzzing, formatting and linting
   catch2 clang-14 libclang-rt-14-dev clang-format clang-tidy
   # the Python side of the stdlib steps (Debian's /usr/bin/python3)
-  python3 python3-sklearn python3-pandas python3-numpy
+  python3 python3-sklearn python3-pandas python3-numpy python3-xgboost
   # tests: the stdlib servers are exercised over HTTP with curl
   curl
   # `mlpc graph` output, benchmarks (/usr/bin/time)

@@ -15,7 +15,7 @@ set_tests_properties(golden_code_coverage PROPERTIES TIMEOUT 30 LABELS "compiler
 
 add_test(NAME stdlib_scripts
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/stdlib/run_stdlib_tests.sh ${CMAKE_SOURCE_DIR}/stdlib)
-set_tests_properties(stdlib_scripts PROPERTIES TIMEOUT 300 LABELS "stdlib")
+set_tests_properties(stdlib_scripts PROPERTIES TIMEOUT 900 LABELS "stdlib")
 
 # docs/diagnostics.md is generated from the golden cases; it must match them.
 find_package(Python3 COMPONENTS Interpreter QUIET)

@@ -16,6 +16,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <netinet/in.h>
 #include <optional>
 #include <sys/socket.h>
@@ -707,13 +708,15 @@ struct Executor::Impl {
     if (reg.metrics) {
       auto m = eval(reg.metrics, t, err);
       if (!m) return failTask(t, "cannot read the metrics to register: " + err);
-      if (isArtifact(*m)) {
-        auto j = env().readJson(*m, err);
-        if (!j) return failTask(t, "cannot read the metrics to register: " + err);
-        nv.metricsJson = j->dump();
-      } else {
-        nv.metricsJson = m->dump();
-      }
+      std::optional<Json> j = *m;
+      if (isArtifact(*m)) j = env().readJson(*m, err);
+      if (!j) return failTask(t, "cannot read the metrics to register: " + err);
+      // A null field is a metric the model does not have (the MSE of a classifier from the
+      // stdlib's Evaluate): the version records only the metrics it has, as a run does.
+      if (j->is_object())
+        for (auto it = j->begin(); it != j->end();)
+          it = it->is_null() ? j->erase(it) : std::next(it);
+      nv.metricsJson = j->dump();
     }
     Json tags = Json::object();
     for (auto& tag : reg.tags) {

@@ -4,13 +4,15 @@
 # `mlpc lineage` and `mlpc models` on what they made; and examples/flagship.sh.
 #
 # Every example with a pipeline runs: they need only Debian's /usr/bin/python3 with
-# python3-sklearn/pandas (the sklearn steps), and batch/ also binds local TCP ports for its model
-# servers. Endpoints, monitors and schedules are declarations for later backends: the local
-# runtime runs the pipelines only, so those parts are compiled (by `mlpc run`) but not exercised.
+# python3-sklearn/pandas (the sklearn steps) and python3-xgboost (regression/), and batch/ also
+# binds local TCP ports for its model servers. Endpoints, monitors and schedules are
+# declarations for later backends: the local runtime runs the pipelines only, so those parts are
+# compiled (by `mlpc run`) but not exercised.
 source "$(dirname "$0")/lib.sh" "$@"
 
-if ! "$PY" -c 'import sklearn, pandas' 2> /dev/null; then
-  echo "# skipped: $PY cannot import sklearn and pandas (apt install python3-sklearn python3-pandas)"
+if ! "$PY" -c 'import sklearn, pandas, xgboost' 2> /dev/null; then
+  echo "# skipped: $PY cannot import sklearn, pandas and xgboost" \
+    "(apt install python3-sklearn python3-pandas python3-xgboost)"
   echo "0 passed, 0 failed"
   exit 0
 fi
@@ -21,7 +23,8 @@ cd "$ROOT" || exit 2
 # example | the run's arguments | what to look up with `mlpc lineage` (GROUP@N or a node)
 EXAMPLES=(
   "churn|examples/churn/churn.mlp --param trees=5|churn@1"
-  "sweep|examples/sweep/sweep.mlp --param tree_counts=5,10 --param rows=100|churn_sweep@1"
+  "sweep|examples/sweep/sweep.mlp --param depths=1,3 --param trees=5|wine_sweep@1"
+  "regression|examples/regression/regression.mlp --param rounds=20|diabetes_progression@1"
   "imports|examples/imports/main.mlp --param trees=5|_report"
   "data|examples/data/data.mlp|_summary"
   "batch|examples/batch/batch.mlp --param trees=5 --param shards=2|check"
@@ -63,8 +66,9 @@ done
 
 models=$("$MLPC" models --workspace "$WS" --json)
 check_eq "mlpc models lists the groups the examples registered into" \
-  "churn churn_sweep daily iris" "$(json_get - '[g["group"] for g in j]' <<< "$models" | xargs)"
-check_eq "approval = auto groups have an approved version" "churn_sweep iris" \
+  "churn daily diabetes_progression iris wine_sweep" \
+  "$(json_get - '[g["group"] for g in j]' <<< "$models" | xargs)"
+check_eq "approval = auto groups have an approved version" "iris wine_sweep" \
   "$(json_get - '[g["group"] for g in j if g["approved"]]' <<< "$models" | xargs)"
 out=$("$MLPC" models approve churn 1 --workspace "$WS" --comment "e2e" 2>&1)
 check_eq "mlpc models approve churn 1" 0 "$?"
@@ -74,6 +78,48 @@ out=$("$MLPC" models resolve churn.approved --workspace "$WS" 2>&1)
 check_contains "mlpc models resolve churn.approved" "churn version 1 (Approved)" "$out"
 out=$("$MLPC" runs --workspace "$WS" -n 0 --json)
 check_eq "mlpc runs lists the ${#EXAMPLES[@]} runs" "${#EXAMPLES[@]}" "$(json_get - 'len(j)' <<< "$out")"
+
+# The regression example (SageMaker's abalone shape): what it registered, what the batch
+# transform wrote, and the `fail` branch.
+out=$("$MLPC" models show diabetes_progression 1 --workspace "$WS" --json)
+check_eq "regression: the registered version has the regression metrics (the null classification ones left out)" \
+  "True error_std mae mse r2 rmse rows" \
+  "$(json_get - 'str(0 < j["metrics"]["mse"] <= 5000 and 0 < j["metrics"]["r2"] < 1) + " " + " ".join(sorted(j["metrics"]))' <<< "$out")"
+out=$("$MLPC" models show wine_sweep 1 --workspace "$WS" --json)
+check_eq "sweep: the best of the sweep has the macro-averaged classification metrics" \
+  "True accuracy auc f1 precision recall rows" \
+  "$(json_get - 'str(j["metrics"]["f1"] > 0.8) + " " + " ".join(sorted(j["metrics"]))' <<< "$out")"
+check_contains "sweep: the best depth is a tag" '"max_depth"' "$out"
+reg_run=$(run_id_of "$T/regression.json")
+"$MLPC" cat "$reg_run:_predictions" --workspace "$WS" > "$T/reg_preds.csv" 2> "$T/reg_preds.err"
+check_eq "regression: mlpc cat RUN:_predictions (the batch transform's output)" 0 "$?"
+check_eq "regression: one numeric prediction per unlabelled batch row (67 of 442)" "prediction 67 True" \
+  "$("$PY" -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1]))); v=[float(x[0]) for x in r[1:]]
+print(r[0][0], len(v), all(0 < x < 400 for x in v))' "$T/reg_preds.csv")"
+"$MLPC" run examples/regression/regression.mlp --param rounds=20 --param mse_threshold=1 -j 2 \
+  --workspace "$WS" > "$T/reg_fail.out" 2>&1
+rc=$?
+check "regression: an MSE above mse_threshold fails the run (exit $rc)" test "$rc" -ne 0
+check_contains "regression: ... with the fail message" "Execution failed due to MSE" "$(cat "$T/reg_fail.out")"
+
+# A condition reading a metric of the other task (the MSE of a classifier) is null: the run fails
+# with a clear message when it decides the condition.
+cat > "$T/null_metric.mlp" << 'EOF2'
+import "std/sklearn"
+import "std/data"
+pipeline p() {
+  raw = data.LoadExample(name = "iris")
+  m   = sklearn.Train(data = raw, label = "target", trees = 3)
+  s   = sklearn.Evaluate(model = m, data = raw, label = "target")
+  if s.mse < 1.0 {
+    fail "unreachable"
+  }
+}
+EOF2
+"$MLPC" run "$T/null_metric.mlp" -j 2 --workspace "$WS" > "$T/null_metric.out" 2>&1
+rc=$?
+check "a classifier's null mse in a condition fails the run (exit $rc)" test "$rc" -ne 0
+check_contains "... saying the value is missing (null)" "missing (null)" "$(cat "$T/null_metric.out")"
 
 # Nothing was written into the source tree (byte code, workspaces).
 left=$(find "$ROOT/examples" "$ROOT/stdlib" \( -name __pycache__ -o -name .mlp \) -newer "$T/.start" 2>/dev/null)

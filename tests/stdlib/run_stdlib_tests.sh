@@ -80,6 +80,9 @@ TSHARD=$STD/sklearn/transform_shard.py
 SPLIT=$STD/data/split.py
 PROFILE=$STD/data/profile.py
 LOAD=$STD/data/load_example.py
+XTRAIN=$STD/xgboost/train.py
+XEVAL=$STD/xgboost/evaluate.py
+XSERVE=$STD/xgboost/serve.py
 ESTIMATORS="random_forest extra_trees gradient_boosting decision_tree logistic_regression"
 
 echo "# stdlib: $STDLIB  work: $WORK"
@@ -130,17 +133,19 @@ for est in $ESTIMATORS; do
     pyassert "metrics $est: keys, ranges, auc > 0.9" '
 import json, sys
 m = json.load(open(sys.argv[1]))
-assert sorted(m) == ["accuracy","auc","f1","precision","recall","rows"], sorted(m)
+assert sorted(m) == ["accuracy","auc","error_std","f1","mae","mse","precision","r2","recall","rmse","rows"], sorted(m)
 assert m["rows"] == 114 and isinstance(m["rows"], int)
 for k in ("accuracy","auc","f1","precision","recall"):
     assert isinstance(m[k], float) and 0 <= m[k] <= 1, (k, m[k])
+for k in ("mse","rmse","mae","r2","error_std"):
+    assert m[k] is None, (k, m[k])
 assert m["auc"] > 0.9, m
 ' "$est.json"
 done
 pyassert "model pickle bundle structure" '
 import pickle, sys
 b = pickle.load(open(sys.argv[1], "rb"))
-assert b["format"] == "mlpc-sklearn-model" and b["version"] == 1, b
+assert b["format"] == "mlpc-sklearn-model" and b["version"] == 1 and b["task"] == "classification", b
 assert b["label"] == "target" and len(b["features"]) == 30 and "target" not in b["features"]
 assert b["classes"] == [0, 1], b["classes"]
 assert b["params"]["estimator"] == "random_forest" and b["params"]["trees"] == 50
@@ -156,7 +161,7 @@ pyassert "metrics json is sorted with 6-decimal rounding" '
 import json, sys
 t = open(sys.argv[1]).read(); m = json.loads(t)
 assert t == json.dumps(m, sort_keys=True, indent=2) + "\n"
-assert all(round(v, 6) == v for k, v in m.items() if k != "rows")
+assert all(round(v, 6) == v for k, v in m.items() if k != "rows" and v is not None)
 ' random_forest.json
 
 # --- determinism of training ----------------------------------------------------
@@ -325,6 +330,252 @@ assert len(a) + len(b) == 566 and not a.isna().any().any() and not b.isna().any(
 ' p_tr.csv p_te.csv
 check_err "prepare.py missing label" "not found" "$PY" "$PREPARE" --in churn.csv --test-fraction 0.25 --seed 5 --train a.csv --test b.csv --label nope
 
+# --- servers: start one, wait until healthy; stop it -------------------------------
+# start_server LOG CMD...: sets SERVER_PID and URL
+start_server() {
+    local log=$1; shift
+    local port; port=$(free_port)
+    URL=http://127.0.0.1:$port
+    "$@" --port "$port" 2>"$log" &
+    SERVER_PID=$!
+    local healthy=0
+    for _ in $(seq 1 150); do
+        if curl --noproxy '*' -sf "$URL/health" >/dev/null 2>&1; then healthy=1; break; fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    [ "$healthy" = 1 ]
+}
+stop_server() {
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID"
+    local rc=0; wait "$SERVER_PID" || rc=$?
+    SERVER_PID=""
+    return $rc
+}
+post_csv()  { curl --noproxy '*' -sf -X POST -H 'Content-Type: text/csv' --data-binary "@$1" -o "$2" "$URL/invocations"; }
+post_json() { curl --noproxy '*' -sf -X POST -H 'Content-Type: application/json' --data-binary "@$1" -o "$2" "$URL/invocations"; }
+
+# Independent recomputation of the metrics from a model's own predictions (sklearn.metrics and
+# numpy, not the stdlib's code): MODEL_KIND PATH DATA LABEL METRICS_JSON
+RECOMPUTE='
+import json, pickle, sys
+import numpy as np, pandas as pd
+from sklearn import metrics as M
+kind, path, data, label, mpath = sys.argv[1:6]
+df = pd.read_csv(data); y = df[label].to_numpy(); m = json.load(open(mpath))
+if kind == "sklearn":
+    b = pickle.load(open(path, "rb")); X = df[b["features"]].to_numpy(float)
+    task = b["task"]; est = b["estimator"]
+    pred = est.predict(X); proba = est.predict_proba(X) if task == "classification" else None
+    classes = list(est.classes_) if task == "classification" else None
+else:
+    import xgboost as xgb
+    b = json.load(open(path)); task = b["task"]; X = df[b["features"]].to_numpy(float)
+    bst = xgb.Booster(); bst.load_model(bytearray(json.dumps(b["booster"]).encode()))
+    out = bst.predict(xgb.DMatrix(X), validate_features=False)
+    if task == "regression":
+        pred, proba, classes = out, None, None
+    else:
+        classes = b["classes"]
+        proba = np.column_stack([1 - out, out]) if out.ndim == 1 else out
+        pred = np.array([classes[i] for i in proba.argmax(axis=1)])
+close = lambda a, b: abs(a - b) <= 2e-6 * max(1.0, abs(b))
+assert m["rows"] == len(y)
+if task == "regression":
+    err = y - pred
+    want = {"mse": M.mean_squared_error(y, pred), "rmse": M.mean_squared_error(y, pred) ** 0.5,
+            "mae": M.mean_absolute_error(y, pred), "r2": M.r2_score(y, pred),
+            "error_std": float(np.std(err))}
+    nulls = ("accuracy", "auc", "precision", "recall", "f1")
+else:
+    avg = "binary" if len(classes) == 2 else "macro"
+    kw = {"pos_label": classes[-1]} if avg == "binary" else {}
+    want = {"accuracy": M.accuracy_score(y, pred),
+            "precision": M.precision_score(y, pred, average=avg, zero_division=0, **kw),
+            "recall": M.recall_score(y, pred, average=avg, zero_division=0, **kw),
+            "f1": M.f1_score(y, pred, average=avg, zero_division=0, **kw),
+            "auc": M.roc_auc_score(y == classes[-1], proba[:, 1]) if avg == "binary"
+                   else M.roc_auc_score(y, proba, multi_class="ovr", average="macro")}
+    nulls = ("mse", "rmse", "mae", "r2", "error_std")
+for k, v in want.items():
+    assert close(m[k], float(v)), (k, m[k], float(v))
+for k in nulls:
+    assert m[k] is None, (k, m[k])
+'
+
+# --- regression with std/sklearn ---------------------------------------------------
+printf 'a,y\n1,x\n2,z\n3,x\n' > strlabel.csv
+REG_ESTIMATORS="random_forest extra_trees gradient_boosting decision_tree ridge"
+check "load_example diabetes" "$PY" "$LOAD" --name diabetes --label y --out diab.csv
+check "split diabetes" "$PY" "$SPLIT" --data diab.csv --test-fraction 0.25 --seed 1 --train d_tr.csv --test d_te.csv
+for est in $REG_ESTIMATORS; do
+    check "train regressor $est" "$PY" "$TRAIN" --data d_tr.csv --label y --task regression \
+        --estimator "$est" --trees 50 --max-depth 4 --seed 3 --out "r_$est.pkl"
+    check "evaluate regressor $est" "$PY" "$EVAL" --model "r_$est.pkl" --data d_te.csv --label y --out "r_$est.json"
+    pyassert "regression metrics $est = sklearn.metrics on its predictions" "$RECOMPUTE" sklearn "r_$est.pkl" d_te.csv y "r_$est.json"
+    pyassert "regression metrics $est: sane (rmse = sqrt(mse), mae <= rmse, beats the mean)" '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["rows"] == 111 and abs(m["rmse"] - m["mse"] ** 0.5) < 1e-5 * m["rmse"], m
+assert 0 < m["mae"] <= m["rmse"] and 0 < m["error_std"] <= m["rmse"] + 1e-6, m
+assert 0.05 < m["r2"] < 1, m
+' "r_$est.json"
+done
+pyassert "ridge regressor r2 > 0.35 on diabetes" 'import json,sys; m = json.load(open(sys.argv[1])); assert m["r2"] > 0.35, m' r_ridge.json
+pyassert "regressor bundle: task, no classes" '
+import pickle, sys
+b = pickle.load(open(sys.argv[1], "rb"))
+assert b["format"] == "mlpc-sklearn-model" and b["version"] == 1 and b["task"] == "regression", b
+assert "classes" not in b and b["label"] == "y" and len(b["features"]) == 10
+assert type(b["estimator"]).__name__ == "RandomForestRegressor", b["estimator"]
+' r_random_forest.pkl
+check "train regressor again (same seed)" "$PY" "$TRAIN" --data d_tr.csv --label y --task regression \
+    --estimator random_forest --trees 50 --max-depth 4 --seed 3 --out r_again.pkl
+check "train regressor deterministic (cmp pickles)" cmp r_random_forest.pkl r_again.pkl
+
+# --- multi-class: macro averages, checked against sklearn.metrics ------------------
+check "load_example wine" "$PY" "$LOAD" --name wine --label cultivar --out wine.csv
+check "split wine (stratified)" "$PY" "$SPLIT" --data wine.csv --test-fraction 0.3 --seed 1 --stratify cultivar --train w_tr.csv --test w_te.csv
+check "train wine classifier (sklearn)" "$PY" "$TRAIN" --data w_tr.csv --label cultivar --estimator logistic_regression --seed 1 --out w_sk.pkl
+check "evaluate wine classifier (sklearn)" "$PY" "$EVAL" --model w_sk.pkl --data w_te.csv --label cultivar --out w_sk.json
+pyassert "wine metrics (sklearn) = macro averages, ovr macro auc" "$RECOMPUTE" sklearn w_sk.pkl w_te.csv cultivar w_sk.json
+pyassert "wine classifier (sklearn) is accurate" 'import json,sys; m=json.load(open(sys.argv[1])); assert m["accuracy"] > 0.9 and m["f1"] > 0.9, m' w_sk.json
+
+# --- std/xgboost -----------------------------------------------------------------------
+if "$PY" -c 'import xgboost' 2>/dev/null; then
+for s in "$XTRAIN" "$XEVAL" "$XSERVE"; do
+    check "xgboost/$(basename "$s") --help" "$PY" "$s" --help
+    check "xgboost/$(basename "$s") is executable" test -x "$s"
+done
+check "xgboost train regressor" "$PY" "$XTRAIN" --data d_tr.csv --label y --task regression --rounds 50 \
+    --max-depth 3 --eta 0.1 --gamma 0 --min-child-weight 1 --subsample 0.8 --colsample-bytree 1 --seed 1 --out x_reg.json
+check "xgboost evaluate regressor" "$PY" "$XEVAL" --model x_reg.json --data d_te.csv --label y --out x_reg.m.json
+pyassert "xgboost regression metrics = sklearn.metrics on the booster's predictions" "$RECOMPUTE" xgboost x_reg.json d_te.csv y x_reg.m.json
+pyassert "xgboost regressor beats the mean (r2 > 0.25)" 'import json,sys; m=json.load(open(sys.argv[1])); assert 0.25 < m["r2"] < 1 and m["rows"] == 111, m' x_reg.m.json
+pyassert "xgboost model file: documented structure" '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "mlpc-xgboost-model" and d["version"] == 1 and d["task"] == "regression", d.keys()
+assert d["label"] == "y" and len(d["features"]) == 10 and "classes" not in d
+assert d["params"]["objective"] == "reg:squarederror" and d["params"]["rounds"] == 50
+assert "learner" in d["booster"], d["booster"].keys()
+' x_reg.json
+check "xgboost train regressor again" "$PY" "$XTRAIN" --data d_tr.csv --label y --task regression --rounds 50 \
+    --max-depth 3 --eta 0.1 --subsample 0.8 --seed 1 --out x_reg2.json
+check "xgboost training is deterministic (cmp)" cmp x_reg.json x_reg2.json
+check "xgboost train binary classifier" "$PY" "$XTRAIN" --data train.csv --label target --rounds 30 --max-depth 3 --out x_bin.json
+check "xgboost evaluate binary classifier" "$PY" "$XEVAL" --model x_bin.json --data test.csv --label target --out x_bin.m.json
+pyassert "xgboost binary metrics = sklearn.metrics" "$RECOMPUTE" xgboost x_bin.json test.csv target x_bin.m.json
+pyassert "xgboost binary classifier: auc > 0.95" 'import json,sys; m=json.load(open(sys.argv[1])); assert m["auc"] > 0.95 and m["rows"] == 114, m' x_bin.m.json
+check "xgboost train multi-class (wine)" "$PY" "$XTRAIN" --data w_tr.csv --label cultivar --task classification --rounds 30 --max-depth 3 --out x_wine.json
+check "xgboost evaluate multi-class (wine)" "$PY" "$XEVAL" --model x_wine.json --data w_te.csv --label cultivar --out x_wine.m.json
+pyassert "xgboost wine metrics = macro averages, ovr macro auc" "$RECOMPUTE" xgboost x_wine.json w_te.csv cultivar x_wine.m.json
+pyassert "xgboost wine: classes, multi:softprob, accurate" '
+import json, sys
+d = json.load(open(sys.argv[1])); m = json.load(open(sys.argv[2]))
+assert d["classes"] == [0, 1, 2] and d["params"]["objective"] == "multi:softprob", d["params"]
+assert m["accuracy"] > 0.85 and m["f1"] > 0.85 and m["auc"] > 0.95, m
+' x_wine.json x_wine.m.json
+
+check "xgboost serve regressor becomes healthy" start_server x_serve.log "$PY" "$XSERVE" --model x_reg.json
+check "xgboost regressor: POST CSV with header (label ignored)" post_csv d_te.csv x_reg.pred.csv
+pyassert "xgboost regressor answers one prediction column; its mse is Evaluate's" '
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1]))); m = json.load(open(sys.argv[3]))
+assert rows[0] == ["prediction"] and len(rows) == 112, rows[:2]
+import pandas as pd
+y = pd.read_csv(sys.argv[2])["y"].to_numpy(); p = [float(r[0]) for r in rows[1:]]
+mse = sum((a - b) ** 2 for a, b in zip(y, p)) / len(y)
+assert abs(mse - m["mse"]) < 1e-3, (mse, m["mse"])
+' x_reg.pred.csv d_te.csv x_reg.m.json
+"$PY" -c '
+import json, sys, pandas as pd
+df = pd.read_csv(sys.argv[1]).drop(columns=["y"]).head(5)
+json.dump({"instances": df.to_dict(orient="records")}, open(sys.argv[2], "w"))
+' d_te.csv d_inst.json
+check "xgboost regressor: POST JSON instances" post_json d_inst.json x_reg.pred.json
+pyassert "JSON answer: predictions only, equal to the CSV answer" '
+import json, sys
+a = json.load(open(sys.argv[1])); c = [float(l) for l in open(sys.argv[2]).read().split()[1:6]]
+assert sorted(a) == ["predictions"] and len(a["predictions"]) == 5, a
+assert all(abs(x - y) < 1e-4 * max(1, abs(y)) for x, y in zip(a["predictions"], c)), (a, c)
+' x_reg.pred.json x_reg.pred.csv
+check "xgboost regressor: bad row -> 400" test "$(http_code -X POST -H 'Content-Type: text/csv' --data-binary $'1,2\n' "$URL/invocations")" = 400
+check "xgboost serve exits 0 on SIGTERM" stop_server
+
+check "xgboost serve classifier (wine) becomes healthy" start_server x_serve2.log "$PY" "$XSERVE" --model x_wine.json
+check "xgboost classifier: POST CSV" post_csv w_te.csv x_wine.pred.csv
+pyassert "xgboost classifier answers prediction,probability; accuracy is Evaluate's" '
+import csv, json, sys, pandas as pd
+rows = list(csv.reader(open(sys.argv[1]))); m = json.load(open(sys.argv[3]))
+assert rows[0] == ["prediction", "probability"] and len(rows) == 55, rows[:2]
+y = pd.read_csv(sys.argv[2])["cultivar"].tolist()
+assert all(r[0] in ("0", "1", "2") and 1 / 3 <= float(r[1]) <= 1 for r in rows[1:]), rows[:5]
+acc = sum(int(r[0]) == t for r, t in zip(rows[1:], y)) / len(y)
+assert round(acc, 6) == m["accuracy"], (acc, m)
+' x_wine.pred.csv w_te.csv x_wine.m.json
+check "xgboost serve (classifier) exits 0 on SIGTERM" stop_server
+
+check "sklearn serve regressor becomes healthy" start_server r_serve.log "$PY" "$SERVE" --model r_ridge.pkl
+check "sklearn regressor: POST CSV" post_csv d_te.csv r_ridge.pred.csv
+pyassert "sklearn regressor answers one prediction column; its mse is Evaluate's" '
+import csv, json, sys, pandas as pd
+rows = list(csv.reader(open(sys.argv[1]))); m = json.load(open(sys.argv[3]))
+assert rows[0] == ["prediction"] and len(rows) == 112, rows[:2]
+y = pd.read_csv(sys.argv[2])["y"].to_numpy(); p = [float(r[0]) for r in rows[1:]]
+mse = sum((a - b) ** 2 for a, b in zip(y, p)) / len(y)
+assert abs(mse - m["mse"]) < 1e-3, (mse, m["mse"])
+' r_ridge.pred.csv d_te.csv r_ridge.json
+check "sklearn regressor: POST JSON instances" post_json d_inst.json r_ridge.pred.json
+pyassert "sklearn regressor JSON answer has no probabilities" 'import json,sys; a=json.load(open(sys.argv[1])); assert sorted(a) == ["predictions"] and len(a["predictions"]) == 5, a' r_ridge.pred.json
+check "sklearn serve (regressor) exits 0 on SIGTERM" stop_server
+
+PORT3=$(free_port)
+XSERVER_CMD="$(printf '%q ' "$PY" "$XSERVE" --model "$WORK/x_reg.json" --port "$PORT3")"
+check "transform_shard through the xgboost server (3 batches)" "$PY" "$TSHARD" --server-cmd "$XSERVER_CMD" --port "$PORT3" \
+    --health /health --invoke /invocations --data d_te.csv --out x_transformed.csv --batch 40 --startup-timeout 60
+check "xgboost transform output == direct CSV predictions" cmp x_transformed.csv x_reg.pred.csv
+
+# A model made by the user's own training step, written as docs/stdlib.md describes.
+"$PY" -c '
+import json, pickle, sys
+import pandas as pd, xgboost as xgb
+from sklearn.neighbors import KNeighborsRegressor
+df = pd.read_csv(sys.argv[1]); feats = [c for c in df.columns if c != "y"]
+est = KNeighborsRegressor(n_neighbors=7).fit(df[feats].to_numpy(float), df["y"])
+pickle.dump({"format": "mlpc-sklearn-model", "version": 1, "task": "regression",
+             "estimator": est, "features": feats, "label": "y"}, open(sys.argv[2], "wb"))
+bst = xgb.train({"objective": "reg:squarederror", "max_depth": 2, "nthread": 1},
+                xgb.DMatrix(df[feats], label=df["y"]), num_boost_round=20)
+json.dump({"format": "mlpc-xgboost-model", "version": 1, "task": "regression",
+           "features": feats, "label": "y",
+           "booster": json.loads(bytes(bst.save_raw(raw_format="json")))}, open(sys.argv[3], "w"))
+' d_tr.csv own.pkl own.json
+check "evaluate accepts a user-made sklearn bundle" "$PY" "$EVAL" --model own.pkl --data d_te.csv --label y --out own.pkl.m.json
+pyassert "user-made sklearn bundle metrics = sklearn.metrics" "$RECOMPUTE" sklearn own.pkl d_te.csv y own.pkl.m.json
+check "xgboost evaluate accepts a user-made model (booster with feature names)" "$PY" "$XEVAL" --model own.json --data d_te.csv --label y --out own.json.m.json
+pyassert "user-made xgboost model metrics = sklearn.metrics" "$RECOMPUTE" xgboost own.json d_te.csv y own.json.m.json
+check "xgboost serve accepts a user-made model" start_server own_serve.log "$PY" "$XSERVE" --model own.json
+check "user-made xgboost model answers a CSV" post_csv d_te.csv own.pred.csv
+check "  ... with 111 predictions" test "$(wc -l < own.pred.csv)" = 112
+check "xgboost serve (user model) exits 0 on SIGTERM" stop_server
+
+check_err "xgboost train: --task bogus" "invalid choice" "$PY" "$XTRAIN" --data d_tr.csv --label y --task bogus --out e.json
+check_err "xgboost train: --subsample 0" "(0, 1\]" "$PY" "$XTRAIN" --data d_tr.csv --label y --subsample 0 --out e.json
+check_err "xgboost train: regression on a non-numeric label" "not numeric" "$PY" "$XTRAIN" --data strlabel.csv --label y --task regression --out e.json
+check "xgboost train: no output on error" test ! -e e.json
+check_err "xgboost evaluate: an sklearn pickle is not an xgboost model" "cannot load" "$PY" "$XEVAL" --model r_ridge.pkl --data d_te.csv --label y --out e.json
+check_err "xgboost evaluate: a foreign JSON file" "not an mlpc xgboost model" "$PY" "$XEVAL" --model x_reg.m.json --data d_te.csv --label y --out e.json
+check_err "sklearn evaluate: an xgboost model is not an sklearn bundle" "cannot load" "$PY" "$EVAL" --model x_reg.json --data d_te.csv --label y --out e.json
+"$PY" -c 'import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); d["cultivar"] += 5; d.to_csv(sys.argv[2], index=False)' w_te.csv w_shifted.csv
+check_err "xgboost evaluate: label values unseen in training" "not seen in training" "$PY" "$XEVAL" --model x_wine.json --data w_shifted.csv --label cultivar --out e.json
+check_err "xgboost serve: missing model" "not found" "$PY" "$XSERVE" --model nope.json --port 1
+else
+    echo "# skipped std/xgboost: $PY cannot import xgboost (apt install python3-xgboost)"
+fi
+
 # --- error cases -------------------------------------------------------------------
 check_err "train: missing label column" "not found" "$PY" "$TRAIN" --data train.csv --label nope --estimator random_forest --trees 5 --seed 1 --out e.pkl
 check "train: no output on error" test ! -e e.pkl
@@ -333,6 +584,11 @@ printf 'a,city,y\n1,paris,0\n2,rome,1\n3,oslo,0\n' > strcol.csv
 check_err "train: non-numeric feature names the column" "'city'" "$PY" "$TRAIN" --data strcol.csv --label y --out e.pkl
 : > empty.csv
 check_err "train: empty data" "empty" "$PY" "$TRAIN" --data empty.csv --label target --out e.pkl
+check_err "train: regression on a non-numeric label" "not numeric" "$PY" "$TRAIN" --data strlabel.csv --label y --task regression --out e.pkl
+check_err "train: unknown task" "invalid choice" "$PY" "$TRAIN" --data train.csv --label target --task ranking --out e.pkl
+check_err "train: ridge is not a classification estimator" "not a classification estimator" "$PY" "$TRAIN" --data train.csv --label target --estimator ridge --out e.pkl
+check_err "train: logistic_regression is not a regression estimator" "not a regression estimator" "$PY" "$TRAIN" --data d_tr.csv --label y --task regression --estimator logistic_regression --out e.pkl
+check_err "evaluate: regressor on a non-numeric label" "not numeric" "$PY" "$EVAL" --model r_ridge.pkl --data strlabel.csv --label y --out e.json
 check_err "train: unknown estimator" "invalid choice" "$PY" "$TRAIN" --data train.csv --label target --estimator svm --out e.pkl
 check_err "evaluate: missing label column" "not found" "$PY" "$EVAL" --model random_forest.pkl --data test.csv --label nope --out e.json
 check_err "evaluate: not a model" "not an mlpc\|cannot load" "$PY" "$EVAL" --model test.csv --data test.csv --label target --out e.json

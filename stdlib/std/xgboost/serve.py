@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""Serve an mlpc xgboost model over HTTP (std.xgboost.serve).
+
+Endpoints:
+  GET  /health       -> 200 {"status": "ok"} once the model is loaded
+  POST /invocations  -> predictions
+      Content-Type: text/csv
+          rows with or without a header row; with a header, columns are
+          matched by name (the label column and unknown columns are ignored);
+          without one, each row must hold exactly the model's features in order.
+          Response: text/csv with header "prediction,probability" (classifiers)
+          or "prediction" (regressors).
+      Content-Type: application/json
+          {"instances": [[v, ...], ...]} or {"instances": [{"feature": v, ...}, ...]}
+          Response: {"predictions": [...], "probabilities": [...]}; regressors
+          have no "probabilities".
+  "probability" is the probability of the positive (larger) class for binary
+  models and the maximum class probability otherwise.
+Bad requests get 400 with {"error": "..."}; unknown paths 404.
+SIGTERM / SIGINT stop the server cleanly (exit 0).
+"""
+
+import argparse
+import os
+import sys
+
+sys.dont_write_bytecode = True  # nothing may be written into the stdlib
+sys.path.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "common"))
+import mlpc_tabular as tab  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        prog="serve.py",
+        description="Serve an mlpc xgboost model over HTTP: GET /health, "
+                    "POST /invocations (text/csv or application/json).")
+    p.add_argument("--model", required=True, help="model JSON written by train.py")
+    p.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default: 127.0.0.1)")
+    args = p.parse_args(argv)
+    if not (0 <= args.port <= 65535):
+        tab.die("--port must be in 0..65535 (got %d)" % args.port)
+    model = tab.load_xgboost_model(args.model)
+    return tab.serve(model, args.host, args.port, "xgboost " + tab.serve_description(model))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
