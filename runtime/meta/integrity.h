@@ -17,6 +17,7 @@ struct ObjectUse {
     Input,        ///< an execution's input
     ModelVersion, ///< a registered model version's artifact
     Code,         ///< a code file an execution depended on (recorded by hash only)
+    RunCode,      ///< a code file a run kept in the store when it started (`mlpc reproduce`)
     Artifact,     ///< a row of the artifacts table (every stored output and `data` input)
   };
   Role role = Role::Artifact;
@@ -24,8 +25,9 @@ struct ObjectUse {
   /// The kind the reference needs; nullopt: either (a code hash, a version whose artifact row
   /// is missing).
   std::optional<store::ArtifactKind> kind;
-  /// Whether the object must be in the store. Code files are referenced by hash, but their bytes
-  /// are not kept in the store today: they protect a matching object but are not required.
+  /// Whether the object must be in the store. An execution's code files are referenced by hash
+  /// only (they protect a matching object but do not require it); the bytes a run kept of its
+  /// code (RunCode) are required: `mlpc reproduce` runs them.
   bool required = true;
   std::string name; ///< the binding name, the code path, `group@N`, or the artifact's type
   std::string runId;

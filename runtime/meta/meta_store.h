@@ -29,6 +29,10 @@ public:
   /// Newest first.
   virtual Result<std::vector<RunRecord>> listRuns(const RunFilter& filter) = 0;
   virtual Result<std::vector<Param>> paramsOf(const std::string& runId) = 0;
+  /// Records the code files a run kept in the store when it started (all in one transaction).
+  virtual Status recordRunCode(const std::string& runId, const std::vector<RunCodeFile>& files) = 0;
+  /// The code files a run kept, by dir and path; empty for a run from before schema version 3.
+  virtual Result<std::vector<RunCodeFile>> runCodeOf(const std::string& runId) = 0;
   /// Marks `running` runs of this host whose process is gone as `interrupted` (and their
   /// running executions as `cancelled`). Returns the ids it changed.
   virtual Result<std::vector<std::string>> markStaleRunsInterrupted() = 0;

@@ -150,10 +150,24 @@ ALTER TABLE executions ADD COLUMN queued_at REAL;
 ALTER TABLE runs ADD COLUMN reproduction_of TEXT;
 )sql";
 
+// v3: the code files a run kept in the object store when it started (every `code` file of the
+// plan's steps and servers, and the stdlib scripts the runtime runs), so `mlpc reproduce` runs
+// the recorded bytes rather than today's files. `hash` is NULL for a file that did not exist.
+// Runs from before v3 have no rows.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE run_code (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  dir    TEXT NOT NULL,
+  path   TEXT NOT NULL,
+  hash   TEXT,
+  PRIMARY KEY (run_id, dir, path)
+) WITHOUT ROWID;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1, kV2};
+  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3};
   return migrations;
 }
 

@@ -116,6 +116,17 @@ struct CodeRef {
   bool operator==(const CodeRef&) const = default;
 };
 
+/// A code file a run kept when it started (`mlpc reproduce` runs these bytes): every `code` file
+/// of the plan's steps and servers, and the stdlib scripts the runtime itself runs.
+struct RunCodeFile {
+  std::string dir;  ///< the step's `dir` as the plan writes it (".", "lib", "@stdlib/std")
+  std::string path; ///< relative to `dir`, as in the step's `code`
+  /// The bytes' SHA-256 (a file object in the store); nullopt when the file did not exist when
+  /// the run started (the step then fails if it runs, and so does its reproduction).
+  std::optional<std::string> hash;
+  bool operator==(const RunCodeFile&) const = default;
+};
+
 struct Metric {
   std::string name;
   double value = 0;

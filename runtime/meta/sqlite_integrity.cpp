@@ -22,6 +22,8 @@ std::string_view toString(ObjectUse::Role role) {
     return "model_version";
   case ObjectUse::Role::Code:
     return "code";
+  case ObjectUse::Role::RunCode:
+    return "run_code";
   case ObjectUse::Role::Artifact:
     return "artifact";
   }
@@ -39,6 +41,8 @@ std::string describe(const ObjectUse& use) {
     return fmt::format("input `{}` of {}", use.name, where);
   case ObjectUse::Role::Code:
     return fmt::format("code file `{}` of {}", use.name, where);
+  case ObjectUse::Role::RunCode:
+    return fmt::format("code file `{}` kept by run {}", use.name, use.runId);
   case ObjectUse::Role::ModelVersion:
     return fmt::format("model version {}", use.name);
   case ObjectUse::Role::Artifact:
@@ -155,6 +159,9 @@ constexpr Dangling kDangling[] = {
     {"SELECT c.path, c.execution_id FROM execution_code c "
      "WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = c.execution_id)",
      "code file `{}` belongs to execution {}, which does not exist"},
+    {"SELECT c.path, c.run_id FROM run_code c "
+     "WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = c.run_id)",
+     "code file `{}` was kept by run {}, which does not exist"},
     {"SELECT m.name, m.run_id FROM metrics m "
      "WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = m.run_id)",
      "metric `{}` belongs to run {}, which does not exist"},
@@ -261,6 +268,22 @@ Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
                            u.runId = q.text(2);
                            u.node = q.text(3);
                            u.executionId = q.int64(4);
+                           out.push_back(std::move(u));
+                         });
+      !s)
+    return s.err();
+  // The bytes of the code a run kept when it started (NULL: the file did not exist then).
+  if (Status s = eachRow(db_,
+                         "SELECT hash, dir, path, run_id FROM run_code WHERE hash IS NOT NULL "
+                         "ORDER BY run_id, dir, path",
+                         [&](const sqlite::Query& q) {
+                           ObjectUse u;
+                           u.role = ObjectUse::Role::RunCode;
+                           u.hash = q.text(0);
+                           u.kind = store::ArtifactKind::File;
+                           std::string dir = q.text(1);
+                           u.name = dir == "." ? q.text(2) : dir + "/" + q.text(2);
+                           u.runId = q.text(3);
                            out.push_back(std::move(u));
                          });
       !s)

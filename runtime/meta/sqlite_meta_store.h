@@ -38,6 +38,8 @@ public:
   Result<std::vector<RunRecord>> listRuns(const RunFilter& filter) override;
   Result<std::vector<Param>> paramsOf(const std::string& runId) override;
   Result<std::vector<std::string>> markStaleRunsInterrupted() override;
+  Status recordRunCode(const std::string& runId, const std::vector<RunCodeFile>& files) override;
+  Result<std::vector<RunCodeFile>> runCodeOf(const std::string& runId) override;
 
   Result<int64_t> startExecution(const ExecutionRecord& exec, const std::vector<Binding>& inputs,
                                  const std::vector<CodeRef>& code) override;

@@ -3,6 +3,7 @@
 #include "meta/run_id.h"
 #include "meta/sqlite_meta_store.h"
 #include "meta/sqlite_rows.h"
+#include "store/sha256.h"
 
 #include <unistd.h>
 
@@ -166,6 +167,36 @@ Result<std::vector<std::string>> SqliteMetaStore::markStaleRunsInterrupted() {
   }
   if (Status s = txn->commit(); !s) return s.err();
   return marked;
+}
+
+Status SqliteMetaStore::recordRunCode(const std::string& runId,
+                                      const std::vector<RunCodeFile>& files) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
+  if (!txn) return txn.err();
+  for (const RunCodeFile& f : files) {
+    if (f.hash && !store::isSha256Hex(*f.hash))
+      return fail(fmt::format("code file '{}': '{}' is not a hash", f.path, *f.hash));
+    if (Status s = db_.run("INSERT INTO run_code (run_id, dir, path, hash) VALUES (?1, ?2, ?3, ?4) "
+                           "ON CONFLICT (run_id, dir, path) DO UPDATE SET hash = excluded.hash",
+                           runId, f.dir, f.path, f.hash);
+        !s)
+      return fail(fmt::format("recording code file '{}' of run {}: {}", f.path, runId, s.error()));
+  }
+  return txn->commit();
+}
+
+Result<std::vector<RunCodeFile>> SqliteMetaStore::runCodeOf(const std::string& runId) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query("SELECT dir, path, hash FROM run_code WHERE run_id = ?1 ORDER BY dir, path");
+  if (!q) return q.err();
+  q->bind(1, runId);
+  return rows::readAll<RunCodeFile>(*q, [](const sqlite::Query& r) {
+    RunCodeFile f{r.text(0), r.text(1), std::nullopt};
+    if (!r.isNull(2)) f.hash = r.text(2);
+    return f;
+  });
 }
 
 } // namespace mlpc::meta

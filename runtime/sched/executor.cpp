@@ -2,6 +2,7 @@
 
 #include "exec/interrupt.h"
 #include "exec/shell_quote.h"
+#include "sched/code_snapshot.h"
 #include "sched/step_command.h"
 #include "sched/step_props.h"
 #include "sched/values.h"
@@ -1376,6 +1377,13 @@ struct Executor::Impl {
       // Where the plan's relative paths (code files, data) were resolved from.
       std::ofstream(fs::path(store.workspace()) / "runs" / runId / "run.json")
           << Json{{"base_dir", opts.baseDir}, {"entry", opts.entry}}.dump(2) << "\n";
+      // The bytes of every code file, for `mlpc reproduce` (sched/code_snapshot.h).
+      if (auto kept =
+              keepRunCode(plan, runId, opts.baseDir, opts.stdlibDirs, store, meta, hashCache);
+          !kept) {
+        failMessage = kept.error();
+        return finishRun(sum);
+      }
     }
     if (!hashData(err)) {
       failMessage = err;

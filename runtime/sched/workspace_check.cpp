@@ -50,6 +50,8 @@ int rank(const ObjectUse& u) {
     return 1;
   case ObjectUse::Role::ModelVersion:
     return 2;
+  case ObjectUse::Role::RunCode:
+    return 4;
   case ObjectUse::Role::Code:
     return 4;
   case ObjectUse::Role::Artifact:

@@ -96,8 +96,9 @@ SV=$(json_get "$T/clean.json" 'j["schema_version"]')
 check "--json: a schema version" test "$SV" -ge 1
 check_eq "--json: the version meta.db records" "$SV" "$(sqlite3 .mlp/meta.db 'SELECT version FROM schema_version')"
 check_eq "--json: workspace" "$P/.mlp" "$(json_get "$T/clean.json" 'j["workspace"]')"
-# data.csv, train's model, ev's report = 3 files; sh's parts = 1 directory.
-check_eq "--json: files hashed" 3 "$(json_get "$T/clean.json" 'j["checked"]["files"]')"
+# data.csv, train.sh (the code the run kept), train's model, ev's report = 4 files; sh's parts =
+# 1 directory.
+check_eq "--json: files hashed" 4 "$(json_get "$T/clean.json" 'j["checked"]["files"]')"
 check_eq "--json: directories hashed" 1 "$(json_get "$T/clean.json" 'j["checked"]["directories"]')"
 check "--json: references resolved" test "$(json_get "$T/clean.json" 'j["checked"]["references"]')" -ge 8
 check_eq "--json: no problems, no garbage, no repair" "0 0 None" \

@@ -17,6 +17,7 @@ void registerHistory(CLI::App& app);
 void registerLineage(CLI::App& app);
 void registerModels(CLI::App& app);
 void registerExperiments(CLI::App& app);
+void registerReproduce(CLI::App& app);
 void registerReport(CLI::App& app);
 void registerGetAndCat(CLI::App& app);
 void registerVerify(CLI::App& app);

@@ -40,6 +40,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerGetAndCat(app);
   mlpc::cli::registerModels(app);
   mlpc::cli::registerExperiments(app);
+  mlpc::cli::registerReproduce(app);
   mlpc::cli::registerReport(app);
   mlpc::cli::registerVerify(app);
   try {

@@ -151,7 +151,8 @@ TEST_CASE("a valid program: no diagnostics, and the type of every binding", "[se
   CHECK(c->typeOf("split") == "{train: Dataset<csv>, test: Dataset<csv>}");
   CHECK(c->typeOf("m") == "Model<sklearn>");
   CHECK(c->typeOf("scores") ==
-        "Metrics{auc: float, accuracy: float, precision: float, recall: float, f1: float}");
+        "Metrics{auc: float, accuracy: float, precision: float, recall: float, f1: float, "
+        "mse: float, rmse: float, mae: float, r2: float, error_std: float, rows: int}");
   CHECK(c->typeOf("auc") == "float");
   CHECK(c->typeOf("predicted") == "Dataset<csv>");
   CHECK(c->typeOf("swept") == "Model<sklearn>"); // inside its loop
@@ -171,12 +172,12 @@ TEST_CASE("call bindings: arguments by parameter index, defaults left null", "[s
   CHECK(cb->callee->name.name == "Train");
   REQUIRE(cb->module);
   CHECK(cb->module->stdlibName == "std/sklearn");
-  // Train(data, label, trees = 100, estimator, max_depth, learning_rate, c, seed)
-  REQUIRE(cb->args.size() == 8);
+  // Train(data, label, trees = 100, estimator, max_depth, learning_rate, c, seed, task)
+  REQUIRE(cb->args.size() == 9);
   CHECK(c->text(cb->args[0]->range) == "split.train");
   CHECK(c->text(cb->args[1]->range) == "\"churned\"");
   CHECK(c->text(cb->args[2]->range) == "trees");
-  for (size_t i = 3; i < 8; ++i)
+  for (size_t i = 3; i < 9; ++i)
     CHECK(cb->args[i] == nullptr);
   // `trees` resolves to the pipeline's parameter.
   const sema::Resolution* r = c->prog->resolution(cb->args[2]);

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <iterator>
 
 using namespace mlpc;
 using namespace mlpc::meta;
@@ -58,6 +59,10 @@ Recorded record(MetaStore& meta) {
   v.runId = r.run;
   v.executionId = r.train;
   REQUIRE(meta.registerVersion(v).ok());
+  // The code the run kept: train.py's bytes, and a file that was missing when it started.
+  REQUIRE(meta.recordRunCode(r.run, {{".", "train.py", store::sha256Bytes("print(1)")},
+                                     {"lib", "gone.py", std::nullopt}})
+              .ok());
   return r;
 }
 
@@ -97,6 +102,14 @@ TEST_CASE("objectUses lists every reference with its run and step", "[meta][inte
   CHECK_FALSE(code->required); // code bytes are not kept in the store
   CHECK_FALSE(code->kind.has_value());
   CHECK(code->name == "train.py");
+  // The bytes a run kept of its code are required: reproduce runs them.
+  std::vector<ObjectUse> kept;
+  std::copy_if(uses.begin(), uses.end(), std::back_inserter(kept),
+               [](const ObjectUse& u) { return u.role == ObjectUse::Role::RunCode; });
+  REQUIRE(kept.size() == 1); // the missing file has no object
+  CHECK(kept[0].hash == store::sha256Bytes("print(1)"));
+  CHECK(kept[0].required);
+  CHECK(describe(kept[0]) == "code file `train.py` kept by run " + r.run);
   for (const ObjectUse& u : uses)
     if (u.role != ObjectUse::Role::Code) {
       CHECK(u.required);
@@ -126,6 +139,8 @@ TEST_CASE("rows whose target is gone are named in user terms", "[meta][integrity
   auto meta = openMeta(dir);
   std::vector<std::string> got = messages(meta->checkConsistency().value());
   std::vector<std::string> want = {
+      "reference: code file `gone.py` was kept by run " + r.run + ", which does not exist",
+      "reference: code file `train.py` was kept by run " + r.run + ", which does not exist",
       "reference: metric `auc` belongs to run " + r.run + ", which does not exist",
       "reference: model version churn@1 was registered by run " + r.run + ", which does not exist",
       "reference: output `report` of step `ev` in run " + r.run + " refers to object " +

@@ -36,16 +36,16 @@ TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]"
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
   REQUIRE(meta.ok());
   CHECK((*meta)->schemaVersion() == latestSchemaVersion());
-  CHECK(latestSchemaVersion() == 2);
+  CHECK(latestSchemaVersion() == 3);
   CHECK((*meta)->path() == dir / "meta.db");
   meta = store::fail("closed");
 
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  CHECK(scalar(db, "SELECT version FROM schema_version") == "2");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "3");
   CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
-  for (const char* table :
-       {"runs", "run_params", "executions", "artifacts", "execution_inputs", "execution_outputs",
-        "execution_code", "metrics", "file_hashes", "model_versions", "model_version_events"}) {
+  for (const char* table : {"runs", "run_params", "executions", "artifacts", "execution_inputs",
+                            "execution_outputs", "execution_code", "metrics", "file_hashes",
+                            "model_versions", "model_version_events", "run_code"}) {
     INFO(table);
     CHECK(scalar(db, std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                                  "name = '") +
@@ -63,7 +63,7 @@ TEST_CASE("reopening keeps data and does not re-run migrations", "[meta][schema]
     id = meta->createRun(run).value().id;
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 2);
+  CHECK(meta->schemaVersion() == latestSchemaVersion());
   CHECK(meta->getRun(id).value().pipeline == "p");
 }
 
@@ -112,11 +112,37 @@ TEST_CASE("a version-1 workspace is upgraded in place: executions kept, queued_a
                 .ok());
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 2);
+  CHECK(meta->schemaVersion() == latestSchemaVersion());
   auto ex = meta->executionsOf("r-1").value();
   REQUIRE(ex.size() == 1);
   CHECK(ex[0].startedAt == 10);
   CHECK(!ex[0].queuedAt.has_value());
+}
+
+TEST_CASE("a version-2 workspace is upgraded in place: its runs kept no code", "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    std::vector<std::string_view> v2 = {schemaMigrations()[0], schemaMigrations()[1]};
+    REQUIRE(migrate(db, v2).value() == 2);
+    REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
+                    "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
+                    "'succeeded', 1, 'host', 1)")
+                .ok());
+  }
+  std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+  CHECK(meta->schemaVersion() == 3);
+  CHECK(meta->getRun("r-1").value().pipeline == "p");
+  CHECK(meta->runCodeOf("r-1").value().empty());
+  // New runs record theirs: a kept file by hash, a missing one without.
+  std::string h(64, 'a');
+  REQUIRE(
+      meta->recordRunCode("r-1", {{".", "x.py", h}, {"@stdlib/std", "y.py", std::nullopt}}).ok());
+  auto code = meta->runCodeOf("r-1").value();
+  REQUIRE(code.size() == 2);
+  CHECK(code[0] == RunCodeFile{".", "x.py", h});
+  CHECK(code[1] == RunCodeFile{"@stdlib/std", "y.py", std::nullopt});
+  CHECK_FALSE(meta->recordRunCode("r-1", {{".", "z.py", std::string("nothex")}}).ok());
 }
 
 TEST_CASE("a database from a newer mlpc is refused", "[meta][schema]") {
