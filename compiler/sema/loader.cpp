@@ -12,12 +12,16 @@ namespace fs = std::filesystem;
 
 namespace mlpc::sema {
 
-namespace {
-
-std::string canonical(const std::string& p) {
+std::string canonicalPath(const std::string& p) {
   std::error_code ec;
   fs::path c = fs::weakly_canonical(fs::absolute(p, ec), ec);
   return ec ? p : c.string();
+}
+
+namespace {
+
+std::string canonical(const std::string& p) {
+  return canonicalPath(p);
 }
 
 bool isFile(const fs::path& p) {
@@ -34,7 +38,8 @@ const Module* Checker::load(const std::string& path, std::string display,
   if (auto it = loaded.find(key); it != loaded.end()) return it->second;
 
   std::string text, err;
-  if (!readFile(path, text, err)) {
+  bool fromOverlay = opts.overlay && opts.overlay(key, text);
+  if (!fromOverlay && !readFile(path, text, err)) {
     if (importedAt.valid())
       sink.report(DiagCode::ImportNotFound, importedAt, "cannot read `" + display + "`: " + err);
     else

@@ -42,6 +42,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerExperiments(app);
   mlpc::cli::registerReport(app);
   mlpc::cli::registerVerify(app);
+  mlpc::cli::registerLsp(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

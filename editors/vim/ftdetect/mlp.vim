@@ -1,0 +1,2 @@
+" .mlp files are mlpc pipeline programs.
+autocmd BufRead,BufNewFile *.mlp setfiletype mlp

@@ -1,0 +1,54 @@
+// Language features on the checked program: hover, go to definition, document symbols.
+#include "lsp/convert.h"
+#include "lsp/server.h"
+
+#include "query/query.h"
+
+namespace mlpc::lsp {
+
+void Server::registerFeatures() {
+  // The analysis of the document a request names: an open one (checked now if it changed, and
+  // its diagnostics published), or a closed file read from disk.
+  auto analysisFor = [this](const Json& params) -> std::shared_ptr<const Analysis> {
+    std::string uri = params.at("textDocument").at("uri").get<std::string>();
+    if (Document* doc = docs_.find(uri)) {
+      if (doc->dirty) publish(*doc);
+      return doc->analysis && doc->analysis->module ? doc->analysis : nullptr;
+    }
+    return docs_.analyzeClosed(uri);
+  };
+  auto offsetOf = [](Positions& pos, const Analysis& a, const Json& params) {
+    const Json& p = params.at("position");
+    return pos.offset(a.module->ast.file,
+                      {p.at("line").get<uint32_t>(), p.at("character").get<uint32_t>()});
+  };
+
+  requests_["textDocument/hover"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return nullptr;
+    Positions pos(*a);
+    auto h = query::hover(*a->program, *a->module, offsetOf(pos, *a, params));
+    if (!h) return nullptr;
+    Json out = {{"contents", {{"kind", "markdown"}, {"value", h->markdown}}}};
+    if (h->range.valid()) out["range"] = pos.range(h->range);
+    return out;
+  };
+
+  requests_["textDocument/definition"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return nullptr;
+    Positions pos(*a);
+    auto r = query::definition(*a->program, *a->module, offsetOf(pos, *a, params));
+    if (!r) return nullptr;
+    return pos.location(*r);
+  };
+
+  requests_["textDocument/documentSymbol"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return Json::array();
+    Positions pos(*a);
+    return symbols(pos, query::documentSymbols(a->module->ast));
+  };
+}
+
+} // namespace mlpc::lsp
