@@ -38,6 +38,8 @@ local ok, err = pcall(function()
   local buf = vim.api.nvim_get_current_buf()
   emit('filetype', vim.bo[buf].filetype)
   emit('commentstring', vim.bo[buf].commentstring)
+  emit('syntax', vim.b[buf].current_syntax)
+  emit('errmsg', vim.v.errmsg)
 
   local arrived = vim.wait(30000, function()
     return #vim.diagnostic.get(buf) > 0

@@ -21,6 +21,9 @@ line_of() { grep -n -m1 -F "$2" "$1" | cut -d: -f1; }
 check_not_contains "the Lua script ran without errors" "error=" "$out"
 check_contains "ftdetect: *.mlp is filetype mlp" "filetype=mlp" "$out"
 check_contains "ftplugin: // comments" "commentstring=// %s" "$out"
+check_contains "syntax/mlp.vim is loaded" "syntax=mlp" "$out"
+check_eq "no Vim error on the way" "" "$(sed -n 's/^errmsg=//p' "$OUT")"
+
 check_contains "the diagnostic arrives" "diagnostics_arrived=true" "$out"
 check_contains "the diagnostic's code" "diag_code=E008" "$out"
 check_contains "the diagnostic's line" "diag_line=$(line_of "$MLP_FILE" sklearn.Trian)" "$out"

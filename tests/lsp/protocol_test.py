@@ -260,6 +260,9 @@ def run(mlpc, tmp):
     c.notify("textDocument/didOpen", {"textDocument": {
         "uri": steps_uri, "languageId": "mlp", "version": 1,
         "text": steps_text.replace("-> (train: Dataset<csv>", "-> (training: Dataset<csv>")}})
+    diags = c.diagnostics(steps_uri, 1)
+    check("the opened import is checked: its run names a removed output",
+          any(d.get("code") == "E009" and "train" in d["message"] for d in diags), diags)
     diags = c.diagnostics(uri)
     check("an unsaved edit in an import: the importer is checked again",
           any(d.get("code") == "E008" and "train" in d["message"] for d in diags), diags)

@@ -26,10 +26,11 @@ FRAGMENTS = ["{", "}", "(", ")", "\"", "${", "}", "=", "->", ",", ".", ":", "\n"
              "é", "\u00e9\u0301", "\U0001F600", "\u4e2d\u6587", "\t", "x", "_"]
 
 
-def random_edit(rng, text):
-    """One edit: (start, end, replacement) as character offsets."""
+def random_edit(rng, text, limit):
+    """One edit: (start, end, replacement) as character offsets. Past `limit` characters only
+    deletions, so the text stays the size of a source file."""
     n = len(text)
-    kind = rng.random()
+    kind = rng.random() * (0.35 if n > limit else 1)
     a = rng.randint(0, n)
     if kind < 0.35:  # delete a span
         b = min(n, a + rng.choice([1, 1, 2, 5, 20, 200]))
@@ -44,7 +45,7 @@ def random_edit(rng, text):
     ls = text.rfind("\n", 0, s) + 1
     le = text.find("\n", s)
     le = n if le < 0 else le + 1
-    return a, a, text[ls:le]
+    return a, a, text[ls:min(le, ls + 200)]
 
 
 def main():
@@ -68,12 +69,13 @@ def main():
             uri = uri_of(path)
             with open(path, encoding="utf-8") as f:
                 text = f.read()
+            limit = 2 * len(text)
             version = 1
             c.notify("textDocument/didOpen", {"textDocument": {
                 "uri": uri, "languageId": "mlp", "version": version, "text": text}})
             pending = []
             for i in range(edits):
-                a, b, rep = random_edit(rng, text)
+                a, b, rep = random_edit(rng, text, limit)
                 version += 1
                 c.notify("textDocument/didChange", {
                     "textDocument": {"uri": uri, "version": version},

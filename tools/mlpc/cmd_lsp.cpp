@@ -11,8 +11,9 @@ namespace mlpc::cli {
 
 void registerLsp(CLI::App& app) {
   auto* cmd = app.add_subcommand("lsp", "Run the language server on stdin/stdout (for editors)");
-  cmd->add_flag("--stdio", "Talk over stdin/stdout (the default and only transport)");
-  cmd->callback([] {
+  auto stdio = std::make_shared<bool>(false);
+  cmd->add_flag("--stdio", *stdio, "Talk over stdin/stdout (the default and only transport)");
+  cmd->callback([stdio] {
     // A client that goes away closes the pipe: writes then fail instead of killing the server.
     std::signal(SIGPIPE, SIG_IGN);
     lsp::Transport transport(STDIN_FILENO, STDOUT_FILENO);
