@@ -51,6 +51,27 @@ const std::vector<ast::Param>* paramsOf(const ast::Decl* d) {
 
 } // namespace
 
+std::optional<SourceRange> declarationOf(const sema::Program& prog, const ast::Expr& e) {
+  if (const sema::Resolution* r = prog.resolution(&e))
+    if (auto loc = resolved(*r)) return loc;
+  if (e.kind != ast::ExprKind::Member) return std::nullopt;
+  // `split.train`: the output `train` of the step whose call made `split`.
+  auto& me = e.as<ast::MemberExpr>();
+  if (const ast::StepDecl* s = producer(prog, me.object.get()))
+    for (auto& o : s->outputs)
+      if (o.name.name == me.member.name) return o.name.range;
+  return std::nullopt;
+}
+
+std::optional<SourceRange> declarationOfArg(const sema::Program& prog, const ast::CallExpr& call,
+                                            const ast::Arg& arg) {
+  const sema::CallBinding* b = prog.call(&call);
+  if (const auto* ps = paramsOf(b ? b->callee : nullptr))
+    for (auto& p : *ps)
+      if (p.name.name == arg.name.name) return p.name.range;
+  return std::nullopt;
+}
+
 std::optional<SourceRange> definition(const sema::Program& prog, const sema::Module& m,
                                       uint32_t offset) {
   Target tg = locate(m.ast, offset);
@@ -58,23 +79,10 @@ std::optional<SourceRange> definition(const sema::Program& prog, const sema::Mod
   case TargetKind::Expr:
     if (const sema::Resolution* r = prog.resolution(tg.expr)) return resolved(*r);
     return std::nullopt;
-  case TargetKind::MemberName: {
-    if (const sema::Resolution* r = prog.resolution(tg.expr))
-      if (auto loc = resolved(*r)) return loc;
-    // `split.train`: the output `train` of the step whose call made `split`.
-    auto& me = tg.expr->as<ast::MemberExpr>();
-    if (const ast::StepDecl* s = producer(prog, me.object.get()))
-      for (auto& o : s->outputs)
-        if (o.name.name == me.member.name) return o.name.range;
-    return std::nullopt;
-  }
-  case TargetKind::ArgName: {
-    const sema::CallBinding* b = prog.call(&tg.expr->as<ast::CallExpr>());
-    if (const auto* ps = paramsOf(b ? b->callee : nullptr))
-      for (auto& p : *ps)
-        if (p.name.name == tg.arg->name.name) return p.name.range;
-    return std::nullopt;
-  }
+  case TargetKind::MemberName:
+    return declarationOf(prog, *tg.expr);
+  case TargetKind::ArgName:
+    return declarationOfArg(prog, tg.expr->as<ast::CallExpr>(), *tg.arg);
   case TargetKind::ImportPath: {
     auto it = m.imports.find(tg.decl->name.name);
     if (it == m.imports.end()) return std::nullopt;

@@ -60,6 +60,12 @@ std::optional<HoverInfo> hover(const sema::Program& prog, const sema::Module& m,
 std::optional<SourceRange> definition(const sema::Program& prog, const sema::Module& m,
                                       uint32_t offset);
 
+/// Every place that refers to the same declaration as the thing at `offset`, in all modules the
+/// program loaded (the file, its imports, the stdlib modules it uses), in module and source order;
+/// the declaration itself first when `includeDeclaration`. Empty when nothing is declared there.
+std::vector<SourceRange> references(const sema::Program& prog, const sema::Module& m,
+                                    uint32_t offset, bool includeDeclaration);
+
 /// The LSP's SymbolKind numbers for what a file declares.
 enum class SymbolKind {
   Module = 2,

@@ -122,10 +122,20 @@ class Client:
             self._pump(deadline)
 
     def diagnostics(self, uri, version=None, timeout=60):
-        return self.wait_notification(
+        """The diagnostics published for `uri` (at `version` when given). Older publications
+        for the same document that were not waited for (a burst of edits may or may not be
+        checked once per edit) are dropped with it."""
+        params = self.wait_notification(
             "textDocument/publishDiagnostics",
             lambda p: p["uri"] == uri and (version is None or p.get("version") == version),
-            timeout)["diagnostics"]
+            timeout)
+        if version is not None:
+            self.notifications = [
+                n for n in self.notifications
+                if not (n.get("method") == "textDocument/publishDiagnostics"
+                        and n["params"]["uri"] == uri
+                        and n["params"].get("version", 0) < version)]
+        return params["diagnostics"]
 
     def initialize(self, root=None):
         r = self.request("initialize", {"processId": os.getpid(), "rootUri": root and uri_of(root),

@@ -68,9 +68,9 @@ def run(mlpc, tmp):
     r = c.initialize(work)
     caps = r.get("result", {}).get("capabilities", {})
     check("initialize: incremental sync", caps.get("textDocumentSync", {}).get("change") == 2, caps)
-    check("initialize: hover, definition, symbols",
+    check("initialize: hover, definition, references, symbols",
           caps.get("hoverProvider") and caps.get("definitionProvider")
-          and caps.get("documentSymbolProvider"), caps)
+          and caps.get("referencesProvider") and caps.get("documentSymbolProvider"), caps)
     check("initialize: utf-16 positions", caps.get("positionEncoding") == "utf-16", caps)
 
     # ---- diagnostics on open
@@ -206,6 +206,41 @@ def run(mlpc, tmp):
                                                       "character": 6}})
     check("hover in a file that is not open", "step Prepare(" in
           (r.get("result") or {}).get("contents", {}).get("value", ""), r)
+
+    # ---- references
+    def references(needle, nth=0, delta=0, decl=True):
+        r = c.request("textDocument/references",
+                      {"textDocument": {"uri": uri},
+                       "position": position_of_str(text, needle, nth, delta),
+                       "context": {"includeDeclaration": decl}})
+        return sorted((x["uri"], x["range"]["start"]["line"], x["range"]["start"]["character"])
+                      for x in r.get("result") or [])
+
+    def at(u, t, needle, delta=0):
+        p = position_of_str(t, needle, 0, delta)
+        return (u, p["line"], p["character"])
+
+    got = references("split  =", 0, 1)
+    want = sorted([at(uri, text, "split  ="), at(uri, text, "split.train"),
+                   at(uri, text, "split.test")])
+    check("references of a binding: its declaration and both uses", got == want, (got, want))
+    got = references("trees: int", 0, 1, decl=False)
+    want = sorted([at(uri, text, "trees = trees", len("trees = ")),
+                   at(uri, text, "train_churn(trees = 200)", len("train_churn("))])
+    check("references of a pipeline parameter: its use and the schedule's argument, not "
+          "Train's same-named argument", got == want, (got, want))
+    with open(steps, encoding="utf-8") as f:
+        steps_text = f.read()
+    got = references("local.Prepare", 0, len("local."))
+    want = sorted([at(uri, text, "local.Prepare", len("local.")),
+                   at(uri_of(steps), steps_text, "step Prepare(", len("step "))])
+    check("references of an imported step: across files", got == want, (got, want))
+    got = references("test_fraction = 0.25", 0, 1)
+    want = sorted([at(uri, text, "test_fraction = 0.25"),
+                   at(uri_of(steps), steps_text, "test_fraction: float"),
+                   at(uri_of(steps), steps_text, "${test_fraction}", 2)])
+    check("references of a parameter: named arguments and ${...} uses", got == want, (got, want))
+    check("references on a comment: none", references("// churn.mlp") == [])
 
     # ---- document symbols
     r = c.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})

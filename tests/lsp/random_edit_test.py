@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Robustness of `mlpc lsp` under random edits: every example and stdlib module is opened and
 edited many times at random (deletions, insertions of program fragments, of stray bytes and of
-non-ASCII text) with incremental didChange ranges, with hover, definition and symbol requests
+non-ASCII text) with incremental didChange ranges, with hover, definition, references and symbol requests
 at random positions in between. The server must answer every request in time and publish
 diagnostics for the last version; at the end its copy of each document must equal the test's
 (the outline and diagnostics of the edited document equal those of the same text opened fresh).
@@ -84,10 +84,13 @@ def main():
                 text = text[:a] + rep + text[b:]
                 if rng.random() < 0.3:
                     method = rng.choice(["textDocument/hover", "textDocument/definition",
+                                         "textDocument/references",
                                          "textDocument/documentSymbol"])
                     params = {"textDocument": {"uri": uri}}
                     if method != "textDocument/documentSymbol":
                         params["position"] = position_of(text, rng.randint(0, len(text)))
+                    if method == "textDocument/references":
+                        params["context"] = {"includeDeclaration": True}
                     pending.append((method, c.request_async(method, params)))
                     requests += 1
             try:

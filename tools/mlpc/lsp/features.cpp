@@ -1,4 +1,4 @@
-// Language features on the checked program: hover, go to definition, document symbols.
+// Language features on the checked program: hover, go to definition, references, symbols.
 #include "lsp/convert.h"
 #include "lsp/server.h"
 
@@ -41,6 +41,19 @@ void Server::registerFeatures() {
     auto r = query::definition(*a->program, *a->module, offsetOf(pos, *a, params));
     if (!r) return nullptr;
     return pos.location(*r);
+  };
+
+  requests_["textDocument/references"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    Json out = Json::array();
+    if (!a) return out;
+    Positions pos(*a);
+    bool withDecl =
+        params.contains("context") && params["context"].value("includeDeclaration", false);
+    for (SourceRange r :
+         query::references(*a->program, *a->module, offsetOf(pos, *a, params), withDecl))
+      if (Json loc = pos.location(r); !loc.is_null()) out.push_back(std::move(loc));
+    return out;
   };
 
   requests_["textDocument/documentSymbol"] = [=](const Json& params) -> Json {

@@ -17,6 +17,7 @@ Server::Server(Transport& t, ServerOptions opts)
         {"textDocumentSync", {{"openClose", true}, {"change", 2}}},
         {"hoverProvider", true},
         {"definitionProvider", true},
+        {"referencesProvider", true},
         {"documentSymbolProvider", true},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};

@@ -55,7 +55,7 @@ private:
   /// Checks every dirty document and publishes its diagnostics.
   void publishDirty();
 
-  // features.cpp: hover, definition, document symbols.
+  // features.cpp: hover, definition, references, document symbols.
   void registerFeatures();
 };
 
