@@ -66,6 +66,19 @@ std::optional<SourceRange> definition(const sema::Program& prog, const sema::Mod
 std::vector<SourceRange> references(const sema::Program& prog, const sema::Module& m,
                                     uint32_t offset, bool includeDeclaration);
 
+/// What renaming the name at `offset` rewrites: its declaration and every use (as references()
+/// finds them). `error` says why it cannot be renamed: nothing declared there, a module alias, a
+/// builtin, a declaration in the stdlib, or a `newName` that is not a name.
+struct RenamePlan {
+  SourceRange name; ///< the name under the cursor
+  std::string oldName;
+  std::vector<SourceRange> edits;
+  std::string error;
+};
+/// With an empty `newName`, only whether (and what) the cursor's name can be renamed.
+RenamePlan planRename(const sema::Program& prog, const sema::Module& m, uint32_t offset,
+                      const std::string& newName);
+
 /// The LSP's SymbolKind numbers for what a file declares.
 enum class SymbolKind {
   Module = 2,

@@ -68,9 +68,10 @@ def run(mlpc, tmp):
     r = c.initialize(work)
     caps = r.get("result", {}).get("capabilities", {})
     check("initialize: incremental sync", caps.get("textDocumentSync", {}).get("change") == 2, caps)
-    check("initialize: hover, definition, references, symbols",
+    check("initialize: hover, definition, references, rename, symbols",
           caps.get("hoverProvider") and caps.get("definitionProvider")
-          and caps.get("referencesProvider") and caps.get("documentSymbolProvider"), caps)
+          and caps.get("referencesProvider") and caps.get("documentSymbolProvider")
+          and caps.get("renameProvider", {}).get("prepareProvider"), caps)
     check("initialize: utf-16 positions", caps.get("positionEncoding") == "utf-16", caps)
 
     # ---- diagnostics on open
@@ -241,6 +242,63 @@ def run(mlpc, tmp):
                    at(uri_of(steps), steps_text, "${test_fraction}", 2)])
     check("references of a parameter: named arguments and ${...} uses", got == want, (got, want))
     check("references on a comment: none", references("// churn.mlp") == [])
+
+    # ---- rename
+    def offset_of(t, pos):
+        lines = t.split("\n")
+        start = sum(len(l) + 1 for l in lines[:pos["line"]])
+        line, units, i = lines[pos["line"]], 0, 0
+        while i < len(line) and units < pos["character"]:
+            units += 2 if ord(line[i]) > 0xFFFF else 1
+            i += 1
+        return start + i
+
+    def apply(t, edits):
+        for e in sorted(edits, key=lambda e: offset_of(t, e["range"]["start"]), reverse=True):
+            a, b = offset_of(t, e["range"]["start"]), offset_of(t, e["range"]["end"])
+            t = t[:a] + e["newText"] + t[b:]
+        return t
+
+    def rename_at(needle, delta, new):
+        return c.request("textDocument/rename", {
+            "textDocument": {"uri": uri}, "position": position_of_str(text, needle, 0, delta),
+            "newName": new})
+
+    r = c.request("textDocument/prepareRename", {"textDocument": {"uri": uri},
+                                                 "position": position_of_str(text, "split.t")})
+    res = r.get("result") or {}
+    check("prepareRename on a binding: its name", res.get("placeholder") == "split" and
+          res.get("range", {}).get("start") == position_of_str(text, "split.t"), r)
+    r = c.request("textDocument/prepareRename", {
+        "textDocument": {"uri": uri},
+        "position": position_of_str(text, "sklearn.Train", 0, len("sklearn."))})
+    check("prepareRename on a stdlib step: null", "result" in r and r["result"] is None, r)
+    r = rename_at("split.t", 0, "parts")
+    changes = (r.get("result") or {}).get("changes", {})
+    check("rename a binding: three edits in this file",
+          list(changes) == [uri] and len(changes[uri]) == 3, r)
+    renamed = apply(text, changes.get(uri, []))
+    check("rename a binding: the renamed text", "parts  = local.Prepare" in renamed and
+          "data = parts.train" in renamed and "data = parts.test" in renamed and
+          "split" not in renamed, renamed)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 9},
+                                        "contentChanges": [{"text": renamed}]})
+    check("the renamed program checks clean", c.diagnostics(uri, 9) == [])
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 10},
+                                        "contentChanges": [{"text": text}]})
+    c.diagnostics(uri, 10)
+    r = rename_at("local.Prepare", len("local."), "PrepareData")
+    changes = (r.get("result") or {}).get("changes", {})
+    check("rename an imported step: both files", sorted(changes) == sorted([uri, uri_of(steps)])
+          and all(e["newText"] == "PrepareData" for es in changes.values() for e in es), r)
+    r = rename_at("split.t", 0, "pipeline")
+    err = r.get("error", {})
+    check("rename to a keyword: RequestFailed", err.get("code") == -32803 and
+          "not a valid name" in err.get("message", ""), r)
+    r = rename_at("sklearn.Train", len("sklearn."), "Fit")
+    err = r.get("error", {})
+    check("rename a stdlib step: refused", err.get("code") == -32803 and
+          "standard library" in err.get("message", ""), r)
 
     # ---- document symbols
     r = c.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})

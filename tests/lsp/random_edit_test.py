@@ -85,6 +85,7 @@ def main():
                 if rng.random() < 0.3:
                     method = rng.choice(["textDocument/hover", "textDocument/definition",
                                          "textDocument/references",
+                                         "textDocument/prepareRename",
                                          "textDocument/documentSymbol"])
                     params = {"textDocument": {"uri": uri}}
                     if method != "textDocument/documentSymbol":

@@ -1,4 +1,4 @@
-// Language features on the checked program: hover, go to definition, references, symbols.
+// Language features on the checked program: hover, definition, references, rename, symbols.
 #include "lsp/convert.h"
 #include "lsp/server.h"
 
@@ -54,6 +54,31 @@ void Server::registerFeatures() {
          query::references(*a->program, *a->module, offsetOf(pos, *a, params), withDecl))
       if (Json loc = pos.location(r); !loc.is_null()) out.push_back(std::move(loc));
     return out;
+  };
+
+  requests_["textDocument/prepareRename"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return nullptr;
+    Positions pos(*a);
+    auto plan = query::planRename(*a->program, *a->module, offsetOf(pos, *a, params), "");
+    if (!plan.error.empty()) return nullptr;
+    return {{"range", pos.range(plan.name)}, {"placeholder", plan.oldName}};
+  };
+
+  requests_["textDocument/rename"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) throw RequestError(kRequestFailed, "the document is not a readable .mlp file");
+    std::string newName = params.at("newName").get<std::string>();
+    Positions pos(*a);
+    auto plan = query::planRename(*a->program, *a->module, offsetOf(pos, *a, params), newName);
+    if (!plan.error.empty()) throw RequestError(kRequestFailed, plan.error);
+    Json changes = Json::object();
+    for (SourceRange r : plan.edits) {
+      Json loc = pos.location(r);
+      changes[loc.at("uri").get<std::string>()].push_back(
+          {{"range", loc.at("range")}, {"newText", newName}});
+    }
+    return {{"changes", changes}};
   };
 
   requests_["textDocument/documentSymbol"] = [=](const Json& params) -> Json {

@@ -18,6 +18,7 @@ Server::Server(Transport& t, ServerOptions opts)
         {"hoverProvider", true},
         {"definitionProvider", true},
         {"referencesProvider", true},
+        {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};
@@ -71,6 +72,9 @@ void Server::handle(const Json& msg) {
     auto it = requests_.find(method);
     if (it == requests_.end()) return respondError(id, kMethodNotFound, "unknown method " + method);
     respond(id, it->second(params));
+  } catch (const RequestError& e) {
+    if (isRequest) return respondError(id, e.code, e.what());
+    log(e.what());
   } catch (const Json::exception& e) {
     std::string what = "invalid parameters for " + method + ": " + plan::describeException(e);
     if (isRequest) return respondError(id, kInvalidParams, what);

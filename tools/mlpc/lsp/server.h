@@ -8,12 +8,19 @@
 
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 namespace mlpc::lsp {
 
 struct ServerOptions {
   std::vector<std::string> stdlibDirs;
+};
+
+/// Thrown by a handler to answer its request with this error (code and message) instead.
+struct RequestError : std::runtime_error {
+  RequestError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
+  int code;
 };
 
 class Server {
@@ -30,6 +37,7 @@ public:
   static constexpr int kInvalidParams = -32602;
   static constexpr int kInternalError = -32603;
   static constexpr int kServerNotInitialized = -32002;
+  static constexpr int kRequestFailed = -32803;
 
 private:
   using Handler = std::function<Json(const Json& params)>;
@@ -55,7 +63,7 @@ private:
   /// Checks every dirty document and publishes its diagnostics.
   void publishDirty();
 
-  // features.cpp: hover, definition, references, document symbols.
+  // features.cpp: hover, definition, references, rename, document symbols.
   void registerFeatures();
 };
 
