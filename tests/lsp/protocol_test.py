@@ -359,6 +359,12 @@ def run(mlpc, tmp):
     diags = c.diagnostics(uri)
     check("an unsaved edit in an import: the importer is checked again",
           any(d.get("code") == "E008" and "train" in d["message"] for d in diags), diags)
+    imp = position_of_str(text, '"./steps.mlp"')
+    check("an error inside the import is shown on the import",
+          any(d.get("code") == "E009" and d["range"]["start"] == imp and
+              d["message"].startswith("in " + steps + ":") and
+              d.get("relatedInformation", [{}])[-1].get("location", {}).get("uri") == steps_uri
+              for d in diags), diags)
     c.notify("textDocument/didClose", {"textDocument": {"uri": steps_uri}})
     check("didClose: the closed file's diagnostics are cleared", c.diagnostics(steps_uri) == [])
     check("didClose: the importer reads the disk again", c.diagnostics(uri) == [])
