@@ -20,10 +20,6 @@ std::string canonicalPath(const std::string& p) {
 
 namespace {
 
-std::string canonical(const std::string& p) {
-  return canonicalPath(p);
-}
-
 bool isFile(const fs::path& p) {
   std::error_code ec;
   return fs::is_regular_file(p, ec);
@@ -34,7 +30,7 @@ bool isFile(const fs::path& p) {
 const Module* Checker::load(const std::string& path, std::string display,
                             const std::string& stdlibName, SourceRange importedAt,
                             std::vector<std::string>& stack) {
-  std::string key = canonical(path);
+  std::string key = canonicalPath(path);
   if (auto it = loaded.find(key); it != loaded.end()) return it->second;
 
   std::string text, err;
@@ -109,7 +105,7 @@ const Module* Checker::load(const std::string& path, std::string display,
       m->brokenImports.insert(imp.name.name);
       continue;
     }
-    std::string foundKey = canonical(found);
+    std::string foundKey = canonicalPath(found);
     auto cyc = std::find(stack.begin(), stack.end(), foundKey);
     if (cyc != stack.end()) {
       std::string chain;
