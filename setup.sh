@@ -53,6 +53,8 @@ PACKAGES=(
   curl
   # `mlpc graph` output, benchmarks (/usr/bin/time)
   graphviz time
+  # tests: `mlpc lsp` driven by Neovim's built-in LSP client (editors/vim)
+  neovim
 )
 if [ "${MLPC_SKIP_CHROMIUM:-0}" != 1 ]; then
   PACKAGES+=(chromium) # headless browser for the HTML report tests

@@ -44,3 +44,24 @@ endif()
 add_test(NAME plan_access_check
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-plan-access.sh ${CMAKE_SOURCE_DIR})
 set_tests_properties(plan_access_check PROPERTIES LABELS "plan")
+
+# The language server (`mlpc lsp`): a scripted JSON-RPC client over every implemented method, random
+# edit sequences over the examples and the stdlib, and Neovim's built-in client (skipped without nvim).
+if(EXISTS /usr/bin/python3)
+  add_test(NAME lsp_protocol
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/lsp/protocol_test.py
+                   ${CMAKE_BINARY_DIR}/mlpc)
+  add_test(NAME lsp_random_edits
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/lsp/random_edit_test.py
+                   ${CMAKE_BINARY_DIR}/mlpc 1 120)
+  set_tests_properties(lsp_protocol lsp_random_edits PROPERTIES
+    ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+    TIMEOUT 300
+    LABELS "lsp")
+endif()
+add_test(NAME lsp_nvim
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lsp/nvim_test.sh ${CMAKE_BINARY_DIR}/mlpc)
+set_tests_properties(lsp_nvim PROPERTIES
+  ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+  TIMEOUT 300
+  LABELS "lsp;e2e")

@@ -12,13 +12,13 @@ namespace fs = std::filesystem;
 
 namespace mlpc::sema {
 
-namespace {
-
-std::string canonical(const std::string& p) {
+std::string canonicalPath(const std::string& p) {
   std::error_code ec;
   fs::path c = fs::weakly_canonical(fs::absolute(p, ec), ec);
   return ec ? p : c.string();
 }
+
+namespace {
 
 bool isFile(const fs::path& p) {
   std::error_code ec;
@@ -30,11 +30,12 @@ bool isFile(const fs::path& p) {
 const Module* Checker::load(const std::string& path, std::string display,
                             const std::string& stdlibName, SourceRange importedAt,
                             std::vector<std::string>& stack) {
-  std::string key = canonical(path);
+  std::string key = canonicalPath(path);
   if (auto it = loaded.find(key); it != loaded.end()) return it->second;
 
   std::string text, err;
-  if (!readFile(path, text, err)) {
+  bool fromOverlay = opts.overlay && opts.overlay(key, text);
+  if (!fromOverlay && !readFile(path, text, err)) {
     if (importedAt.valid())
       sink.report(DiagCode::ImportNotFound, importedAt, "cannot read `" + display + "`: " + err);
     else
@@ -104,7 +105,7 @@ const Module* Checker::load(const std::string& path, std::string display,
       m->brokenImports.insert(imp.name.name);
       continue;
     }
-    std::string foundKey = canonical(found);
+    std::string foundKey = canonicalPath(found);
     auto cyc = std::find(stack.begin(), stack.end(), foundKey);
     if (cyc != stack.end()) {
       std::string chain;

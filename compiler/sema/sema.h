@@ -6,6 +6,7 @@
 #include "diag/diagnostic.h"
 #include "sema/types.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,6 +70,9 @@ struct Options {
   std::vector<std::string> stdlibDirs;
   /// Run the local-file checks (code files exist, W002); off for fuzzing.
   bool checkFiles = true;
+  /// Text to use instead of a file's bytes on disk, by canonical absolute path: an editor's
+  /// unsaved buffers. Returns false for a file it does not hold (then the file is read).
+  std::function<bool(const std::string& canonicalPath, std::string& text)> overlay;
 };
 
 class Program {
@@ -111,6 +115,10 @@ public:
 /// program is returned even when there are errors (for tools); callers check the sink.
 std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& opts,
                                  SourceManager& sm, DiagnosticSink& sink);
+
+/// The identity of a file: its absolute path with symbolic links and `..` resolved (as far as the
+/// file exists). Module::path and Options::overlay use it.
+std::string canonicalPath(const std::string& path);
 
 /// The stdlib roots for this process: $MLP_PATH (colon-separated), then the installed stdlib
 /// next to the executable, then the source tree's stdlib.

@@ -21,5 +21,6 @@ void registerReproduce(CLI::App& app);
 void registerReport(CLI::App& app);
 void registerGetAndCat(CLI::App& app);
 void registerVerify(CLI::App& app);
+void registerLsp(CLI::App& app);
 
 } // namespace mlpc::cli

@@ -43,6 +43,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerReproduce(app);
   mlpc::cli::registerReport(app);
   mlpc::cli::registerVerify(app);
+  mlpc::cli::registerLsp(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,110 @@
+#pragma once
+/// Questions about a checked program by source position, for editors: what is at this offset,
+/// what is its type, where is it defined, what does this file declare. Reads the AST and sema's
+/// side tables; never the parse tree. Every function accepts a program that had errors (holes in
+/// the tree, missing types) and answers what it can.
+#include "sema/sema.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlpc::query {
+
+/// What sits at an offset: the innermost thing an editor can ask about.
+enum class TargetKind {
+  None,
+  Expr,         ///< expr: any expression (a name, a literal, a call, ...)
+  MemberName,   ///< expr: the MemberExpr whose member name is under the offset
+  ArgName,      ///< expr: the CallExpr; arg: the named argument whose name is under the offset
+  DeclName,     ///< decl
+  ParamName,    ///< decl, param; isOutput for a step's outputs
+  PropertyName, ///< decl, prop
+  BindingName,  ///< stmt: the AssignStmt
+  LoopVarName,  ///< stmt: the ForStmt
+  ImportPath,   ///< decl: the ImportDecl
+  TypeName,     ///< type: the TypeExpr whose name is under the offset
+};
+
+struct Target {
+  TargetKind kind = TargetKind::None;
+  SourceRange range; ///< the span the answer is about (for a hover's highlight)
+  const ast::Expr* expr = nullptr;
+  const ast::Arg* arg = nullptr;
+  const ast::Decl* decl = nullptr;
+  const ast::Param* param = nullptr;
+  bool isOutput = false;
+  const ast::Property* prop = nullptr;
+  const ast::Stmt* stmt = nullptr;
+  const ast::TypeExpr* type = nullptr;
+};
+
+/// The innermost target at `offset` in `m` (a cursor just after a name still touches it).
+Target locate(const ast::Module& m, uint32_t offset);
+
+/// The loaded module whose source is `file`, or null.
+const sema::Module* moduleOfFile(const sema::Program& prog, FileId file);
+/// The loaded module with this canonical path, or null.
+const sema::Module* moduleByPath(const sema::Program& prog, const std::string& path);
+
+struct HoverInfo {
+  SourceRange range;
+  std::string markdown;
+};
+/// The type of the name or expression at `offset`; for a step or pipeline, its signature and
+/// doc comment; for a unit literal, its canonical value.
+std::optional<HoverInfo> hover(const sema::Program& prog, const sema::Module& m, uint32_t offset);
+
+/// Where the thing at `offset` is declared: a range in one of the program's files (possibly in
+/// an imported module or the stdlib). For an import's path, the start of the imported file.
+std::optional<SourceRange> definition(const sema::Program& prog, const sema::Module& m,
+                                      uint32_t offset);
+
+/// Every place that refers to the same declaration as the thing at `offset`, in all modules the
+/// program loaded (the file, its imports, the stdlib modules it uses), in module and source order;
+/// the declaration itself first when `includeDeclaration`. Empty when nothing is declared there.
+std::vector<SourceRange> references(const sema::Program& prog, const sema::Module& m,
+                                    uint32_t offset, bool includeDeclaration);
+
+/// What renaming the name at `offset` rewrites: its declaration and every use (as references()
+/// finds them). `error` says why it cannot be renamed: nothing declared there, a module alias, a
+/// builtin, a declaration in the stdlib, or a `newName` that is not a name.
+struct RenamePlan {
+  SourceRange name; ///< the name under the cursor
+  std::string oldName;
+  std::vector<SourceRange> edits;
+  std::string error;
+};
+/// With an empty `newName`, only whether (and what) the cursor's name can be renamed.
+RenamePlan planRename(const sema::Program& prog, const sema::Module& m, uint32_t offset,
+                      const std::string& newName);
+
+/// The LSP's SymbolKind numbers for what a file declares.
+enum class SymbolKind {
+  Module = 2,
+  Class = 5,
+  Property = 7,
+  Field = 8,
+  Interface = 11,
+  Function = 12,
+  Variable = 13,
+  Event = 24,
+};
+
+struct Symbol {
+  std::string name;
+  std::string detail;
+  SymbolKind kind = SymbolKind::Variable;
+  SourceRange range;     ///< the whole declaration
+  SourceRange selection; ///< its name (inside `range`)
+  std::vector<Symbol> children;
+};
+/// The declarations of one file with their parameters, outputs, properties and bindings. Works
+/// on the syntax tree alone, so a file with syntax errors still has an outline.
+std::vector<Symbol> documentSymbols(const ast::Module& m);
+
+/// The `//` comment lines directly above `offset`'s line (the doc comment of a declaration), with
+/// the slashes and one following space removed; empty when there is none.
+std::string docComment(const SourceManager& sm, SourceRange declRange);
+
+} // namespace mlpc::query

@@ -1,0 +1,83 @@
+#include "lsp/documents.h"
+
+#include "lsp/uri.h"
+
+#include <chrono>
+#include <filesystem>
+
+namespace mlpc::lsp {
+
+bool Documents::open(const std::string& uri, int version, std::string text) {
+  auto path = uriToPath(uri);
+  if (!path) return false;
+  Document& d = docs_[uri];
+  d.uri = uri;
+  d.path = sema::canonicalPath(*path);
+  d.version = version;
+  d.text = std::move(text);
+  d.dirty = true;
+  d.analysis.reset();
+  return true;
+}
+
+void Documents::close(const std::string& uri) {
+  docs_.erase(uri);
+}
+
+Document* Documents::find(const std::string& uri) {
+  auto it = docs_.find(uri);
+  return it == docs_.end() ? nullptr : &it->second;
+}
+
+std::vector<Document*> Documents::dirty() {
+  std::vector<Document*> out;
+  for (auto& [_, d] : docs_)
+    if (d.dirty) out.push_back(&d);
+  return out;
+}
+
+std::vector<Document*> Documents::all() {
+  std::vector<Document*> out;
+  for (auto& [_, d] : docs_)
+    out.push_back(&d);
+  return out;
+}
+
+std::shared_ptr<const Analysis> Documents::check(const std::string& path) {
+  auto a = std::make_shared<Analysis>();
+  sema::Options opts;
+  opts.stdlibDirs = stdlibDirs_;
+  opts.overlay = [this](const std::string& canonical, std::string& text) {
+    for (auto& [_, d] : docs_)
+      if (d.path == canonical) {
+        text = d.text;
+        return true;
+      }
+    return false;
+  };
+  auto start = std::chrono::steady_clock::now();
+  a->program = sema::analyze(path, opts, a->sm, a->sink);
+  a->sink.sort(a->sm);
+  a->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  a->module = a->program->entry;
+  return a;
+}
+
+std::shared_ptr<const Analysis> Documents::analyze(Document& doc) {
+  if (!doc.dirty && doc.analysis) return doc.analysis;
+  // Clean before checking: a check that throws is not retried on every message.
+  doc.dirty = false;
+  doc.analysis.reset();
+  doc.analysis = check(doc.path);
+  return doc.analysis;
+}
+
+std::shared_ptr<const Analysis> Documents::analyzeClosed(const std::string& uri) {
+  auto path = uriToPath(uri);
+  std::error_code ec;
+  if (!path || !std::filesystem::is_regular_file(*path, ec)) return nullptr;
+  auto a = check(sema::canonicalPath(*path));
+  return a->module ? a : nullptr;
+}
+
+} // namespace mlpc::lsp

@@ -1,0 +1,57 @@
+#pragma once
+// The open documents and the checked program of each: what the handlers query. A document is
+// checked as an entry file, with every open document's text in place of its file on disk.
+#include "sema/sema.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlpc::lsp {
+
+/// One run of the checker over a document's current text.
+struct Analysis {
+  SourceManager sm;
+  DiagnosticSink sink;
+  std::unique_ptr<sema::Program> program; ///< declared last: it refers to `sm`
+  const sema::Module* module = nullptr;   ///< the document's own module; null if unreadable
+  double seconds = 0;                     ///< how long the check took
+};
+
+struct Document {
+  std::string uri;
+  std::string path; ///< canonical
+  int version = 0;
+  std::string text;
+  bool dirty = true; ///< changed since `analysis` was made
+  std::shared_ptr<const Analysis> analysis;
+};
+
+class Documents {
+public:
+  explicit Documents(std::vector<std::string> stdlibDirs) : stdlibDirs_(std::move(stdlibDirs)) {}
+
+  /// Adds or replaces an open document; false when the URI is not a local file.
+  bool open(const std::string& uri, int version, std::string text);
+  void close(const std::string& uri);
+  /// The open document, or null.
+  Document* find(const std::string& uri);
+  /// Documents whose text changed since they were last checked.
+  std::vector<Document*> dirty();
+  /// Every open document (to recheck the others when one changes: they may import it).
+  std::vector<Document*> all();
+
+  /// The current analysis of `doc`, checking it first when it is dirty.
+  std::shared_ptr<const Analysis> analyze(Document& doc);
+  /// A check of a file that is not open (a definition's target), from disk; null when the URI
+  /// is not a readable local file.
+  std::shared_ptr<const Analysis> analyzeClosed(const std::string& uri);
+
+private:
+  std::vector<std::string> stdlibDirs_;
+  std::map<std::string, Document> docs_; ///< by URI
+  std::shared_ptr<const Analysis> check(const std::string& path);
+};
+
+} // namespace mlpc::lsp

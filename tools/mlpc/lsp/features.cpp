@@ -1,0 +1,92 @@
+// Language features on the checked program: hover, definition, references, rename, symbols.
+#include "lsp/convert.h"
+#include "lsp/server.h"
+
+#include "query/query.h"
+
+namespace mlpc::lsp {
+
+void Server::registerFeatures() {
+  // The analysis of the document a request names: an open one (checked now if it changed, and
+  // its diagnostics published), or a closed file read from disk.
+  auto analysisFor = [this](const Json& params) -> std::shared_ptr<const Analysis> {
+    std::string uri = params.at("textDocument").at("uri").get<std::string>();
+    if (Document* doc = docs_.find(uri)) {
+      if (doc->dirty) publish(*doc);
+      return doc->analysis && doc->analysis->module ? doc->analysis : nullptr;
+    }
+    return docs_.analyzeClosed(uri);
+  };
+  auto offsetOf = [](Positions& pos, const Analysis& a, const Json& params) {
+    const Json& p = params.at("position");
+    return pos.offset(a.module->ast.file,
+                      {p.at("line").get<uint32_t>(), p.at("character").get<uint32_t>()});
+  };
+
+  requests_["textDocument/hover"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return nullptr;
+    Positions pos(*a);
+    auto h = query::hover(*a->program, *a->module, offsetOf(pos, *a, params));
+    if (!h) return nullptr;
+    Json out = {{"contents", {{"kind", "markdown"}, {"value", h->markdown}}}};
+    if (h->range.valid()) out["range"] = pos.range(h->range);
+    return out;
+  };
+
+  requests_["textDocument/definition"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return nullptr;
+    Positions pos(*a);
+    auto r = query::definition(*a->program, *a->module, offsetOf(pos, *a, params));
+    if (!r) return nullptr;
+    return pos.location(*r);
+  };
+
+  requests_["textDocument/references"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    Json out = Json::array();
+    if (!a) return out;
+    Positions pos(*a);
+    bool withDecl =
+        params.contains("context") && params["context"].value("includeDeclaration", false);
+    for (SourceRange r :
+         query::references(*a->program, *a->module, offsetOf(pos, *a, params), withDecl))
+      if (Json loc = pos.location(r); !loc.is_null()) out.push_back(std::move(loc));
+    return out;
+  };
+
+  requests_["textDocument/prepareRename"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return nullptr;
+    Positions pos(*a);
+    auto plan = query::planRename(*a->program, *a->module, offsetOf(pos, *a, params), "");
+    if (!plan.error.empty()) return nullptr;
+    return {{"range", pos.range(plan.name)}, {"placeholder", plan.oldName}};
+  };
+
+  requests_["textDocument/rename"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) throw RequestError(kRequestFailed, "the document is not a readable .mlp file");
+    std::string newName = params.at("newName").get<std::string>();
+    Positions pos(*a);
+    auto plan = query::planRename(*a->program, *a->module, offsetOf(pos, *a, params), newName);
+    if (!plan.error.empty()) throw RequestError(kRequestFailed, plan.error);
+    Json changes = Json::object();
+    for (SourceRange r : plan.edits) {
+      Json loc = pos.location(r);
+      changes[loc.at("uri").get<std::string>()].push_back(
+          {{"range", loc.at("range")}, {"newText", newName}});
+    }
+    return {{"changes", changes}};
+  };
+
+  requests_["textDocument/documentSymbol"] = [=](const Json& params) -> Json {
+    auto a = analysisFor(params);
+    if (!a) return Json::array();
+    Positions pos(*a);
+    return symbols(pos, query::documentSymbols(a->module->ast));
+  };
+}
+
+} // namespace mlpc::lsp
