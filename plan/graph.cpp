@@ -1,5 +1,7 @@
 #include "plan/graph.h"
 
+#include "plan/expr_text.h"
+
 #include <functional>
 #include <sstream>
 #include <utility>
@@ -51,6 +53,20 @@ std::vector<std::pair<std::string, std::string>> dataReaders(const Plan& plan) {
   return out;
 }
 
+/// A condition's diamond shows the condition; a loop's just says `for`.
+std::string diamondLabel(const Node& n, const std::set<std::string>& single) {
+  if (auto* i = n.as<IfNode>()) return "if " + sourceText(i->cond, single);
+  return n.kindName();
+}
+
+/// Text inside a Mermaid label: its quotes are entities.
+std::string mermaidText(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    out += c == '"' ? std::string("#quot;") : std::string(1, c);
+  return out;
+}
+
 /// The title of a `for` or `if` cluster.
 std::string clusterTitle(const Node& n) {
   if (auto* f = n.as<ForNode>()) return "for " + f->var;
@@ -60,9 +76,9 @@ std::string clusterTitle(const Node& n) {
 } // namespace
 
 std::string toDot(const Plan& plan) {
+  const std::set<std::string> single = singleOutputNodes(plan);
   std::ostringstream o;
-  o << "digraph " << quote(plan.pipeline.name.empty() ? "pipeline" : plan.pipeline.name)
-    << " {\n";
+  o << "digraph " << quote(plan.pipeline.name.empty() ? "pipeline" : plan.pipeline.name) << " {\n";
   o << "  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n";
   for (auto& [name, d] : plan.data)
     o << "  " << quote("data:" + name) << " [label=" << quote(name + "\\n" + d.type)
@@ -75,10 +91,22 @@ std::string toDot(const Plan& plan) {
       if (n.as<ForNode>() || n.as<IfNode>()) {
         o << ind << "subgraph cluster_" << cluster++ << " {\n";
         o << ind << "  label=" << quote(clusterTitle(n)) << "; style=dashed;\n";
-        o << ind << "  " << quote(n.id) << " [label=" << quote(n.kindName())
+        o << ind << "  " << quote(n.id) << " [label=" << quote(diamondLabel(n, single))
           << ", shape=diamond];\n";
-        for (auto* c : n.children())
-          nodes(*c, depth + 1);
+        if (auto* i = n.as<IfNode>()) {
+          // Each branch in its own cluster, so a reader sees which steps belong to which.
+          for (auto [branch, name] :
+               {std::pair{&i->then, "then"}, std::pair{&i->otherwise, "else"}}) {
+            if (branch->empty()) continue;
+            o << ind << "  subgraph cluster_" << cluster++ << " {\n";
+            o << ind << "    label=" << quote(name) << "; style=dotted;\n";
+            nodes(*branch, depth + 2);
+            o << ind << "  }\n";
+          }
+        } else {
+          for (auto* c : n.children())
+            nodes(*c, depth + 1);
+        }
         o << ind << "}\n";
         continue;
       }
@@ -96,6 +124,7 @@ std::string toDot(const Plan& plan) {
 }
 
 std::string toMermaid(const Plan& plan) {
+  const std::set<std::string> single = singleOutputNodes(plan);
   std::ostringstream o;
   o << "flowchart LR\n";
   for (auto& [name, d] : plan.data)
@@ -106,9 +135,20 @@ std::string toMermaid(const Plan& plan) {
     for (auto& n : list) {
       if (n.as<ForNode>() || n.as<IfNode>()) {
         o << ind << "subgraph " << mermaidId(n.id) << "_g[\"" << clusterTitle(n) << "\"]\n";
-        o << ind << "  " << mermaidId(n.id) << "{\"" << n.kindName() << "\"}\n";
-        for (auto* c : n.children())
-          nodes(*c, depth + 1);
+        o << ind << "  " << mermaidId(n.id) << "{\"" << mermaidText(diamondLabel(n, single))
+          << "\"}\n";
+        if (auto* i = n.as<IfNode>()) {
+          for (auto [branch, name] :
+               {std::pair{&i->then, "then"}, std::pair{&i->otherwise, "else"}}) {
+            if (branch->empty()) continue;
+            o << ind << "  subgraph " << mermaidId(n.id) << "_" << name << "[\"" << name << "\"]\n";
+            nodes(*branch, depth + 2);
+            o << ind << "  end\n";
+          }
+        } else {
+          for (auto* c : n.children())
+            nodes(*c, depth + 1);
+        }
         o << ind << "end\n";
         continue;
       }

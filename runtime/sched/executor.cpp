@@ -2,6 +2,7 @@
 
 #include "exec/interrupt.h"
 #include "exec/shell_quote.h"
+#include "plan/expr_text.h"
 #include "sched/code_snapshot.h"
 #include "sched/step_command.h"
 #include "sched/step_props.h"
@@ -20,6 +21,7 @@
 #include <iterator>
 #include <netinet/in.h>
 #include <optional>
+#include <set>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -231,6 +233,7 @@ struct Executor::Impl {
   meta::RunCounts counts;
   std::vector<PlanDecision> decisions;
   std::map<std::string, Json> previousActions; ///< for `mlpc plan`'s explanations
+  std::set<std::string> singleOutput;          ///< for conditions as text (filled on first use)
   /// Executions that ran nothing (cache hits, skipped steps), written in batches: they point
   /// only at what is already stored, so a crash before a batch is written loses nothing.
   std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> batchedRecords;
@@ -541,6 +544,8 @@ struct Executor::Impl {
         progress.emit({"skipped", t.key, t.stepKey, t.reason, t.node ? t.node->range : "", 0});
       if (t.node && (t.kind == "call" || t.kind == "transform")) recordSkipped(t);
     }
+    if (s == State::Unknown && opts.dryRun && (t.kind == "if" || t.kind == "for"))
+      recordUndecided(t);
     if (s == State::Unknown && opts.dryRun && (t.kind == "call" || t.kind == "transform")) {
       auto* call = t.node->as<plan::CallNode>();
       decisions.push_back({t.key, call ? call->step : "transform", "run", t.reason, t.node->range});
@@ -656,6 +661,17 @@ struct Executor::Impl {
       if (!v) return unknownOrFail(t, "cannot decide the condition at " + n.range + ": " + err);
       if (!v->is_boolean()) return failTask(t, "the condition is not a bool");
       const std::vector<plan::Node>& branch = v->get<bool>() ? cond->then : cond->otherwise;
+      if (opts.dryRun) {
+        // Known now (its inputs are parameters or cached outputs): say which way it goes; the
+        // taken branch's steps are listed as they are planned, the other one's here.
+        bool taken = v->get<bool>();
+        decisions.push_back({t.key, "if", "decided",
+                             "`" + conditionText(*cond) + "` is " + (taken ? "true" : "false") +
+                                 ": takes " + (taken ? "then" : "else"),
+                             n.range});
+        listBranch(taken ? cond->otherwise : cond->then, taken ? "else" : "then", " (not taken)",
+                   1);
+      }
       progress.emit({"message", t.key, "",
                      std::string("  if at ") + n.range + ": " + (v->get<bool>() ? "then" : "else"),
                      "", 0});
@@ -673,12 +689,79 @@ struct Executor::Impl {
   void unknownOrFail(Task& t, const std::string& msg) {
     if (opts.dryRun) {
       t.reason = "depends on values known only when the run gets there";
-      if (t.kind != "call" && t.kind != "transform")
+      // Conditions and loops are listed with what they hold when they finish unknown.
+      if (t.kind != "call" && t.kind != "transform" && t.kind != "if" && t.kind != "for")
         decisions.push_back({t.key, t.kind, "undecided", t.reason, t.node->range});
       finish(t, State::Unknown);
       return;
     }
     failTask(t, msg);
+  }
+
+  // ---- `mlpc plan`: conditions and loops decided at run time, with what they hold
+  std::string conditionText(const plan::IfNode& i) {
+    if (singleOutput.empty()) singleOutput = plan::singleOutputNodes(plan);
+    return plan::sourceText(i.cond, singleOutput);
+  }
+
+  /// One line per node of `list` (and of its nested branches and bodies), as what would happen
+  /// if the run gets there: nothing here is counted as running or cached.
+  void listBranch(const std::vector<plan::Node>& list, const std::string& verdict,
+                  const std::string& note, int depth) {
+    if (singleOutput.empty()) singleOutput = plan::singleOutputNodes(plan);
+    auto text = [&](const plan::ExprP& e) { return plan::sourceText(e, singleOutput); };
+    for (auto& n : list) {
+      PlanDecision d{n.id, n.kindName(), verdict, "", n.range, depth};
+      if (auto* c = n.as<plan::CallNode>()) {
+        d.step = c->step;
+        d.reason = (verdict == "each" ? "runs for each element" : "runs in this branch") + note;
+      } else if (n.as<plan::TransformNode>()) {
+        d.step = "transform";
+        d.reason = (verdict == "each" ? "batch inference for each element"
+                                      : "batch inference in this branch") +
+                   note;
+      } else if (auto* r = n.as<plan::RegisterNode>()) {
+        d.reason = "registers " + text(r->model) + " in " + r->group + note;
+      } else if (auto* f = n.as<plan::FailNode>()) {
+        d.reason = "fails the run: " + text(f->message) + note;
+      } else if (auto* v = n.as<plan::ValueNode>()) {
+        d.reason = "= " + text(v->value) + note;
+      } else if (auto* i = n.as<plan::IfNode>()) {
+        d.reason = "if `" + conditionText(*i) + "`" + note;
+      } else if (auto* l = n.as<plan::ForNode>()) {
+        d.reason = "for " + l->var + " in " + text(l->over) + note;
+      }
+      decisions.push_back(d);
+      if (auto* i = n.as<plan::IfNode>()) {
+        listBranch(i->then, "then", note, depth + 1);
+        listBranch(i->otherwise, "else", note, depth + 1);
+      } else if (auto* l = n.as<plan::ForNode>()) {
+        listBranch(l->body, "each", note, depth + 1);
+      }
+    }
+  }
+
+  /// A condition or loop that cannot be decided before the run: listed with its branches.
+  void recordUndecided(const Task& t) {
+    // Decided already (its branch or iterations were planned; they are what is unknown).
+    if (!t.children.empty()) return;
+    if (auto* i = t.node->as<plan::IfNode>()) {
+      decisions.push_back({t.key, "if", "undecided",
+                           "`" + conditionText(*i) + "` is decided at run time (" +
+                               (t.reason.empty() ? "its inputs are not known yet" : t.reason) + ")",
+                           t.node->range});
+      listBranch(i->then, "then", "", 1);
+      listBranch(i->otherwise, "else", "", 1);
+    } else if (auto* l = t.node->as<plan::ForNode>()) {
+      if (singleOutput.empty()) singleOutput = plan::singleOutputNodes(plan);
+      decisions.push_back({t.key, "for", "undecided",
+                           "the list `" + plan::sourceText(l->over, singleOutput) +
+                               "` is known at run time (" +
+                               (t.reason.empty() ? "its inputs are not known yet" : t.reason) +
+                               "); each element runs:",
+                           t.node->range});
+      listBranch(l->body, "each", "", 1);
+    }
   }
 
   // ---- registry

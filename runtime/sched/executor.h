@@ -48,9 +48,13 @@ struct RunSummary {
 struct PlanDecision {
   std::string node;
   std::string step;
-  std::string verdict; ///< "cached", "run", "undecided"
+  /// "cached", "run", "undecided" (a condition or loop decided at run time, or a value known
+  /// only then), "decided" (a condition known now), or for what a branch or loop body holds:
+  /// "then", "else" (a branch of an undecided condition, or the branch not taken) and "each".
+  std::string verdict;
   std::string reason;
   std::string source;
+  int depth = 0; ///< nesting under the condition or loop listed before it
 };
 
 class Executor {

@@ -146,20 +146,20 @@ void registerPlan(CLI::App& app) {
       exitCode() = 2;
       return;
     }
+    // Steps that would run or are cached, and conditions, loops and values decided only at run
+    // time, are counted; what a branch or a loop body holds is listed under it, not counted.
     size_t run = 0, cached = 0, undecided = 0;
     plan::Json out = plan::Json::array();
     for (auto& d : ex.decisions()) {
-      if (d.verdict == "run")
-        ++run;
-      else if (d.verdict == "cached")
-        ++cached;
-      else
-        ++undecided;
+      run += d.verdict == "run";
+      cached += d.verdict == "cached";
+      undecided += d.verdict == "undecided";
       out.push_back({{"node", d.node},
                      {"step", d.step},
                      {"verdict", d.verdict},
                      {"reason", d.reason},
-                     {"source", d.source}});
+                     {"source", d.source},
+                     {"depth", d.depth}});
     }
     if (o->json) {
       std::cout << out.dump(2) << "\n";
@@ -168,8 +168,14 @@ void registerPlan(CLI::App& app) {
     std::cout << "pipeline " << lp->plan.pipeline.name << ": " << run << " would run, " << cached
               << " cached, " << undecided << " decided at run time\n";
     for (auto& d : ex.decisions()) {
-      std::string v = d.verdict == "run" ? "run   " : d.verdict == "cached" ? "cached" : "later ";
-      std::cout << "  " << v << "  " << d.node;
+      std::string v = d.verdict == "run"         ? "run"
+                      : d.verdict == "cached"    ? "cached"
+                      : d.verdict == "undecided" ? "later"
+                      : d.verdict == "decided"   ? "if"
+                                                 : d.verdict;
+      v.resize(std::max<size_t>(v.size(), 6), ' ');
+      std::cout << "  " << std::string(4 * static_cast<size_t>(d.depth), ' ') << v << "  "
+                << d.node;
       if (!d.step.empty() && d.step != d.node) std::cout << " (" << d.step << ")";
       std::cout << ": " << d.reason << "\n";
     }
