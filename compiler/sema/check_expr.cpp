@@ -7,8 +7,8 @@ namespace mlpc::sema {
 using ast::ExprKind;
 
 namespace {
-const std::vector<std::string> kPipelineBuiltins = {"range", "len", "argmax", "argmin",
-                                                    "transform"};
+const std::vector<std::string> kPipelineBuiltins = {"range",  "len",     "argmax",
+                                                    "argmin", "flatten", "transform"};
 thread_local int interpolationDepth = 0;
 } // namespace
 
@@ -632,6 +632,7 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
   static const std::map<std::string, Sig> sigs = {
       {"range", {{"n"}, {true}}},
       {"len", {{"list"}, {true}}},
+      {"flatten", {{"list"}, {true}}},
       {"argmax", {{"items", "scores"}, {true, true}}},
       {"argmin", {{"items", "scores"}, {true, true}}},
       {"transform", {{"model", "data", "shards", "server"}, {true, true, false, false}}},
@@ -678,6 +679,15 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
   } else if (name == "len") {
     listArg(0);
     result = Type::of(TypeKind::Int);
+  } else if (name == "flatten") {
+    // list<list<T>> -> list<T>: a nested sweep's results as one list, for argmax/argmin.
+    Type inner = listArg(0);
+    if (!inner.isError() && inner.kind != TypeKind::List)
+      sink.report(DiagCode::TypeMismatch, arg(0)->range,
+                  "`flatten` expects a list of lists, found `" + types[0].str() + "`")
+          .withLabel("not a list of lists");
+    else
+      result = inner;
   } else if (name == "argmax" || name == "argmin") {
     result = listArg(0);
     Type s = listArg(1);

@@ -130,6 +130,16 @@ std::optional<Json> builtin(const std::string& fn, std::map<std::string, Json>& 
     if (!a["list"].is_array()) return fail(error, "len() needs a list");
     return Json(static_cast<long long>(a["list"].size()));
   }
+  if (fn == "flatten") {
+    if (!a["list"].is_array()) return fail(error, "flatten() needs a list of lists");
+    Json out = Json::array();
+    for (auto& inner : a["list"]) {
+      if (!inner.is_array()) return fail(error, "flatten() needs a list of lists");
+      for (auto& x : inner)
+        out.push_back(x);
+    }
+    return out;
+  }
   if (fn == "argmax" || fn == "argmin") {
     const Json& items = a["items"];
     const Json& scores = a["scores"];
