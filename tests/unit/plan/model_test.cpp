@@ -55,7 +55,8 @@ TEST_CASE("every golden plan reads and writes back byte for byte", "[plan][model
 }
 
 TEST_CASE("the typed model holds what the plan says", "[plan][model]") {
-  fs::path f = fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans/policies.mlp.plan.json.expected";
+  fs::path f =
+      fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans/policies.mlp.plan.json.expected";
   Plan p = readOk(Json::parse(slurp(f)));
   const Endpoint* canary = p.endpoints.find("canary_api");
   REQUIRE(canary);
