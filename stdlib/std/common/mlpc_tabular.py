@@ -576,3 +576,54 @@ def serve_description(predictor):
     if predictor.task == "regression":
         return "a regressor"
     return "a classifier, classes %s" % (list(predictor.classes)[:10],)
+
+
+# ---- the Evaluate and Serve entry points (std/sklearn and std/xgboost differ only in how a
+# model file is loaded) ---------------------------------------------------------------------
+
+def evaluate_main(argv, library, load_model, model_help):
+    """`evaluate.py` for `library` ("sklearn", "xgboost"): metrics of a model on a labelled CSV."""
+    import argparse
+    p = argparse.ArgumentParser(
+        prog="evaluate.py",
+        description="Evaluate an mlpc %s model on a labelled CSV and write metrics "
+                    "(classification: auc, accuracy, precision, recall, f1; regression: mse, "
+                    "rmse, mae, r2, error_std; and rows) as JSON." % library)
+    p.add_argument("--model", required=True, help=model_help)
+    p.add_argument("--data", required=True, help="labelled evaluation CSV")
+    p.add_argument("--label", required=True, help="name of the label column")
+    p.add_argument("--out", required=True, help="output metrics JSON path")
+    args = p.parse_args(argv)
+
+    model = load_model(args.model)
+    df = read_csv(args.data)
+    y = label_column(df, args.label, args.data, model.task)
+    X = feature_matrix(df, model.features)
+    if model.task == "classification":
+        check_known_classes(y, model.classes)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred, proba = model.predict(X)
+    m = evaluation_report(model.task, y, pred, proba, model.classes)
+    write_json(args.out, m)
+    print(summary_line(model.task, m, args.out))
+    return 0
+
+
+def serve_main(argv, library, load_model, model_help):
+    """`serve.py` for `library`: the model behind GET /health and POST /invocations."""
+    import argparse
+    p = argparse.ArgumentParser(
+        prog="serve.py",
+        description="Serve an mlpc %s model over HTTP: GET /health, "
+                    "POST /invocations (text/csv or application/json)." % library)
+    p.add_argument("--model", required=True, help=model_help)
+    p.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default: 127.0.0.1)")
+    args = p.parse_args(argv)
+    if not (0 <= args.port <= 65535):
+        die("--port must be in 0..65535 (got %d)" % args.port)
+    model = load_model(args.model)
+    return serve(model, args.host, args.port, library + " " + serve_description(model))

@@ -20,7 +20,6 @@ Bad requests get 400 with {"error": "..."}; unknown paths 404.
 SIGTERM / SIGINT stop the server cleanly (exit 0).
 """
 
-import argparse
 import os
 import sys
 
@@ -31,19 +30,8 @@ import mlpc_tabular as tab  # noqa: E402
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
-        prog="serve.py",
-        description="Serve an mlpc sklearn model over HTTP: GET /health, "
-                    "POST /invocations (text/csv or application/json).")
-    p.add_argument("--model", required=True, help="model pickle written by train.py")
-    p.add_argument("--port", type=int, required=True, help="TCP port to listen on")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default: 127.0.0.1)")
-    args = p.parse_args(argv)
-    if not (0 <= args.port <= 65535):
-        tab.die("--port must be in 0..65535 (got %d)" % args.port)
-    model = tab.load_sklearn_model(args.model)
-    return tab.serve(model, args.host, args.port, "sklearn " + tab.serve_description(model))
+    return tab.serve_main(argv, "sklearn", tab.load_sklearn_model,
+                          "model pickle written by train.py")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ class present).  The task is the model's.  Floats are rounded to 6 decimals;
 keys are sorted.  Exit status: 0 ok, 2 bad input / usage.
 """
 
-import argparse
 import os
 import sys
 
@@ -22,31 +21,8 @@ import mlpc_tabular as tab  # noqa: E402
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
-        prog="evaluate.py",
-        description="Evaluate an mlpc xgboost model on a labelled CSV and write metrics "
-                    "(classification: auc, accuracy, precision, recall, f1; regression: mse, "
-                    "rmse, mae, r2, error_std; and rows) as JSON.")
-    p.add_argument("--model", required=True, help="model JSON written by train.py")
-    p.add_argument("--data", required=True, help="labelled evaluation CSV")
-    p.add_argument("--label", required=True, help="name of the label column")
-    p.add_argument("--out", required=True, help="output metrics JSON path")
-    args = p.parse_args(argv)
-
-    model = tab.load_xgboost_model(args.model)
-    df = tab.read_csv(args.data)
-    y = tab.label_column(df, args.label, args.data, model.task)
-    X = tab.feature_matrix(df, model.features)
-    if model.task == "classification":
-        tab.check_known_classes(y, model.classes)
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pred, proba = model.predict(X)
-    m = tab.evaluation_report(model.task, y, pred, proba, model.classes)
-    tab.write_json(args.out, m)
-    print(tab.summary_line(model.task, m, args.out))
-    return 0
+    return tab.evaluate_main(argv, "xgboost", tab.load_xgboost_model,
+                             "model JSON written by train.py")
 
 
 if __name__ == "__main__":
