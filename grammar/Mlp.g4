@@ -33,7 +33,9 @@ param         : ident ':' type ('=' expr)? ;
 propertyBlock : '{' property* '}' ;
 property      : ident '=' expr ;
 
-type      : ident ('<' type (',' type)* '>')? ('{' fieldType (',' fieldType)* ','? '}')? ;
+type      : ident ('<' type (',' type)* '>')? ('{' fieldType (',' fieldType)* ','? '}')?
+          | '{' fieldType (',' fieldType)* ','? '}'   // a nested record: only as a Metrics field
+          ;
 fieldType : ident ':' type ;
 
 block : '{' statement* '}' ;

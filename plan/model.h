@@ -85,7 +85,8 @@ struct StepParam {
 struct StepOutput {
   std::string name;
   std::string type;
-  std::optional<std::vector<std::pair<std::string, std::string>>> fields; ///< Metrics{…}
+  /// Metrics{…}: (field, type) with nested records' fields as dotted paths (`regression.mse.value`)
+  std::optional<std::vector<std::pair<std::string, std::string>>> fields;
   bool isMetrics() const { return type.rfind("Metrics", 0) == 0; }
 };
 

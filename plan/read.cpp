@@ -7,6 +7,17 @@
 namespace mlpc::plan {
 
 namespace {
+/// A Metrics output's `fields` object as (dotted path, type) pairs: nested records become
+/// `regression.mse.value` (identifiers hold no dots, so the path is unambiguous).
+void flattenFields(const Json& j, const std::string& prefix,
+                   std::vector<std::pair<std::string, std::string>>& out) {
+  for (auto& [f, t] : j.items()) {
+    if (t.is_object())
+      flattenFields(t, prefix + f + ".", out);
+    else
+      out.emplace_back(prefix + f, t.is_string() ? t.get<std::string>() : t.dump());
+  }
+}
 
 class PlanReader {
 public:
@@ -102,8 +113,7 @@ private:
           StepOutput o{str(x, "name"), str(x, "type"), std::nullopt};
           if (x.contains("fields") && x["fields"].is_object()) {
             o.fields.emplace();
-            for (auto& [f, t] : x["fields"].items())
-              o.fields->emplace_back(f, t.is_string() ? t.get<std::string>() : t.dump());
+            flattenFields(x["fields"], "", *o.fields);
           }
           s.outputs.push_back(std::move(o));
         }

@@ -7,6 +7,11 @@
 namespace mlpc::plan {
 
 namespace {
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
 
 Json named(const std::vector<NamedExpr>& xs) {
   Json o = Json::object();
@@ -133,8 +138,9 @@ Json outputsJson(const StepDef& s) {
     Json oj{{"name", o.name}, {"type", o.type}};
     if (o.fields) {
       Json f = Json::object();
+      // Dotted paths (nested metrics) become nested objects again, as the compiler wrote them.
       for (auto& [k, t] : *o.fields)
-        f[k] = t;
+        f[Json::json_pointer("/" + replaceAll(k, ".", "/"))] = t;
       oj["fields"] = f;
     }
     outs.push_back(oj);

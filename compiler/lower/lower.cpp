@@ -14,6 +14,16 @@ using sema::RefKind;
 using sema::TypeKind;
 
 namespace {
+/// A Metrics type's fields as the plan's `fields` object: a type name per scalar field, an object
+/// per nested record.
+Json metricsFields(const std::vector<sema::Field>& fields) {
+  Json out = Json::object();
+  for (auto& f : fields)
+    out[f.name] = f.type.kind == sema::TypeKind::Metrics && f.type.fields
+                      ? metricsFields(*f.type.fields)
+                      : Json(f.type.str());
+  return out;
+}
 
 class Lowerer {
 public:
@@ -375,12 +385,7 @@ std::string Lowerer::stepDef(const ast::StepDecl& d) {
     for (auto& o : d.outputs) {
       sema::Type t = prog.paramType(o);
       Json oj{{"name", o.name.name}, {"type", t.str()}};
-      if (t.kind == TypeKind::Metrics && t.fields) {
-        Json fields = Json::object();
-        for (auto& f : *t.fields)
-          fields[f.name] = f.type.str();
-        oj["fields"] = fields;
-      }
+      if (t.kind == TypeKind::Metrics && t.fields) oj["fields"] = metricsFields(*t.fields);
       outs.push_back(oj);
     }
     def["outputs"] = outs;

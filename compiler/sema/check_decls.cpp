@@ -19,7 +19,16 @@ const std::vector<std::string> kDatasetFormats = {"csv", "tsv", "jsonl", "parque
 
 Type Checker::resolveType(const ast::TypeExpr& t, const Module& m) {
   const std::string& n = t.name.name;
-  if (n.empty()) return Type::error();
+  if (n.empty()) {
+    // `{a: float}` without a name: a nested record, which only a Metrics field may hold (its
+    // resolution is in resolveMetricsFields). Elsewhere the name is missing after a parse error.
+    if (t.hasFields)
+      sink.report(DiagCode::UnknownType, t.range,
+                  "a record type `{…}` stands only inside `Metrics`")
+          .withLabel("not a type here")
+          .note("nested metrics are declared as `Metrics{regression: {mse: float}}`");
+    return Type::error();
+  }
   auto noArgs = [&](Type ty) {
     if (!t.args.empty() || t.hasFields) {
       sink.report(DiagCode::UnknownType, t.range, "type `" + n + "` takes no arguments")
@@ -74,26 +83,37 @@ Type Checker::resolveType(const ast::TypeExpr& t, const Module& m) {
       return Type::error();
     }
     if (!t.hasFields) return Type::of(TypeKind::Metrics);
-    std::vector<Field> fields;
-    for (auto& f : t.fields) {
-      for (auto& prev : fields)
-        if (prev.name == f.name.name)
-          sink.report(DiagCode::DuplicateName, f.name.range,
-                      "field `" + f.name.name + "` is declared twice");
-      Type ft = resolveType(f.type, m);
-      if (!ft.isError() && !(ft.isNumeric() || ft.kind == TypeKind::Bool ||
-                             ft.kind == TypeKind::String || ft.isUnit()))
-        sink.report(DiagCode::TypeMismatch, f.type.range,
-                    "a Metrics field holds a scalar, not `" + ft.str() + "`");
-      fields.push_back({f.name.name, ft});
-    }
-    return Type::record(TypeKind::Metrics, std::move(fields));
+    return resolveMetricsFields(t, m);
   }
   auto& d = sink.report(DiagCode::UnknownType, t.name.range, "unknown type `" + n + "`")
                 .withLabel("not a type");
   std::string near = closestName(n, kTypeNames);
   if (!near.empty()) d.note("did you mean `" + near + "`?");
   return Type::error();
+}
+
+/// The fields of `Metrics{…}` or of a nested record `{…}` inside it: each a scalar or, for
+/// metrics reports such as SageMaker's evaluation JSON, a nested record of the same kind
+/// (`Metrics{regression: {mse: {value: float}}}`, read as `eval.regression.mse.value`).
+Type Checker::resolveMetricsFields(const ast::TypeExpr& t, const Module& m) {
+  std::vector<Field> fields;
+  for (auto& f : t.fields) {
+    for (auto& prev : fields)
+      if (prev.name == f.name.name)
+        sink.report(DiagCode::DuplicateName, f.name.range,
+                    "field `" + f.name.name + "` is declared twice");
+    bool nested = f.type.name.name.empty() && f.type.hasFields;
+    Type ft = nested ? resolveMetricsFields(f.type, m) : resolveType(f.type, m);
+    bool ok = ft.isError() || ft.isNumeric() || ft.kind == TypeKind::Bool ||
+              ft.kind == TypeKind::String || ft.isUnit() ||
+              (ft.kind == TypeKind::Metrics && ft.fields);
+    if (!ok)
+      sink.report(DiagCode::TypeMismatch, f.type.range,
+                  "a Metrics field holds a scalar or a nested record, not `" + ft.str() + "`")
+          .note("declare nested fields with braces: `" + f.name.name + ": {value: float}`");
+    fields.push_back({f.name.name, ft});
+  }
+  return Type::record(TypeKind::Metrics, std::move(fields));
 }
 
 namespace {

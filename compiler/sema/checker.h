@@ -36,6 +36,7 @@ public:
 
   // ---- check_decls.cpp
   Type resolveType(const ast::TypeExpr& t, const Module& m);
+  Type resolveMetricsFields(const ast::TypeExpr& t, const Module& m);
   void checkData(const ast::DataDecl& d, const Module& m);
   void checkStepLike(const ast::StepDecl& d, const Module& m);
   void checkCommandProps(const ast::StepDecl& d, const Module& m);

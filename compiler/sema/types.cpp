@@ -37,7 +37,10 @@ namespace {
 std::string fieldsStr(const std::vector<Field>& fs) {
   std::string s = "{";
   for (size_t i = 0; i < fs.size(); ++i)
-    s += (i ? ", " : "") + fs[i].name + ": " + fs[i].type.str();
+    s += (i ? ", " : "") + fs[i].name + ": " +
+         // a nested record of a Metrics type is written `{…}`, as in the source
+         (fs[i].type.kind == TypeKind::Metrics && fs[i].type.fields ? fieldsStr(*fs[i].type.fields)
+                                                                    : fs[i].type.str());
   return s + "}";
 }
 } // namespace

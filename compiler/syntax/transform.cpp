@@ -185,7 +185,7 @@ std::vector<Property> Transformer::properties(P::PropertyBlockContext* ctx) {
 TypeExpr Transformer::type(P::TypeContext* ctx) {
   TypeExpr t;
   if (!ctx) return t;
-  t.name = ident(ctx->ident());
+  if (ctx->ident()) t.name = ident(ctx->ident()); // absent in a nested record `{…}`
   t.range = range(ctx);
   for (auto* a : ctx->type())
     t.args.push_back(type(a));

@@ -2,6 +2,7 @@
 
 #include "exec/interrupt.h"
 #include "exec/shell_quote.h"
+#include "meta/metrics_json.h"
 #include "plan/expr_text.h"
 #include "sched/code_snapshot.h"
 #include "sched/step_command.h"
@@ -1078,8 +1079,14 @@ struct Executor::Impl {
     std::string err;
     auto j = env().readJson(artifactValue(hash, "file", "Metrics"), err);
     if (!j || !j->is_object()) return;
-    for (auto& [k, v] : j->items())
-      if (v.is_number()) out.push_back({k, v.get<double>()});
+    appendMetrics(*j, out);
+  }
+
+  /// A Metrics document's numbers as metric rows, nested records joined with '.'
+  /// (`regression.mse.value`), so that `runs --sort` and `compare` reach nested metrics.
+  static void appendMetrics(const Json& j, std::vector<meta::Metric>& out) {
+    if (auto rows = meta::numericMetrics(j.dump()))
+      out.insert(out.end(), rows->begin(), rows->end());
   }
 
   // ---- launching and completing processes
@@ -1171,8 +1178,7 @@ struct Executor::Impl {
         if (o.isMetrics()) {
           std::string err;
           if (auto j = readJsonFile(t.outPaths[name], err); j && j->is_object())
-            for (auto& [k, v] : j->items())
-              if (v.is_number()) metrics.push_back({k, v.get<double>()});
+            appendMetrics(*j, metrics);
         }
         auto a = store.put(t.outPaths[name], true);
         if (!a)

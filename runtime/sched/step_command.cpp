@@ -146,10 +146,25 @@ std::string checkOutput(const std::string& path, const plan::StepOutput& decl) {
     if (!j->is_object()) return "output `" + name + "` (Metrics) must be a JSON object";
     if (decl.fields)
       for (auto& [field, t] : *decl.fields) {
-        if (!j->contains(field))
-          return "output `" + name + "` (Metrics) has no field `" + field + "` (declared " + t +
-                 ")";
-        const Json& v = (*j)[field];
+        // A nested field's path is dotted (`regression.mse.value`): walk it object by object.
+        const Json* at = &*j;
+        std::string walked;
+        for (size_t from = 0; at;) {
+          size_t dot = field.find('.', from);
+          std::string part = field.substr(from, dot == std::string::npos ? dot : dot - from);
+          if (!at->is_object())
+            return "output `" + name + "` (Metrics): field `" + walked +
+                   "` should be an object with `" + part + "`, found " + at->dump();
+          auto it = at->find(part);
+          if (it == at->end())
+            return "output `" + name + "` (Metrics) has no field `" + walked +
+                   (walked.empty() ? "" : ".") + part + "` (declared " + t + ")";
+          walked += (walked.empty() ? "" : ".") + part;
+          at = &*it;
+          if (dot == std::string::npos) break;
+          from = dot + 1;
+        }
+        const Json& v = *at;
         bool ok = (t == "float" && (v.is_number() || v.is_null())) ||
                   (t == "int" && v.is_number_integer()) || (t == "bool" && v.is_boolean()) ||
                   (t == "string" && v.is_string()) ||

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "history_support.h"
 #include "lineage_graph.h"
+#include "meta/metrics_json.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -50,13 +51,14 @@ plan::Json versionJson(const meta::ModelVersion& v, const std::string& problem) 
 }
 
 std::string metricsText(const std::string& json) {
-  plan::Json m = plan::Json::parse(json, nullptr, false);
+  // Nested metrics read as their dotted paths (`regression.mse.value=0.25`).
+  auto rows = meta::numericMetrics(json);
   std::string s;
-  if (m.is_object())
-    for (auto& [k, v] : m.items()) {
-      if (!v.is_number() || k == "rows") continue;
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "%s=%.4g", k.c_str(), v.get<double>());
+  if (rows)
+    for (auto& [k, v] : *rows) {
+      if (k == "rows") continue;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s=%.4g", k.c_str(), v);
       s += (s.empty() ? "" : " ") + std::string(buf);
     }
   return s;

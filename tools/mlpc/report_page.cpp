@@ -17,6 +17,23 @@ namespace mlpc::cli::report {
 
 namespace {
 
+/// A metrics object's leaves by dotted path: nested metrics (`{regression: {mse: {value: 1}}}`)
+/// get one column each (`regression.mse.value`), as `models show` and `runs --sort` name them.
+std::vector<std::pair<std::string, plan::Json>> flattenRecords(const plan::Json& j,
+                                                               const std::string& prefix = "") {
+  std::vector<std::pair<std::string, plan::Json>> out;
+  for (auto& [k, x] : j.items()) {
+    std::string path = prefix.empty() ? k : prefix + "." + k;
+    if (x.is_object()) {
+      auto inner = flattenRecords(x, path);
+      out.insert(out.end(), inner.begin(), inner.end());
+    } else {
+      out.emplace_back(path, x);
+    }
+  }
+  return out;
+}
+
 std::string runStatusClass(meta::RunStatus s) {
   switch (s) {
   case meta::RunStatus::Succeeded:
@@ -461,7 +478,7 @@ void versions(std::string& o, const ReportData& d) {
     plan::Json mj = plan::Json::parse(v.metricsJson, nullptr, false);
     if (mj.is_object() && !mj.empty()) {
       std::string names, values;
-      for (auto& [k, x] : mj.items()) {
+      for (auto& [k, x] : flattenRecords(mj)) {
         names += "<th>" + esc(k) + "</th>";
         values += "<td class=\"num\">" + esc(x.is_number() ? num(x.get<double>()) : valueText(x)) +
                   "</td>";
