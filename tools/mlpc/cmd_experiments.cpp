@@ -1,6 +1,7 @@
 // `mlpc compare RUN RUN…`: params and metrics side by side, differences marked.
 #include "commands.h"
 #include "history_support.h"
+#include "meta/headline.h"
 
 #include <iostream>
 #include <map>
@@ -28,6 +29,12 @@ void compare(const std::string& wsDir, const std::vector<std::string>& refs, boo
     exitCode() = 2;
     return;
   }
+  auto heads = meta::Headlines::load(*ws->meta);
+  if (!heads) {
+    std::cerr << "error: cannot read the model registry: " << heads.error() << "\n";
+    exitCode() = 2;
+    return;
+  }
   std::vector<meta::RunRecord> runs;
   for (auto& r : refs) {
     auto run = getRunOrReport(*ws->meta, r);
@@ -43,11 +50,21 @@ void compare(const std::string& wsDir, const std::vector<std::string>& refs, boo
         params[k].resize(runs.size());
         params[k][i] = v;
       }
-    if (auto ms = ws->meta->metricsOf(runs[i].id))
-      for (auto& m : *ms) {
-        metrics[m.name].resize(runs.size());
-        metrics[m.name][i] = m.value;
-      }
+    // The run's headline metrics (a registered version's, else its steps' outside loops), then
+    // each loop iteration's under its node (`scores[1].f1`): a candidate's value is never shown
+    // as the run's.
+    if (auto h = heads->of(runs[i].id)) {
+      auto put = [&](const std::string& k, double v) {
+        metrics[k].resize(runs.size());
+        metrics[k][i] = v;
+      };
+      for (auto& [k, v] : h->metrics)
+        put(k, v);
+      for (auto& [node, ms] : h->perNode)
+        if (meta::isIteration(node))
+          for (auto& [k, v] : ms)
+            put(node + "." + k, v);
+    }
   }
   auto differs = [](const std::vector<plan::Json>& vs) {
     for (auto& v : vs)

@@ -1,6 +1,7 @@
 // `mlpc runs`, `mlpc show RUN`, `mlpc logs RUN STEP`: what ran, when, and how it went.
 #include "commands.h"
 #include "history_support.h"
+#include "meta/headline.h"
 
 #include <fstream>
 #include <iostream>
@@ -29,13 +30,21 @@ plan::Json runJson(const meta::RunRecord& r) {
       {"reproduction_of", r.reproductionOf.empty() ? plan::Json() : plan::Json(r.reproductionOf)}};
 }
 
-/// The metrics of a run by name (the last value when a name appears twice).
-std::map<std::string, double> metricsByName(meta::MetaStore& m, const std::string& runId) {
-  std::map<std::string, double> out;
-  if (auto ms = m.metricsOf(runId))
-    for (auto& x : *ms)
-      out[x.name] = x.value;
-  return out;
+/// The registry read once for the runs' headline metrics (meta/headline.h); null after an error,
+/// which it reports.
+std::optional<meta::Headlines> loadHeadlines(meta::MetaStore& m) {
+  auto h = meta::Headlines::load(m);
+  if (!h) {
+    std::cerr << "error: cannot read the model registry: " << h.error() << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  return std::move(*h);
+}
+
+meta::RunHeadline headlineOf(const meta::Headlines& h, const std::string& runId) {
+  auto r = h.of(runId);
+  return r ? *r : meta::RunHeadline{};
 }
 
 std::string fmtNum(double v) {
@@ -79,22 +88,35 @@ void registerHistory(CLI::App& app) {
         exitCode() = 2;
         return;
       }
-      std::vector<std::pair<meta::RunRecord, std::map<std::string, double>>> rows;
+      auto heads = loadHeadlines(*ws->meta);
+      if (!heads) return;
+      std::vector<std::pair<meta::RunRecord, meta::RunHeadline>> heading;
       std::set<std::string> metricNames;
+      std::string iteratedIn; // a loop step that recorded --sort's metric, for the error
       for (auto& r : *runs) {
-        auto m = metricsByName(*ws->meta, r.id);
-        for (auto& [k, _] : m)
+        auto h = headlineOf(*heads, r.id);
+        for (auto& [k, _] : h.metrics)
           metricNames.insert(k);
-        rows.push_back({r, m});
+        for (auto& [node, ms] : h.perNode)
+          if (iteratedIn.empty() && meta::isIteration(node) && ms.count(o->sort)) iteratedIn = node;
+        heading.push_back({r, std::move(h)});
       }
+      std::vector<std::pair<meta::RunRecord, std::map<std::string, double>>> rows;
+      for (auto& [r, h] : heading)
+        rows.push_back({r, h.metrics});
       if (!o->sort.empty()) {
         if (!metricNames.count(o->sort)) {
           std::cerr << "error: no run" << (o->pipeline.empty() ? "" : " of " + o->pipeline)
-                    << " recorded a metric `" << o->sort << "`";
+                    << " has a metric `" << o->sort << "`";
           std::vector<std::string> names(metricNames.begin(), metricNames.end());
           std::string near = closestName(o->sort, names);
           if (!near.empty()) std::cerr << " (did you mean `" << near << "`?)";
           std::cerr << "\n";
+          if (!iteratedIn.empty())
+            std::cerr << "note: `" << o->sort << "` is recorded per iteration of a loop (e.g. by "
+                      << iteratedIn
+                      << "), which is never a run's headline: register the winner with "
+                         "`register … with { metrics: … }` and its metrics head the run\n";
           exitCode() = 2;
           return;
         }
@@ -112,6 +134,9 @@ void registerHistory(CLI::App& app) {
         for (auto& [r, m] : rows) {
           plan::Json j = runJson(r);
           j["metrics"] = plan::Json(m);
+          for (auto& [hr, h] : heading)
+            if (hr.id == r.id)
+              j["metrics_from"] = h.from.empty() ? plan::Json() : plan::Json(h.from);
           out.push_back(j);
         }
         std::cout << out.dump(2) << "\n";
@@ -196,7 +221,12 @@ void registerHistory(CLI::App& app) {
              queued < 0 ? "-" : formatDuration(queued), dur < 0 ? "-" : formatDuration(dur),
              e.cachedFrom ? "#" + std::to_string(*e.cachedFrom) : "", outText, e.source});
       }
-      j["metrics"] = plan::Json(metricsByName(*ws->meta, r->id));
+      auto heads = loadHeadlines(*ws->meta);
+      if (!heads) return;
+      auto head = headlineOf(*heads, r->id);
+      j["metrics"] = plan::Json(head.metrics);
+      j["metrics_from"] = head.from.empty() ? plan::Json() : plan::Json(head.from);
+      j["metrics_by_step"] = plan::Json(head.perNode);
       if (o->json) {
         std::cout << j.dump(2) << "\n";
         return;
@@ -208,12 +238,22 @@ void registerHistory(CLI::App& app) {
       std::cout << "\nstarted   " << formatTime(r->startedAt) << " UTC";
       if (r->finishedAt) std::cout << ", took " << formatDuration(*r->finishedAt - r->startedAt);
       std::cout << "\nparams    " << r->paramsJson << "\n";
-      auto m = metricsByName(*ws->meta, r->id);
-      if (!m.empty()) {
+      if (!head.metrics.empty()) {
         std::cout << "metrics  ";
-        for (auto& [k, v] : m)
+        for (auto& [k, v] : head.metrics)
+          std::cout << " " << k << "=" << fmtNum(v);
+        if (!head.from.empty()) std::cout << "  (of " << head.from << ", which the run registered)";
+        std::cout << "\n";
+      }
+      // Candidates of a loop: each iteration's metrics under its index, never as the run's.
+      bool first = true;
+      for (auto& [node, ms] : head.perNode) {
+        if (!meta::isIteration(node)) continue;
+        std::cout << (first ? "per iteration:\n" : "") << "  " << node << " ";
+        for (auto& [k, v] : ms)
           std::cout << " " << k << "=" << fmtNum(v);
         std::cout << "\n";
+        first = false;
       }
       std::cout << "\n"
                 << table({"STEP", "STATUS", "QUEUED", "RAN", "CACHED FROM", "OUTPUTS", "SOURCE"},

@@ -1,4 +1,5 @@
 // Reading what a run's report shows from the workspace's metadata and the saved plan.
+#include "meta/headline.h"
 #include "report_page.h"
 
 #include "mlpc/version.h"
@@ -53,9 +54,24 @@ store::Result<ReportData> collectReport(sched::Workspace& ws, const std::string&
   std::stable_sort(d.executions.begin(), d.executions.end(), [](auto& a, auto& b) {
     return a.startedAt != b.startedAt ? a.startedAt < b.startedAt : a.id < b.id;
   });
+  auto heads = meta::Headlines::load(m);
+  if (!heads) return heads.err();
+  // A run's charted value of a metric is its headline: never a losing candidate of a sweep.
+  auto headline = [&](const std::string& runId) -> store::Result<std::vector<meta::MetricRecord>> {
+    auto h = heads->of(runId);
+    if (!h) return h.err();
+    std::vector<meta::MetricRecord> out;
+    for (auto& [k, v] : h->metrics)
+      out.push_back({runId, 0, h->sourceOf[k], k, v});
+    return out;
+  };
+  auto own = headline(d.run.id);
+  if (!own) return own.err();
+  d.metrics = *own;
   auto ms = m.metricsOf(d.run.id);
   if (!ms) return ms.err();
-  d.metrics = *ms;
+  for (auto& x : *ms)
+    if (meta::isIteration(x.node)) d.iterations.push_back(x);
 
   meta::RunFilter f;
   f.pipeline = d.run.pipeline;
@@ -77,7 +93,7 @@ store::Result<ReportData> collectReport(sched::Workspace& ws, const std::string&
     if (r.id == d.run.id) {
       rm.metrics = d.metrics;
     } else {
-      auto rmx = m.metricsOf(r.id);
+      auto rmx = headline(r.id);
       if (!rmx) return rmx.err();
       rm.metrics = *rmx;
     }

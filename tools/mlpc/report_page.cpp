@@ -330,7 +330,7 @@ struct Series {
 
 void metrics(std::string& o, const ReportData& d) {
   o += "<section data-testid=\"metrics\"><h2>Metrics</h2>";
-  if (d.metrics.empty()) {
+  if (d.metrics.empty() && d.iterations.empty()) {
     o += "<p class=\"muted\">This run recorded no metrics.</p></section>\n";
     return;
   }
@@ -376,6 +376,15 @@ void metrics(std::string& o, const ReportData& d) {
          "</td><td class=\"num\">" + esc(num(hi)) + "</td></tr>";
   }
   o += "</tbody></table>";
+  if (!d.iterations.empty()) {
+    // A sweep's candidates: each iteration's values under its index, apart from the headline.
+    o += "<h3>Per iteration</h3><table data-testid=\"iteration-metrics\"><thead><tr><th>step</th>"
+         "<th>metric</th><th>value</th></tr></thead><tbody>";
+    for (auto& m : d.iterations)
+      o += "<tr data-testid=\"iteration-metric\"><td>" + esc(m.node) + "</td><td><code>" +
+           esc(m.name) + "</code></td><td class=\"num\">" + esc(num(m.value)) + "</td></tr>";
+    o += "</tbody></table>";
+  }
   o += "<p class=\"muted\">Each chart: the metric in every run of <b>" + esc(d.run.pipeline) +
        "</b> that recorded it, oldest to newest; this run is the larger orange point.</p>";
   o += "<div class=\"charts\">";

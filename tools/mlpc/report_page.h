@@ -31,7 +31,11 @@ struct ReportData {
   std::optional<plan::Plan> plan; ///< the plan the run saved; none when missing or unreadable
   std::string planNote;           ///< why `plan` is null
   std::vector<meta::ExecutionRecord> executions;
+  /// The run's headline metrics (meta/headline.h): `node` says where each comes from — the
+  /// version the run registered, or the step outside any loop that recorded it.
   std::vector<meta::MetricRecord> metrics;
+  /// Metrics of steps inside loops, one record per iteration (`scores[2]`), never a headline.
+  std::vector<meta::MetricRecord> iterations;
   std::vector<RunMetrics> history; ///< runs of the same pipeline, oldest first, this one included
   std::vector<VersionReport> versions;
   std::string mlpcVersion;
