@@ -142,7 +142,9 @@ struct CallNode {
 };
 struct TransformNode {
   ExprP model, data, shards;
-  std::string server; ///< a key of `servers`
+  ExprP joinSource;           ///< a bool expression, or null (false)
+  std::string format = "csv"; ///< of the data and of the predictions: "csv" or "jsonl"
+  std::string server;         ///< a key of `servers`
 };
 struct ValueNode {
   ExprP value;

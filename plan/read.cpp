@@ -166,7 +166,9 @@ private:
         TransformNode t;
         t.server = n["server"].get<std::string>();
         ok = expr(n["model"], at + ".model", t.model) && expr(n["data"], at + ".data", t.data) &&
-             expr(n["shards"], at + ".shards", t.shards);
+             expr(n["shards"], at + ".shards", t.shards) &&
+             expr(n.value("join_source", Json()), at + ".join_source", t.joinSource, true);
+        t.format = n.contains("format") ? str(n, "format") : "csv";
         node.body = std::move(t);
       } else if (kind == "value") {
         ValueNode v;
@@ -355,7 +357,7 @@ std::vector<const Expr*> ownExprs(const Node& n) {
           for (auto& a : b.args)
             add(a.value);
         } else if constexpr (std::is_same_v<T, TransformNode>) {
-          add(b.model), add(b.data), add(b.shards);
+          add(b.model), add(b.data), add(b.shards), add(b.joinSource);
         } else if constexpr (std::is_same_v<T, ValueNode>) {
           add(b.value);
         } else if constexpr (std::is_same_v<T, ForNode>) {

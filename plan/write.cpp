@@ -69,6 +69,8 @@ Json node(const Node& n) {
     j["data"] = toJson(t->data);
     j["shards"] = toJson(t->shards);
     j["server"] = t->server;
+    if (t->joinSource) j["join_source"] = toJson(t->joinSource);
+    if (t->format != "csv") j["format"] = t->format;
   } else if (auto* v = n.as<ValueNode>()) {
     j["value"] = toJson(v->value);
     j["type"] = v->type;

@@ -444,6 +444,9 @@ Json Lowerer::transformNode(const ast::CallExpr& c, const std::string& id, Sourc
   node["data"] = cb->args[1] ? expr(*cb->args[1]) : Json();
   node["shards"] = cb->args[2] ? expr(*cb->args[2]) : lit(1, "int");
   node["server"] = cb->server ? Json(stepDef(cb->server->as<ast::StepDecl>())) : Json();
+  // Only when given or not the default, so plans of earlier programs stay as they were.
+  if (cb->args.size() > 4 && cb->args[4]) node["join_source"] = expr(*cb->args[4]);
+  if (std::string f = prog.typeOf(cb->args[1]).format; f == "jsonl") node["format"] = f;
   node["range"] = where(range);
   return node;
 }

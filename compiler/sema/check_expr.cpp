@@ -635,7 +635,8 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
       {"flatten", {{"list"}, {true}}},
       {"argmax", {{"items", "scores"}, {true, true}}},
       {"argmin", {{"items", "scores"}, {true, true}}},
-      {"transform", {{"model", "data", "shards", "server"}, {true, true, false, false}}},
+      {"transform",
+       {{"model", "data", "shards", "server", "join_source"}, {true, true, false, false, false}}},
       {"version", {{"n"}, {true}}},
       {"canary", {{"size", "wait"}, {true, true}}},
       {"linear", {{"step", "wait"}, {true, true}}},
@@ -737,7 +738,18 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
           d.note("import a module that declares one, e.g. `import \"std/sklearn\"`");
       }
     }
-    result = Type::withFormat(TypeKind::Dataset, "csv");
+    want(4, Type::of(TypeKind::Bool), "`transform`'s join_source");
+    // The predictions come back in the data's own format: CSV rows or JSON Lines objects.
+    std::string format = arg(1) && !types[1].isError() ? types[1].format : "";
+    if (format.empty()) format = "csv";
+    if (format != "csv" && format != "jsonl") {
+      sink.report(DiagCode::TypeMismatch, arg(1)->range,
+                  "`transform` reads `Dataset<csv>` or `Dataset<jsonl>`, found `" + types[1].str() +
+                      "`")
+          .withLabel("not CSV or JSON Lines");
+      format = "csv";
+    }
+    result = Type::withFormat(TypeKind::Dataset, format);
   } else if (name == "version") {
     want(0, Type::of(TypeKind::Int), "a version number");
     if (arg(0) && arg(0)->kind == ExprKind::Int && arg(0)->as<ast::NumberLit>().value < 1)

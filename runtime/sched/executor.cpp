@@ -116,6 +116,9 @@ double now() {
 
 enum class State { Waiting, Running, Done, Failed, Skipped, Unknown };
 
+/// How a transform's execution names the stdlib script that drives its shards (its code).
+constexpr const char* kShardDriver = "@stdlib/std/sklearn/transform_shard.py";
+
 struct Task {
   std::string key; ///< node id with loop indices, e.g. "m[2]"
   std::string nodeId;
@@ -572,6 +575,7 @@ struct Executor::Impl {
 
   void completeBarrier(Task& p) {
     if (p.childFailed) {
+      if (p.kind == "transform") transformFailed(p);
       p.reason = "a step inside did not succeed";
       finish(p, State::Failed);
       return;
@@ -1257,6 +1261,12 @@ struct Executor::Impl {
   }
 
   // ---- transform: shards of batch inference, each against its own server process
+  //
+  // A transform is a step like any other: it is cached under a key over the model, the data, the
+  // shard count, the options, the server's definition and code and the shard driver's code; its
+  // execution records the model and the data as inputs and that code, so lineage finds it
+  // downstream of the model; and each shard is an execution of its own (`NODE#shardI`), with
+  // its times, status, logs and error, which `show` lists and `logs` prints.
   void prepareTransform(Task& t) {
     const plan::Node& n = *t.node;
     const plan::TransformNode& tn = *n.as<plan::TransformNode>();
@@ -1264,15 +1274,77 @@ struct Executor::Impl {
     auto model = eval(tn.model, t, err);
     auto data = model ? eval(tn.data, t, err) : std::nullopt;
     auto shards = data ? eval(tn.shards, t, err) : std::nullopt;
-    if (!shards) return unknownOrFail(t, "cannot compute transform's inputs: " + err);
-    if (opts.dryRun) {
-      t.reason = "transform runs batch inference each time";
-      finish(t, State::Unknown);
-      return;
-    }
+    std::optional<Json> join = Json(false);
+    if (shards && tn.joinSource) join = eval(tn.joinSource, t, err);
+    if (!join) return unknownOrFail(t, "cannot compute transform's inputs: " + err);
+    if (!join->is_boolean()) return failTask(t, "`join_source` of `" + t.key + "` is not a bool");
     const std::string& serverKey = tn.server;
     const plan::StepDef& server = *plan.servers.find(serverKey); // the reader checked the key
     t.stepKey = "transform";
+    std::string shardScript;
+    for (auto& root : opts.stdlibDirs)
+      if (fs::exists(fs::path(root) / "std/sklearn/transform_shard.py"))
+        shardScript = (fs::path(root) / "std/sklearn/transform_shard.py").string();
+    if (shardScript.empty())
+      return failTask(t, "std/sklearn/transform_shard.py not found in the stdlib");
+    t.workdir = resolveDir(server.dir);
+    Json codeHashes = Json::object();
+    for (const std::string& rel : server.code) {
+      auto h = hashCache.hashFile((fs::path(t.workdir) / rel).lexically_normal());
+      if (!h)
+        return failTask(t, "code file `" + rel + "` of server " + serverKey + ": " + h.error());
+      codeHashes[rel] = *h;
+      t.code.push_back({rel, *h});
+    }
+    {
+      auto h = hashCache.hashFile(shardScript);
+      if (!h) return failTask(t, "the transform driver " + shardScript + ": " + h.error());
+      codeHashes[kShardDriver] = *h;
+      t.code.push_back({kShardDriver, *h});
+    }
+    long long requested = shards->is_number_integer() ? shards->get<long long>() : 0;
+    if (requested < 1)
+      return failTask(t, "`shards` of `" + t.key + "` must be at least 1, found " +
+                             displayValue(*shards) + " (" + n.range + ")");
+    Json args{{"model", *model},        {"data", *data},       {"shards", requested},
+              {"join_source", *join},   {"format", tn.format}, {"health", server.health},
+              {"invoke", server.invoke}};
+    t.action = canonicalAction("transform " + serverKey, server, args, codeHashes);
+    t.cacheKey = store::sha256Bytes(t.action.dump());
+    for (const char* name : {"model", "data"}) {
+      const Json& x = args[name];
+      if (!isArtifact(x)) continue;
+      meta::ArtifactRecord rec;
+      rec.hash = x["$artifact"].get<std::string>();
+      rec.kind = isDirArtifact(x) ? store::ArtifactKind::Dir : store::ArtifactKind::File;
+      rec.type = x.value("type", "");
+      t.inputs.push_back({name, rec});
+    }
+    const std::string outType = "Dataset<" + tn.format + ">";
+    if (!opts.noCache) {
+      meta::CacheQuery q;
+      q.cacheKey = t.cacheKey;
+      q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
+      auto hit = meta.lookupCache(q);
+      if (!hit) return failTask(t, hit.error());
+      if (*hit) {
+        plan::StepDef asStep = server;
+        asStep.outputs = {{"predictions", outType, std::nullopt}};
+        useCached(t, asStep, args, **hit);
+        t.value = Json{{"$record", {{"predictions", t.value}}}};
+        return;
+      }
+    }
+    if (opts.dryRun) {
+      t.reason = explain(t, !opts.noCache);
+      finish(t, State::Unknown);
+      return;
+    }
+    // The server's own properties, for its one parameter (the model): validated like a step's.
+    auto serverProps = evaluateStepProps(server, Json{{"model", *model}}, err);
+    if (!serverProps)
+      return failBeforeStart(t, "server " + serverKey + " of `" + t.key + "` (called at " +
+                                    n.range + "): " + err);
     t.scratch = (fs::path(store.workspace()) / "runs" / runId / sanitize(t.key)).string();
     std::error_code ec;
     fs::create_directories(t.scratch, ec);
@@ -1280,31 +1352,35 @@ struct Executor::Impl {
     auto modelPath =
         store.path((*model)["$artifact"].get<std::string>(), store::ArtifactKind::File);
     if (!dataPath || !modelPath) return failTask(t, "transform inputs are missing from the store");
-    // Split the rows into shards, each with the header.
+    // Split the rows into shards: CSV with the header in each, JSON Lines as they are.
+    bool csv = tn.format == "csv";
     std::ifstream in(*dataPath);
     std::string header, line;
-    std::getline(in, header);
+    if (csv) std::getline(in, header);
     std::vector<std::string> rows;
     while (std::getline(in, line))
       if (!line.empty()) rows.push_back(line);
-    long long n_shards = std::max<long long>(1, shards->get<long long>());
-    n_shards = std::min<long long>(n_shards, std::max<size_t>(1, rows.size()));
-    std::string shardScript;
-    for (auto& root : opts.stdlibDirs)
-      if (fs::exists(fs::path(root) / "std/sklearn/transform_shard.py"))
-        shardScript = (fs::path(root) / "std/sklearn/transform_shard.py").string();
-    if (shardScript.empty())
-      return failTask(t, "std/sklearn/transform_shard.py not found in the stdlib");
-    // The server's own properties, for its one parameter (the model): validated like a step's.
-    auto serverProps = evaluateStepProps(server, Json{{"model", *model}}, err);
-    if (!serverProps)
-      return failBeforeStart(t, "server " + serverKey + " of `" + t.key + "` (called at " +
-                                    n.range + "): " + err);
-    std::string serverDir = resolveDir(server.dir);
+    long long n_shards = std::min<long long>(requested, std::max<size_t>(1, rows.size()));
+    meta::ExecutionRecord rec;
+    rec.runId = runId;
+    rec.node = t.key;
+    rec.step = "transform";
+    rec.cacheKey = t.cacheKey;
+    rec.status = ExecStatus::Running;
+    rec.source = n.range;
+    rec.command = "transform (" + std::to_string(n_shards) + " shard" + (n_shards == 1 ? "" : "s") +
+                  " through " + serverKey + (join->get<bool>() ? ", join_source" : "") + ")";
+    rec.image = server.image ? server.image->literalString().value_or("") : "";
+    rec.paramsJson = t.action.dump();
+    auto id = meta.startExecution(rec, t.inputs, t.code);
+    if (!id) return failTask(t, id.error());
+    t.execId = *id;
+    std::string serverDir = t.workdir;
     for (long long s = 0; s < n_shards; ++s) {
-      std::string shardIn = t.scratch + "/shard-" + std::to_string(s) + ".csv";
+      std::string base = t.scratch + "/shard-" + std::to_string(s);
+      std::string shardIn = base + (csv ? ".csv" : ".jsonl");
       std::ofstream out(shardIn);
-      out << header << "\n";
+      if (csv) out << header << "\n";
       // Contiguous slices, so concatenating the shards' predictions keeps the input's row order.
       size_t from = rows.size() * static_cast<size_t>(s) / static_cast<size_t>(n_shards);
       size_t to = rows.size() * static_cast<size_t>(s + 1) / static_cast<size_t>(n_shards);
@@ -1321,13 +1397,13 @@ struct Executor::Impl {
       st->cpu = serverProps->cpu;
       st->memory = serverProps->memoryBytes;
       st->scratch = t.scratch;
-      st->stdoutPath = t.scratch + "/shard-" + std::to_string(s) + ".stdout.log";
-      st->stderrPath = t.scratch + "/shard-" + std::to_string(s) + ".stderr.log";
-      st->outPaths["predictions"] = t.scratch + "/shard-" + std::to_string(s) + ".out.csv";
+      st->stdoutPath = base + ".stdout.log";
+      st->stderrPath = base + ".stderr.log";
+      st->outPaths["predictions"] = base + ".out" + (csv ? ".csv" : ".jsonl");
       int port = freePort();
-      Json args{{"model", *model}};
+      Json serverArgs{{"model", *model}};
       TemplateValues tv;
-      tv.args = &args;
+      tv.args = &serverArgs;
       std::map<std::string, std::string> none;
       tv.outputs = &none;
       tv.port = port;
@@ -1342,10 +1418,23 @@ struct Executor::Impl {
                     " --invoke " +
                     exec::shellQuote(server.invoke.is_string() ? server.invoke.get<std::string>()
                                                                : "/invocations") +
+                    " --format " + tn.format + (join->get<bool>() ? " --join-source" : "") +
                     " --data " + exec::shellQuote(shardIn) + " --out " +
                     exec::shellQuote(st->outPaths["predictions"]);
       if (!buildEnv(*st, server, tv, err))
         return failTask(t, "server " + serverKey + " of `" + t.key + "`: " + err);
+      meta::ExecutionRecord sr;
+      sr.runId = runId;
+      sr.node = st->key;
+      sr.step = "transform shard";
+      sr.status = ExecStatus::Running;
+      sr.stdoutPath = st->stdoutPath;
+      sr.stderrPath = st->stderrPath;
+      sr.source = n.range;
+      sr.command = st->command;
+      auto sid = meta.startExecution(sr, {}, {});
+      if (!sid) return failTask(t, sid.error());
+      st->execId = *sid;
       st->state = State::Waiting;
       t.children.push_back(st.get());
       ++t.openChildren;
@@ -1357,24 +1446,56 @@ struct Executor::Impl {
   }
 
   void shardDone(Task& s, const exec::CommandResult& r, double secs) {
-    if (!r.succeeded()) {
-      std::string msg = "transform shard `" + s.key + "` failed (exit " +
-                        std::to_string(r.exitCode) + ")\n" + tail(s.stderrPath, 6);
-      failTask(s, msg);
-      return;
-    }
     (void)secs;
-    finish(s, State::Done);
+    if (r.succeeded()) {
+      meta::ExecutionFinish f;
+      f.id = s.execId;
+      if (s.launchedAt > 0) f.launchedAt = s.launchedAt;
+      f.status = ExecStatus::Succeeded;
+      f.exitCode = 0;
+      f.attempts = s.attempt;
+      (void)meta.finishExecution(f);
+      return finish(s, State::Done);
+    }
+    std::string how = r.timedOut    ? "timed out"
+                      : r.cancelled ? "was interrupted"
+                                    : "failed (exit " + std::to_string(r.exitCode) + ")";
+    std::string msg = "transform shard `" + s.key + "` (at " + s.node->range + ") " + how;
+    if (!r.cancelled) {
+      std::string errTail = tail(s.stderrPath, 6);
+      if (!errTail.empty()) msg += "\n  last lines of stderr:\n" + errTail;
+      msg += "  full logs: mlpc logs " + runId + " " + s.key;
+    }
+    stepFailed(s, r, msg,
+               r.timedOut    ? ExecStatus::TimedOut
+               : r.cancelled ? ExecStatus::Cancelled
+                             : ExecStatus::Failed);
+  }
+
+  /// A transform whose shards did not all succeed: its own execution says which.
+  void transformFailed(Task& t) {
+    if (!t.execId) return;
+    std::string which;
+    for (Task* s : t.children)
+      if (s->state != State::Done) which += (which.empty() ? "" : ", ") + s->key;
+    meta::ExecutionFinish f;
+    f.id = t.execId;
+    f.status = ExecStatus::Failed;
+    f.attempts = 1;
+    f.error = "shard(s) did not succeed: " + which;
+    (void)meta.finishExecution(f);
   }
 
   void concatShards(Task& t) {
-    std::string out = t.scratch + "/predictions.csv";
+    const plan::TransformNode& tn = *t.node->as<plan::TransformNode>();
+    bool csv = tn.format == "csv";
+    std::string out = t.scratch + "/predictions." + tn.format;
     std::ofstream o(out);
     bool first = true;
     for (Task* s : t.children) {
       std::ifstream in(s->outPaths["predictions"]);
       std::string line;
-      bool head = true;
+      bool head = csv;
       while (std::getline(in, line)) {
         if (head && !first) {
           head = false;
@@ -1386,29 +1507,29 @@ struct Executor::Impl {
       first = false;
     }
     o.close();
+    const std::string outType = "Dataset<" + tn.format + ">";
     auto a = store.put(out, true);
-    if (!a) return failTask(t, "cannot store the predictions: " + a.error());
+    meta::ExecutionFinish f;
+    f.id = t.execId;
+    f.attempts = 1;
+    if (!a) {
+      f.status = ExecStatus::Failed;
+      f.error = "cannot store the predictions: " + a.error();
+      (void)meta.finishExecution(f);
+      return failTask(t, f.error);
+    }
     meta::ArtifactRecord rec;
     rec.hash = a->hash;
     rec.kind = a->kind;
     rec.size = a->size;
-    rec.type = "Dataset<csv>";
-    (void)meta.recordArtifact(rec);
-    meta::ExecutionRecord er;
-    er.runId = runId;
-    er.node = t.key;
-    er.step = "transform";
-    er.status = ExecStatus::Succeeded;
-    er.exitCode = 0;
-    er.attempts = 1;
-    er.source = t.node->range;
-    er.command = "transform (" + std::to_string(t.children.size()) + " shards)";
-    meta::ExecutionIo io;
-    io.outputs.push_back({"predictions", rec});
-    (void)meta.recordExecution(er, io);
-    t.value = Json{{"$record", {{"predictions", artifactValue(a->hash, "file", "Dataset<csv>")}}}};
+    rec.type = outType;
+    f.status = ExecStatus::Succeeded;
+    f.exitCode = 0;
+    f.outputs.push_back({"predictions", rec});
+    (void)meta.finishExecution(f);
+    t.value = Json{{"$record", {{"predictions", artifactValue(a->hash, "file", outType)}}}};
     ++counts.ran;
-    progress.emit({"succeeded", t.key, "transform", "", er.source, 0});
+    progress.emit({"succeeded", t.key, "transform", "", t.node->range, 0});
     finish(t, State::Done);
   }
 

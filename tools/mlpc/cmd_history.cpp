@@ -311,9 +311,35 @@ void registerHistory(CLI::App& app) {
           return;
         }
         if (header) std::cout << "==> " << title << " <==\n";
-        std::cout << in.rdbuf();
+        // Streaming an empty file's buffer sets failbit on std::cout, which would swallow
+        // everything printed after it (the stderr after an empty stdout).
+        if (in.peek() != std::ifstream::traits_type::eof()) std::cout << in.rdbuf();
       };
       bool both = !o->onlyOut && !o->onlyErr;
+      // A transform has no process of its own: its logs are its shards' (`NODE#shardI`), each
+      // under a header naming the shard. A cached one points at the run that made it.
+      if (found->step == "transform" && found->stdoutPath.empty()) {
+        std::vector<const meta::ExecutionRecord*> shards;
+        for (auto& e : *ex)
+          if (e.node.rfind(o->step + "#shard", 0) == 0) shards.push_back(&e);
+        if (shards.empty()) {
+          std::cerr << "error: transform `" << o->step << "` of run " << r->id
+                    << " ran no shard here"
+                    << (found->status == meta::ExecStatus::Cached
+                            ? " (it was cached: see the run of execution #" +
+                                  std::to_string(found->cachedFrom ? *found->cachedFrom : 0) + ")"
+                            : "")
+                    << "\n";
+          exitCode() = 1;
+          return;
+        }
+        for (auto* sh : shards) {
+          std::cout << "==> " << sh->node << " (" << meta::toString(sh->status) << ") <==\n";
+          if (both || o->onlyOut) dump("stdout", sh->stdoutPath, both);
+          if (both || o->onlyErr) dump("stderr", sh->stderrPath, both);
+        }
+        return;
+      }
       if (both || o->onlyOut) dump("stdout", found->stdoutPath, both);
       if (both || o->onlyErr) dump("stderr", found->stderrPath, both);
     });

@@ -4,7 +4,11 @@
 Starts --server-cmd with /bin/sh -c in its own process group, waits until
 GET http://127.0.0.1:PORT<health> answers 200, POSTs the rows of --data in
 batches (text/csv, with the header row) to <invoke>, and concatenates the CSV
-responses into --out (a single header row).  The server's process group is
+responses into --out (a single header row).  With --join-source each output
+row starts with its input row's columns (SageMaker's join_source="Input").
+With --format jsonl the shard holds one JSON object per line (no header): the
+objects' keys, in first-seen order, become the CSV columns sent to the server,
+and each prediction row is written back as one JSON object per line.  The server's process group is
 always terminated at the end (SIGTERM, then SIGKILL after 5 s), also on error.
 
 Exit status: 0 ok, 1 server failure (exited, unhealthy, HTTP error),
@@ -14,6 +18,7 @@ Exit status: 0 ok, 1 server failure (exited, unhealthy, HTTP error),
 import argparse
 import csv
 import io
+import json
 import os
 import signal
 import socket
@@ -57,6 +62,45 @@ def read_rows(path):
     if not rows:
         raise Fail("--data: file is empty (no header row): %s" % path, 2)
     return rows[0], rows[1:]
+
+
+def read_jsonl(path):
+    """The shard's objects as (header, rows) of strings, keys in first-seen order."""
+    if not os.path.exists(path):
+        raise Fail("--data: file not found: %s" % path, 2)
+    objs = []
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    o = json.loads(line)
+                except ValueError as e:
+                    raise Fail("--data: line %d is not JSON: %s" % (n, e), 2)
+                if not isinstance(o, dict):
+                    raise Fail("--data: line %d is not a JSON object" % n, 2)
+                objs.append(o)
+    except (OSError, UnicodeDecodeError) as e:
+        raise Fail("--data: cannot read %s: %s" % (path, e), 2)
+    header = []
+    for o in objs:
+        for k in o:
+            if k not in header:
+                header.append(k)
+    def cell(v):
+        return "" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else str(v)
+    return header, [[cell(o.get(k)) for k in header] for o in objs], objs
+
+
+def typed(v):
+    """A CSV cell back as a JSON value: numbers as numbers, the rest as text."""
+    for conv in (int, float):
+        try:
+            return conv(v)
+        except ValueError:
+            pass
+    return v
 
 
 def port_in_use(port):
@@ -181,7 +225,11 @@ def run(args):
                        % (name, getattr(args, name)), 2)
     if not args.server_cmd.strip():
         raise Fail("--server-cmd is empty", 2)
-    header, rows = read_rows(args.data)
+    objs = None
+    if args.format == "jsonl":
+        header, rows, objs = read_jsonl(args.data)
+    else:
+        header, rows = read_rows(args.data)
     if port_in_use(args.port):
         raise Fail("port %d on 127.0.0.1 is already in use" % args.port)
 
@@ -204,11 +252,18 @@ def run(args):
                 h, body = post_batch(opener, base + args.invoke, header, batch)
                 if out_header is None:
                     out_header = h
-                    w.writerow(h)
+                    if args.format == "csv":
+                        w.writerow((header + h) if args.join_source else h)
                 elif h != out_header:
                     raise Fail("server response header changed between batches: %r vs %r"
                                % (out_header, h))
-                w.writerows(body)
+                for i, row in enumerate(body):
+                    if args.format == "jsonl":
+                        o = dict(objs[start + i]) if args.join_source else {}
+                        o.update({k: typed(v) for k, v in zip(h, row)})
+                        f.write(json.dumps(o) + "\n")
+                    else:
+                        w.writerow((batch[i] + row) if args.join_source else row)
                 n_batches += 1
                 if proc.poll() is not None:
                     raise Fail("server exited with status %d during the transform"
@@ -245,6 +300,10 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="output CSV path")
     p.add_argument("--startup-timeout", type=float, default=60.0,
                    help="seconds to wait for the server to become healthy (default: 60)")
+    p.add_argument("--format", choices=("csv", "jsonl"), default="csv",
+                   help="the shard's format, and the output's (default: csv)")
+    p.add_argument("--join-source", action="store_true",
+                   help="start each output row with its input row's columns")
     p.add_argument("--batch", type=int, default=500,
                    help="rows per request (default: 500)")
     args = p.parse_args(argv)
