@@ -10,8 +10,10 @@
 #  - package.json's contributions point at files that exist; `vsce package` builds a .vsix with
 #    the extension, the grammar, the snippets and vscode-languageclient, without tests or
 #    development dependencies;
-#  - server.js's serverExecutable (what extension.js starts) and an LSP client launched through
-#    it: diagnostics for a file with a mistake, a hover, two definitions, a clean exit.
+#  - server.js's serverExecutable (what extension.js starts); extension.js against stand-ins for
+#    the VS Code API (activation, restarts on settings changes, an error when mlpc cannot start);
+#    an LSP client launched through server.js: diagnostics for a file with a mistake, a hover, two
+#    definitions, a clean exit.
 # Needs node and editors/vscode/node_modules (./setup.sh installs both); skipped without node.
 #
 #   tests/editors/vscode_test.sh build/mlpc
@@ -195,6 +197,28 @@ check_contains "server.js: blank settings leave MLP_PATH alone" "blank=mlpc lsp 
 check_contains "server.js: mlpc.path and mlpc.stdlibPath (as MLP_PATH, over the environment's)" \
   "set=/opt/mlpc/bin/mlpc lsp MLP_PATH=/opt/stdlib" "$exe"
 check_contains "server.js: ~/ is the home directory" "home=/home/u/bin/mlpc lsp MLP_PATH=/home/u/stdlib" "$exe"
+
+# extension.js itself, with stand-ins for the VS Code API and the client library.
+out=$(node "$HERE/extension_test.js" 2>&1)
+check_eq "extension.js runs against the stand-ins" 0 "$?"
+check_not_contains "... without an error" "error=" "$out"
+check_contains "activation starts one client" "clients_after_activate=1" "$out"
+check_contains "... with the id mlpc (it reads mlpc.trace.server)" "client_id=mlpc" "$out"
+check_contains "... started" "client_started=true" "$out"
+check_contains "... on what server.js says" "server_options_match=true" "$out"
+check_contains "... mlpc.path lsp" "server_command=/opt/mlpc lsp" "$out"
+check_contains "... MLP_PATH from mlpc.stdlibPath" "server_mlp_path=/opt/stdlib" "$out"
+check_contains "... no transport (stdio without an added --stdio)" "server_transport=undefined" "$out"
+check_contains "... for .mlp files" 'document_selector=[{"scheme":"file","language":"mlp"}]' "$out"
+check_contains "the restart command is registered" "restart_command=function" "$out"
+check_contains "another setting does not restart the server" "clients_after_other_setting=1" "$out"
+check_contains "a change of mlpc.path restarts it" "clients_after_path_change=2" "$out"
+check_contains "... stopping the old client" "old_client_stopped=true" "$out"
+check_contains "... with the new executable" "new_server_command=/usr/local/bin/mlpc" "$out"
+check_contains "a change of mlpc.stdlibPath restarts it with the new MLP_PATH" "new_mlp_path=/srv/stdlib" "$out"
+check_contains "the restart command restarts it" "clients_after_restart_command=4" "$out"
+check_contains "a server that cannot start: an error naming mlpc.path" \
+  "failed_start_message=mlpc: could not start \`/nowhere/mlpc lsp\` (spawn /nowhere/mlpc ENOENT). Set \`mlpc.path\`" "$out"
 
 # The stdlib the server uses comes from mlpc.stdlibPath: a copy whose Evaluate has another doc
 # comment, while $MLP_PATH points at the real one.
