@@ -132,6 +132,24 @@ out=$("$MLPC" check "$T/misspelt.mlp" 2>&1)
 check "a snippet with a misspelt property (stratgy) is rejected" test "$?" -ne 0
 check_contains "... naming it" "stratgy" "$out"
 
+# ---- language configuration --------------------------------------------------------------------
+lc=$(node -e '
+const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const start = new RegExp(c.folding.markers.start), end = new RegExp(c.folding.markers.end);
+console.log([
+  `line=${c.comments.lineComment}`, `block=${c.comments.blockComment.join(" ")}`,
+  `brackets=${c.brackets.map((b) => b.join("")).join(" ")}`,
+  `closes=${c.autoClosingPairs.map((p) => p.open + p.close).join(" ")}`,
+  `fold_start=${["step S(x: int) {", "endpoint e {  // comment", "x = 1"].map((l) => start.test(l)).join(",")}`,
+  `fold_end=${["}", "  }", "x = {}"].map((l) => end.test(l)).join(",")}`,
+].join("\n"));' "$EXT/language-configuration.json" 2>&1)
+check_contains "comments: // (grammar/Mlp.g4's LINE_COMMENT)" "line=//" "$lc"
+check_contains "comments: /* */ (BLOCK_COMMENT)" "block=/* */" "$lc"
+check_contains "brackets" "brackets={} [] ()" "$lc"
+check_contains "auto-closing pairs" 'closes={} [] () "" /* */' "$lc"
+check_contains "folding starts at a line ending in {" "fold_start=true,true,false" "$lc"
+check_contains "folding ends at a line starting with }" "fold_end=true,true,false" "$lc"
+
 # ---- package.json and the .vsix ----------------------------------------------------------------
 manifest=$(node -e '
 const fs = require("fs"), path = require("path");
