@@ -176,6 +176,22 @@ for want in id=mlpc.mlpc engine=^1.82.0 main=./extension.js:exists activation=on
   check_contains "package.json: $want" "$want" "$manifest"
 done
 
+# Debian 12's nodejs is 18: nothing in the lock file may ask for a newer node (the overrides in
+# package.json pin vsce's Azure dependencies to versions that support 18).
+engines=$(node -e '
+const lock = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+let n = 0;
+for (const [name, p] of Object.entries(lock.packages)) {
+  const e = p.engines && p.engines.node;
+  if (!e) continue;
+  // The oldest major a range allows: the smallest of its alternatives lower bounds.
+  const lows = e.split("||").map((alt) => { const m = /(\d+)/.exec(alt); return m ? Number(m[1]) : 0; });
+  if (Math.min(...lows) > 18) { console.log(`${name}@${p.version} needs node ${e}`); n++; }
+}
+console.log(`packages needing node > 18: ${n}`);' "$EXT/package-lock.json" 2>&1)
+check_contains "no locked package needs a node newer than Debian 12's (18)" \
+  "packages needing node > 18: 0" "$engines"
+
 out=$(cd "$EXT" && "$BIN/vsce" package --skip-license --allow-missing-repository -o "$T/mlpc.vsix" 2>&1)
 check_eq "vsce package builds the .vsix" 0 "$?"
 contents=$("$PY" - "$T/mlpc.vsix" <<'PYEOF'
