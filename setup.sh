@@ -4,7 +4,8 @@
 #   ./setup.sh            install what is missing, configure build/ and build
 #   ./setup.sh --example  the same, then run the flagship example (examples/flagship.sh)
 #   ./setup.sh --test     the same, then run the test suite (ctest)
-#   ./setup.sh --deps     only install the missing packages (no configure, no build)
+#   ./setup.sh --deps     only install the missing packages and the VS Code extension's node
+#                         modules (no configure, no build)
 #
 # Run it as root (or with sudo available). It is idempotent: packages are installed only when
 # dpkg says one is missing, so a re-run goes straight to the (incremental) build.
@@ -14,13 +15,14 @@
 #   MLPC_BUILD_DIR=DIR     build somewhere else than ./build
 #   MLPC_BUILD_TYPE=TYPE   CMake build type (default RelWithDebInfo)
 #   MLPC_JOBS=N            parallel build jobs (default: nproc)
-# Exit status: that of the first step that fails (install, configure, build, example, tests).
+# Exit status: that of the first step that fails (install, npm ci, configure, build, example,
+# tests).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 MODE=build
 case "${1:-}" in
@@ -59,6 +61,12 @@ PACKAGES=(
 if [ "${MLPC_SKIP_CHROMIUM:-0}" != 1 ]; then
   PACKAGES+=(chromium) # headless browser for the HTML report tests
 fi
+# The VS Code extension (editors/vscode): npm fetches its modules over HTTPS; its tests run in
+# node. Debian's nodejs and npm only when there is no node or npm at all (one installed another
+# way, e.g. NodeSource's nodejs with its own npm, is kept).
+PACKAGES+=(ca-certificates)
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 # One dpkg-query for all of them: "NAME STATUS" for each package dpkg knows.
 status=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null || true)
@@ -85,6 +93,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 else
   say "all ${#PACKAGES[@]} packages are installed"
+fi
+
+# ---- the VS Code extension's node modules -----------------------------------------------------
+# Exactly what package-lock.json pins (vsce, the grammar test tools, vscode-languageclient), again
+# only when the lock file is newer than the last install. No install scripts are run.
+VSCODE_DIR=$ROOT/editors/vscode
+if [ ! -f "$VSCODE_DIR/node_modules/.package-lock.json" ] ||
+  [ "$VSCODE_DIR/package-lock.json" -nt "$VSCODE_DIR/node_modules/.package-lock.json" ]; then
+  say "installing the VS Code extension's node modules (npm ci in editors/vscode)"
+  (cd "$VSCODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund)
+else
+  say "editors/vscode/node_modules is up to date"
 fi
 
 [ "$MODE" = deps ] && exit 0

@@ -90,6 +90,17 @@ cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
   [ -f "$f" ] && cp "$f" "$ROOT$f"
 done
+# This machine's own CA certificates (an HTTPS proxy's, say), so that what the command fetches over
+# HTTPS (npm in editors/vscode) is trusted as it is here. ca-certificates' postinst, when the
+# command installs it, adds them to the root's /etc/ssl/certs; a root that already has it gets
+# update-ca-certificates now.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+  if [ -x "$ROOT/usr/sbin/update-ca-certificates" ]; then
+    chroot "$ROOT" /usr/sbin/update-ca-certificates >/dev/null
+  fi
+fi
 mkdir -p "$ROOT/src"
 git clone -q "$REPO" "$ROOT/src/mlpc"
 

@@ -67,3 +67,15 @@ set_tests_properties(lsp_nvim PROPERTIES
   ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
   TIMEOUT 300
   LABELS "lsp;e2e")
+
+# The VS Code extension (editors/vscode): grammar scopes and drift from grammar/Mlp.g4, every example
+# and stdlib module tokenized, snippets through `mlpc check`, the .vsix's contents, and an LSP client
+# launched as the extension launches `mlpc lsp`. Needs node and editors/vscode/node_modules (both
+# from ./setup.sh); reported as skipped without node.
+add_test(NAME editors_vscode
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/editors/vscode_test.sh ${CMAKE_BINARY_DIR}/mlpc)
+set_tests_properties(editors_vscode PROPERTIES
+  ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+  SKIP_REGULAR_EXPRESSION "# skipped: needs node"
+  TIMEOUT 300
+  LABELS "editors;lsp")
