@@ -12,7 +12,8 @@ foreach(t examples cache_matrix crash concurrency injection bad_output bad_plan 
           data_params step_props verify reproduce_code plan_conditions flatten
           nested_metrics
           headline
-          transform)
+          transform
+          fmt)
   add_test(NAME e2e_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
   set_tests_properties(e2e_${t} PROPERTIES

@@ -18,6 +18,9 @@
 #                      file, compiled twice and required byte-identical  -> X.mlp.plan.json.expected
 #   graph/X.mlp        `mlpc graph X.mlp --format dot|mermaid`; stdout + exit
 #                                                  -> X.mlp.dot.expected, X.mlp.mermaid.expected
+#   fmt/X.mlp          `mlpc fmt --stdout X.mlp`; stdout, stderr (if any), exit
+#                                                                          -> X.mlp.fmt.expected
+#                      and, when it exits 0, formatting the expected text again changes nothing
 # Every command runs with the case's folder as working directory and the bare file name as its
 # argument, with NO_COLOR=1, so paths in the output do not depend on the checkout.
 # With --update the expected files are (re)written instead of compared. FILTER (a substring of
@@ -217,6 +220,30 @@ run_graph_cases() {
   done
 }
 
+run_fmt_cases() {
+  local dir=$HERE/fmt f name rc
+  [ -d "$dir" ] || return 0
+  for f in "$dir"/*.mlp; do
+    [ -e "$f" ] || continue
+    name="fmt/$(basename "$f")"
+    selected "$name" || continue
+    (cd "$dir" && "$MLPC" fmt --stdout "$(basename "$f")" >"$TMP/out" 2>"$TMP/err")
+    rc=$?
+    # Idempotence: the formatted text is already in the layout.
+    if [ "$rc" = 0 ]; then
+      cp "$TMP/out" "$TMP/again.mlp"
+      "$MLPC" fmt --check "$TMP/again.mlp" >"$TMP/again.diff" 2>&1 ||
+        { echo "--- not idempotent:"; cat "$TMP/again.diff"; } >>"$TMP/err"
+    fi
+    if [ -s "$TMP/err" ]; then
+      echo "--- stderr" >>"$TMP/out"
+      cat "$TMP/err" >>"$TMP/out"
+    fi
+    echo "exit: $rc" >>"$TMP/out"
+    compare "$name" "$f.fmt.expected" "$TMP/out"
+  done
+}
+
 run_text_cases diagnostics check
 # Valid programs must also be free of warnings.
 run_text_cases ok "check --deny-warnings"
@@ -224,6 +251,7 @@ run_json_cases
 run_ast_cases
 run_plan_cases
 run_graph_cases
+run_fmt_cases
 
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo

@@ -22,5 +22,6 @@ void registerReport(CLI::App& app);
 void registerGetAndCat(CLI::App& app);
 void registerVerify(CLI::App& app);
 void registerLsp(CLI::App& app);
+void registerFmt(CLI::App& app);
 
 } // namespace mlpc::cli

@@ -44,6 +44,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerReport(app);
   mlpc::cli::registerVerify(app);
   mlpc::cli::registerLsp(app);
+  mlpc::cli::registerFmt(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
