@@ -369,6 +369,31 @@ def run(mlpc, tmp):
     check("didClose: the closed file's diagnostics are cleared", c.diagnostics(steps_uri) == [])
     check("didClose: the importer reads the disk again", c.diagnostics(uri) == [])
 
+    # ---- formatting: mlpc fmt's layout as one edit; none when formatted or unparsable
+    check("formattingProvider announced", caps.get("documentFormattingProvider") is True, caps)
+    messy = good.replace("pipeline train_churn(", "pipeline   train_churn(", 1)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 30},
+                                        "contentChanges": [{"text": messy}]})
+    c.diagnostics(uri, 30)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                              "options": {"tabSize": 2, "insertSpaces": True}})
+    edits = r.get("result") or []
+    check("formatting: one edit over the whole document",
+          len(edits) == 1 and edits[0]["range"]["start"] == {"line": 0, "character": 0}, r)
+    check("formatting: the edit is the formatted text (the file as committed)",
+          bool(edits) and edits[0]["newText"] == good, edits[:1])
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 31},
+                                        "contentChanges": [{"text": good}]})
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+    check("formatting a formatted document: no edits", r.get("result") == [], r)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 32},
+                                        "contentChanges": [{"text": good + "\npipeline p( {\n"}]})
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+    check("formatting a document that does not parse: no edits", r.get("result") == [], r)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 33},
+                                        "contentChanges": [{"text": good}]})
+    c.diagnostics(uri, 33)
+
     # ---- lifecycle end
     c.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     check("didClose clears diagnostics", c.diagnostics(uri) == [])

@@ -20,6 +20,7 @@ Server::Server(Transport& t, ServerOptions opts)
         {"referencesProvider", true},
         {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
+        {"documentFormattingProvider", true},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};
   };
@@ -31,6 +32,7 @@ Server::Server(Transport& t, ServerOptions opts)
   notifications_["exit"] = [this](const Json&) { exit_ = true; };
   registerSync();
   registerFeatures();
+  registerFormatting();
 }
 
 void Server::log(const std::string& text) {

@@ -65,6 +65,7 @@ private:
 
   // features.cpp: hover, definition, references, rename, document symbols.
   void registerFeatures();
+  void registerFormatting();
 };
 
 } // namespace mlpc::lsp
