@@ -8,6 +8,7 @@
 // own temporary directory. That directory also holds copies of tests/fuzz/imports/*.mlp, so
 // `import "./steps.mlp"` in an input (as in the examples) finds a real module.
 #include "diag/diagnostic.h"
+#include "format/format.h"
 #include "lower/lower.h"
 #include "plan/graph.h"
 #include "plan/model.h"
@@ -82,6 +83,20 @@ void lowerAll(const mlpc::sema::Program& prog, const mlpc::SourceManager& sm) {
   }
 }
 
+/// `mlpc fmt` on the input: it never crashes, never reports that it would change a token, and
+/// what it writes is already in the layout (formatting it again changes nothing).
+void formatTwice(const std::string& text) {
+  mlpc::SourceManager sm;
+  mlpc::DiagnosticSink sink;
+  std::string err;
+  auto once = mlpc::format::formatFile(sm, sm.add("main.mlp", text), sink, err);
+  if (!err.empty()) std::abort();
+  if (!once) return;
+  mlpc::DiagnosticSink sink2;
+  auto twice = mlpc::format::formatFile(sm, sm.add("main.mlp", *once), sink2, err);
+  if (!twice || *twice != *once) std::abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -102,5 +117,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ro.color = size % 2 == 1; // both renderings, chosen by the input
   (void)mlpc::renderAllText(sink, sm, ro);
   (void)mlpc::renderJson(sink, sm);
+  formatTwice(std::string(reinterpret_cast<const char*>(data), size));
   return 0;
 }

@@ -99,6 +99,36 @@ def run(mlpc, tmp):
           any(x["location"]["uri"] == uri and x["location"]["range"]["start"] == first
               and "first defined here" in x["message"] for x in rel), rel)
 
+    # ---- code actions: the did-you-mean notes as quick fixes
+    check("codeActionProvider announced", "quickfix" in
+          (caps.get("codeActionProvider") or {}).get("codeActionKinds", []), caps)
+    trian = position_of_str(text, "Trian")
+    r = c.request("textDocument/codeAction", {
+        "textDocument": {"uri": uri}, "range": {"start": trian, "end": trian},
+        "context": {"diagnostics": [e008]}})
+    acts = r.get("result") or []
+    fix = acts[0] if acts else {}
+    check("codeAction: a quick fix for the misspelt step",
+          fix.get("kind") == "quickfix" and fix.get("title") == "Change `Trian` to `Train`", acts)
+    edit = (fix.get("edit", {}).get("changes", {}).get(uri) or [{}])[0]
+    check("codeAction: its edit replaces the name",
+          edit.get("newText") == "Train" and edit.get("range", {}).get("start") == trian and
+          edit["range"]["end"] == dict(trian, character=trian["character"] + 5), edit)
+    check("codeAction: it names the diagnostic it fixes",
+          fix.get("diagnostics", [{}])[0].get("code") == "E008", fix)
+    thr = position_of_str(text, "thresold")
+    r = c.request("textDocument/codeAction", {
+        "textDocument": {"uri": uri}, "range": {"start": thr, "end": thr},
+        "context": {"diagnostics": []}})
+    check("codeAction: after non-BMP characters too (UTF-16 columns)",
+          [a["edit"]["changes"][uri][0]["newText"] for a in r.get("result") or []] ==
+          ["threshold"], r)
+    r = c.request("textDocument/codeAction", {
+        "textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0},
+                                                "end": {"line": 0, "character": 1}},
+        "context": {"diagnostics": []}})
+    check("codeAction: none where nothing is wrong", r.get("result") == [], r)
+
     # ---- incremental edits (UTF-16 ranges), several in one notification, applied in order
     start = position_of_str(text, "thresold")
     end = dict(start, character=start["character"] + len("thresold"))

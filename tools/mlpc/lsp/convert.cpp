@@ -2,6 +2,8 @@
 
 #include "lsp/uri.h"
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -115,6 +117,46 @@ Json diagnostics(const Analysis& a) {
     std::string prefix = "in " + a.sm.file(d.range.file).path() + ":" + std::to_string(lc.line) +
                          ":" + std::to_string(lc.col) + ": ";
     out.push_back(one(d, pos, at, prefix));
+  }
+  return out;
+}
+
+namespace {
+bool isIdentifier(std::string_view s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+} // namespace
+
+Json quickFixes(const Analysis& a, const std::string& uri, uint32_t from, uint32_t to) {
+  Json out = Json::array();
+  if (!a.program || !a.module) return out;
+  Positions pos(a);
+  FileId own = a.module->ast.file;
+  static const std::string kLead = "did you mean `";
+  for (const Diagnostic& d : a.sink.diagnostics()) {
+    if (!d.range.valid() || d.range.file != own || d.range.end < from || d.range.begin > to)
+      continue;
+    // Only a name replaced by a name: a misspelt path, unit or string is left to the author.
+    std::string_view written = a.sm.text(d.range);
+    if (!isIdentifier(written)) continue;
+    for (const Note& n : d.notes) {
+      if (n.message.rfind(kLead, 0) != 0) continue;
+      size_t close = n.message.find('`', kLead.size());
+      if (close == std::string::npos) continue;
+      std::string fix = n.message.substr(kLead.size(), close - kLead.size());
+      // `sklearn.Train` for the misspelt member `Trian` of `sklearn.`: the member is replaced.
+      if (size_t dot = fix.rfind('.'); dot != std::string::npos) fix = fix.substr(dot + 1);
+      if (!isIdentifier(fix) || fix == written) continue;
+      Json edit = {{"range", pos.range(d.range)}, {"newText", fix}};
+      out.push_back({{"title", "Change `" + std::string(written) + "` to `" + fix + "`"},
+                     {"kind", "quickfix"},
+                     {"isPreferred", true},
+                     {"diagnostics", Json::array({one(d, pos, d.range, "")})},
+                     {"edit", {{"changes", {{uri, Json::array({edit})}}}}}});
+    }
   }
   return out;
 }

@@ -32,4 +32,8 @@ Json diagnostics(const Analysis& a);
 
 Json symbols(Positions& pos, const std::vector<query::Symbol>& syms);
 
+/// Quick fixes for the diagnostics of the document's own file that overlap bytes [from, to]:
+/// each "did you mean `x`?" on a misspelt name becomes a CodeAction that replaces the name.
+Json quickFixes(const Analysis& a, const std::string& uri, uint32_t from, uint32_t to);
+
 } // namespace mlpc::lsp

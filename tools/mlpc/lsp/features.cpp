@@ -81,6 +81,20 @@ void Server::registerFeatures() {
     return {{"changes", changes}};
   };
 
+  // The did-you-mean fixes of the diagnostics under the requested range, as quick fixes.
+  requests_["textDocument/codeAction"] = [=](const Json& params) -> Json {
+    std::string uri = params.at("textDocument").at("uri").get<std::string>();
+    auto a = analysisFor(params);
+    if (!a) return Json::array();
+    Positions pos(*a);
+    const Json& r = params.at("range");
+    auto at = [&](const Json& p) {
+      return pos.offset(a->module->ast.file,
+                        {p.at("line").get<uint32_t>(), p.at("character").get<uint32_t>()});
+    };
+    return quickFixes(*a, uri, at(r.at("start")), at(r.at("end")));
+  };
+
   requests_["textDocument/documentSymbol"] = [=](const Json& params) -> Json {
     auto a = analysisFor(params);
     if (!a) return Json::array();

@@ -21,6 +21,7 @@ Server::Server(Transport& t, ServerOptions opts)
         {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
         {"documentFormattingProvider", true},
+        {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};
   };
