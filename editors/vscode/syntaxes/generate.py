@@ -161,14 +161,7 @@ repository = {
          "beginCaptures": {"1": {"name": "support.type.mlp"},
                            "2": {"name": "punctuation.section.braces.begin.mlp"}},
          "endCaptures": {"0": {"name": "punctuation.section.braces.end.mlp"}},
-         "patterns": [
-             {"include": "#comments"},
-             {"match": r"\b(" + ID + r")\s*(:)",
-              "captures": {"1": {"name": "variable.other.field.mlp"},
-                           "2": {"name": "punctuation.separator.colon.mlp"}}},
-             {"include": "#types"},
-             {"include": "#punctuation"},
-         ]},
+         "patterns": [{"include": "#metrics-fields"}]},
         # list<T>, Dataset<csv>, Model<sklearn>
         {"begin": r"(?<![.\w])(" + "|".join(GENERIC_TYPES) + r")\s*(<)", "end": r">",
          "beginCaptures": {"1": {"name": "support.type.mlp"},
@@ -182,6 +175,19 @@ repository = {
         # A type name, unless it is being bound (`size = 3`), called or read as a field.
         {"match": r"(?<![.\w])(?:" + "|".join(TYPES) + r")\b(?!\s*(?:=(?!=)|\())",
          "name": "support.type.mlp"},
+    ]},
+    "metrics-fields": {"patterns": [
+        {"include": "#comments"},
+        {"match": r"\b(" + ID + r")\s*(:)",
+         "captures": {"1": {"name": "variable.other.field.mlp"},
+                      "2": {"name": "punctuation.separator.colon.mlp"}}},
+        # A nested record type, as a Metrics field: `{regression: {mse: float}}`.
+        {"begin": r"\{", "end": r"\}",
+         "beginCaptures": {"0": {"name": "punctuation.section.braces.begin.mlp"}},
+         "endCaptures": {"0": {"name": "punctuation.section.braces.end.mlp"}},
+         "patterns": [{"include": "#metrics-fields"}]},
+        {"include": "#types"},
+        {"include": "#punctuation"},
     ]},
     "calls": {"patterns": [
         {"match": r"(?<![.\w])(" + "|".join(BUILTINS) + r")\s*(?=\()",
