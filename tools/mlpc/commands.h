@@ -22,5 +22,7 @@ void registerReport(CLI::App& app);
 void registerGetAndCat(CLI::App& app);
 void registerVerify(CLI::App& app);
 void registerLsp(CLI::App& app);
+void registerUp(CLI::App& app);
+void registerEndpoints(CLI::App& app);
 
 } // namespace mlpc::cli

@@ -44,6 +44,8 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerReport(app);
   mlpc::cli::registerVerify(app);
   mlpc::cli::registerLsp(app);
+  mlpc::cli::registerUp(app);
+  mlpc::cli::registerEndpoints(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
