@@ -90,6 +90,10 @@ void Agent::bringUpOne(EndpointRt& ep) {
     (void)log_.recordEvent(ep.name, std::nullopt, "failed", json{{"reason", why}}.dump());
     return;
   }
+  {
+    std::lock_guard lock(mu_);
+    autoTried_[ep.name] = tmpl->version;
+  }
   meta::DeploymentRow d;
   d.endpoint = ep.name;
   d.group = tmpl->group;
@@ -131,7 +135,12 @@ void Agent::bringUp() {
 }
 
 void Agent::supervise(const std::function<bool()>& stopRequested) {
+  auto lastFollow = std::chrono::steady_clock::now();
   while (!stopRequested()) {
+    if (std::chrono::steady_clock::now() - lastFollow > std::chrono::seconds(2)) {
+      followRegistry();
+      lastFollow = std::chrono::steady_clock::now();
+    }
     for (auto& ep : endpoints_) {
       std::shared_ptr<Fleet> live, green;
       {
@@ -149,6 +158,12 @@ void Agent::supervise(const std::function<bool()>& stopRequested) {
 void Agent::shutdown() {
   if (down_) return;
   down_ = true;
+  stopping_ = true;
+  {
+    std::lock_guard lock(rolloutMu_);
+    for (auto& t : rollouts_)
+      if (t.joinable()) t.join();
+  }
   router_.stop(); // no new requests; those in flight finish
   for (auto& ep : endpoints_) {
     std::shared_ptr<Fleet> live, green;
@@ -220,6 +235,31 @@ void Agent::addControlRoutes() {
   router_.http().Get("/mlpc/endpoints", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(status().dump(), "application/json");
   });
+  router_.http().Post("/mlpc/deploy", [this](const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("endpoint") || !body.at("endpoint").is_string()) {
+      setJsonError(res, 400, "ValidationError", "expected {\"endpoint\": NAME, \"version\": N}");
+      return;
+    }
+    std::optional<int64_t> version;
+    if (body.contains("version") && body.at("version").is_number_integer())
+      version = body.at("version").get<int64_t>();
+    DeployStart d = deploy(body.at("endpoint").get<std::string>(), version);
+    if (d.status != 200) {
+      setJsonError(res, d.status, "ValidationError", d.error);
+      return;
+    }
+    res.set_content(json{{"deployment", d.id}}.dump(), "application/json");
+  });
+  router_.http().Get(R"(/mlpc/deployments/(\d+))",
+                     [this](const httplib::Request& req, httplib::Response& res) {
+                       json j = deploymentJson(std::stoll(req.matches[1]));
+                       if (j.is_null()) {
+                         setJsonError(res, 404, "ValidationError", "no such deployment");
+                         return;
+                       }
+                       res.set_content(j.dump(), "application/json");
+                     });
 }
 
 } // namespace mlpc::deploy

@@ -8,12 +8,14 @@
 #include "deploy/traffic_table.h"
 #include "meta/deploy_log.h"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mlpc::deploy {
@@ -59,7 +61,33 @@ public:
 
   nlohmann::json status();
 
+  /// How a request to start an update went: `status` 200 with the deployment's id, else an
+  /// HTTP status (404 unknown endpoint, 409 one already runs or nothing to do, 422 the version
+  /// cannot be resolved) and the message.
+  struct DeployStart {
+    int status = 200;
+    std::string error;
+    int64_t id = 0;
+  };
+  /// Starts a blue/green update of `endpoint` to `version` (nullopt: what its `model` resolves
+  /// to now), run by a thread of the agent: the green fleet is started and health-checked while
+  /// blue serves, traffic shifts by the endpoint's strategy, the `rollback` alarm is watched
+  /// during every wait and the bake, and an alarm sends all traffic back to blue.
+  DeployStart deploy(const std::string& endpoint, std::optional<int64_t> version,
+                     const std::string& why = "");
+  /// A deployment as JSON: its row, traffic steps and events.
+  nlohmann::json deploymentJson(int64_t id);
+
 private:
+  void rollout(EndpointRt& ep, std::shared_ptr<Fleet> blue, ServerTemplate green, int64_t id);
+  /// Watches `green` for `seconds`; false with `why` (the readings) when the alarm trips or the
+  /// agent stops.
+  bool watch(EndpointRt& ep, Fleet& green, double seconds, int64_t id, std::string& why);
+  void setTraffic(EndpointRt& ep, const std::vector<Route>& routes, int64_t id,
+                  const std::string& note);
+  /// Starts updates for endpoints that follow `G.latest` / `G.approved` when the registry has
+  /// moved on (a version registered or approved).
+  void followRegistry();
   void bringUpOne(EndpointRt& ep);
   void setState(EndpointRt& ep, const std::string& state, const std::string& reason);
   nlohmann::json trafficJson(const std::string& endpoint);
@@ -77,6 +105,10 @@ private:
   Router router_;
   std::mutex mu_; ///< guards the endpoints' fields
   std::vector<std::unique_ptr<EndpointRt>> endpoints_;
+  std::map<std::string, int64_t> autoTried_; ///< the version last tried per endpoint
+  std::atomic<bool> stopping_{false};
+  std::mutex rolloutMu_;
+  std::vector<std::thread> rollouts_;
   bool down_ = false;
 };
 
