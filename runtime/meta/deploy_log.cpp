@@ -60,7 +60,9 @@ Result<int64_t> DeployLog::startDeployment(const DeploymentRow& d) {
 Status DeployLog::finishDeployment(int64_t id, const std::string& status,
                                    const std::string& reason) {
   std::lock_guard lock(mu_);
-  return db_.run("UPDATE deployments SET status = ?2, reason = ?3, finished_at = ?4 WHERE id = ?1",
+  // An empty reason keeps the one given at the start (e.g. why an automatic update began).
+  return db_.run("UPDATE deployments SET status = ?2, reason = CASE WHEN ?3 = '' THEN reason "
+                 "ELSE ?3 END, finished_at = ?4 WHERE id = ?1",
                  id, status, reason, wallNow());
 }
 

@@ -54,6 +54,7 @@ public:
   static Result<std::unique_ptr<DeployLog>> open(const std::string& workspaceDir);
 
   Result<int64_t> startDeployment(const DeploymentRow& d);
+  /// Sets the outcome; an empty `reason` keeps the one recorded at the start.
   Status finishDeployment(int64_t id, const std::string& status, const std::string& reason);
   /// Deployments still InProgress (an agent that died mid-rollout) become Stopped.
   Status stopUnfinishedDeployments(const std::string& reason);

@@ -76,6 +76,13 @@ endpoint toy_linear {
   bake     = 1s
 }
 
+// Follows the registry: every registered version is rolled out by itself.
+endpoint toy_follow {
+  model    = toy.latest
+  strategy = all_at_once()
+  bake     = 1s
+}
+
 endpoint toy_all {
   model    = toy.version(1)
   strategy = all_at_once()
@@ -90,7 +97,15 @@ out=$("$MLPC" up toy.mlp --detach --port 0 2>&1)
 check_eq "up: exit 0" 0 "$?"
 PORT=$(cat "$WS/agent/agent.port")
 register 0 two
+follows() {
+  "$MLPC" endpoints --json > follow.json 2> /dev/null &&
+    [ "$(json_get follow.json '[e["state"] + " " + str([v["version"] for v in e["versions"]]) for e in j["endpoints"] if e["name"] == "toy_follow"][0]')" = "InService [$1]" ]
+}
+check "toy_follow (toy.latest) moves to version 2 by itself" wait_for follows 2
 register 100 three
+check "toy_follow moves to version 3 by itself" wait_for follows 3
+check_contains "toy_follow: the automatic update is recorded with its reason" \
+  "automatic: toy.latest is now version 3" "$("$MLPC" endpoints show toy_follow 2>&1)"
 
 # Steady traffic on every endpoint while they are updated; every answer is logged.
 load() { # ENDPOINT
@@ -133,8 +148,9 @@ done
 "$MLPC" endpoints --json > eps.json
 check_eq "after the rollbacks every endpoint serves v2 only, InService" \
   "InService [2] InService [2] InService [2]" \
-  "$(json_get eps.json '" ".join(e["state"] + " " + str([v["version"] for v in e["versions"]]) for e in j["endpoints"])')"
-check_eq "only the three version-2 servers are left" 3 "$(pgrep -f "toy_serve.py $WS" | wc -l)"
+  "$(json_get eps.json '" ".join(e["state"] + " " + str([v["version"] for v in e["versions"]]) for e in j["endpoints"] if e["name"] != "toy_follow")')"
+check_eq "only the three version-2 servers and toy_follow's are left" 4 \
+  "$(pgrep -f "toy_serve.py $WS" | wc -l)"
 
 out=$("$MLPC" endpoints show toy_all 2>&1)
 check_contains "show: the rolled-back deployment" "toy v3 from v2, all_at_once: RolledBack" "$out"
