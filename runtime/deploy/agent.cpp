@@ -15,12 +15,14 @@ using nlohmann::json;
 Agent::Agent(const plan::Plan& plan, AgentOptions options, meta::MetaStore& meta,
              const store::Store& store, meta::DeployLog& log)
     : plan_(plan), opts_(std::move(options)), meta_(meta), store_(store), log_(log),
-      logDir_(opts_.ctx.workspace + "/agent/logs"), router_(table_) {
+      logDir_(opts_.ctx.workspace + "/agent/logs"), capture_(opts_.ctx.workspace + "/capture"),
+      router_(table_, &capture_) {
   for (auto& [name, def] : plan_.endpoints) {
     auto ep = std::make_unique<EndpointRt>();
     ep->name = name;
     ep->def = def;
     table_.declare(name, "the endpoint is being created");
+    if (def.capturePercent.is_number()) capture_.setPercent(name, def.capturePercent.get<double>());
     endpoints_.push_back(std::move(ep));
   }
   addControlRoutes();

@@ -102,6 +102,7 @@ private:
   std::string logDir_;
   Spawner spawner_;
   TrafficTable table_;
+  Capture capture_;
   Router router_;
   std::mutex mu_; ///< guards the endpoints' fields
   std::vector<std::unique_ptr<EndpointRt>> endpoints_;

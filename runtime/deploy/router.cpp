@@ -27,7 +27,8 @@ struct InflightGuard {
   InflightGuard& operator=(const InflightGuard&) = delete;
 };
 
-void invoke(TrafficTable& table, const httplib::Request& req, httplib::Response& res) {
+void invoke(TrafficTable& table, Capture* capture, const httplib::Request& req,
+            httplib::Response& res) {
   std::string name = req.matches[1];
   if (!table.known(name)) {
     setJsonError(res, 404, "ValidationError", "Endpoint " + name + " not found.");
@@ -76,11 +77,13 @@ void invoke(TrafficTable& table, const httplib::Request& req, httplib::Response&
                                                   : "application/octet-stream";
   res.set_content(up->body, ct);
   res.set_header("X-Amzn-Invoked-Production-Variant", "v" + std::to_string(fleet->version()));
+  if (capture) capture->offer(name, fleet->version(), contentType, req.body, ct, up->body);
 }
 
 } // namespace
 
-Router::Router(TrafficTable& table) : table_(table), http_(std::make_unique<httplib::Server>()) {
+Router::Router(TrafficTable& table, Capture* capture)
+    : table_(table), capture_(capture), http_(std::make_unique<httplib::Server>()) {
   // httplib's default also sets SO_REUSEPORT, which would let a second agent share the port.
   http_->set_socket_options([](int sock) {
     int yes = 1;
@@ -89,9 +92,10 @@ Router::Router(TrafficTable& table) : table_(table), http_(std::make_unique<http
   http_->set_payload_max_length(kMaxPayloadBytes);
   http_->set_read_timeout(30, 0);
   http_->set_write_timeout(30, 0);
-  http_->Post(
-      R"(/endpoints/([^/]+)/invocations)",
-      [this](const httplib::Request& req, httplib::Response& res) { invoke(table_, req, res); });
+  http_->Post(R"(/endpoints/([^/]+)/invocations)",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                invoke(table_, capture_, req, res);
+              });
   http_->Get("/ping", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\": \"ok\"}", "application/json");
   });

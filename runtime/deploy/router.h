@@ -9,6 +9,7 @@
 /// An unknown endpoint gets 404 with a JSON error (x-amzn-ErrorType: ValidationError); an
 /// endpoint with no healthy instance 503; a payload over 6 MB 413. Other routes (the agent's
 /// control API) are added through http().
+#include "deploy/capture.h"
 #include "deploy/traffic_table.h"
 
 #include <memory>
@@ -26,7 +27,8 @@ constexpr size_t kMaxPayloadBytes = 6 * 1024 * 1024;
 
 class Router {
 public:
-  explicit Router(TrafficTable& table);
+  /// `capture`, when given, is offered every answered request (see capture.h).
+  explicit Router(TrafficTable& table, Capture* capture = nullptr);
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -42,6 +44,7 @@ public:
 
 private:
   TrafficTable& table_;
+  Capture* capture_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::thread thread_;

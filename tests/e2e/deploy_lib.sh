@@ -3,7 +3,8 @@
 # trains and registers a small iris classifier with the stdlib, and cleanup that stops the
 # agent and checks no server outlives it.
 #
-#   deploy_project DIR   writes DIR/serve.mlp (endpoints iris_api, 2 instances, and iris_pinned
+#   deploy_project DIR   writes DIR/serve.mlp (endpoints iris_api, 2 instances, all requests
+#                        captured, and iris_pinned
 #                        at a version that does not exist) and runs its pipeline once
 #   wait_for CMD…        retries CMD for up to 20 s; its status
 
@@ -42,6 +43,7 @@ pipeline train_iris(trees: int = 5) {
 endpoint iris_api {
   model     = iris.latest
   instances = 2
+  capture   = 100%
 }
 
 endpoint iris_pinned {

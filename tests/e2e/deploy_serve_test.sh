@@ -79,6 +79,28 @@ check_eq "curl an unknown endpoint: a JSON error" "Endpoint nope not found." \
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping")
 check_eq "GET /ping" 200 "$code"
 
+# ---- capture = 100%: SageMaker's data-capture records, hourly files
+CAP=$(find "$WS/capture/iris_api/v1" -name capture.jsonl 2> /dev/null | head -1)
+check "capture: an hourly file under capture/iris_api/v1/YYYY/MM/DD/HH" \
+  test -n "$CAP" -a -s "${CAP:-/nonexistent}"
+check_eq "capture: the CSV request and its answer" \
+  "INPUT CSV text/csv True OUTPUT CSV 0 True" "$("$PY" -c '
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+r = recs[0]
+i, o = r["captureData"]["endpointInput"], r["captureData"]["endpointOutput"]
+ok = bool(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", r["eventMetadata"]["eventId"]))
+ok = ok and r["eventVersion"] == "0" and r["eventMetadata"]["inferenceTime"].endswith("Z")
+print(i["mode"], i["encoding"], i["observedContentType"], i["data"] == sys.argv[2], o["mode"], o["encoding"], o["data"].splitlines()[1][0], ok)
+' "$CAP" "$IRIS_CSV")"
+check_contains "capture: the JSON request is JSON-encoded" "JSON" "$("$PY" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    i = json.loads(l)["captureData"]["endpointInput"]
+    if i["observedContentType"] == "application/json": print(i["encoding"])
+' "$CAP")"
+check "capture: iris_pinned (no capture) has none" test ! -e "$WS/capture/iris_pinned"
+
 # ---- endpoints
 "$MLPC" endpoints --json > eps.json
 check_eq "endpoints --json: exit 0" 0 "$?"
