@@ -76,6 +76,10 @@ code=$(curl -s -o body.txt -w '%{http_code}' -X POST --data x \
 check_eq "curl an unknown endpoint: 404" 404 "$code"
 check_eq "curl an unknown endpoint: a JSON error" "Endpoint nope not found." \
   "$(json_get body.txt 'j["message"]')"
+head -c 7000000 /dev/zero | tr '\0' 'x' > big.bin
+code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H 'Content-Type: text/csv' \
+  --data-binary @big.bin "http://127.0.0.1:$PORT/endpoints/iris_api/invocations")
+check_eq "a body over 6 MB: 413" 413 "$code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping")
 check_eq "GET /ping" 200 "$code"
 
