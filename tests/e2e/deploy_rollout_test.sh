@@ -179,6 +179,26 @@ for e in toy_canary toy_linear toy_all; do
   check "$e: failures only while the bad version was watched ($bad of $total)" test "$bad" -lt "$((total / 4))"
 done
 
+# ---- kill -9 of the agent in the middle of a rollout
+"$MLPC" deploy toy_canary --version 3 > mid.out 2>&1 &
+MID=$!
+updating() {
+  "$MLPC" endpoints --json > mid.json 2> /dev/null &&
+    [ "$(json_get mid.json '[e["state"] for e in j["endpoints"] if e["name"] == "toy_canary"][0]')" = Updating ]
+}
+check "a rollout is under way" wait_for updating
+kill -9 "$(cut -d' ' -f1 "$WS/agent/agent.pid")"
+none_left() { [ "$(pgrep -f "toy_serve.py $WS" | wc -l)" = 0 ]; }
+check "kill -9 mid-rollout: no orphan server (blue or green)" wait_for none_left
+wait "$MID"
+check_eq "kill -9 mid-rollout: mlpc deploy fails" 1 "$?"
+out=$("$MLPC" up toy.mlp --detach --port 0 2>&1)
+check_eq "up after kill -9: exit 0" 0 "$?"
+"$MLPC" endpoints show toy_canary --json > mid-show.json
+check_eq "the interrupted deployment is recorded Stopped" \
+  "Stopped the agent stopped during the deployment" \
+  "$(json_get mid-show.json '[d["status"] + " " + d["reason"] for d in j["deployments"] if d["version"] == 3][-1]')"
+
 "$MLPC" down > /dev/null 2>&1
 check_eq "down: no server left" 0 "$(pgrep -f "$WS" | wc -l)"
 finish
