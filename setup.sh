@@ -57,6 +57,10 @@ PACKAGES=(
   graphviz time
   # tests: `mlpc lsp` driven by Neovim's built-in LSP client (editors/vim)
   neovim
+  # `mlpc up`: the deployment router and the CLI's calls to it speak HTTP through cpp-httplib
+  libcpp-httplib-dev
+  # tests: an mlpc endpoint called with boto3's unchanged `sagemaker-runtime` client
+  python3-boto3
 )
 if [ "${MLPC_SKIP_CHROMIUM:-0}" != 1 ]; then
   PACKAGES+=(chromium) # headless browser for the HTML report tests

@@ -164,10 +164,72 @@ CREATE TABLE run_code (
 ) WITHOUT ROWID;
 )sql";
 
+// v4: deployments (issue 8). The agent (`mlpc up`) records each endpoint's current state, every
+// deployment of a model version to an endpoint with its outcome, the traffic steps it went
+// through, the events around it (instance starts and crashes, alarm readings, rollbacks), and
+// the server processes it runs (pid with its start time, so a later agent can tell its own
+// leftovers from unrelated processes). Times are Unix seconds.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE deployments (
+  id           INTEGER PRIMARY KEY,
+  endpoint     TEXT NOT NULL,
+  model_group  TEXT NOT NULL,
+  version      INTEGER,
+  from_version INTEGER,
+  strategy     TEXT NOT NULL DEFAULT '',
+  status       TEXT NOT NULL CHECK (status IN ('InProgress', 'Succeeded', 'RolledBack', 'Failed',
+                                               'Stopped')),
+  reason       TEXT NOT NULL DEFAULT '',
+  started_at   REAL NOT NULL,
+  finished_at  REAL
+);
+CREATE INDEX deployments_by_endpoint ON deployments (endpoint, id);
+
+CREATE TABLE endpoint_state (
+  endpoint     TEXT PRIMARY KEY,
+  url          TEXT NOT NULL DEFAULT '',
+  mode         TEXT NOT NULL DEFAULT 'realtime',
+  state        TEXT NOT NULL CHECK (state IN ('Creating', 'InService', 'Updating', 'RollingBack',
+                                              'Failed', 'Stopped')),
+  reason       TEXT NOT NULL DEFAULT '',
+  traffic_json TEXT NOT NULL DEFAULT '{}',
+  updated_at   REAL NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE traffic_steps (
+  id            INTEGER PRIMARY KEY,
+  deployment_id INTEGER NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+  at            REAL NOT NULL,
+  traffic_json  TEXT NOT NULL,
+  note          TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX traffic_steps_by_deployment ON traffic_steps (deployment_id, id);
+
+CREATE TABLE deployment_events (
+  id            INTEGER PRIMARY KEY,
+  endpoint      TEXT NOT NULL,
+  deployment_id INTEGER REFERENCES deployments (id) ON DELETE CASCADE,
+  at            REAL NOT NULL,
+  kind          TEXT NOT NULL,
+  detail_json   TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX deployment_events_by_endpoint ON deployment_events (endpoint, id);
+
+CREATE TABLE endpoint_instances (
+  endpoint   TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  pid        INTEGER NOT NULL,
+  pid_start  INTEGER NOT NULL DEFAULT 0,
+  port       INTEGER NOT NULL,
+  started_at REAL NOT NULL,
+  PRIMARY KEY (endpoint, pid)
+) WITHOUT ROWID;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3};
+  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4};
   return migrations;
 }
 

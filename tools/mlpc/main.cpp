@@ -45,6 +45,8 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerVerify(app);
   mlpc::cli::registerLsp(app);
   mlpc::cli::registerFmt(app);
+  mlpc::cli::registerUp(app);
+  mlpc::cli::registerEndpoints(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,149 @@
+#include "deploy/router.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sys/socket.h>
+
+namespace mlpc::deploy {
+
+void setJsonError(httplib::Response& res, int status, const std::string& type,
+                  const std::string& message) {
+  res.status = status;
+  res.set_header("x-amzn-ErrorType", type);
+  res.set_content(nlohmann::json{{"ErrorCode", type}, {"message", message}}.dump(),
+                  "application/json");
+}
+
+namespace {
+
+/// Counts a request in flight on a fleet for as long as it lives.
+struct InflightGuard {
+  Fleet& f;
+  explicit InflightGuard(Fleet& fleet) : f(fleet) { ++f.inflight; }
+  ~InflightGuard() { --f.inflight; }
+  InflightGuard(const InflightGuard&) = delete;
+  InflightGuard& operator=(const InflightGuard&) = delete;
+};
+
+void invoke(TrafficTable& table, Capture* capture, const httplib::Request& req,
+            httplib::Response& res) {
+  std::string name = req.matches[1];
+  if (!table.known(name)) {
+    setJsonError(res, 404, "ValidationError", "Endpoint " + name + " not found.");
+    return;
+  }
+  std::string why;
+  std::shared_ptr<Fleet> fleet = table.pick(name, why);
+  if (!fleet) {
+    setJsonError(res, 503, "ServiceUnavailable", "Endpoint " + name + " is not in service: " + why);
+    return;
+  }
+  InflightGuard guard(*fleet);
+  auto started = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  int port = fleet->pickPort();
+  if (port == 0) {
+    fleet->metrics().record(true, seconds());
+    setJsonError(res, 503, "ServiceUnavailable",
+                 "Endpoint " + name + " has no healthy instance of version " +
+                     std::to_string(fleet->version()) + " right now");
+    return;
+  }
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(2, 0);
+  cli.set_read_timeout(60, 0);
+  cli.set_write_timeout(60, 0);
+  httplib::Headers headers;
+  for (const char* h : {"Accept", "X-Amzn-SageMaker-Custom-Attributes"})
+    if (req.has_header(h)) headers.emplace(h, req.get_header_value(h));
+  std::string contentType = req.has_header("Content-Type") ? req.get_header_value("Content-Type")
+                                                           : "application/octet-stream";
+  auto up = cli.Post(fleet->server().invokePath, headers, req.body, contentType);
+  double secs = seconds();
+  if (!up) {
+    fleet->metrics().record(true, secs);
+    setJsonError(res, 502, "ModelError",
+                 "version " + std::to_string(fleet->version()) + " of endpoint " + name +
+                     " did not answer: " + httplib::to_string(up.error()));
+    return;
+  }
+  fleet->metrics().record(up->status >= 500, secs);
+  res.status = up->status;
+  std::string ct = up->has_header("Content-Type") ? up->get_header_value("Content-Type")
+                                                  : "application/octet-stream";
+  res.set_content(up->body, ct);
+  res.set_header("X-Amzn-Invoked-Production-Variant", "v" + std::to_string(fleet->version()));
+  if (capture) capture->offer(name, fleet->version(), contentType, req.body, ct, up->body);
+}
+
+} // namespace
+
+Router::Router(TrafficTable& table, Capture* capture)
+    : table_(table), capture_(capture), http_(std::make_unique<httplib::Server>()) {
+  // httplib's default also sets SO_REUSEPORT, which would let a second agent share the port.
+  http_->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  http_->set_payload_max_length(kMaxPayloadBytes);
+  http_->set_read_timeout(30, 0);
+  http_->set_write_timeout(30, 0);
+  http_->Post(R"(/endpoints/([^/]+)/invocations)",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                invoke(table_, capture_, req, res);
+              });
+  http_->Get("/ping", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"status\": \"ok\"}", "application/json");
+  });
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        setJsonError(res, 500, "InternalFailure", "the router failed on this request");
+      });
+  http_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404)
+      setJsonError(res, 404, "UnknownOperationException", "no route for " + req.path);
+    else if (res.status == 413)
+      setJsonError(res, 413, "ValidationError", "the request body is larger than 6 MB");
+    else
+      setJsonError(res, res.status, "ValidationError", "bad request");
+  });
+}
+
+Router::~Router() {
+  stop();
+}
+
+bool Router::bind(int port, std::string& error) {
+  if (port == 0) {
+    port_ = http_->bind_to_any_port("127.0.0.1");
+    if (port_ <= 0) {
+      error = "cannot listen on 127.0.0.1 (no free port)";
+      return false;
+    }
+    return true;
+  }
+  if (!http_->bind_to_port("127.0.0.1", port)) {
+    error = "cannot listen on 127.0.0.1:" + std::to_string(port) +
+            ": the port is in use (choose another with --port, or --port 0 for any free one)";
+    return false;
+  }
+  port_ = port;
+  return true;
+}
+
+void Router::start() {
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+}
+
+void Router::stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+} // namespace mlpc::deploy

@@ -1,0 +1,86 @@
+#pragma once
+/// The deployment records of a workspace (schema v4, migrations.cpp): endpoint states,
+/// deployments with their traffic steps and events, and the server processes the agent runs.
+/// A second connection to `<workspace>/meta.db`, next to the MetaStore; thread-safe.
+#include "meta/records.h"
+#include "meta/sqlite_db.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlpc::meta {
+
+struct DeploymentRow {
+  int64_t id = 0;
+  std::string endpoint, group;
+  std::optional<int64_t> version, fromVersion;
+  std::string strategy, status, reason;
+  double startedAt = 0;
+  std::optional<double> finishedAt;
+};
+
+struct EndpointStateRow {
+  std::string endpoint, url, mode, state, reason;
+  std::string trafficJson = "{}";
+  double updatedAt = 0;
+};
+
+struct TrafficStepRow {
+  int64_t id = 0, deploymentId = 0;
+  double at = 0;
+  std::string trafficJson, note;
+};
+
+struct DeployEventRow {
+  int64_t id = 0;
+  std::string endpoint;
+  std::optional<int64_t> deploymentId;
+  double at = 0;
+  std::string kind, detailJson;
+};
+
+struct InstanceRow {
+  std::string endpoint;
+  int64_t version = 0, pid = 0, pidStart = 0, port = 0;
+  double startedAt = 0;
+};
+
+class DeployLog {
+public:
+  /// Opens `<workspaceDir>/meta.db` (migrating it to the latest schema).
+  static Result<std::unique_ptr<DeployLog>> open(const std::string& workspaceDir);
+
+  Result<int64_t> startDeployment(const DeploymentRow& d);
+  /// Sets the outcome; an empty `reason` keeps the one recorded at the start.
+  Status finishDeployment(int64_t id, const std::string& status, const std::string& reason);
+  /// Deployments still InProgress (an agent that died mid-rollout) become Stopped.
+  Status stopUnfinishedDeployments(const std::string& reason);
+  Status recordTrafficStep(int64_t deploymentId, const std::string& trafficJson,
+                           const std::string& note);
+  Status recordEvent(const std::string& endpoint, std::optional<int64_t> deploymentId,
+                     const std::string& kind, const std::string& detailJson);
+  Status setEndpointState(const EndpointStateRow& s);
+
+  Status addInstance(const InstanceRow& i);
+  Status removeInstance(const std::string& endpoint, int64_t pid);
+  Result<std::vector<InstanceRow>> instances();
+
+  /// Newest last.
+  Result<std::vector<DeploymentRow>> deployments(const std::string& endpoint);
+  Result<std::vector<TrafficStepRow>> trafficSteps(int64_t deploymentId);
+  Result<std::vector<DeployEventRow>> events(const std::string& endpoint);
+  Result<std::vector<EndpointStateRow>> endpointStates();
+
+private:
+  explicit DeployLog(sqlite::Db db) : db_(std::move(db)) {}
+  std::mutex mu_;
+  sqlite::Db db_;
+};
+
+/// Unix seconds, wall clock.
+double wallNow();
+
+} // namespace mlpc::meta
