@@ -105,6 +105,12 @@ for l in open(sys.argv[1]):
 ' "$CAP")"
 check "capture: iris_pinned (no capture) has none" test ! -e "$WS/capture/iris_pinned"
 
+# ---- malformed, truncated and abandoned requests never wedge or crash the router
+check_eq "300 bad requests sent" 300 "$("$PY" "$E2E_DIR/deploy_badhttp.py" "$PORT" 2>&1)"
+out=$("$MLPC" invoke iris_api --data "$IRIS_CSV" 2>&1)
+check_contains "the router still serves after them" "prediction,probability" "$out"
+check "the agent is still running" kill -0 "$AGENT"
+
 # ---- endpoints
 "$MLPC" endpoints --json > eps.json
 check_eq "endpoints --json: exit 0" 0 "$?"
