@@ -124,6 +124,21 @@ check_eq "endpoints: the mode" realtime "$(json_get eps.json 'j["endpoints"][0][
 out=$("$MLPC" endpoints 2>&1)
 check_contains "endpoints: a table" "v1 100% (2 inst)" "$out"
 
+# ---- lineage endpoint:NAME: which data, code and params made the model serving here now
+out=$("$MLPC" lineage endpoint:iris_api 2>&1)
+check_eq "lineage endpoint:NAME: exit 0" 0 "$?"
+check_contains "lineage endpoint: the version it serves" \
+  "endpoint iris_api (InService) serves iris version 1 with 100% of its traffic" "$out"
+check_contains "lineage endpoint: the training step" "sklearn.Train" "$out"
+check_contains "lineage endpoint: down to the data" "std/data.LoadExample" "$out"
+out=$("$MLPC" lineage endpoint:iris_apj 2>&1)
+check_eq "lineage of an unknown endpoint: exit 2" 2 "$?"
+check_contains "lineage of an unknown endpoint: did you mean" \
+  "has never been served in this workspace (did you mean \`iris_api\`?)" "$out"
+out=$("$MLPC" lineage endpoint:iris_pinned 2>&1)
+check_eq "lineage of a Failed endpoint: exit 2" 2 "$?"
+check_contains "lineage of a Failed endpoint: says why" "serves no model version (Failed" "$out"
+
 # ---- a server dies: restarted, counted
 victim=$(json_get eps.json 'j["endpoints"][0]["versions"][0]["processes"][0]["pid"]')
 kill -9 "$victim"
@@ -161,6 +176,9 @@ check_eq "down: exit 0" 0 "$?"
 check_contains "down: says so" "stopped the agent (pid $AGENT)" "$out"
 check_eq "down: no server left" 0 "$(pgrep -f "$WS" | wc -l)"
 check "down: the pid file is removed" test ! -e "$WS/agent/agent.pid"
+out=$("$MLPC" lineage endpoint:iris_api 2>&1)
+check_contains "lineage endpoint: after down, the version it served last" \
+  "endpoint iris_api (Stopped) last served iris version 1" "$out"
 check_eq "down: endpoints recorded Stopped" "Stopped Stopped" "$("$PY" -c '
 import sqlite3, sys
 d = sqlite3.connect(sys.argv[1])

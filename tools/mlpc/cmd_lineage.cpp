@@ -2,6 +2,7 @@
 // from it). REF is an artifact hash prefix, RUN:step.output, or GROUP@VERSION.
 #include "artifact_ref.h"
 #include "commands.h"
+#include "endpoint_ref.h"
 #include "history_support.h"
 #include "lineage_graph.h"
 
@@ -18,7 +19,9 @@ void registerLineage(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "lineage", "Which data, code, params and command made an artifact (or what used it)");
   addWorkspaceOption(*cmd, o->ws);
-  cmd->add_option("REF", o->ref, "An artifact hash prefix, RUN:step.output, or GROUP@VERSION")
+  cmd->add_option("REF", o->ref,
+                  "An artifact hash prefix, RUN:step.output, GROUP@VERSION, or endpoint:NAME (the "
+                  "version the endpoint serves)")
       ->required();
   auto* up = cmd->add_flag("--upstream", o->up, "What it was made from (the default)");
   cmd->add_flag("--downstream", o->down, "What was made from it")->excludes(up);
@@ -27,8 +30,20 @@ void registerLineage(CLI::App& app) {
   cmd->callback([o] {
     auto ws = openHistory(o->ws);
     if (!ws) return;
-    std::string header;
-    std::string hash = resolveRef(*ws->meta, o->ref, header);
+    std::string header, ref = o->ref;
+    // `endpoint:NAME`: the lineage of the model version the endpoint serves.
+    if (ref.rfind("endpoint:", 0) == 0) {
+      auto ev = resolveEndpoint(ws->dir, ref.substr(9));
+      if (!ev) {
+        exitCode() = 2;
+        return;
+      }
+      ref = ev->group + "@" + std::to_string(ev->version);
+      header = ev->header;
+    }
+    std::string more;
+    std::string hash = resolveRef(*ws->meta, ref, more);
+    header += more;
     if (hash.empty()) {
       exitCode() = 2;
       return;
