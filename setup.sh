@@ -59,6 +59,9 @@ PACKAGES=(
   neovim
   # `mlpc up`: the deployment router and the CLI's calls to it speak HTTP through cpp-httplib
   libcpp-httplib-dev
+  # runtime/deploy finds cpp-httplib's compiled library through its pkg-config file; a minimal
+  # Debian 12 root has no pkg-config (the fresh CI stage caught it)
+  pkg-config
   # tests: an mlpc endpoint called with boto3's unchanged `sagemaker-runtime` client
   python3-boto3
 )
