@@ -62,6 +62,8 @@ PACKAGES=(
   # runtime/deploy finds cpp-httplib's compiled library through its pkg-config file; a minimal
   # Debian 12 root has no pkg-config (the fresh CI stage caught it)
   pkg-config
+  # `mlpc baseline`: CSV is read by libcsv (runtime/monitor)
+  libcsv-dev
   # tests: an mlpc endpoint called with boto3's unchanged `sagemaker-runtime` client
   python3-boto3
 )

@@ -23,6 +23,7 @@ void registerGetAndCat(CLI::App& app);
 void registerVerify(CLI::App& app);
 void registerLsp(CLI::App& app);
 void registerFmt(CLI::App& app);
+void registerBaseline(CLI::App& app);
 void registerUp(CLI::App& app);
 void registerEndpoints(CLI::App& app);
 

@@ -45,6 +45,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerVerify(app);
   mlpc::cli::registerLsp(app);
   mlpc::cli::registerFmt(app);
+  mlpc::cli::registerBaseline(app);
   mlpc::cli::registerUp(app);
   mlpc::cli::registerEndpoints(app);
   try {
