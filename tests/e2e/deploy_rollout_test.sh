@@ -200,5 +200,11 @@ check_eq "the interrupted deployment is recorded Stopped" \
   "$(json_get mid-show.json '[d["status"] + " " + d["reason"] for d in j["deployments"] if d["version"] == 3][-1]')"
 
 "$MLPC" down > /dev/null 2>&1
+# Servers that were still starting when the agent stopped die with it (PR_SET_PDEATHSIG); under
+# the sanitizers that can take a moment after `down` returns, so allow a few seconds.
+for _ in $(seq 1 100); do
+  [ "$(pgrep -f "$WS" | wc -l)" = 0 ] && break
+  sleep 0.2
+done
 check_eq "down: no server left" 0 "$(pgrep -f "$WS" | wc -l)"
 finish
