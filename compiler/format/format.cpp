@@ -43,9 +43,9 @@ bool spaced(const LayoutToken& a, const LayoutToken& b) {
 struct Line {
   std::vector<const LayoutToken*> toks; ///< code and comments, in order
   int blankBefore = 0;
-  size_t indent = 0;       ///< spaces for the open brackets (see layout())
-  bool continued = false;  ///< a continued expression: four more spaces
-  bool statement = false;  ///< at statement level: inside braces or at the top, not in ( or [
+  size_t indent = 0;      ///< spaces for the open brackets (see layout())
+  bool continued = false; ///< a continued expression: four more spaces
+  bool statement = false; ///< at statement level: inside braces or at the top, not in ( or [
 };
 
 std::string render(const Line& l, size_t width, bool alignEq, size_t eqWidth) {
@@ -147,9 +147,7 @@ std::string layout(const std::vector<LayoutToken>& toks) {
     }
     i = std::max(j, i + 1);
   }
-  auto indent = [&](const Line& l) {
-    return std::string(l.indent + (l.continued ? 4 : 0), ' ');
-  };
+  auto indent = [&](const Line& l) { return std::string(l.indent + (l.continued ? 4 : 0), ' '); };
   for (size_t i = 0; i < lines.size();) {
     size_t j = i;
     size_t w = 0;

@@ -1230,7 +1230,12 @@ struct Executor::Impl {
       waitingToLaunch.push_back(&t);
       return;
     }
-    std::string msg = "step `" + t.key + "` (" + t.stepKey + " at " + where + ") " + how;
+    processFailed(t, r, "step `" + t.key + "` (" + t.stepKey + " at " + where + ") " + how);
+  }
+
+  /// A step's or a shard's process that ended badly: `msg` with the tail of its stderr and the
+  /// `mlpc logs` command that shows the rest, recorded with the status the ending implies.
+  void processFailed(Task& t, const exec::CommandResult& r, std::string msg) {
     if (!r.cancelled) {
       std::string errTail = tail(t.stderrPath, 6);
       if (!errTail.empty()) msg += "\n  last lines of stderr:\n" + errTail;
@@ -1460,16 +1465,7 @@ struct Executor::Impl {
     std::string how = r.timedOut    ? "timed out"
                       : r.cancelled ? "was interrupted"
                                     : "failed (exit " + std::to_string(r.exitCode) + ")";
-    std::string msg = "transform shard `" + s.key + "` (at " + s.node->range + ") " + how;
-    if (!r.cancelled) {
-      std::string errTail = tail(s.stderrPath, 6);
-      if (!errTail.empty()) msg += "\n  last lines of stderr:\n" + errTail;
-      msg += "  full logs: mlpc logs " + runId + " " + s.key;
-    }
-    stepFailed(s, r, msg,
-               r.timedOut    ? ExecStatus::TimedOut
-               : r.cancelled ? ExecStatus::Cancelled
-                             : ExecStatus::Failed);
+    processFailed(s, r, "transform shard `" + s.key + "` (at " + s.node->range + ") " + how);
   }
 
   /// A transform whose shards did not all succeed: its own execution says which.
