@@ -19,7 +19,8 @@ n=0
 for f in "$REPO"/examples/*/*.mlp "$REPO"/stdlib/std/*.mlp; do
   "$PY" - "$f" messy.mlp <<'EOF'
 import random, re, sys
-random.seed(sys.argv[1])
+import os
+random.seed(os.path.basename(sys.argv[1]))  # the same perturbation wherever the clone lives
 out = []
 in_triple = False  # inside a """…""" string, whose text is the program's, not layout
 for line in open(sys.argv[1]).read().split("\n"):
@@ -33,7 +34,8 @@ for line in open(sys.argv[1]).read().split("\n"):
     m = re.search(r'"|//|/\*', line)
     code, rest = (line[:m.start()], line[m.start():]) if m else (line, "")
     code = re.sub(r" +", lambda _: " " * random.randint(1, 4), code)
-    code = re.sub(r"([,(\[{=:])(?=\S)", lambda x: x.group(1) + " " * random.randint(0, 2), code)
+    # Space may follow a separator but must not split a two-character operator (== <= >= !=).
+    code = re.sub(r"([,(\[{:]|(?<![=<>!])=)(?=[^\s=])", lambda x: x.group(1) + " " * random.randint(0, 2), code)
     out.append(" " * random.randint(0, 6) + code.lstrip() + rest if line.strip() else line)
 open(sys.argv[2], "w").write("\n".join(out))
 EOF
