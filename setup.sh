@@ -6,6 +6,8 @@
 #   ./setup.sh --test     the same, then run the test suite (ctest)
 #   ./setup.sh --deps     only install the missing packages and the VS Code extension's node
 #                         modules (no configure, no build)
+#   ./setup.sh --bench-deps  the same, plus what bench/serve.sh drives: wrk and nginx (whose
+#                         service is kept from starting: the bench runs its own)
 #
 # Run it as root (or with sudo available). It is idempotent: packages are installed only when
 # dpkg says one is missing, so a re-run goes straight to the (incremental) build.
@@ -22,7 +24,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 MODE=build
 case "${1:-}" in
@@ -30,6 +32,7 @@ case "${1:-}" in
   --example) MODE=example ;;
   --test) MODE=test ;;
   --deps) MODE=deps ;;
+  --bench-deps) MODE=bench-deps ;;
   -h | --help) usage; exit 0 ;;
   *) echo "setup.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 esac
@@ -76,6 +79,8 @@ fi
 PACKAGES+=(ca-certificates)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# bench/serve.sh: wrk drives the load; nginx is the reverse proxy the router is compared with.
+[ "$MODE" = bench-deps ] && PACKAGES+=(wrk nginx-light)
 
 # One dpkg-query for all of them: "NAME STATUS" for each package dpkg knows.
 status=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null || true)
@@ -98,6 +103,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Debian's nginx starts its system service on install (port 80, as root): a policy-rc.d that
+  # refuses service starts stops that, and is removed again if this script put it there.
+  if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d > /dev/null
+    "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
+    trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   "${SUDO[@]}" apt-get update
   "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 else
@@ -116,7 +128,7 @@ else
   say "editors/vscode/node_modules is up to date"
 fi
 
-[ "$MODE" = deps ] && exit 0
+[ "$MODE" = deps ] || [ "$MODE" = bench-deps ] && exit 0
 
 # ---- configure and build ---------------------------------------------------------------------
 BUILD_DIR=${MLPC_BUILD_DIR:-build}

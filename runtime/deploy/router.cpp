@@ -27,7 +27,7 @@ struct InflightGuard {
   InflightGuard& operator=(const InflightGuard&) = delete;
 };
 
-void invoke(TrafficTable& table, Capture* capture, const httplib::Request& req,
+void invoke(TrafficTable& table, Capture* capture, UpstreamPool& pool, const httplib::Request& req,
             httplib::Response& res) {
   std::string name = req.matches[1];
   if (!table.known(name)) {
@@ -53,16 +53,21 @@ void invoke(TrafficTable& table, Capture* capture, const httplib::Request& req,
                      std::to_string(fleet->version()) + " right now");
     return;
   }
-  httplib::Client cli("127.0.0.1", port);
-  cli.set_connection_timeout(2, 0);
-  cli.set_read_timeout(60, 0);
-  cli.set_write_timeout(60, 0);
   httplib::Headers headers;
   for (const char* h : {"Accept", "X-Amzn-SageMaker-Custom-Attributes"})
     if (req.has_header(h)) headers.emplace(h, req.get_header_value(h));
   std::string contentType = req.has_header("Content-Type") ? req.get_header_value("Content-Type")
                                                            : "application/octet-stream";
-  auto up = cli.Post(fleet->server().invokePath, headers, req.body, contentType);
+  auto lease = pool.acquire(port);
+  auto up = lease.client->Post(fleet->server().invokePath, headers, req.body, contentType);
+  // httplib reconnects when an idle connection was closed by the server; one closed just then
+  // fails while sending, before the server has read the request, and is tried once more on a new
+  // connection. A read error is not retried: the server may have acted on the request.
+  if (!up && lease.reused && up.error() != httplib::Error::Read) {
+    lease = {UpstreamPool::fresh(port), false};
+    up = lease.client->Post(fleet->server().invokePath, headers, req.body, contentType);
+  }
+  if (up) pool.release(port, std::move(lease.client));
   double secs = seconds();
   if (!up) {
     fleet->metrics().record(true, secs);
@@ -83,18 +88,25 @@ void invoke(TrafficTable& table, Capture* capture, const httplib::Request& req,
 } // namespace
 
 Router::Router(TrafficTable& table, Capture* capture)
-    : table_(table), capture_(capture), http_(std::make_unique<httplib::Server>()) {
+    : table_(table), capture_(capture), http_(std::make_unique<httplib::Server>()),
+      pool_(std::make_unique<UpstreamPool>()) {
   // httplib's default also sets SO_REUSEPORT, which would let a second agent share the port.
   http_->set_socket_options([](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   http_->set_payload_max_length(kMaxPayloadBytes);
+  // httplib's defaults (8 worker threads, a connection closed after 5 requests, Nagle on) cap a
+  // keep-alive client at a few hundred requests a second: 40 ms per request waits for a delayed
+  // ACK. A worker serves one connection at a time, so the pool is sized for many clients.
+  http_->set_tcp_nodelay(true);
+  http_->set_keep_alive_max_count(100000);
+  http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   http_->set_read_timeout(30, 0);
   http_->set_write_timeout(30, 0);
   http_->Post(R"(/endpoints/([^/]+)/invocations)",
               [this](const httplib::Request& req, httplib::Response& res) {
-                invoke(table_, capture_, req, res);
+                invoke(table_, capture_, *pool_, req, res);
               });
   http_->Get("/ping", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\": \"ok\"}", "application/json");

@@ -11,6 +11,7 @@
 /// control API) are added through http().
 #include "deploy/capture.h"
 #include "deploy/traffic_table.h"
+#include "deploy/upstream_pool.h"
 
 #include <memory>
 #include <string>
@@ -24,6 +25,8 @@ struct Response;
 namespace mlpc::deploy {
 
 constexpr size_t kMaxPayloadBytes = 6 * 1024 * 1024;
+/// Connections served at once (each kept-alive client holds a worker while it is connected).
+constexpr size_t kWorkerThreads = 64;
 
 class Router {
 public:
@@ -46,6 +49,7 @@ private:
   TrafficTable& table_;
   Capture* capture_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<UpstreamPool> pool_;
   int port_ = 0;
   std::thread thread_;
 };
