@@ -69,6 +69,8 @@ PACKAGES=(
   libcsv-dev
   # tests: an mlpc endpoint called with boto3's unchanged `sagemaker-runtime` client
   python3-boto3
+  # `mlpc run --executor slurm` and its tests: a private single-node cluster (tests/slurm/)
+  slurm-wlm munge
 )
 if [ "${MLPC_SKIP_CHROMIUM:-0}" != 1 ]; then
   PACKAGES+=(chromium) # headless browser for the HTML report tests
@@ -103,9 +105,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
   fi
   export DEBIAN_FRONTEND=noninteractive
-  # Debian's nginx starts its system service on install (port 80, as root): a policy-rc.d that
-  # refuses service starts stops that, and is removed again if this script put it there.
-  if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  # Debian's munge, slurm and nginx packages start their system services on install (munged,
+  # slurmctld, nginx on port 80, as root; in a chroot they would outlive it): a policy-rc.d that
+  # refuses service starts stops that, and is removed again if this script put it there. The
+  # tests start their own daemons.
+  if [[ " ${missing[*]} " =~ \ (nginx-light|munge|slurm-wlm)\  ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d > /dev/null
     "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
     trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT

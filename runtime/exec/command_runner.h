@@ -15,6 +15,7 @@ namespace mlpc::exec {
 /// One command to run.
 struct CommandSpec {
   uint64_t id = 0;     ///< Caller's token, echoed in the result. Unique among running commands.
+  std::string name;    ///< What it is, for people (a cluster runner's job name); may be empty.
   std::string command; ///< Run as `/bin/sh -c <command>`.
   std::string workdir; ///< Working directory of the child; empty = the caller's cwd.
   /// The FULL environment of the child, in order (the caller builds it; nothing is inherited).
@@ -25,6 +26,10 @@ struct CommandSpec {
   std::string stdoutPath, stderrPath;
   /// 0 = none. On expiry the whole process group gets SIGTERM, then SIGKILL after a grace period.
   double timeoutSeconds = 0;
+  /// What the command asked for (`resources`; 0 = not asked). The process runner ignores them
+  /// (the scheduler fits commands to this machine); a cluster runner requests them.
+  double cpus = 0, memoryBytes = 0;
+  long long gpus = 0;
 };
 
 /// How a command ended.
@@ -38,6 +43,9 @@ struct CommandResult {
   bool cancelled = false;               ///< Killed by cancelAll().
   double startedAt = 0, finishedAt = 0; ///< Unix seconds (wall clock: for logs and reports).
   std::string error; ///< Why it could not be spawned (exitCode is 127 then); empty otherwise.
+  /// How it ended, in words, when the runner knows more than an exit status (a cluster job that
+  /// its scheduler ended: "Slurm job 14 ended NODE_FAIL …"); empty otherwise.
+  std::string ending;
 
   bool succeeded() const {
     return exitCode == 0 && termSignal == 0 && !timedOut && !cancelled && error.empty();

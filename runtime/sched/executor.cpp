@@ -148,6 +148,7 @@ struct Task {
   std::vector<meta::CodeRef> code;
   int attempt = 0, maxAttempts = 1;
   double backoff = 0, timeout = 0, cpu = 1, memory = 0;
+  long long gpu = 0;
   std::optional<double> expire; ///< the step's `cache` expiry for this call
   int64_t execId = 0;
   double notBefore = 0;
@@ -887,10 +888,11 @@ struct Executor::Impl {
     }
     t.cpu = props->cpu;
     t.memory = props->memoryBytes;
-    if (props->gpu > 0)
+    t.gpu = props->gpu;
+    if (props->gpu > 0 && !opts.clusterResources)
       return failTask(t, "step " + t.stepKey + " asks for " + std::to_string(props->gpu) +
                              " GPU(s); this machine has none (" + n.range + ")");
-    if (opts.memoryBytes > 0 && t.memory > opts.memoryBytes)
+    if (!opts.clusterResources && opts.memoryBytes > 0 && t.memory > opts.memoryBytes)
       return failTask(t, "step " + t.stepKey + " asks for more memory than this machine has (" +
                              n.range + ")");
     t.maxAttempts = props->attempts;
@@ -1096,7 +1098,8 @@ struct Executor::Impl {
   // ---- launching and completing processes
   bool canLaunch(const Task& t) const {
     if (running.size() >= static_cast<size_t>(std::max(1, opts.jobs))) return false;
-    if (running.empty()) return true; // a step larger than the machine still runs, alone
+    if (running.empty()) return true;       // a step larger than the machine still runs, alone
+    if (opts.clusterResources) return true; // the cluster's scheduler fits jobs to its nodes
     if (usedCpu + t.cpu > std::max(opts.cpus, 1.0) + 1e-9) return false;
     if (opts.memoryBytes > 0 && usedMemory + t.memory > opts.memoryBytes) return false;
     return true;
@@ -1127,6 +1130,10 @@ struct Executor::Impl {
       spec.stdoutPath = t->stdoutPath;
       spec.stderrPath = t->stderrPath;
       spec.timeoutSeconds = t->timeout;
+      spec.name = t->key;
+      spec.cpus = t->cpu;
+      spec.memoryBytes = t->memory;
+      spec.gpus = t->gpu;
       std::string err;
       if (!runner.start(spec, err)) {
         failTask(*t, "cannot start " + t->key + ": " + err);
@@ -1214,10 +1221,11 @@ struct Executor::Impl {
     }
     std::string how = r.timedOut
                           ? "timed out after " + plan::commandText(Json(t.timeout), "float") + "s"
-                      : r.cancelled      ? "was cancelled"
-                      : !r.error.empty() ? "could not start: " + r.error
-                      : r.termSignal     ? "was killed by signal " + std::to_string(r.termSignal)
-                                         : "exited with code " + std::to_string(r.exitCode);
+                      : r.cancelled       ? "was cancelled"
+                      : !r.error.empty()  ? "could not start: " + r.error
+                      : !r.ending.empty() ? r.ending
+                      : r.termSignal      ? "was killed by signal " + std::to_string(r.termSignal)
+                                          : "exited with code " + std::to_string(r.exitCode);
     if (!r.cancelled && !interrupted && t.attempt < t.maxAttempts) {
       double wait = t.backoff * std::pow(2.0, t.attempt - 1);
       progress.emit({"retrying", t.key, t.stepKey,
@@ -1462,9 +1470,10 @@ struct Executor::Impl {
       (void)meta.finishExecution(f);
       return finish(s, State::Done);
     }
-    std::string how = r.timedOut    ? "timed out"
-                      : r.cancelled ? "was interrupted"
-                                    : "failed (exit " + std::to_string(r.exitCode) + ")";
+    std::string how = r.timedOut          ? "timed out"
+                      : r.cancelled       ? "was interrupted"
+                      : !r.ending.empty() ? "failed: " + r.ending
+                                          : "failed (exit " + std::to_string(r.exitCode) + ")";
     processFailed(s, r, "transform shard `" + s.key + "` (at " + s.node->range + ") " + how);
   }
 

@@ -34,6 +34,10 @@ struct RunOptions {
   std::map<std::string, plan::Json> dataOverrides;
   bool registerVersions = true; ///< false: `register` nodes only report what they would do
   std::string reproductionOf;   ///< `mlpc reproduce`: the version re-made (recorded on the run)
+  /// Commands run on a cluster (`--executor slurm`): its scheduler grants `resources`, so there
+  /// is no check against this machine's memory or GPUs and no packing onto `cpus`; `jobs` still
+  /// bounds the commands submitted at once.
+  bool clusterResources = false;
 };
 
 struct RunSummary {

@@ -4,12 +4,14 @@
 
 #include "exec/interrupt.h"
 #include "exec/process_runner.h"
+#include "exec/slurm_runner.h"
 #include "sched/executor.h"
 #include "store/temp_dir.h"
 
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -25,9 +27,48 @@ struct RunOpts {
   bool noCache = false;
   bool keepGoing = false;
   bool json = false;
+  std::string executor = "local";
+  std::string partition;
   std::string workspace;
   DiagOptions diag;
 };
+
+/// The runner `--executor` names; for slurm, first checks that the cluster answers (and knows
+/// `--partition`), so that a misconfiguration is one clear error, not a failure per step.
+std::unique_ptr<exec::CommandRunner> makeRunner(const RunOpts& o, const std::string& wsDir) {
+  if (o.executor != "slurm") return exec::makeProcessRunner();
+  std::string out, err;
+  int rc = exec::runCapture({"sinfo", "-h", "-o", "%P %a"}, out, err);
+  if (rc != 0) {
+    std::string why = err.empty() ? out : err;
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+      why.pop_back();
+    std::cerr << "error: --executor slurm: the Slurm cluster does not answer (sinfo "
+              << (rc < 0 ? "cannot run: " : "says: ") << why
+              << ")\n  = help: install Slurm's clients and set SLURM_CONF to the cluster's "
+                 "slurm.conf\n";
+    return nullptr;
+  }
+  if (!o.partition.empty()) {
+    bool known = false;
+    std::istringstream in(out);
+    std::string name, avail;
+    while (in >> name >> avail) {
+      if (!name.empty() && name.back() == '*') name.pop_back(); // the default partition
+      known = known || name == o.partition;
+    }
+    if (!known) {
+      std::cerr << "error: --partition " << o.partition
+                << ": the cluster has no such partition (sinfo lists: "
+                << (out.empty() ? "none" : out.substr(0, out.find('\n'))) << "…)\n";
+      return nullptr;
+    }
+  }
+  exec::SlurmOptions so;
+  so.jobDir = wsDir + "/slurm";
+  so.partition = o.partition;
+  return exec::makeSlurmRunner(so);
+}
 
 void addCommon(CLI::App& cmd, RunOpts& o) {
   cmd.add_option("TARGET", o.target,
@@ -49,12 +90,24 @@ void registerRun(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("run", "Run a pipeline on this machine (parallel, cached, recorded)");
   addCommon(*cmd, *o);
-  cmd->add_option("-j,--jobs", o->jobs, "Steps to run at once (default: the number of cores)")
+  cmd->add_option("-j,--jobs", o->jobs,
+                  "Steps to run at once (default: the number of cores; 256 with --executor slurm)")
       ->check(CLI::Range(1, 4096));
   cmd->add_flag("--keep-going", o->keepGoing,
                 "After a failure, keep running what does not depend on it");
   cmd->add_flag("--json", o->json, "Print a JSON event per line on stdout instead of progress");
+  cmd->add_option("--executor", o->executor,
+                  "Where steps run: local (processes on this machine, the default) or slurm "
+                  "(a batch job per step; needs SLURM_CONF and a workspace every node sees)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  cmd->add_option("--partition", o->partition,
+                  "With --executor slurm: the partition to submit to (default: the cluster's)");
   cmd->callback([o] {
+    if (!o->partition.empty() && o->executor != "slurm") {
+      std::cerr << "error: --partition needs --executor slurm\n";
+      exitCode() = 2;
+      return;
+    }
     auto lp = loadPlan(o->target, o->pipeline, o->params, o->diag);
     if (!lp) return;
     auto ws = openWorkspaceOrReport(o->workspace, lp->baseDir, true);
@@ -65,12 +118,20 @@ void registerRun(CLI::App& app) {
       std::cerr << "warning: cannot clean the store's staging area: " << swept.error() << "\n";
     std::string err;
     if (!exec::installInterruptHandlers(err)) std::cerr << "warning: " << err << "\n";
-    auto runner = exec::makeProcessRunner();
+    auto runner = makeRunner(*o, ws->dir);
+    if (!runner) {
+      exitCode() = 2;
+      return;
+    }
     auto progress =
         sched::makeProgress(o->json ? sched::ProgressStyle::Json : sched::defaultProgressStyle());
     auto started = std::chrono::steady_clock::now();
-    sched::Executor ex(lp->plan, defaultRunOptions(*lp, o->jobs, o->noCache, o->keepGoing),
-                       *ws->store, *ws->meta, *runner, *progress);
+    sched::RunOptions ro = defaultRunOptions(*lp, o->jobs, o->noCache, o->keepGoing);
+    if (o->executor == "slurm") {
+      ro.clusterResources = true;
+      if (o->jobs == 0) ro.jobs = 256; // submitted at once; the cluster queues the rest
+    }
+    sched::Executor ex(lp->plan, ro, *ws->store, *ws->meta, *runner, *progress);
     sched::RunSummary s = ex.run();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char took[32];

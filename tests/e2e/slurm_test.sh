@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# slurm_test.sh — `mlpc run --executor slurm` on a real single-node Slurm cluster (Debian's
+# slurm-wlm and munge, started and stopped here by tests/slurm/cluster.sh): examples/slurm runs
+# with every step call a batch job carrying its resources, and makes byte-identical artifacts to
+# a local run; a second run is all cached; a failing step, a timeout, a job killed under the
+# step, an impossible request and Ctrl-C (scancel: no job left) behave as with the local
+# executor; a failed run resumes from its cached steps; bad options are exit 2.
+source "$(dirname "$0")/lib.sh" "$@"
+for b in slurmctld slurmd munged sbatch; do
+  command -v "$b" > /dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || {
+    echo "not ok - $b is missing: ./setup.sh installs slurm-wlm and munge"
+    echo "0 passed, 1 failed"
+    exit 1
+  }
+done
+CL=$(mktemp -d /tmp/mlpc-sl.XXXXXX) # short: unix socket paths live under it
+stop_cluster() {
+  "$ROOT/tests/slurm/cluster.sh" stop "$CL" > /dev/null 2>&1
+  rm -rf "$CL"
+  e2e_cleanup
+}
+trap stop_cluster EXIT
+t0=$(date +%s.%N)
+out=$("$ROOT/tests/slurm/cluster.sh" start "$CL" 2>&1)
+check_eq "the cluster fixture starts" 0 "$?"
+echo "# cluster up in $(echo "$(date +%s.%N) - $t0" | bc) s"
+eval "$(grep '^export SLURM_CONF=' <<< "$out")"
+
+# ---- the example, under Slurm and locally: the same artifacts
+cd "$T" || exit 2
+"$MLPC" run "$ROOT/examples/slurm/slurm.mlp" --executor slurm --workspace "$T/wsS" \
+  > slurm.out 2>&1
+check_eq "examples/slurm under --executor slurm: exit 0" 0 "$?"
+check_contains "it registers the best model" "registered iris_slurm version 1" "$(cat slurm.out)"
+jobs=$(squeue -h -t all -o '%j %T %C %m %l')
+check_contains "Count is a batch job with its memory and time" "mlpc:n COMPLETED 1 256M 6:00" "$jobs"
+check_contains "each training call is a job of its own" "mlpc:m[2] COMPLETED" "$jobs"
+check_eq "every step call was a job (9)" 9 "$(grep -c '^mlpc:' <<< "$jobs")"
+"$MLPC" run "$ROOT/examples/slurm/slurm.mlp" --workspace "$T/wsL" > /dev/null 2>&1
+check_eq "the same example locally: exit 0" 0 "$?"
+objects() { (cd "$1/objects" && find . -type f | sort); }
+check_eq "byte-identical artifacts (the same content-addressed objects)" "$(objects "$T/wsL")" \
+  "$(objects "$T/wsS")"
+out=$("$MLPC" run "$ROOT/examples/slurm/slurm.mlp" --executor slurm --workspace "$T/wsS" 2>&1)
+check_contains "a second run is all cached" "0 ran, 9 cached" "$out"
+
+# ---- failures, as the local executor reports them
+cat > f.mlp <<'EOF2'
+step Ok(x: int) -> (out: File) {
+  run = "echo ${x} > ${out}"
+}
+step Fails(f: File) -> (out: File) {
+  run = "echo about to fail >&2; exit 3"
+}
+step Slow(f: File, t: duration = 2s) -> (out: File) {
+  timeout = t
+  run     = "sleep 30; cp ${f} ${out}"
+}
+step Killed(f: File) -> (out: File) {
+  run = "kill -9 $PPID; sleep 5"
+}
+step Huge(f: File) -> (out: File) {
+  resources = { cpu: 4096 }
+  run       = "cp ${f} ${out}"
+}
+pipeline fails(x: int = 1) {
+  a = Ok(x = x)
+  b = Fails(a)
+}
+pipeline slow(x: int = 1) {
+  a = Ok(x = x)
+  b = Slow(a)
+}
+pipeline killed() {
+  a = Ok(x = 1)
+  b = Killed(a)
+}
+pipeline huge() {
+  a = Ok(x = 1)
+  b = Huge(a)
+}
+pipeline long() {
+  a = Ok(x = 2)
+  b = Slow(a, t = 1m)
+}
+EOF2
+run() { "$MLPC" run f.mlp --executor slurm --workspace "$T/wsF" "$@" 2>&1; }
+out=$(run -p fails)
+check_eq "a failing step: exit 1" 1 "$?"
+check_contains "a failing step: named with its exit status" "exited with code 3" "$out"
+check_contains "a failing step: its stderr shown" "about to fail" "$out"
+out=$(run -p fails)
+check_contains "the failed run resumes: Ok is cached" "1 cached" "$out"
+t=$(date +%s)
+out=$(run -p slow)
+check_eq "a timeout: exit 1" 1 "$?"
+check_contains "a timeout: says so" "timed out" "$out"
+check "a timeout: enforced to the second, not at Slurm's 30 s check" test $(($(date +%s) - t)) -lt 20
+left() { squeue -h -t pending,running,completing -o '%j' | grep -c '^mlpc:' ; }
+gone() { [ "$(left)" = 0 ]; }
+wait_gone() { local i; for i in $(seq 1 100); do gone && return 0; sleep 0.1; done; return 1; }
+check "a timeout: the job is cancelled" wait_gone
+out=$(run -p killed)
+check_eq "the job killed under the step: exit 1" 1 "$?"
+check_contains "the job killed under the step: Slurm's state named" "ended as Slurm job" "$out"
+check_contains "the job killed under the step: in state FAILED" "(FAILED) before the command finished" "$out"
+echo "$out" | grep -m2 "Slurm job" | sed 's/^/# /' 
+out=$(run -p huge)
+check_eq "a request no node can meet: exit 1" 1 "$?"
+check_contains "a request no node can meet: sbatch's reason" "sbatch refused the job" "$out"
+
+# ---- Ctrl-C: the run's jobs are cancelled
+"$MLPC" run f.mlp -p long --executor slurm --workspace "$T/wsF" > long.out 2>&1 &
+pid=$!
+running() { squeue -h -t running -o '%j' | grep -q '^mlpc:b$'; }
+wait_running() { local i; for i in $(seq 1 200); do running && return 0; sleep 0.1; done; return 1; }
+check "Ctrl-C: the long step is running as a job" wait_running
+kill -INT "$pid"
+wait "$pid"
+check_eq "Ctrl-C: exit 130" 130 "$?"
+check "Ctrl-C: no job of the run is left in Slurm" wait_gone
+
+# ---- bad options
+out=$("$MLPC" run f.mlp -p fails --partition debug 2>&1)
+check_eq "--partition without --executor slurm: exit 2" 2 "$?"
+out=$(run -p fails --partition nope)
+check_eq "an unknown partition: exit 2" 2 "$?"
+check_contains "an unknown partition: says so" "no such partition" "$out"
+out=$(SLURM_CONF=/nonexistent/slurm.conf "$MLPC" run f.mlp -p fails --executor slurm \
+  --workspace "$T/wsF" 2>&1)
+check_eq "no cluster: exit 2" 2 "$?"
+check_contains "no cluster: says so" "the Slurm cluster does not answer" "$out"
+out=$("$MLPC" run f.mlp -p fails --executor nomad 2>&1)
+check_eq "an unknown executor: exit 2" 2 "$?"
+finish
