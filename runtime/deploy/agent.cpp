@@ -24,6 +24,9 @@ Agent::Agent(const plan::Plan& plan, AgentOptions options, meta::MetaStore& meta
     table_.declare(name, "the endpoint is being created");
     if (def.capturePercent.is_number()) capture_.setPercent(name, def.capturePercent.get<double>());
     router_.setMode(name, def.mode.kind);
+    if (def.mode.kind == "serverless" && def.mode.maxConcurrency &&
+        def.mode.maxConcurrency->is_number_integer() && def.mode.maxConcurrency->get<int>() > 0)
+      router_.setMaxConcurrency(name, def.mode.maxConcurrency->get<int>());
     endpoints_.push_back(std::move(ep));
   }
   router_.setOnDemand(

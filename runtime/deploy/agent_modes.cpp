@@ -107,7 +107,9 @@ json Agent::modeJson(EndpointRt& ep) {
   if (ep.def.mode.kind == "async")
     return {{"queue_limit", queueLimit(ep)}, {"unanswered", async_.unanswered(ep.name)}};
   std::lock_guard lock(mu_);
+  const auto& mc = ep.def.mode.maxConcurrency;
   return {{"idle_s", idleSeconds(ep)},
+          {"max_concurrency", mc && mc->is_number_integer() ? json(*mc) : json()},
           {"cold_starts", ep.coldStarts},
           {"last_cold_start_s", ep.coldStarts ? json(ep.lastColdStartS) : json()},
           {"scaled_to_zero", ep.live == nullptr}};

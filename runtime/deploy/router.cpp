@@ -56,12 +56,33 @@ Forwarded forward(Fleet& fleet, const std::string& contentType, const std::strin
   return out;
 }
 
+void Router::setMaxConcurrency(const std::string& endpoint, int limit) {
+  auto l = std::make_unique<Limit>();
+  l->max = limit;
+  limits_[endpoint] = std::move(l);
+}
+
 void Router::invoke(const httplib::Request& req, httplib::Response& res) {
   std::string name = req.matches[1];
   if (!table_.known(name)) {
     setJsonError(res, 404, "ValidationError", "Endpoint " + name + " not found.");
     return;
   }
+  Limit* limit = nullptr;
+  if (auto l = limits_.find(name); l != limits_.end()) limit = l->second.get();
+  if (limit && ++limit->now > limit->max) {
+    --limit->now;
+    setJsonError(res, 429, "ThrottlingException",
+                 "Endpoint " + name + " is at its max_concurrency (" + std::to_string(limit->max) +
+                     " requests at once)");
+    return;
+  }
+  struct Release {
+    Limit* l;
+    ~Release() {
+      if (l) --l->now;
+    }
+  } release{limit};
   if (auto m = modes_.find(name); m != modes_.end() && m->second == "async") {
     setJsonError(res, 400, "ValidationError",
                  "Endpoint " + name + " is an async endpoint: send requests to /endpoints/" + name +

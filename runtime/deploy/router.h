@@ -12,6 +12,7 @@
 #include "deploy/capture.h"
 #include "deploy/traffic_table.h"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,6 +48,10 @@ public:
   /// An endpoint's mode ("realtime" when not set): a synchronous request to an `async` endpoint
   /// is refused (400). Set before start().
   void setMode(const std::string& endpoint, const std::string& mode) { modes_[endpoint] = mode; }
+  /// At most `limit` requests of `endpoint` at once (waiting for a cold start included); those
+  /// beyond get 429 (ThrottlingException), as SageMaker's serverless throttling. Set before
+  /// start().
+  void setMaxConcurrency(const std::string& endpoint, int limit);
   /// Called when an endpoint has no fleet taking traffic (a `serverless` endpoint scaled to
   /// zero): starts one and returns true once it takes traffic, or false with `why`. Set before
   /// start().
@@ -60,6 +65,11 @@ private:
   TrafficTable& table_;
   Capture* capture_;
   std::map<std::string, std::string> modes_;
+  struct Limit {
+    int max = 0;
+    std::atomic<int> now{0};
+  };
+  std::map<std::string, std::unique_ptr<Limit>> limits_;
   std::function<bool(const std::string&, std::string&)> onDemand_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;

@@ -74,6 +74,11 @@ endpoint iris_sl {
   model = iris.latest
   mode  = serverless(idle = 2s)
 }
+
+endpoint iris_sl1 {
+  model = iris_gated.latest
+  mode  = serverless(idle = 2s, max_concurrency = 1)
+}
 EOF2
 "$MLPC" run serve.mlp > run.out 2>&1
 check_eq "the pipeline registers iris and iris_gated version 1" 0 "$?"
@@ -102,7 +107,7 @@ check_contains "up: the async endpoint's URL" "/endpoints/iris_async/async-invoc
 check_eq "async: its server runs" 1 "$(gated_servers)"
 check_eq "serverless: no server before the first request" 0 "$(sl_servers)"
 st=$("$MLPC" endpoints --json)
-check_eq "endpoints: both InService" "InService InService" \
+check_eq "endpoints: all InService" "InService InService InService" \
   "$(json_get - '" ".join(e["state"] for e in j["endpoints"])' <<< "$st")"
 check_eq "endpoints --json: async queue limit 3" 3 \
   "$(json_get - '[e for e in j["endpoints"] if e["name"]=="iris_async"][0]["async"]["queue_limit"]' <<< "$st")"
@@ -218,6 +223,22 @@ EOF2
 else
   echo "# skipped the boto3 checks: needs python3-boto3"
 fi
+
+# ---- serverless max_concurrency = 1: a second request at once gets 429
+touch gate
+curl -s -o sl1.out -w '%{http_code}' -X POST -H 'Content-Type: text/csv' --data-binary "$ROW" \
+  "http://127.0.0.1:$(port)/endpoints/iris_sl1/invocations" > sl1.code &
+first=$!
+sl1_up() { [ "$(gated_servers)" = 2 ]; }
+check "max_concurrency: the first request cold-starts a server" wait_for sl1_up
+out=$(curl -s -i -X POST -H 'Content-Type: text/csv' --data-binary "$ROW" \
+  "http://127.0.0.1:$(port)/endpoints/iris_sl1/invocations")
+check_contains "max_concurrency = 1: a second request at once gets 429" "HTTP/1.1 429" "$out"
+check_contains "max_concurrency: a ThrottlingException" "ThrottlingException" "$out"
+rm -f gate
+wait "$first"
+check_eq "max_concurrency: the first request is answered" 200 "$(cat sl1.code)"
+check_contains "max_concurrency: its prediction" "prediction,probability" "$(cat sl1.out)"
 
 # ---- async durability: queued while the server is held, kill -9, up again
 touch gate
