@@ -126,6 +126,9 @@ out=$("$MLPC" endpoints show iris_sl 2>&1)
 check_contains "endpoints show: the cold start time" "cold start: " "$out"
 check_contains "endpoints show: the scale to zero" "scaled to zero after 2 s" "$out"
 check_contains "endpoints show: the cold start summary" "cold starts: 1, last " "$out"
+cold=$("$MLPC" endpoints show iris_sl --json |
+  json_get - '[e["detail"]["seconds"] > 0 for e in j["events"] if e["kind"] == "cold_start"]')
+check_eq "endpoints show --json: the cold start's seconds" True "$cold"
 out=$("$MLPC" invoke iris_sl --data "$ROW" 2>&1)
 check_contains "serverless: served again after scaling to zero" "prediction,probability" "$out"
 check_contains "endpoints show: a second cold start" "cold starts: 2" \
@@ -271,6 +274,15 @@ done
 out=$("$MLPC" invoke --result "${ids[2]}" 2>&1)
 check_contains "after kill -9 and up: the prediction" "prediction,probability" "$out"
 check_eq "the queue is empty" 0 "$(find "$WS/async/queue" -type f | wc -l)"
+
+# ---- malformed, truncated and abandoned requests on the async route
+out=$("$PY" "$E2E_DIR/deploy_badhttp.py" "$(port)" /endpoints/iris_async/async-invocations 2>&1)
+check_eq "bad HTTP on async-invocations: 300 connections" 300 "$out"
+check_eq "after bad HTTP: the router answers /ping" 200 "$(status_of GET /ping)"
+submit() { id=$("$MLPC" invoke iris_async --data "$ROW" 2> /dev/null); } # retried: the
+# queue may still hold requests the bad ones made
+check "after bad HTTP: an async request is accepted" wait_for submit
+check "after bad HTTP: an async request is answered" wait_for result_is "$id" 0
 
 # ---- serverless after kill -9, and down
 "$MLPC" invoke iris_sl --data "$ROW" > /dev/null 2>&1

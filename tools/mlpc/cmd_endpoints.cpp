@@ -372,6 +372,14 @@ void showCmd(const AgentCmdOpts& o) {
                                   {"traffic_steps", steps},
                                   {"events", evs}});
   }
+  // Events outside deployments: crashes, restarts, cold starts, scaling to zero.
+  out["events"] = json::array();
+  if (events)
+    for (auto& e : *events)
+      if (!e.deploymentId)
+        out["events"].push_back({{"at", e.at},
+                                 {"kind", e.kind},
+                                 {"detail", json::parse(e.detailJson, nullptr, false)}});
   if (o.json) {
     std::cout << out.dump(2) << "\n";
     return;
