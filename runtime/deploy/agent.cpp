@@ -177,12 +177,7 @@ void Agent::shutdown() {
       if (t.joinable()) t.join();
   }
   router_.stop(); // no new requests; those in flight finish
-  async_.wake();  // the async workers finish the request they send, then stop
-  {
-    std::lock_guard lock(workersMu_);
-    for (auto& t : workers_)
-      if (t.joinable()) t.join();
-  }
+  async_.wake();  // the async workers take no new request
   for (auto& ep : endpoints_) {
     std::shared_ptr<Fleet> live, green;
     {
@@ -200,6 +195,11 @@ void Agent::shutdown() {
     row.reason = "the agent stopped";
     (void)log_.setEndpointState(row);
   }
+  // An async request still being answered was given drainS by its fleet's stop; one whose
+  // server was stopped meanwhile stays in the durable queue for the next agent.
+  std::lock_guard lock(workersMu_);
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
 }
 
 json Agent::endpointJson(EndpointRt& ep) {

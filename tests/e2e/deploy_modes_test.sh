@@ -284,6 +284,19 @@ submit() { id=$("$MLPC" invoke iris_async --data "$ROW" 2> /dev/null); } # retri
 check "after bad HTTP: an async request is accepted" wait_for submit
 check "after bad HTTP: an async request is answered" wait_for result_is "$id" 0
 
+# ---- down while an async request is held by its server: it stays queued for the next up
+touch gate
+check "down with a held request: accepted" wait_for submit
+held=$id
+sleep 0.5 # the worker sends it to the (held) server
+"$MLPC" down > down.out 2>&1
+check_eq "down with a held request: exit 0" 0 "$?"
+check "down with a held request: no server left" wait_for none_left
+check "down with a held request: still pending" result_is "$held" 3
+rm -f gate
+"$MLPC" up serve.mlp --detach --port 0 > /dev/null 2>&1
+check "up after down: the held request is answered" wait_for result_is "$held" 0
+
 # ---- serverless after kill -9, and down
 "$MLPC" invoke iris_sl --data "$ROW" > /dev/null 2>&1
 check_eq "serverless: cold start after up again" 1 "$(sl_servers)"

@@ -33,6 +33,12 @@ void printEndpointsTable(const json& status) {
                     v["instances"].get<int>());
       versions += (versions.empty() ? "" : ", ") + std::string(buf);
     }
+    if (versions.empty() && e.contains("serverless") &&
+        e["serverless"].value("scaled_to_zero", false))
+      versions = "none (scaled to zero)";
+    if (e.contains("async"))
+      versions += (versions.empty() ? "" : ", ") +
+                  std::to_string(e["async"].value("unanswered", 0)) + " queued";
     rows.push_back({e["name"], e["state"], e["mode"], e["model"], versions.empty() ? "-" : versions,
                     e["url"]});
     if (!e["reason"].get<std::string>().empty())
