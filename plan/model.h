@@ -203,7 +203,7 @@ struct Strategy {
 
 struct EndpointMode {
   std::string kind = "realtime"; ///< "realtime", "serverless" or "async"
-  std::optional<Value> idleS, queue;
+  std::optional<Value> idleS, queue, maxConcurrency;
 };
 
 struct Endpoint {

@@ -256,6 +256,7 @@ private:
         ep.mode.kind = str(m, "kind", "realtime");
         ep.mode.idleS = opt(m, "idle_s");
         ep.mode.queue = opt(m, "queue");
+        ep.mode.maxConcurrency = opt(m, "max_concurrency");
         ep.range = str(e, "range");
         p.endpoints.add(k, std::move(ep));
       }

@@ -123,6 +123,7 @@ Json endpoint(const Endpoint& e) {
   Json m{{"kind", e.mode.kind}};
   if (e.mode.idleS) m["idle_s"] = *e.mode.idleS;
   if (e.mode.queue) m["queue"] = *e.mode.queue;
+  if (e.mode.maxConcurrency) m["max_concurrency"] = *e.mode.maxConcurrency;
   j["mode"] = m;
   j["range"] = e.range;
   return j;

@@ -641,7 +641,7 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
       {"canary", {{"size", "wait"}, {true, true}}},
       {"linear", {{"step", "wait"}, {true, true}}},
       {"all_at_once", {{}, {}}},
-      {"serverless", {{"idle"}, {false}}},
+      {"serverless", {{"idle", "max_concurrency"}, {false, false}}},
       {"async", {{"queue"}, {false}}},
   };
   auto sit = sigs.find(name);
@@ -763,6 +763,9 @@ Type Checker::checkBuiltinCall(const ast::CallExpr& e, const std::string& name) 
     result = Type::of(TypeKind::Strategy);
   } else if (name == "serverless") {
     want(0, Type::of(TypeKind::Duration), "`idle`");
+    want(1, Type::of(TypeKind::Int), "`max_concurrency`");
+    if (arg(1) && arg(1)->kind == ExprKind::Int && arg(1)->as<ast::NumberLit>().value < 1)
+      sink.report(DiagCode::InvalidValue, arg(1)->range, "`max_concurrency` is at least 1");
     result = Type::of(TypeKind::Mode);
   } else if (name == "async") {
     want(0, Type::of(TypeKind::Int), "`queue`");

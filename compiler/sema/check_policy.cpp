@@ -155,8 +155,9 @@ void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
       expectType(*p->value, t, Type::of(TypeKind::Percent), "`capture`");
     } else if (name == "mode") {
       if (!t.isError() && t.kind != TypeKind::Mode)
-        sink.report(DiagCode::InvalidValue, p->value->range,
-                    "`mode` is realtime, serverless(idle = …) or async(queue = …)")
+        sink.report(
+                DiagCode::InvalidValue, p->value->range,
+                "`mode` is realtime, serverless(idle = …, max_concurrency = …) or async(queue = …)")
             .withLabel("found `" + t.str() + "`");
     }
   }

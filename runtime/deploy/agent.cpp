@@ -16,16 +16,23 @@ Agent::Agent(const plan::Plan& plan, AgentOptions options, meta::MetaStore& meta
              const store::Store& store, meta::DeployLog& log)
     : plan_(plan), opts_(std::move(options)), meta_(meta), store_(store), log_(log),
       logDir_(opts_.ctx.workspace + "/agent/logs"), capture_(opts_.ctx.workspace + "/capture"),
-      router_(table_, &capture_) {
+      router_(table_, &capture_), async_(opts_.ctx.workspace + "/async") {
   for (auto& [name, def] : plan_.endpoints) {
     auto ep = std::make_unique<EndpointRt>();
     ep->name = name;
     ep->def = def;
     table_.declare(name, "the endpoint is being created");
     if (def.capturePercent.is_number()) capture_.setPercent(name, def.capturePercent.get<double>());
+    router_.setMode(name, def.mode.kind);
+    if (def.mode.kind == "serverless" && def.mode.maxConcurrency &&
+        def.mode.maxConcurrency->is_number_integer() && def.mode.maxConcurrency->get<int>() > 0)
+      router_.setMaxConcurrency(name, def.mode.maxConcurrency->get<int>());
     endpoints_.push_back(std::move(ep));
   }
+  router_.setOnDemand(
+      [this](const std::string& name, std::string& why) { return coldStart(name, why); });
   addControlRoutes();
+  addAsyncRoutes();
 }
 
 Agent::~Agent() {
@@ -47,6 +54,7 @@ bool Agent::listen(std::string& error) {
       (void)log_.removeInstance(r.endpoint, r.pid);
     }
   (void)log_.stopUnfinishedDeployments("the agent stopped during the deployment");
+  async_.recover(); // requests a previous agent accepted and did not answer
   if (!router_.bind(opts_.port, error)) return false;
   router_.start();
   for (auto& ep : endpoints_)
@@ -62,7 +70,8 @@ void Agent::setState(EndpointRt& ep, const std::string& state, const std::string
   }
   meta::EndpointStateRow row;
   row.endpoint = ep.name;
-  row.url = baseUrl() + "/endpoints/" + ep.name + "/invocations";
+  row.url = baseUrl() + "/endpoints/" + ep.name +
+            (ep.def.mode.kind == "async" ? "/async-invocations" : "/invocations");
   row.mode = ep.def.mode.kind;
   row.state = state;
   row.reason = reason;
@@ -78,9 +87,8 @@ json Agent::trafficJson(const std::string& endpoint) {
 }
 
 void Agent::bringUpOne(EndpointRt& ep) {
-  if (ep.def.mode.kind != "realtime") {
-    setState(ep, "Failed", ep.def.mode.kind + " endpoints are planned, not built yet");
-    table_.declare(ep.name, ep.def.mode.kind + " endpoints are not built yet");
+  if (ep.def.mode.kind == "serverless") {
+    bringUpServerless(ep);
     return;
   }
   std::string error;
@@ -126,6 +134,7 @@ void Agent::bringUpOne(EndpointRt& ep) {
     (void)log_.finishDeployment(*depId, "Succeeded", "");
   }
   setState(ep, "InService", "");
+  if (ep.def.mode.kind == "async") startAsyncWorkers(ep);
 }
 
 void Agent::bringUp() {
@@ -153,6 +162,7 @@ void Agent::supervise(const std::function<bool()>& stopRequested) {
       for (auto& f : {live, green})
         if (f) f->supervise(opts_.healthTimeoutS);
     }
+    scaleIdleToZero();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
@@ -167,6 +177,7 @@ void Agent::shutdown() {
       if (t.joinable()) t.join();
   }
   router_.stop(); // no new requests; those in flight finish
+  async_.wake();  // the async workers take no new request
   for (auto& ep : endpoints_) {
     std::shared_ptr<Fleet> live, green;
     {
@@ -184,6 +195,11 @@ void Agent::shutdown() {
     row.reason = "the agent stopped";
     (void)log_.setEndpointState(row);
   }
+  // An async request still being answered was given drainS by its fleet's stop; one whose
+  // server was stopped meanwhile stays in the durable queue for the next agent.
+  std::lock_guard lock(workersMu_);
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
 }
 
 json Agent::endpointJson(EndpointRt& ep) {
@@ -210,7 +226,8 @@ json Agent::endpointJson(EndpointRt& ep) {
                         {"errors", t.errors},
                         {"crashes", t.crashes}});
   }
-  json j{{"name", ep.name},          {"url", baseUrl() + "/endpoints/" + ep.name + "/invocations"},
+  std::string path = ep.def.mode.kind == "async" ? "/async-invocations" : "/invocations";
+  json j{{"name", ep.name},          {"url", baseUrl() + "/endpoints/" + ep.name + path},
          {"mode", ep.def.mode.kind}, {"model", describeModelExpr(ep.def)},
          {"state", state},           {"reason", reason},
          {"versions", versions},     {"last_deployment", nullptr}};
@@ -222,6 +239,7 @@ json Agent::endpointJson(EndpointRt& ep) {
                                   {"version", d.version ? json(*d.version) : json()},
                                   {"status", d.status},
                                   {"started_at", d.startedAt}};
+  if (ep.def.mode.kind != "realtime") j[ep.def.mode.kind] = modeJson(ep);
   return j;
 }
 

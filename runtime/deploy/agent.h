@@ -3,6 +3,7 @@
 /// `model` expression resolves to, routes its traffic, restarts crashed instances, records
 /// everything in the workspace metadata (meta::DeployLog), and answers the control API the CLI
 /// uses (GET /mlpc/endpoints, POST /mlpc/deploy) on the router's listener.
+#include "deploy/async_store.h"
 #include "deploy/router.h"
 #include "deploy/server_spec.h"
 #include "deploy/traffic_table.h"
@@ -17,6 +18,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+namespace httplib {
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace mlpc::deploy {
 
@@ -37,6 +43,11 @@ struct EndpointRt {
   std::shared_ptr<Fleet> green; ///< the new fleet while an update runs
   std::optional<int64_t> lastDeployment;
   bool busy = false; ///< an update runs
+  // serverless: the version to start on the first request, and the cold starts so far
+  std::optional<ServerTemplate> tmpl;
+  std::mutex coldMu; ///< held by a cold start and by scaling to zero
+  int coldStarts = 0;
+  double lastColdStartS = 0;
 };
 
 class Agent {
@@ -93,6 +104,21 @@ private:
   nlohmann::json trafficJson(const std::string& endpoint);
   nlohmann::json endpointJson(EndpointRt& ep);
   void addControlRoutes();
+  // async and serverless modes (agent_modes.cpp)
+  EndpointRt* find(const std::string& name);
+  void addAsyncRoutes();
+  void asyncInvoke(const httplib::Request& req, httplib::Response& res);
+  void startAsyncWorkers(EndpointRt& ep);
+  void asyncWorker(EndpointRt& ep);
+  size_t queueLimit(const EndpointRt& ep) const;
+  double idleSeconds(const EndpointRt& ep) const;
+  /// Brings a serverless endpoint up for its first request (the router's on-demand hook).
+  bool coldStart(const std::string& name, std::string& why);
+  /// Prepares a serverless endpoint: resolves its version, starts nothing.
+  void bringUpServerless(EndpointRt& ep);
+  /// Stops the instances of serverless endpoints idle for their `idle` time.
+  void scaleIdleToZero();
+  nlohmann::json modeJson(EndpointRt& ep);
 
   const plan::Plan& plan_;
   AgentOptions opts_;
@@ -111,6 +137,9 @@ private:
   std::mutex rolloutMu_;
   std::vector<std::thread> rollouts_;
   bool down_ = false;
+  AsyncStore async_;
+  std::mutex workersMu_;
+  std::vector<std::thread> workers_;
 };
 
 } // namespace mlpc::deploy

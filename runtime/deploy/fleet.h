@@ -47,6 +47,8 @@ public:
   FleetMetrics& metrics() { return metrics_; }
   /// Requests being forwarded to this fleet right now (the router counts them).
   std::atomic<int> inflight{0};
+  /// When a request was last sent to this fleet (steady clock, seconds).
+  std::atomic<double> lastUsed{0};
 
 private:
   struct Instance {

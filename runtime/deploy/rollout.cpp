@@ -64,8 +64,11 @@ Agent::DeployStart Agent::deploy(const std::string& endpoint, std::optional<int6
   for (auto& e : endpoints_)
     if (e->name == endpoint) ep = e.get();
   if (!ep) return {404, "no endpoint `" + endpoint + "` in the program the agent serves", 0};
-  if (ep->def.mode.kind != "realtime")
-    return {409, ep->def.mode.kind + " endpoints are planned, not built yet", 0};
+  if (ep->def.mode.kind == "serverless")
+    return {409,
+            "blue/green updates of serverless endpoints are planned, not built yet (restart the "
+            "agent to serve another version)",
+            0};
   if (stopping_) return {409, "the agent is stopping", 0};
   std::string error;
   auto tmpl = resolveServer(plan_, ep->def, version, meta_, store_, opts_.ctx, error);
@@ -234,7 +237,7 @@ void Agent::rollout(EndpointRt& ep, std::shared_ptr<Fleet> blue, ServerTemplate 
 void Agent::followRegistry() {
   for (auto& e : endpoints_) {
     EndpointRt& ep = *e;
-    if (!ep.def.model || !ep.def.model->value.is_string() || ep.def.mode.kind != "realtime")
+    if (!ep.def.model || !ep.def.model->value.is_string() || ep.def.mode.kind == "serverless")
       continue;
     std::optional<int64_t> tried;
     {

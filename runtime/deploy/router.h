@@ -13,12 +13,16 @@
 #include "deploy/traffic_table.h"
 #include "deploy/upstream_pool.h"
 
+#include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
 namespace httplib {
 class Server;
+struct Request;
 struct Response;
 } // namespace httplib
 
@@ -44,14 +48,55 @@ public:
   /// Stops accepting; requests in flight finish first.
   void stop();
   httplib::Server& http() { return *http_; }
+  /// An endpoint's mode ("realtime" when not set): a synchronous request to an `async` endpoint
+  /// is refused (400). Set before start().
+  void setMode(const std::string& endpoint, const std::string& mode) { modes_[endpoint] = mode; }
+  /// At most `limit` requests of `endpoint` at once (waiting for a cold start included); those
+  /// beyond get 429 (ThrottlingException), as SageMaker's serverless throttling. Set before
+  /// start().
+  void setMaxConcurrency(const std::string& endpoint, int limit);
+  /// Called when an endpoint has no fleet taking traffic (a `serverless` endpoint scaled to
+  /// zero): starts one and returns true once it takes traffic, or false with `why`. Set before
+  /// start().
+  void setOnDemand(std::function<bool(const std::string&, std::string&)> f) {
+    onDemand_ = std::move(f);
+  }
 
 private:
+  void invoke(const httplib::Request& req, httplib::Response& res);
+
   TrafficTable& table_;
   Capture* capture_;
+  std::map<std::string, std::string> modes_;
+  struct Limit {
+    int max = 0;
+    std::atomic<int> now{0};
+  };
+  std::map<std::string, std::unique_ptr<Limit>> limits_;
+  std::function<bool(const std::string&, std::string&)> onDemand_;
   std::unique_ptr<httplib::Server> http_;
-  std::unique_ptr<UpstreamPool> pool_;
   int port_ = 0;
   std::thread thread_;
+};
+
+/// The outcome of one request sent to a model server.
+struct Forwarded {
+  bool answered = false; ///< false: no healthy instance, or the server did not answer (`error`)
+  int status = 0;
+  std::string contentType, body, error;
+};
+/// Sends one request to a ready instance of `fleet` (round robin) and records its outcome in
+/// the fleet's metrics (5xx and no answer are errors).
+Forwarded forward(Fleet& fleet, const std::string& contentType, const std::string& accept,
+                  const std::string& customAttributes, const std::string& body);
+
+/// Counts a request in flight on a fleet for as long as it lives.
+struct InflightGuard {
+  Fleet& f;
+  explicit InflightGuard(Fleet& fleet) : f(fleet) { ++f.inflight; }
+  ~InflightGuard() { --f.inflight; }
+  InflightGuard(const InflightGuard&) = delete;
+  InflightGuard& operator=(const InflightGuard&) = delete;
 };
 
 /// Sets a SageMaker-style JSON error: `{"message": …}` and x-amzn-ErrorType.

@@ -1,7 +1,8 @@
 """Malformed, truncated and abandoned requests against the router (deploy_serve_test.sh).
 
-Usage: deploy_badhttp.py PORT. Sends a few hundred bad requests, each on its own connection
-that the client closes (no reply is needed); prints how many connections were made."""
+Usage: deploy_badhttp.py PORT [PATH]. Sends a few hundred bad requests, each on its own connection
+that the client closes (no reply is needed); prints how many connections were made. PATH
+(default /endpoints/iris_api/invocations) is the route the requests aim at."""
 import random
 import socket
 import sys
@@ -23,6 +24,10 @@ cases = [
     b"POST /endpoints/iris_api/invocations HTTP/1.1\r\n" + b"X: y\r\n" * 5000 + b"\r\n",
     b"\x00\xff\xfe" * 100,
 ]
+if len(sys.argv) > 2:
+    path = sys.argv[2].encode()
+    good = good.replace(b"/endpoints/iris_api/invocations", path)
+    cases = [c.replace(b"/endpoints/iris_api/invocations", path) for c in cases]
 n = 0
 for i in range(300):
     if i % 3 == 0:

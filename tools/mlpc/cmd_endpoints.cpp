@@ -4,9 +4,11 @@
 #include "commands.h"
 #include "history_support.h"
 
+#include "deploy/async_store.h"
 #include "meta/deploy_log.h"
 #include "meta/process.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -31,6 +33,12 @@ void printEndpointsTable(const json& status) {
                     v["instances"].get<int>());
       versions += (versions.empty() ? "" : ", ") + std::string(buf);
     }
+    if (versions.empty() && e.contains("serverless") &&
+        e["serverless"].value("scaled_to_zero", false))
+      versions = "none (scaled to zero)";
+    if (e.contains("async"))
+      versions += (versions.empty() ? "" : ", ") +
+                  std::to_string(e["async"].value("unanswered", 0)) + " queued";
     rows.push_back({e["name"], e["state"], e["mode"], e["model"], versions.empty() ? "-" : versions,
                     e["url"]});
     if (!e["reason"].get<std::string>().empty())
@@ -48,6 +56,7 @@ struct AgentCmdOpts {
   bool json = false;
   std::string endpoint, data, file, contentType = "text/csv", accept;
   std::string version;
+  std::string resultId;
 };
 
 std::string clock(double t) {
@@ -83,6 +92,22 @@ std::string eventText(const json& ev) {
     }
     return (kind == "alarm" ? "ALARM " : "alarm clear: ") + r;
   }
+  auto num = [&](const char* k) {
+    return d.is_object() && d.contains(k) && d.at(k).is_number() ? d.at(k).get<double>() : 0.0;
+  };
+  if (kind == "cold_start") {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "cold start: %.2f s (version %.0f, %.0f instance%s)",
+                  num("seconds"), num("version"), num("instances"),
+                  num("instances") == 1 ? "" : "s");
+    return buf;
+  }
+  if (kind == "scale_to_zero") {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "scaled to zero after %g s without requests (version %.0f)",
+                  num("idle_s"), num("version"));
+    return buf;
+  }
   if (d.is_object() && d.contains("reason")) return kind + ": " + d.at("reason").get<std::string>();
   if (d.is_object() && d.contains("error")) return kind + ": " + d.at("error").get<std::string>();
   return kind + " " + d.dump();
@@ -114,7 +139,58 @@ void endpointsCmd(const AgentCmdOpts& o) {
     printEndpointsTable(*st);
 }
 
+/// `mlpc invoke --result ID`: an async inference's answer, read from the workspace's files (the
+/// agent need not run). Exit 0 with the answer, 3 while it is pending, 1 when it failed, 2 for an
+/// unknown id.
+void resultCmd(const AgentCmdOpts& o) {
+  if (!o.endpoint.empty() || !o.data.empty() || !o.file.empty()) {
+    std::cerr << "error: --result ID takes no ENDPOINT, --data or --file\n";
+    exitCode() = 2;
+    return;
+  }
+  auto ws = findWorkspaceDir(o.workspace);
+  if (!ws) return;
+  if (!deploy::AsyncStore::validId(o.resultId)) {
+    std::cerr << "error: `" << o.resultId << "` is not an inference id\n";
+    exitCode() = 2;
+    return;
+  }
+  deploy::AsyncStatus s = deploy::AsyncStore::lookup(*ws + "/async", o.resultId);
+  if (s.status.empty()) {
+    std::cerr << "error: no async inference `" << o.resultId << "` in this workspace\n";
+    exitCode() = 2;
+    return;
+  }
+  if (s.status == "Pending") {
+    std::cerr << "inference " << o.resultId << " of " << s.endpoint
+              << " is pending: queued, not answered yet\n";
+    exitCode() = 3;
+    return;
+  }
+  std::ifstream in(s.bodyPath, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string body = ss.str();
+  if (s.status == "Failed") {
+    std::cerr << "error: inference " << o.resultId << " of " << s.endpoint << " failed: " << s.error
+              << (body.empty() ? "" : "\n" + body) << "\n";
+    exitCode() = 1;
+    return;
+  }
+  std::cout << body;
+  if (!body.empty() && body.back() != '\n') std::cout << "\n";
+}
+
 void invokeCmd(const AgentCmdOpts& o) {
+  if (!o.resultId.empty()) {
+    resultCmd(o);
+    return;
+  }
+  if (o.endpoint.empty()) {
+    std::cerr << "error: name the ENDPOINT to invoke (or give --result ID)\n";
+    exitCode() = 2;
+    return;
+  }
   if (o.data.empty() == o.file.empty()) {
     std::cerr << "error: give the request body with exactly one of --data TEXT or --file F\n";
     exitCode() = 2;
@@ -139,8 +215,14 @@ void invokeCmd(const AgentCmdOpts& o) {
   cli.set_read_timeout(120, 0);
   httplib::Headers headers;
   if (!o.accept.empty()) headers.emplace("Accept", o.accept);
-  auto res = cli.Post("/endpoints/" + pathSegment(o.endpoint) + "/invocations", headers, body,
-                      o.contentType);
+  bool async = false;
+  auto st = agentGet(*a, "/mlpc/endpoints");
+  if (!st) return;
+  for (auto& e : st->at("endpoints")) // the agent's status, not a plan
+    if (e.at("name") == o.endpoint && e.at("mode") == "async") async = true;
+  auto res = cli.Post("/endpoints/" + pathSegment(o.endpoint) +
+                          (async ? "/async-invocations" : "/invocations"),
+                      headers, body, o.contentType);
   if (!res) {
     std::cerr << "error: the agent did not answer: " << httplib::to_string(res.error()) << "\n";
     exitCode() = 1;
@@ -153,6 +235,18 @@ void invokeCmd(const AgentCmdOpts& o) {
       if (j.is_object() && j.contains(key) && j[key].is_string()) msg = j[key];
     std::cerr << "error: " << o.endpoint << " answered " << res->status << ": " << msg << "\n";
     exitCode() = 1;
+    return;
+  }
+  if (async) {
+    json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || !j.contains("InferenceId") || !j.at("InferenceId").is_string()) {
+      std::cerr << "error: the agent's answer names no InferenceId\n";
+      exitCode() = 1;
+      return;
+    }
+    std::string id = j.at("InferenceId");
+    std::cout << id << "\n";
+    std::cerr << "queued; fetch the result with: mlpc invoke --result " << id << "\n";
     return;
   }
   std::cout << res->body;
@@ -284,6 +378,14 @@ void showCmd(const AgentCmdOpts& o) {
                                   {"traffic_steps", steps},
                                   {"events", evs}});
   }
+  // Events outside deployments: crashes, restarts, cold starts, scaling to zero.
+  out["events"] = json::array();
+  if (events)
+    for (auto& e : *events)
+      if (!e.deploymentId)
+        out["events"].push_back({{"at", e.at},
+                                 {"kind", e.kind},
+                                 {"detail", json::parse(e.detailJson, nullptr, false)}});
   if (o.json) {
     std::cout << out.dump(2) << "\n";
     return;
@@ -308,6 +410,23 @@ void showCmd(const AgentCmdOpts& o) {
       std::cout << "  " << clock(e["at"].get<double>()) << "  " << eventText(e) << "\n";
   }
   auto other = (*log)->events(o.endpoint);
+  if (other) {
+    std::vector<double> colds;
+    for (auto& e : *other)
+      if (e.kind == "cold_start") {
+        json d = json::parse(e.detailJson, nullptr, false);
+        if (d.is_object() && d.contains("seconds") && d.at("seconds").is_number())
+          colds.push_back(d.at("seconds").get<double>());
+      }
+    if (!colds.empty()) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf,
+                    "\ncold starts: %zu, last %.2f s, fastest %.2f s, slowest %.2f s\n",
+                    colds.size(), colds.back(), *std::min_element(colds.begin(), colds.end()),
+                    *std::max_element(colds.begin(), colds.end()));
+      std::cout << buf;
+    }
+  }
   if (other)
     for (auto& e : *other)
       if (!e.deploymentId)
@@ -364,8 +483,12 @@ void registerEndpoints(CLI::App& app) {
   addWorkspaceOption(*dep, o->workspace);
   dep->callback([o] { deployCmd(*o); });
 
-  auto* inv = app.add_subcommand("invoke", "Send one request to an endpoint through the router");
-  inv->add_option("ENDPOINT", o->endpoint, "The endpoint's name")->required();
+  auto* inv = app.add_subcommand(
+      "invoke", "Send one request to an endpoint through the router (async: print its id)");
+  inv->add_option("ENDPOINT", o->endpoint, "The endpoint's name");
+  inv->add_option("--result", o->resultId,
+                  "An async inference's id: print its answer (exit 3 while pending, 1 if it "
+                  "failed, 2 if unknown)");
   inv->add_option("--data", o->data, "The request body");
   inv->add_option("--file", o->file, "A file holding the request body");
   inv->add_option("--content-type", o->contentType, "The body's type (default text/csv)");
