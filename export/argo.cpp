@@ -139,6 +139,12 @@ struct Argo {
     return d ? d->output(out) : nullptr;
   }
 
+  const plan::ValueNode* valueNode(const Expr& e) {
+    if (e.kind != ExprKind::Ref || e.lifted || e.output) return nullptr;
+    auto it = nodeOf.find(e.name);
+    return it == nodeOf.end() ? nullptr : it->second->as<plan::ValueNode>();
+  }
+
   static bool mentionsParam(const Expr& e) {
     if (e.kind == ExprKind::Param) return true;
     for (auto& i : e.items)
@@ -193,6 +199,11 @@ struct Argo {
       }
       break;
     }
+    case ExprKind::Ref:
+      // A computed binding (`gap = t.auc - limit`) is its expression wherever it is used.
+      if (const plan::ValueNode* v = valueNode(*e))
+        return "(" + exprLang(s, v->value, range, deps) + ")";
+      break;
     case ExprKind::Op: {
       static const std::map<std::string, std::string> ops = {
           {"and", "&&"}, {"or", "||"}, {"+", "+"}, {"-", "-"},   {"*", "*"},   {"/", "/"},
@@ -622,9 +633,20 @@ struct Argo {
         unsupported(n.range, "batch inference (`transform`): it needs a model server running "
                              "beside the client, which this exporter does not generate yet");
       case plan::NodeKind::Value: {
+        // No task: the expression is written out wherever the binding is used. Check here that
+        // it can be.
         auto* v = n.as<plan::ValueNode>();
-        unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
-                                 "` (a value computed from step results between steps)");
+        std::set<std::string> deps;
+        try {
+          Scope probe = s;
+          exprLang(probe, v->value, n.range, deps);
+        } catch (const Unsupported&) {
+          unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
+                                   "` (only literals, parameters, loop variables, fields of a "
+                                   "step's metrics and operators on them: no builtin such as "
+                                   "argmax, and no list of a loop's results)");
+        }
+        break;
       }
       }
     }
