@@ -19,6 +19,10 @@ struct Options {
   std::string stdlibRoot = "/mlp/stdlib";
   /// The image of the small helper containers some targets need (register, fail).
   std::string utilityImage = "busybox:1.36";
+  /// Where SageMaker jobs write their outputs (each under EXECUTION-ID/STEP/OUTPUT).
+  std::string s3Prefix = "s3://mlpc-artifacts/exports";
+  /// The IAM role SageMaker jobs run as: the default of the pipeline parameter `MlpcRoleArn`.
+  std::string roleArn = "arn:aws:iam::111122223333:role/mlpc-sagemaker-execution";
   /// JSON instead of the target's usual text format (Argo: YAML).
   bool json = false;
 };
@@ -49,5 +53,6 @@ const Target* findTarget(const std::string& name);
 std::string location(const std::string& range);
 
 Result exportArgo(const plan::Plan& plan, const Options& options);
+Result exportSageMaker(const plan::Plan& plan, const Options& options);
 
 } // namespace mlpc::exporter

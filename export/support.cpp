@@ -232,6 +232,7 @@ std::string toYaml(const Json& doc) {
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"argo", "Argo Workflows", ".yaml", exportArgo},
+      {"sagemaker", "SageMaker Pipelines", ".json", exportSageMaker},
   };
   return all;
 }

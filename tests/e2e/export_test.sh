@@ -12,17 +12,34 @@ if [ ! -d "$V/node_modules/ajv" ] || [ ! -d "$V/node_modules/js-yaml" ]; then
   finish
 fi
 
-# Constructs Argo Workflows cannot express (docs/export/argo.md): the cases that must fail, and
+# Constructs each target cannot express (docs/export/TARGET.md): the cases that must fail, and
 # the words their error must contain.
-declare -A ARGO_UNSUPPORTED=(
-  [examples/batch/batch.mlp]='batch inference (`transform`)'
-  [examples/regression/regression.mlp]='batch inference (`transform`)'
-  [examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
-  [tests/golden/plans/flatten.mlp]='argmax'
-  [tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
-  [tests/golden/plans/sweep.mlp]='argmax'
+declare -A UNSUPPORTED=(
+  [argo:examples/batch/batch.mlp]='batch inference (`transform`)'
+  [argo:examples/regression/regression.mlp]='batch inference (`transform`)'
+  [argo:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
+  [argo:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
+  [argo:tests/golden/plans/flatten.mlp]='argmax'
+  [argo:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
+  [argo:tests/golden/plans/sweep.mlp]='argmax'
+  [sagemaker:examples/batch/batch.mlp]='batch inference (`transform`)'
+  [sagemaker:examples/regression/regression.mlp]='batch inference (`transform`)'
+  [sagemaker:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
+  [sagemaker:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
+  [sagemaker:tests/golden/plans/flatten.mlp]='argmax'
+  [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
+  [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
+  [sagemaker:tests/golden/plans/sweep.mlp]='argmax'
 )
+declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines')
+declare -A EXT=([argo]=yaml [sagemaker]=json)
+validate() { # TARGET FILE: the validator's verdict line(s)
+  case $1 in
+  argo) (cd "$V" && node argo/validate.js --no-unknown-fields "$2" 2>&1) ;;
+  sagemaker) (cd "$V" && sagemaker/validate.sh "$2" 2>&1 | grep -v '^(SageMaker API model') ;;
+  esac
+}
+declare -A VERDICT=([argo]=': valid' [sagemaker]=$': valid\n%s: step arguments ok')
 
 cases=()
 for f in "$ROOT"/examples/*/*.mlp "$ROOT"/examples/*.mlp "$ROOT"/tests/golden/plans/*.mlp; do
@@ -33,29 +50,32 @@ done
 check "found the examples and golden plans (${#cases[@]})" test "${#cases[@]}" -ge 20
 
 exported=0
-for rel in "${cases[@]}"; do
-  dir=$ROOT/$(dirname "$rel")
-  base=$(basename "$rel")
-  args=()
-  [ -f "$dir/$base.args" ] && read -r -a args < <(tr '\n' ' ' <"$dir/$base.args")
-  out=$T/argo-${base%.mlp}-$(echo "$rel" | md5sum | cut -c1-6).yaml
-  err=$( (cd "$dir" && "$MLPC" export "$base" "${args[@]}" --to argo -o "$out") 2>&1)
-  rc=$?
-  if [ -n "${ARGO_UNSUPPORTED[$rel]:-}" ]; then
-    check_eq "$rel: argo: refused (exit 2)" 2 "$rc"
-    check_contains "$rel: argo: the error names the construct" "${ARGO_UNSUPPORTED[$rel]}" "$err"
-    check "$rel: argo: the error starts with $base:LINE:COL" \
-      grep -qE "^$base:[0-9]+:[0-9]+: error: Argo Workflows cannot express" <<<"$err"
-    check "$rel: argo: nothing written" test ! -e "$out"
-    continue
-  fi
-  check_eq "$rel: argo: exported (exit 0)" 0 "$rc"
-  [ "$rc" = 0 ] || { printf '%s\n' "$err" | sed 's/^/       | /'; continue; }
-  res=$(cd "$V" && node argo/validate.js --no-unknown-fields "$out" 2>&1)
-  check_eq "$rel: argo: the validator accepts it (--no-unknown-fields)" "$out: valid" "$res"
-  exported=$((exported + 1))
+for target in argo sagemaker; do
+  for rel in "${cases[@]}"; do
+    dir=$ROOT/$(dirname "$rel")
+    base=$(basename "$rel")
+    args=()
+    [ -f "$dir/$base.args" ] && read -r -a args < <(tr '\n' ' ' <"$dir/$base.args")
+    out=$T/$target-${base%.mlp}-$(echo "$rel" | md5sum | cut -c1-6).${EXT[$target]}
+    err=$( (cd "$dir" && "$MLPC" export "$base" "${args[@]}" --to "$target" -o "$out") 2>&1)
+    rc=$?
+    if [ -n "${UNSUPPORTED[$target:$rel]:-}" ]; then
+      check_eq "$rel: $target: refused (exit 2)" 2 "$rc"
+      check_contains "$rel: $target: the error names the construct" "${UNSUPPORTED[$target:$rel]}" "$err"
+      check "$rel: $target: the error starts with $base:LINE:COL" \
+        grep -qE "^$base:[0-9]+:[0-9]+: error: ${TITLE[$target]} cannot express" <<<"$err"
+      check "$rel: $target: nothing written" test ! -e "$out"
+      continue
+    fi
+    check_eq "$rel: $target: exported (exit 0)" 0 "$rc"
+    [ "$rc" = 0 ] || { printf '%s\n' "$err" | sed 's/^/       | /'; continue; }
+    # shellcheck disable=SC2059
+    check_eq "$rel: $target: the validator accepts it" "$(printf "$out${VERDICT[$target]}" "$out")" \
+      "$(validate "$target" "$out")"
+    exported=$((exported + 1))
+  done
 done
-check "at least 15 exports validated" test "$exported" -ge 15
+check "at least 30 exports validated" test "$exported" -ge 30
 
 # A plan file exports the same as its source.
 cd "$T" || exit 2
@@ -75,7 +95,7 @@ check_contains "--image is the image of steps without one" 'image: "my/img:1"' "
 # Usage errors.
 out=$("$MLPC" export churn/churn.mlp --to nomad 2>&1)
 check_eq "unknown --to: exit 2" 2 "$?"
-check_contains "unknown --to: named, with the known targets" "unknown export target \`nomad\`; known: argo" "$out"
+check_contains "unknown --to: named, with the known targets" "unknown export target \`nomad\`; known: argo, sagemaker" "$out"
 out=$("$MLPC" export missing.mlp --to argo 2>&1)
 check_eq "a missing file: exit 2" 2 "$?"
 check_contains "a missing file: named" "missing.mlp" "$out"
@@ -110,4 +130,42 @@ check_contains "argmax: file:line:col and the construct" \
 check_contains "argmax: says nothing was written" "nothing written" "$out"
 check_eq "argmax: the existing output is untouched" old "$(cat t.yaml)"
 check "no temporary file is left" test ! -e t.yaml.tmp
+out=$("$MLPC" export churn/churn.mlp --to sagemaker --s3-prefix bucket/x 2>&1)
+check_eq "sagemaker: a --s3-prefix that is not s3://: exit 2" 2 "$?"
+check_contains "sagemaker: said" "--s3-prefix must be an S3 URI" "$out"
+out=$("$MLPC" export churn/churn.mlp --to sagemaker --s3-prefix s3://b/p/ --role-arn arn:aws:iam::123456789012:role/R 2>&1)
+check_contains "sagemaker: outputs under --s3-prefix" '"s3://b/p",' "$out"
+check_contains "sagemaker: --role-arn is MlpcRoleArn's default" '"DefaultValue": "arn:aws:iam::123456789012:role/R"' "$out"
+
+# SageMaker's limits: a word over 256 characters in a command, more than 10 inputs.
+long=$(printf 'x%.0s' $(seq 300))
+cat > big.mlp <<EOF2
+step Long() -> File {
+  run = "echo $long > \${out}"
+}
+step Many(a: File, b: File, c: File, d: File, e: File, f: File, g: File, h: File, i: File,
+    j: File, k: File) -> File {
+  run = "cat \${a} \${b} \${c} \${d} \${e} \${f} \${g} \${h} \${i} \${j} \${k} > \${out}"
+}
+pipeline long() {
+  _l = Long()
+}
+step Short() -> File {
+  run = "echo x > \${out}"
+}
+pipeline many() {
+  x = Short()
+  _m = Many(x, x, x, x, x, x, x, x, x, x, x)
+}
+EOF2
+out=$("$MLPC" export big.mlp --pipeline long --to sagemaker 2>&1)
+check_eq "sagemaker: a 300-character word: exit 2" 2 "$?"
+check_contains "sagemaker: the 256-character limit, at the call" \
+  "big.mlp:9:3: error: SageMaker Pipelines cannot express the command of step \`Long\`: it has a word of 300 characters, and a SageMaker job argument holds at most 256" "$out"
+out=$("$MLPC" export big.mlp --pipeline many --to sagemaker 2>&1)
+check_eq "sagemaker: 11 inputs: exit 2" 2 "$?"
+check_contains "sagemaker: the 10-input limit, at the call" \
+  "big.mlp:16:3: error: SageMaker Pipelines cannot express step \`Many\` with 11 inputs from other steps: a processing job takes at most 10 ProcessingInputs" "$out"
+out=$("$MLPC" export big.mlp --pipeline many --to argo 2>&1)
+check_eq "argo has no such limit" 0 "$?"
 finish

@@ -19,7 +19,7 @@ struct ExportOpts {
   std::string pipeline;
   std::vector<std::string> params;
   std::string output = "-";
-  std::string image;
+  std::string image, s3Prefix, roleArn;
   bool json = false;
   DiagOptions diag;
 };
@@ -47,6 +47,12 @@ void registerExport(CLI::App& app) {
   cmd->add_option("--image", o->image,
                   "The container image of steps that declare no `image` (default: " +
                       exporter::Options{}.image + ")");
+  cmd->add_option("--s3-prefix", o->s3Prefix,
+                  "sagemaker: the S3 URI the jobs write their outputs under (default: " +
+                      exporter::Options{}.s3Prefix + ")");
+  cmd->add_option("--role-arn", o->roleArn,
+                  "sagemaker: the IAM role the jobs run as (the default of the pipeline "
+                  "parameter MlpcRoleArn)");
   cmd->add_flag("--json", o->json, "Write JSON instead of the target's usual format (Argo: YAML)");
   addDiagOptions(*cmd, o->diag);
   cmd->callback([o] {
@@ -72,6 +78,18 @@ void registerExport(CLI::App& app) {
     if (!lp) return;
     exporter::Options eo;
     if (!o->image.empty()) eo.image = o->image;
+    if (!o->s3Prefix.empty()) {
+      if (o->s3Prefix.rfind("s3://", 0) != 0 || o->s3Prefix.size() <= 5) {
+        std::cerr << "error: --s3-prefix must be an S3 URI (s3://BUCKET/PREFIX), got `"
+                  << o->s3Prefix << "`\n";
+        exitCode() = 2;
+        return;
+      }
+      eo.s3Prefix = o->s3Prefix;
+      while (eo.s3Prefix.size() > 5 && eo.s3Prefix.back() == '/')
+        eo.s3Prefix.pop_back();
+    }
+    if (!o->roleArn.empty()) eo.roleArn = o->roleArn;
     eo.json =
         o->json || (o->output != "-" && std::filesystem::path(o->output).extension() == ".json");
     exporter::Result r = target->run(lp->plan, eo);
