@@ -23,6 +23,8 @@ struct Options {
   std::string s3Prefix = "s3://mlpc-artifacts/exports";
   /// The IAM role SageMaker jobs run as: the default of the pipeline parameter `MlpcRoleArn`.
   std::string roleArn = "arn:aws:iam::111122223333:role/mlpc-sagemaker-execution";
+  /// Airflow: the PersistentVolumeClaim every pod mounts at /mlp/work for step outputs.
+  std::string workClaim = "mlpc-work";
   /// JSON instead of the target's usual text format (Argo: YAML).
   bool json = false;
 };
@@ -54,5 +56,6 @@ std::string location(const std::string& range);
 
 Result exportArgo(const plan::Plan& plan, const Options& options);
 Result exportSageMaker(const plan::Plan& plan, const Options& options);
+Result exportAirflow(const plan::Plan& plan, const Options& options);
 
 } // namespace mlpc::exporter

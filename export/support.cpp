@@ -233,6 +233,7 @@ const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"argo", "Argo Workflows", ".yaml", exportArgo},
       {"sagemaker", "SageMaker Pipelines", ".json", exportSageMaker},
+      {"airflow", "Airflow", ".py", exportAirflow},
   };
   return all;
 }

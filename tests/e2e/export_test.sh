@@ -30,16 +30,25 @@ declare -A UNSUPPORTED=(
   [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
   [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
   [sagemaker:tests/golden/plans/sweep.mlp]='argmax'
+  [airflow:examples/batch/batch.mlp]='batch inference (`transform`)'
+  [airflow:examples/regression/regression.mlp]='batch inference (`transform`)'
+  [airflow:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
+  [airflow:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
+  [airflow:tests/golden/plans/flatten.mlp]='argmax'
+  [airflow:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
+  [airflow:tests/golden/plans/sweep.mlp]='argmax'
 )
-declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines')
-declare -A EXT=([argo]=yaml [sagemaker]=json)
+declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines' [airflow]='Airflow')
+declare -A EXT=([argo]=yaml [sagemaker]=json [airflow]=py)
 validate() { # TARGET FILE: the validator's verdict line(s)
   case $1 in
   argo) (cd "$V" && node argo/validate.js --no-unknown-fields "$2" 2>&1) ;;
   sagemaker) (cd "$V" && sagemaker/validate.sh "$2" 2>&1 | grep -v '^(SageMaker API model') ;;
+  airflow) (cd "$V" && airflow/validate.sh "$2" 2>&1 | grep -v '^(ruff' | sed 's/: ok: .*/: ok: DAG/') ;;
   esac
 }
-declare -A VERDICT=([argo]=': valid' [sagemaker]=$': valid\n%s: step arguments ok')
+declare -A VERDICT=([argo]=': valid' [sagemaker]=$': valid\n%s: step arguments ok'
+  [airflow]=$': ok: DAG\n%s: clean')
 
 cases=()
 for f in "$ROOT"/examples/*/*.mlp "$ROOT"/examples/*.mlp "$ROOT"/tests/golden/plans/*.mlp; do
@@ -50,7 +59,7 @@ done
 check "found the examples and golden plans (${#cases[@]})" test "${#cases[@]}" -ge 20
 
 exported=0
-for target in argo sagemaker; do
+for target in argo sagemaker airflow; do
   for rel in "${cases[@]}"; do
     dir=$ROOT/$(dirname "$rel")
     base=$(basename "$rel")
@@ -75,7 +84,7 @@ for target in argo sagemaker; do
     exported=$((exported + 1))
   done
 done
-check "at least 30 exports validated" test "$exported" -ge 30
+check "at least 45 exports validated" test "$exported" -ge 45
 
 # A plan file exports the same as its source.
 cd "$T" || exit 2
@@ -95,7 +104,7 @@ check_contains "--image is the image of steps without one" 'image: "my/img:1"' "
 # Usage errors.
 out=$("$MLPC" export churn/churn.mlp --to nomad 2>&1)
 check_eq "unknown --to: exit 2" 2 "$?"
-check_contains "unknown --to: named, with the known targets" "unknown export target \`nomad\`; known: argo, sagemaker" "$out"
+check_contains "unknown --to: named, with the known targets" "unknown export target \`nomad\`; known: argo, sagemaker, airflow" "$out"
 out=$("$MLPC" export missing.mlp --to argo 2>&1)
 check_eq "a missing file: exit 2" 2 "$?"
 check_contains "a missing file: named" "missing.mlp" "$out"
