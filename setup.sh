@@ -4,8 +4,8 @@
 #   ./setup.sh            install what is missing, configure build/ and build
 #   ./setup.sh --example  the same, then run the flagship example (examples/flagship.sh)
 #   ./setup.sh --test     the same, then run the test suite (ctest)
-#   ./setup.sh --deps     only install the missing packages and the VS Code extension's node
-#                         modules (no configure, no build)
+#   ./setup.sh --deps     only install the missing packages and the node modules (the VS Code
+#                         extension's, the export validators') (no configure, no build)
 #   ./setup.sh --bench-deps  the same, plus what bench/serve.sh drives: wrk and nginx (whose
 #                         service is kept from starting: the bench runs its own)
 #
@@ -130,6 +130,19 @@ if [ ! -f "$VSCODE_DIR/node_modules/.package-lock.json" ] ||
   (cd "$VSCODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund)
 else
   say "editors/vscode/node_modules is up to date"
+fi
+
+# ---- the export validators' node modules -----------------------------------------------------
+# `mlpc export` is tested against each target's own validator (tests/validators: Argo's JSON
+# schema through ajv, asl-validator, the SageMaker pipeline schema, Ruff for Airflow DAGs), as
+# pinned by package-lock.json; the same rule as above: only when the lock file is newer.
+VALIDATORS_DIR=$ROOT/tests/validators
+if [ ! -f "$VALIDATORS_DIR/node_modules/.package-lock.json" ] ||
+  [ "$VALIDATORS_DIR/package-lock.json" -nt "$VALIDATORS_DIR/node_modules/.package-lock.json" ]; then
+  say "installing the export validators' node modules (npm ci in tests/validators)"
+  (cd "$VALIDATORS_DIR" && npm ci --ignore-scripts --no-audit --no-fund)
+else
+  say "tests/validators/node_modules is up to date"
 fi
 
 [ "$MODE" = deps ] || [ "$MODE" = bench-deps ] && exit 0

@@ -16,6 +16,8 @@
 #   plans/X.mlp        `mlpc compile X.mlp [.args] -o TMP` with TMP in the same folder (FILE comes
 #                      first: `--param` would swallow a FILE that follows it); the plan
 #                      file, compiled twice and required byte-identical  -> X.mlp.plan.json.expected
+#                      and `mlpc export X.mlp [.args] --to TARGET`; stdout, stderr (if any),
+#                      exit                                      -> X.mlp.TARGET.expected
 #   graph/X.mlp        `mlpc graph X.mlp --format dot|mermaid`; stdout + exit
 #                                                  -> X.mlp.dot.expected, X.mlp.mermaid.expected
 #   fmt/X.mlp          `mlpc fmt --stdout X.mlp`; stdout, stderr (if any), exit
@@ -244,12 +246,37 @@ run_fmt_cases() {
   done
 }
 
+# Exports of the plan cases: `mlpc export X.mlp [.args] --to TARGET` for each target; stdout,
+# stderr (a construct the target cannot express is an error naming it), exit.
+run_export_cases() {
+  local dir=$HERE/plans f name args target rc
+  [ -d "$dir" ] || return 0
+  for f in "$dir"/*.mlp; do
+    [ -e "$f" ] || continue
+    args=$(case_args "$f" "")
+    for target in argo sagemaker airflow; do
+      name="plans/$(basename "$f") (export $target)"
+      selected "$name" || continue
+      # shellcheck disable=SC2086
+      (cd "$dir" && "$MLPC" export "$(basename "$f")" $args --to "$target" >"$TMP/out" 2>"$TMP/err")
+      rc=$?
+      if [ -s "$TMP/err" ]; then
+        echo "--- stderr" >>"$TMP/out"
+        cat "$TMP/err" >>"$TMP/out"
+      fi
+      echo "exit: $rc" >>"$TMP/out"
+      compare "$name" "$f.$target.expected" "$TMP/out"
+    done
+  done
+}
+
 run_text_cases diagnostics check
 # Valid programs must also be free of warnings.
 run_text_cases ok "check --deny-warnings"
 run_json_cases
 run_ast_cases
 run_plan_cases
+run_export_cases
 run_graph_cases
 run_fmt_cases
 

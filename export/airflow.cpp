@@ -1,0 +1,542 @@
+// Apache Airflow: a DAG file (Airflow 3 imports) with one KubernetesPodOperator per step call
+// (docs/export/airflow.md has the mapping and what cannot be expressed).
+#include "export/support.h"
+
+#include "plan/expr_text.h"
+#include "plan/plan.h"
+
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+namespace mlpc::exporter {
+
+namespace {
+
+using plan::Expr;
+using plan::ExprKind;
+using plan::ExprP;
+using plan::Node;
+
+/// Airflow's `[core] max_map_length` default: a mapped task expands to at most 1024 copies.
+/// mlpc unrolls a `for` at export, so the same bound keeps a DAG Airflow would accept.
+constexpr size_t kMaxMapLength = 1024;
+
+std::string py(const std::string& s) {
+  return Json(s).dump();
+}
+
+struct Af {
+  const plan::Plan& plan;
+  const Options& opt;
+  NameAllocator names{false, '_', 200};
+  NameAllocator podNames{true, '-', 63}; ///< Kubernetes pod names: DNS labels
+  std::map<std::string, const Node*> nodeOf;
+  std::set<std::string> single = plan::singleOutputNodes(plan);
+  std::map<std::string, Json> loopValue;
+  std::map<std::string, std::string> renamed;
+  std::string functions; ///< Python callables of conditions and fails
+  std::string tasks;     ///< task definitions
+  std::vector<std::pair<std::string, std::string>> edges;
+
+  Af(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
+    for (const char* r :
+         {"dag", "k8s", "pendulum", "timedelta", "KubernetesPodOperator", "ShortCircuitOperator",
+          "PythonOperator", "DAG", "WORK", "VOLUMES", "VOLUME_MOUNTS", "json"})
+      names.reserve(r);
+    forEachNode(plan.nodes, [&](const Node& n) { nodeOf[n.id] = &n; });
+  }
+
+  [[noreturn]] void unsupported(const std::string& range, const std::string& what) {
+    throw Unsupported(range, "Airflow cannot express " + what);
+  }
+  std::string text(const ExprP& e) { return plan::sourceText(e, single); }
+  std::string taskId(const std::string& id) {
+    if (auto it = renamed.find(id); it != renamed.end()) return it->second;
+    return names.name(id, "t");
+  }
+  const plan::PipelineParam* param(const std::string& name) {
+    for (auto& p : plan.pipeline.params)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+  const plan::StepOutput* outputOf(const std::string& id, const std::string& out) {
+    auto it = nodeOf.find(id);
+    if (it == nodeOf.end()) return nullptr;
+    auto* c = it->second->as<plan::CallNode>();
+    const plan::StepDef* d = c ? plan.steps.find(c->step) : nullptr;
+    return d ? d->output(out) : nullptr;
+  }
+  const plan::ValueNode* valueNode(const Expr& e) {
+    if (e.kind != ExprKind::Ref || e.lifted || e.output) return nullptr;
+    auto it = nodeOf.find(e.name);
+    return it == nodeOf.end() ? nullptr : it->second->as<plan::ValueNode>();
+  }
+  std::string outPath(const std::string& id, const std::string& out) {
+    return "/mlp/work/{{ run_id }}/" + taskId(id) + "/" + out;
+  }
+
+  /// The expression in Python, inside a callable with `ti` and `params`.
+  std::string python(const ExprP& e, const std::string& range, std::set<std::string>& deps) {
+    if (!e) unsupported(range, "a missing value");
+    switch (e->kind) {
+    case ExprKind::Lit:
+      if (e->value.is_string()) return py(e->value.get<std::string>());
+      if (e->value.is_boolean()) return e->value.get<bool>() ? "True" : "False";
+      if (e->value.is_number()) return plan::commandText(e->value, e->type);
+      break;
+    case ExprKind::Param:
+      if (auto* p = param(e->name); p && !plan::isArtifactType(p->type))
+        return "params[" + py(e->name) + "]";
+      break;
+    case ExprKind::Var:
+      if (auto it = loopValue.find(e->name); it != loopValue.end()) return it->second.dump();
+      break;
+    case ExprKind::Field: {
+      std::string path = e->name;
+      ExprP of = e->of;
+      while (of && of->kind == ExprKind::Field) {
+        path = of->name + "." + path;
+        of = of->of;
+      }
+      if (of && of->kind == ExprKind::Ref && of->output && !of->lifted) {
+        auto* o = outputOf(of->name, *of->output);
+        if (o && o->isMetrics()) {
+          deps.insert(taskId(of->name));
+          return "_metric(ti, " + py(taskId(of->name)) + ", " + py(*of->output) + ", " + py(path) +
+                 ")";
+        }
+      }
+      break;
+    }
+    case ExprKind::Ref:
+      if (const plan::ValueNode* v = valueNode(*e))
+        return "(" + python(v->value, range, deps) + ")";
+      break;
+    case ExprKind::Interp: {
+      std::string s;
+      for (auto& p : e->parts)
+        s += (s.empty() ? "" : " + ") +
+             (p.expr ? "_text(" + python(p.expr, range, deps) + ")" : py(p.text));
+      return s.empty() ? "\"\"" : s;
+    }
+    case ExprKind::Op: {
+      static const std::map<std::string, std::string> ops = {
+          {"and", "and"}, {"or", "or"}, {"+", "+"}, {"-", "-"},   {"*", "*"},   {"/", "/"},
+          {"<", "<"},     {"<=", "<="}, {">", ">"}, {">=", ">="}, {"==", "=="}, {"!=", "!="}};
+      if (e->items.size() == 1 && (e->name == "not" || e->name == "neg"))
+        return std::string(e->name == "not" ? "not " : "-") + "(" +
+               python(e->items[0], range, deps) + ")";
+      auto it = ops.find(e->name);
+      if (it != ops.end() && e->items.size() == 2)
+        return "(" + python(e->items[0], range, deps) + " " + it->second + " " +
+               python(e->items[1], range, deps) + ")";
+      break;
+    }
+    default:
+      break;
+    }
+    unsupported(range, "`" + text(e) +
+                           "` in a condition or message (only literals, parameters, "
+                           "fields of a step's metrics and operators on them)");
+  }
+
+  /// The expression as a Jinja-templated string for an environment variable.
+  std::string jinja(const ExprP& e, const std::string& type, const std::string& range,
+                    std::set<std::string>& deps) {
+    if (e->kind == ExprKind::Lit) return plan::commandText(e->value, type);
+    if (e->kind == ExprKind::Var)
+      if (auto it = loopValue.find(e->name); it != loopValue.end())
+        return plan::commandText(it->second, type);
+    if (e->kind == ExprKind::Param)
+      if (auto* p = param(e->name);
+          p && !plan::isArtifactType(p->type) && p->type.rfind("list<", 0) != 0)
+        return "{{ params." + e->name + " }}";
+    if (e->kind == ExprKind::Interp) {
+      std::string s;
+      for (auto& p : e->parts)
+        s += p.expr ? jinja(p.expr, p.type, range, deps) : p.text;
+      return s;
+    }
+    std::string x = python(e, range, deps);
+    // Inside Jinja, `_metric(ti, …)` is spelled with xcom_pull directly.
+    if (x.rfind("_metric(", 0) == 0 && e->kind == ExprKind::Field) {
+      std::string path = e->name;
+      ExprP of = e->of;
+      while (of && of->kind == ExprKind::Field) {
+        path = of->name + "." + path;
+        of = of->of;
+      }
+      std::string s = "{{ ti.xcom_pull(task_ids='" + taskId(of->name) + "')['" + *of->output + "']";
+      std::stringstream ss(path);
+      std::string k;
+      while (std::getline(ss, k, '.'))
+        s += "['" + k + "']";
+      return s + " }}";
+    }
+    unsupported(range, "`" + text(e) +
+                           "` as a step argument (only literals, parameters and "
+                           "fields of a step's metrics)");
+  }
+
+  double number(const Json& v, const std::string& what, const std::string& range) {
+    if (!v.is_number()) throw Unsupported(range, "`" + what + "` is not a number");
+    return v.get<double>();
+  }
+  static std::string quantity(double v) {
+    if (std::floor(v) == v) return plan::commandText(Json(static_cast<long long>(v)), "int");
+    return std::to_string(static_cast<long long>(std::llround(v * 1000))) + "m";
+  }
+
+  void addEdges(const std::string& t, const std::set<std::string>& deps) {
+    for (auto& d : deps)
+      if (d != t) edges.emplace_back(d, t);
+  }
+
+  void callTask(const Node& n, const plan::CallNode& c, const std::string& gate) {
+    const plan::StepDef* def = plan.steps.find(c.step);
+    if (!def) unsupported(n.range, "a call of an unknown step `" + c.step + "`");
+    std::string id = taskId(n.id);
+    std::set<std::string> deps;
+    if (!gate.empty()) deps.insert(gate);
+    Json env = Json::object();
+    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
+      for (auto& a : c.args)
+        if (a.name == p) return &a;
+      return nullptr;
+    };
+    auto typeOf = [&](const std::string& p) -> std::string {
+      for (auto& sp : def->params)
+        if (sp.name == p) return sp.type;
+      return "";
+    };
+    auto srcPath = [&](const std::string& path) {
+      if (!path.empty() && path[0] == '/') return path;
+      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
+      return opt.sourceRoot + (path == "." ? "" : "/" + path);
+    };
+    std::function<std::string(const ExprP&, const std::string&, bool)> part =
+        [&](const ExprP& e, const std::string& type, bool quote) -> std::string {
+      auto q = [&](const std::string& s) { return quote ? shellQuote(s) : s; };
+      if (e && e->kind == ExprKind::Out) return q(outPath(n.id, e->name));
+      if (e && e->kind == ExprKind::Arg) {
+        const plan::NamedExpr* a = argOf(e->name);
+        std::string ptype = typeOf(e->name);
+        if (!a || !a->value) unsupported(n.range, "an argument `" + e->name + "` with no value");
+        const ExprP& v = a->value;
+        if (plan::isArtifactType(ptype)) {
+          if (v->kind == ExprKind::Ref && v->output && !v->lifted) {
+            deps.insert(taskId(v->name));
+            return q(outPath(v->name, *v->output));
+          }
+          if (v->kind == ExprKind::Data && plan.data.find(v->name))
+            return q(srcPath(plan.data.find(v->name)->path));
+          if (v->kind == ExprKind::Param && param(v->name) && param(v->name)->source() &&
+              param(v->name)->source()->path.rfind('/', 0) != 0)
+            return q(srcPath(param(v->name)->source()->path));
+          unsupported(n.range, "the artifact argument `" + e->name + " = " + text(v) + "`");
+        }
+        if (auto k = constantValue(plan, v, nullptr); k && v->kind == ExprKind::Lit) {
+          if (k->is_array() && quote) {
+            std::string words;
+            for (auto& x : *k)
+              words += (words.empty() ? "" : " ") + shellQuote(plan::commandText(x, ""));
+            return words;
+          }
+          return q(plan::commandText(*k, ptype));
+        }
+        if (v->kind == ExprKind::Var)
+          if (auto it = loopValue.find(v->name); it != loopValue.end())
+            return q(plan::commandText(it->second, ptype));
+        if (ptype.rfind("list<", 0) == 0)
+          unsupported(n.range,
+                      "the list argument `" + e->name + " = " + text(v) + "` in a command");
+        std::string var = "MLP_ARG_" + e->name;
+        env[var] = jinja(v, ptype, n.range, deps);
+        return quote ? "\"$" + var + "\"" : "{{ params." + e->name + " }}";
+      }
+      if (auto k = constantValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
+      unsupported(def->range, "`${" + text(e) + "}` in the command of step `" + def->name + "`");
+    };
+    auto render = [&](const ExprP& tmpl, bool quote) {
+      if (!tmpl) return std::string();
+      if (auto lit = tmpl->literalString()) return *lit;
+      std::string out;
+      for (auto& p : tmpl->parts) {
+        if (!p.expr) {
+          out += p.text;
+          continue;
+        }
+        if (!quote && p.expr->kind == ExprKind::Arg && argOf(p.expr->name) &&
+            !plan::isArtifactType(typeOf(p.expr->name)))
+          out += jinja(argOf(p.expr->name)->value, typeOf(p.expr->name), n.range, deps);
+        else
+          out += part(p.expr, p.type, quote);
+      }
+      return out;
+    };
+    std::string command = render(def->run, true);
+    for (auto& e : def->env)
+      env[e.name] = render(e.value, false);
+    std::string image = opt.image;
+    if (def->image) {
+      auto v = constantValue(plan, def->image, &c.args);
+      if (!v || !v->is_string())
+        unsupported(def->range, "the image of step `" + def->name + "`, known only at run time");
+      image = v->get<std::string>();
+    }
+    // Metrics go to Airflow through XCom (the pod's /airflow/xcom/return.json) for conditions.
+    std::string xcom;
+    for (auto& o : def->outputs)
+      if (o.isMetrics())
+        xcom += std::string(xcom.empty() ? "" : ", ") + "\\\"" + o.name + "\\\": %s";
+    std::string script = "mkdir -p " + shellQuote("/mlp/work/{{ run_id }}/" + id) + " && cd " +
+                         shellQuote(srcPath(def->dir)) + " && " + command;
+    if (!xcom.empty()) {
+      std::string catArgs;
+      for (auto& o : def->outputs)
+        if (o.isMetrics()) catArgs += " \"$(cat " + shellQuote(outPath(n.id, o.name)) + ")\"";
+      script += " && mkdir -p /airflow/xcom && printf '{" + xcom + "}'" + catArgs +
+                " > /airflow/xcom/return.json";
+    }
+
+    std::string s = "    " + id + " = KubernetesPodOperator(\n";
+    s += "        task_id=" + py(id) + ",\n";
+    s += "        name=" + py(podNames.name("pod:" + id, "p", "mlpc-" + id)) + ",\n";
+    s += "        image=" + py(image) + ",\n";
+    s += "        cmds=[\"/bin/sh\", \"-c\"],\n";
+    s += "        arguments=[" + py(script) + "],\n";
+    if (!env.empty()) {
+      s += "        env_vars={";
+      bool first = true;
+      for (auto it = env.begin(); it != env.end(); ++it) {
+        s += std::string(first ? "" : ", ") + py(it.key()) + ": " +
+             py(it.value().get<std::string>());
+        first = false;
+      }
+      s += "},\n";
+    }
+    s += "        volumes=VOLUMES,\n        volume_mounts=VOLUME_MOUNTS,\n";
+    double cpu = number(propertyValue(plan, def->resources.cpu, c.args, "resources.cpu", n.range),
+                        "resources.cpu", n.range);
+    std::string req = "{\"cpu\": " + py(quantity(cpu));
+    Json mem = propertyValue(plan, def->resources.memoryBytes, c.args, "resources.memory", n.range);
+    if (!mem.is_null())
+      req += ", \"memory\": " + py(quantity(std::ceil(number(mem, "resources.memory", n.range))));
+    std::string lim = req;
+    double gpu = number(propertyValue(plan, def->resources.gpu, c.args, "resources.gpu", n.range),
+                        "resources.gpu", n.range);
+    if (gpu > 0) lim += ", \"nvidia.com/gpu\": " + py(quantity(std::ceil(gpu)));
+    s += "        container_resources=k8s.V1ResourceRequirements(requests=" + req +
+         "}, limits=" + lim + "}),\n";
+    double attempts =
+        number(propertyValue(plan, def->retry.attempts, c.args, "retry.attempts", n.range),
+               "retry.attempts", n.range);
+    s += "        retries=" + std::to_string(static_cast<long long>(attempts - 1)) + ",\n";
+    double backoff =
+        number(propertyValue(plan, def->retry.backoffS, c.args, "retry.backoff", n.range),
+               "retry.backoff", n.range);
+    if (attempts > 1)
+      s += "        retry_delay=timedelta(seconds=" + plan::commandText(Json(backoff), "float") +
+           "),\n";
+    Json timeout = propertyValue(plan, def->timeoutS, c.args, "timeout", n.range);
+    if (!timeout.is_null())
+      s += "        execution_timeout=timedelta(seconds=" +
+           plan::commandText(Json(number(timeout, "timeout", n.range)), "float") + "),\n";
+    if (!xcom.empty()) s += "        do_xcom_push=True,\n";
+    s += "    )\n";
+    tasks += s;
+    addEdges(id, deps);
+  }
+
+  void pythonTask(const Node& n, const std::string& id, const std::string& op,
+                  const std::string& body, std::set<std::string> deps, const std::string& gate) {
+    if (!gate.empty()) deps.insert(gate);
+    std::string fn = "_" + id;
+    functions +=
+        "\n\ndef " + fn + "(ti=None, params=None):\n    # " + location(n.range) + "\n" + body;
+    tasks += "    " + id + " = " + op + "(task_id=" + py(id) + ", python_callable=" + fn + ")\n";
+    addEdges(id, deps);
+  }
+
+  void registerTask(const Node& n, const plan::RegisterNode& r, const std::string& gate) {
+    const ExprP& m = r.model;
+    if (!m || m->kind != ExprKind::Ref || !m->output || m->lifted)
+      unsupported(n.range, "registering `" + text(m) + "` (only a step's model output)");
+    std::string id = taskId(n.id);
+    std::set<std::string> deps = {taskId(m->name)};
+    if (!gate.empty()) deps.insert(gate);
+    const plan::ModelGroup* g = plan.models.find(r.group);
+    std::string dir = "/mlp/work/models/" + r.group + "/{{ run_id }}";
+    std::string record = "{\"group\": " + py(r.group) +
+                         ", \"approval\": " + py(g ? g->approval : "manual") +
+                         ", \"run_id\": \"{{ run_id }}\"";
+    if (r.metrics) {
+      if (r.metrics->kind != ExprKind::Ref || !r.metrics->output || r.metrics->lifted)
+        unsupported(n.range, "the metrics `" + text(r.metrics) + "` of a registration");
+      deps.insert(taskId(r.metrics->name));
+      record += ", \"metrics\": {{ ti.xcom_pull(task_ids='" + taskId(r.metrics->name) + "')['" +
+                *r.metrics->output + "'] | tojson }}";
+    }
+    record += ", \"tags\": {";
+    bool first = true;
+    for (auto& t : r.tags) {
+      record += std::string(first ? "" : ", ") + py(t.name) + ": \"" +
+                jinja(t.value, "string", n.range, deps) + "\"";
+      first = false;
+    }
+    record += "}}";
+    std::string script = "mkdir -p " + shellQuote(dir) + " && cp -R " +
+                         shellQuote(outPath(m->name, *m->output)) + " " +
+                         shellQuote(dir + "/model") + " && printf '%s\\n' \"$MLP_RECORD\" > " +
+                         shellQuote(dir + "/registration.json");
+    tasks += "    " + id + " = KubernetesPodOperator(\n        task_id=" + py(id) +
+             ",\n        name=" + py(podNames.name("pod:" + id, "p", "mlpc-" + id)) +
+             ",\n        image=" + py(opt.utilityImage) +
+             ",\n        cmds=[\"/bin/sh\", \"-c\"],\n        arguments=[" + py(script) +
+             "],\n        env_vars={\"MLP_RECORD\": " + py(record) +
+             "},\n        volumes=VOLUMES,\n        volume_mounts=VOLUME_MOUNTS,\n    )\n";
+    addEdges(id, deps);
+  }
+
+  void walk(const std::vector<Node>& nodes, const std::string& gate) {
+    for (auto& n : nodes) {
+      switch (n.kind()) {
+      case plan::NodeKind::Call:
+        callTask(n, *n.as<plan::CallNode>(), gate);
+        break;
+      case plan::NodeKind::Register:
+        registerTask(n, *n.as<plan::RegisterNode>(), gate);
+        break;
+      case plan::NodeKind::Fail: {
+        std::set<std::string> deps;
+        std::string msg = python(n.as<plan::FailNode>()->message, n.range, deps);
+        pythonTask(n, taskId(n.id), "PythonOperator", "    raise RuntimeError(" + msg + ")\n", deps,
+                   gate);
+        break;
+      }
+      case plan::NodeKind::Value: {
+        auto* v = n.as<plan::ValueNode>();
+        if (v->value && v->value->kind == ExprKind::Call)
+          unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
+                                   "` (a builtin such as argmax over step results)");
+        break;
+      }
+      case plan::NodeKind::Transform:
+        unsupported(n.range, "batch inference (`transform`) yet: it needs a model server pod "
+                             "beside the client, which this exporter does not generate");
+      case plan::NodeKind::For: {
+        auto& f = *n.as<plan::ForNode>();
+        std::optional<Json> items = constantValue(plan, f.over, nullptr);
+        if (!items || !items->is_array())
+          unsupported(n.range, "a `for` over `" + text(f.over) +
+                                   "` (it is unrolled at export, so its list must be known)");
+        if (items->size() > kMaxMapLength)
+          unsupported(n.range, "a `for` over " + std::to_string(items->size()) +
+                                   " items: Airflow maps a task at most 1024 times "
+                                   "(max_map_length; docs/export/airflow.md, Limits)");
+        size_t i = 0;
+        for (auto& item : *items) {
+          auto saved = renamed;
+          forEachNode(f.body, [&](const Node& x) {
+            renamed[x.id] =
+                names.name(x.id + "#" + std::to_string(i), "t", x.id + "_" + std::to_string(i));
+          });
+          loopValue[f.var] = item;
+          walk(f.body, gate);
+          loopValue.erase(f.var);
+          renamed = saved;
+          ++i;
+        }
+        break;
+      }
+      case plan::NodeKind::If: {
+        auto& c = *n.as<plan::IfNode>();
+        std::set<std::string> deps;
+        std::string cond = python(c.cond, n.range, deps);
+        for (bool negated : {false, true}) {
+          const auto& branch = negated ? c.otherwise : c.then;
+          if (branch.empty()) continue;
+          std::string id =
+              names.name(n.id + (negated ? "#else" : ""), "t", n.id + (negated ? "_else" : ""));
+          pythonTask(n, id, "ShortCircuitOperator",
+                     "    return " + std::string(negated ? "not " : "bool") + "(" + cond + ")\n",
+                     deps, gate);
+          walk(branch, id);
+        }
+        break;
+      }
+      }
+    }
+  }
+
+  std::string file() {
+    walk(plan.nodes, "");
+    std::string params;
+    for (auto& p : plan.pipeline.params) {
+      if (plan::isArtifactType(p.type)) continue;
+      params += std::string(params.empty() ? "" : ", ") + py(p.name) + ": " +
+                (p.value.is_boolean() ? (p.value.get<bool>() ? "True" : "False") : p.value.dump());
+    }
+    NameAllocator dagIds(false, '_', 250);
+    std::string out = "\"\"\"Generated by mlpc " + plan.mlpcVersion +
+                      " (mlpc export --to airflow) from pipeline `" + plan.pipeline.name + "` of " +
+                      plan.entry + ". Do not edit.\"\"\"\n";
+    if (tasks.find("timedelta(") != std::string::npos) out += "from datetime import timedelta\n\n";
+    out += "import pendulum\n"
+           "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n";
+    bool shortCircuit = functions.find("return ") != std::string::npos;
+    bool pythonOp = tasks.find("PythonOperator(") != std::string::npos;
+    if (shortCircuit || pythonOp) {
+      std::string ops;
+      if (pythonOp) ops += "PythonOperator";
+      if (shortCircuit) ops += std::string(ops.empty() ? "" : ", ") + "ShortCircuitOperator";
+      out += "from airflow.providers.standard.operators.python import " + ops + "\n";
+    }
+    out += "from airflow.sdk import DAG\nfrom kubernetes.client import models as k8s\n\n";
+    out +=
+        "# Every pod mounts the shared volume where steps leave their outputs for later steps.\n";
+    out += "VOLUMES = [k8s.V1Volume(name=\"mlpc-work\", persistent_volume_claim="
+           "k8s.V1PersistentVolumeClaimVolumeSource(claim_name=" +
+           py(opt.workClaim) + "))]\n";
+    out += "VOLUME_MOUNTS = [k8s.V1VolumeMount(name=\"mlpc-work\", mount_path=\"/mlp/work\")]\n";
+    if (!functions.empty()) {
+      out += "\n\ndef _metric(ti, task_id, output, path):\n"
+             "    value = ti.xcom_pull(task_ids=task_id)[output]\n"
+             "    for key in path.split(\".\"):\n"
+             "        value = value[key]\n"
+             "    return value\n";
+      out += "\n\ndef _text(value):\n"
+             "    if isinstance(value, bool):\n"
+             "        return \"true\" if value else \"false\"\n"
+             "    return str(value)\n";
+      out += functions;
+    }
+    out += "\n\nwith DAG(\n    dag_id=" + py(dagIds.name(plan.pipeline.name, "p")) +
+           ",\n    schedule=None,\n    start_date=pendulum.datetime(2024, 1, 1, tz=\"UTC\"),\n"
+           "    catchup=False,\n    tags=[\"mlpc\"],\n    params={" +
+           params + "},\n) as dag:\n";
+    out += tasks.empty() ? "    pass\n" : tasks;
+    if (!edges.empty()) {
+      out += "\n";
+      for (auto& [a, b] : edges)
+        out += "    " + a + " >> " + b + "\n";
+    }
+    return out;
+  }
+};
+
+} // namespace
+
+Result exportAirflow(const plan::Plan& plan, const Options& options) {
+  Result r;
+  try {
+    Af a(plan, options);
+    r.text = a.file();
+  } catch (const Unsupported& u) {
+    r.problems.push_back({u.range, u.what()});
+  }
+  return r;
+}
+
+} // namespace mlpc::exporter

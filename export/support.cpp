@@ -1,0 +1,247 @@
+#include "export/support.h"
+
+#include "plan/plan.h"
+
+#include <cctype>
+#include <cmath>
+
+namespace mlpc::exporter {
+
+std::string location(const std::string& range) {
+  auto dash = range.rfind('-');
+  // A range is PATH:L:C-L:C; the path itself may hold dashes, so cut at the last one only when
+  // what follows looks like L:C.
+  if (dash != std::string::npos && range.find(':', dash) != std::string::npos)
+    return range.substr(0, dash);
+  return range;
+}
+
+std::string shellQuote(const std::string& word) {
+  if (!word.empty()) {
+    bool safe = true;
+    for (char c : word)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+            std::string("@%+=:,./_-").find(c) != std::string::npos))
+        safe = false;
+    if (safe) return word;
+  }
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string NameAllocator::name(const std::string& key, const std::string& prefix,
+                                const std::string& from) {
+  if (auto it = given_.find(key); it != given_.end()) return it->second;
+  std::string base;
+  for (char c : from.empty() ? key : from) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u))
+      base += lowercase_ ? static_cast<char>(std::tolower(u)) : c;
+    else if (!base.empty() && base.back() != sep_)
+      base += sep_;
+  }
+  while (!base.empty() && base.back() == sep_)
+    base.pop_back();
+  if (base.empty() || !std::isalpha(static_cast<unsigned char>(base[0])))
+    base = prefix + (base.empty() ? "" : std::string(1, sep_) + base);
+  if (base.size() > max_ - 4) base.resize(max_ - 4);
+  std::string n = base;
+  for (int i = 2; used_.count(n); ++i)
+    n = base + sep_ + std::to_string(i);
+  used_.insert(n);
+  given_[key] = n;
+  return n;
+}
+
+namespace {
+
+std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
+                              const std::vector<plan::NamedExpr>* args, int depth) {
+  using plan::ExprKind;
+  if (!e || depth > 50) return std::nullopt;
+  switch (e->kind) {
+  case ExprKind::Lit:
+    return e->value;
+  case ExprKind::Param:
+    for (auto& p : plan.pipeline.params)
+      if (p.name == e->name && !plan::isArtifactType(p.type)) return p.value;
+    return std::nullopt;
+  case ExprKind::Arg:
+    if (!args) return std::nullopt;
+    for (auto& a : *args)
+      if (a.name == e->name) return evalConst(plan, a.value, nullptr, depth + 1);
+    return std::nullopt;
+  case ExprKind::List: {
+    Json out = Json::array();
+    for (auto& i : e->items) {
+      auto v = evalConst(plan, i, args, depth + 1);
+      if (!v) return std::nullopt;
+      out.push_back(*v);
+    }
+    return out;
+  }
+  case ExprKind::Interp: {
+    std::string s;
+    for (auto& p : e->parts) {
+      if (!p.expr) {
+        s += p.text;
+        continue;
+      }
+      auto v = evalConst(plan, p.expr, args, depth + 1);
+      if (!v) return std::nullopt;
+      s += plan::commandText(*v, p.type);
+    }
+    return Json(s);
+  }
+  case ExprKind::Op: {
+    std::vector<Json> v;
+    for (auto& i : e->items) {
+      auto x = evalConst(plan, i, args, depth + 1);
+      if (!x) return std::nullopt;
+      v.push_back(*x);
+    }
+    const std::string& op = e->name;
+    if (v.size() == 1) {
+      if (op == "neg" && v[0].is_number_integer()) return Json(-v[0].get<long long>());
+      if (op == "neg" && v[0].is_number()) return Json(-v[0].get<double>());
+      if (op == "not" && v[0].is_boolean()) return Json(!v[0].get<bool>());
+      return std::nullopt;
+    }
+    if (v.size() != 2) return std::nullopt;
+    if (op == "and" || op == "or") {
+      if (!v[0].is_boolean() || !v[1].is_boolean()) return std::nullopt;
+      return Json(op == "and" ? v[0].get<bool>() && v[1].get<bool>()
+                              : v[0].get<bool>() || v[1].get<bool>());
+    }
+    if (!v[0].is_number() || !v[1].is_number()) return std::nullopt;
+    bool ints = v[0].is_number_integer() && v[1].is_number_integer();
+    double a = v[0].get<double>(), b = v[1].get<double>();
+    if (op == "+") return ints ? Json(v[0].get<long long>() + v[1].get<long long>()) : Json(a + b);
+    if (op == "-") return ints ? Json(v[0].get<long long>() - v[1].get<long long>()) : Json(a - b);
+    if (op == "*") return ints ? Json(v[0].get<long long>() * v[1].get<long long>()) : Json(a * b);
+    if (op == "/") {
+      if (b == 0) return std::nullopt;
+      return ints ? Json(v[0].get<long long>() / v[1].get<long long>()) : Json(a / b);
+    }
+    if (op == "<") return Json(a < b);
+    if (op == "<=") return Json(a <= b);
+    if (op == ">") return Json(a > b);
+    if (op == ">=") return Json(a >= b);
+    if (op == "==") return Json(a == b);
+    if (op == "!=") return Json(a != b);
+    return std::nullopt;
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
+} // namespace
+
+std::optional<Json> constantValue(const plan::Plan& plan, const plan::ExprP& e,
+                                  const std::vector<plan::NamedExpr>* args) {
+  return evalConst(plan, e, args, 0);
+}
+
+Json propertyValue(const plan::Plan& plan, const plan::Prop& prop,
+                   const std::vector<plan::NamedExpr>& args, const std::string& what,
+                   const std::string& callRange) {
+  if (!prop.isExpr()) {
+    // The plan's known issue: a negative literal is written as a `neg` operation.
+    if (prop.plain.is_object()) {
+      std::string err;
+      auto e = plan::readExpr(prop.plain, what, err);
+      if (e) {
+        if (auto v = constantValue(plan, e, &args)) return *v;
+      }
+      throw Unsupported(callRange, "`" + what + "` is not a constant");
+    }
+    return prop.plain;
+  }
+  auto v = constantValue(plan, prop.expr, &args);
+  if (!v)
+    throw Unsupported(prop.range.empty() ? callRange : prop.range,
+                      "`" + what + "` depends on a value known only while the pipeline runs");
+  return *v;
+}
+
+namespace {
+
+bool plainKey(const std::string& k) {
+  if (k.empty()) return false;
+  for (char c : k)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+          c == '/'))
+      return false;
+  return std::isalpha(static_cast<unsigned char>(k[0])) != 0;
+}
+
+std::string scalar(const Json& v) {
+  if (v.is_string()) return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return v.dump();
+}
+
+void emit(const Json& v, int indent, std::string& out) {
+  std::string pad(static_cast<size_t>(indent), ' ');
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string key = plainKey(it.key()) ? it.key() : Json(it.key()).dump();
+      const Json& c = it.value();
+      if ((c.is_object() || c.is_array()) && !c.empty()) {
+        out += pad + key + ":\n";
+        emit(c, c.is_array() ? indent : indent + 2, out);
+      } else {
+        out += pad + key + ": " + (c.is_object() ? "{}" : c.is_array() ? "[]" : scalar(c)) + "\n";
+      }
+    }
+    return;
+  }
+  if (v.is_array()) {
+    for (auto& c : v) {
+      if (c.is_object() && !c.empty()) {
+        std::string sub;
+        emit(c, indent + 2, sub);
+        // The first line of the object goes after the dash.
+        out += pad + "- " + sub.substr(static_cast<size_t>(indent) + 2);
+      } else if (c.is_array() && !c.empty()) {
+        out += pad + "-\n";
+        emit(c, indent + 2, out);
+      } else {
+        out += pad + "- " + (c.is_object() ? "{}" : c.is_array() ? "[]" : scalar(c)) + "\n";
+      }
+    }
+    return;
+  }
+  out += pad + scalar(v) + "\n";
+}
+
+} // namespace
+
+std::string toYaml(const Json& doc) {
+  std::string out;
+  emit(doc, 0, out);
+  return out;
+}
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> all = {
+      {"argo", "Argo Workflows", ".yaml", exportArgo},
+      {"sagemaker", "SageMaker Pipelines", ".json", exportSageMaker},
+      {"airflow", "Airflow", ".py", exportAirflow},
+  };
+  return all;
+}
+
+const Target* findTarget(const std::string& name) {
+  for (auto& t : targets())
+    if (name == t.name) return &t;
+  return nullptr;
+}
+
+} // namespace mlpc::exporter

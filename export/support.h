@@ -1,0 +1,72 @@
+#pragma once
+/// What the exporters share: the error for a construct a target cannot express, names and
+/// quoting for other engines, constant folding of step properties, and a YAML writer.
+#include "export/exporter.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace mlpc::exporter {
+
+using plan::Json;
+
+/// Thrown by an exporter when the plan has something the target cannot express (or that
+/// exceeds one of its limits); the entry point turns it into a Problem.
+struct Unsupported : std::runtime_error {
+  Unsupported(std::string range, const std::string& message)
+      : std::runtime_error(message), range(std::move(range)) {}
+  std::string range;
+};
+
+/// One word for a POSIX shell: single-quoted unless it is made of safe characters only.
+std::string shellQuote(const std::string& word);
+
+/// Hands out names unique in one namespace, made of the characters `allowed` accepts; other
+/// characters become `-`, and a name starting with something other than a letter gets `prefix`.
+class NameAllocator {
+public:
+  NameAllocator(bool lowercase, char separator, size_t maxLength)
+      : lowercase_(lowercase), sep_(separator), max_(maxLength) {}
+  void reserve(const std::string& name) { used_.insert(name); }
+  /// The name for `key` (the same key always gets the same name), made from `base` (default:
+  /// the key itself).
+  std::string name(const std::string& key, const std::string& prefix = "t",
+                   const std::string& base = "");
+
+private:
+  bool lowercase_;
+  char sep_;
+  size_t max_;
+  std::set<std::string> used_;
+  std::map<std::string, std::string> given_;
+};
+
+/// The value of an expression whose parts are all known when exporting: literals, pipeline
+/// parameters (their value in the plan), and a call's arguments through `args` (null: none).
+/// nullopt when something is only known at run time.
+std::optional<Json> constantValue(const plan::Plan& plan, const plan::ExprP& e,
+                                  const std::vector<plan::NamedExpr>* args);
+
+/// A step property (resources, timeout, retry) for one call: its plain value, or its expression
+/// evaluated against the call's arguments. Throws Unsupported when it depends on run-time values.
+Json propertyValue(const plan::Plan& plan, const plan::Prop& prop,
+                   const std::vector<plan::NamedExpr>& args, const std::string& what,
+                   const std::string& callRange);
+
+/// A JSON document as YAML (block style; strings double-quoted as JSON escapes them, which
+/// YAML reads back unchanged). Keys in the document's order.
+std::string toYaml(const Json& doc);
+
+/// Every node of a node list, depth first, in source order.
+template <class F> void forEachNode(const std::vector<plan::Node>& nodes, F&& f) {
+  for (auto& n : nodes) {
+    f(n);
+    for (auto* c : n.children())
+      forEachNode(*c, f);
+  }
+}
+
+} // namespace mlpc::exporter

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# export_test.sh — `mlpc export`: every example with a pipeline and every golden plan case
+# exports to each finished target and passes that target's own validator with its strict
+# options (tests/validators, installed by setup.sh: a missing install is a failure, not a skip);
+# what a target cannot express is an error naming the construct at file:line:col, and nothing
+# is written; the command's usage errors are reported in user terms.
+source "$(dirname "$0")/lib.sh" "$@"
+
+V=$ROOT/tests/validators
+if [ ! -d "$V/node_modules/ajv" ] || [ ! -d "$V/node_modules/js-yaml" ]; then
+  not_ok "the export validators are not installed: run ./setup.sh --deps (npm ci in tests/validators)"
+  finish
+fi
+
+# Constructs each target cannot express (docs/export/TARGET.md): the cases that must fail, and
+# the words their error must contain.
+declare -A UNSUPPORTED=(
+  [argo:examples/batch/batch.mlp]='batch inference (`transform`)'
+  [argo:examples/regression/regression.mlp]='batch inference (`transform`)'
+  [argo:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
+  [argo:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
+  [argo:tests/golden/plans/flatten.mlp]='argmax'
+  [argo:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
+  [argo:tests/golden/plans/sweep.mlp]='argmax'
+  [sagemaker:examples/batch/batch.mlp]='batch inference (`transform`)'
+  [sagemaker:examples/regression/regression.mlp]='batch inference (`transform`)'
+  [sagemaker:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
+  [sagemaker:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
+  [sagemaker:tests/golden/plans/flatten.mlp]='argmax'
+  [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
+  [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
+  [sagemaker:tests/golden/plans/sweep.mlp]='argmax'
+  [airflow:examples/batch/batch.mlp]='batch inference (`transform`)'
+  [airflow:examples/regression/regression.mlp]='batch inference (`transform`)'
+  [airflow:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
+  [airflow:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
+  [airflow:tests/golden/plans/flatten.mlp]='argmax'
+  [airflow:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
+  [airflow:tests/golden/plans/sweep.mlp]='argmax'
+)
+declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines' [airflow]='Airflow')
+declare -A EXT=([argo]=yaml [sagemaker]=json [airflow]=py)
+validate() { # TARGET FILE: the validator's verdict line(s)
+  case $1 in
+  argo) (cd "$V" && node argo/validate.js --no-unknown-fields "$2" 2>&1) ;;
+  sagemaker) (cd "$V" && sagemaker/validate.sh "$2" 2>&1 | grep -v '^(SageMaker API model') ;;
+  airflow) (cd "$V" && airflow/validate.sh "$2" 2>&1 | grep -v '^(ruff' | sed 's/: ok: .*/: ok: DAG/') ;;
+  esac
+}
+declare -A VERDICT=([argo]=': valid' [sagemaker]=$': valid\n%s: step arguments ok'
+  [airflow]=$': ok: DAG\n%s: clean')
+
+cases=()
+for f in "$ROOT"/examples/*/*.mlp "$ROOT"/examples/*.mlp "$ROOT"/tests/golden/plans/*.mlp; do
+  [ -e "$f" ] || continue
+  grep -q '^pipeline ' "$f" || continue
+  cases+=("${f#"$ROOT"/}")
+done
+check "found the examples and golden plans (${#cases[@]})" test "${#cases[@]}" -ge 20
+
+exported=0
+for target in argo sagemaker airflow; do
+  for rel in "${cases[@]}"; do
+    dir=$ROOT/$(dirname "$rel")
+    base=$(basename "$rel")
+    args=()
+    [ -f "$dir/$base.args" ] && read -r -a args < <(tr '\n' ' ' <"$dir/$base.args")
+    out=$T/$target-${base%.mlp}-$(echo "$rel" | md5sum | cut -c1-6).${EXT[$target]}
+    err=$( (cd "$dir" && "$MLPC" export "$base" "${args[@]}" --to "$target" -o "$out") 2>&1)
+    rc=$?
+    if [ -n "${UNSUPPORTED[$target:$rel]:-}" ]; then
+      check_eq "$rel: $target: refused (exit 2)" 2 "$rc"
+      check_contains "$rel: $target: the error names the construct" "${UNSUPPORTED[$target:$rel]}" "$err"
+      check "$rel: $target: the error starts with $base:LINE:COL" \
+        grep -qE "^$base:[0-9]+:[0-9]+: error: ${TITLE[$target]} cannot express" <<<"$err"
+      check "$rel: $target: nothing written" test ! -e "$out"
+      continue
+    fi
+    check_eq "$rel: $target: exported (exit 0)" 0 "$rc"
+    [ "$rc" = 0 ] || { printf '%s\n' "$err" | sed 's/^/       | /'; continue; }
+    # shellcheck disable=SC2059
+    check_eq "$rel: $target: the validator accepts it" "$(printf "$out${VERDICT[$target]}" "$out")" \
+      "$(validate "$target" "$out")"
+    exported=$((exported + 1))
+  done
+done
+check "at least 45 exports validated" test "$exported" -ge 45
+
+# A plan file exports the same as its source.
+cd "$T" || exit 2
+cp -r "$ROOT/examples/churn" churn
+"$MLPC" compile churn/churn.mlp -o churn.plan.json 2>/dev/null
+"$MLPC" export churn/churn.mlp --to argo -o from-source.yaml 2>/dev/null
+"$MLPC" export churn.plan.json --to argo -o from-plan.yaml 2>/dev/null
+check "a plan exports like its source" cmp -s from-source.yaml from-plan.yaml
+"$MLPC" export churn/churn.mlp --to argo --json -o churn.json 2>/dev/null
+check "--json writes JSON" "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' churn.json
+res=$(cd "$V" && node argo/validate.js --no-unknown-fields "$T/churn.json" 2>&1)
+check_eq "and the JSON form validates" "$T/churn.json: valid" "$res"
+out=$("$MLPC" export churn/churn.mlp --to argo --param threshold=0.5 --image my/img:1 2>&1)
+check_contains "--param sets the workflow parameter's default" 'value: "0.5"' "$out"
+check_contains "--image is the image of steps without one" 'image: "my/img:1"' "$out"
+
+# Usage errors.
+out=$("$MLPC" export churn/churn.mlp --to nomad 2>&1)
+check_eq "unknown --to: exit 2" 2 "$?"
+check_contains "unknown --to: named, with the known targets" "unknown export target \`nomad\`; known: argo, sagemaker, airflow" "$out"
+out=$("$MLPC" export missing.mlp --to argo 2>&1)
+check_eq "a missing file: exit 2" 2 "$?"
+check_contains "a missing file: named" "missing.mlp" "$out"
+out=$("$MLPC" export churn/churn.mlp 2>&1)
+check_eq "no --to: exit 2" 2 "$?"
+check_contains "no --to: said" "--to is required" "$out"
+out=$("$MLPC" export churn/churn.mlp --to argo --param nope=1 2>&1)
+check_eq "an unknown --param: exit 2" 2 "$?"
+check_contains "an unknown --param: named" "no parameter \`nope\`" "$out"
+
+# An inexpressible construct: the error points at the .mlp line and column, nothing is written.
+cat > t.mlp <<'EOF2'
+step Score(x: int) -> (m: Metrics{auc: float}) {
+  run = "echo '{\"auc\": 0.${x}}' > ${m}"
+}
+
+pipeline p(xs: list<int> = [1, 2]) {
+  for x in xs {
+    s = Score(x = x)
+  }
+  best = argmax(s, s.auc)
+  if best.auc > 0.1 {
+    fail "too good"
+  }
+}
+EOF2
+echo old > t.yaml
+out=$("$MLPC" export t.mlp --to argo -o t.yaml 2>&1)
+check_eq "argmax: exit 2" 2 "$?"
+check_contains "argmax: file:line:col and the construct" \
+  "t.mlp:9:3: error: Argo Workflows cannot express the computed binding \`best = argmax(s, s.auc)\`" "$out"
+check_contains "argmax: says nothing was written" "nothing written" "$out"
+check_eq "argmax: the existing output is untouched" old "$(cat t.yaml)"
+check "no temporary file is left" test ! -e t.yaml.tmp
+out=$("$MLPC" export churn/churn.mlp --to sagemaker --s3-prefix bucket/x 2>&1)
+check_eq "sagemaker: a --s3-prefix that is not s3://: exit 2" 2 "$?"
+check_contains "sagemaker: said" "--s3-prefix must be an S3 URI" "$out"
+out=$("$MLPC" export churn/churn.mlp --to sagemaker --s3-prefix s3://b/p/ --role-arn arn:aws:iam::123456789012:role/R 2>&1)
+check_contains "sagemaker: outputs under --s3-prefix" '"s3://b/p",' "$out"
+check_contains "sagemaker: --role-arn is MlpcRoleArn's default" '"DefaultValue": "arn:aws:iam::123456789012:role/R"' "$out"
+
+# SageMaker's limits: a word over 256 characters in a command, more than 10 inputs.
+long=$(printf 'x%.0s' $(seq 300))
+cat > big.mlp <<EOF2
+step Long() -> File {
+  run = "echo $long > \${out}"
+}
+step Many(a: File, b: File, c: File, d: File, e: File, f: File, g: File, h: File, i: File,
+    j: File, k: File) -> File {
+  run = "cat \${a} \${b} \${c} \${d} \${e} \${f} \${g} \${h} \${i} \${j} \${k} > \${out}"
+}
+pipeline long() {
+  _l = Long()
+}
+step Short() -> File {
+  run = "echo x > \${out}"
+}
+pipeline many() {
+  x = Short()
+  _m = Many(x, x, x, x, x, x, x, x, x, x, x)
+}
+EOF2
+out=$("$MLPC" export big.mlp --pipeline long --to sagemaker 2>&1)
+check_eq "sagemaker: a 300-character word: exit 2" 2 "$?"
+check_contains "sagemaker: the 256-character limit, at the call" \
+  "big.mlp:9:3: error: SageMaker Pipelines cannot express the command of step \`Long\`: it has a word of 300 characters, and a SageMaker job argument holds at most 256" "$out"
+out=$("$MLPC" export big.mlp --pipeline many --to sagemaker 2>&1)
+check_eq "sagemaker: 11 inputs: exit 2" 2 "$?"
+check_contains "sagemaker: the 10-input limit, at the call" \
+  "big.mlp:16:3: error: SageMaker Pipelines cannot express step \`Many\` with 11 inputs from other steps: a processing job takes at most 10 ProcessingInputs" "$out"
+out=$("$MLPC" export big.mlp --pipeline many --to argo 2>&1)
+check_eq "argo has no such limit" 0 "$?"
+finish
