@@ -95,10 +95,10 @@ t=$(date +%s)
 out=$(run -p slow)
 check_eq "a timeout: exit 1" 1 "$?"
 check_contains "a timeout: says so" "timed out" "$out"
-check "a timeout: enforced to the second, not at Slurm's 30 s check" test $(($(date +%s) - t)) -lt 20
+check "a timeout: enforced to the second, not at Slurm's 30 s check" test $(($(date +%s) - t)) -lt 25
 left() { squeue -h -t pending,running,completing -o '%j' | grep -c '^mlpc:' ; }
 gone() { [ "$(left)" = 0 ]; }
-wait_gone() { local i; for i in $(seq 1 100); do gone && return 0; sleep 0.1; done; return 1; }
+wait_gone() { local i; for i in $(seq 1 300); do gone && return 0; sleep 0.1; done; return 1; }
 check "a timeout: the job is cancelled" wait_gone
 out=$(run -p killed)
 check_eq "the job killed under the step: exit 1" 1 "$?"
@@ -113,7 +113,7 @@ check_contains "a request no node can meet: sbatch's reason" "sbatch refused the
 "$MLPC" run f.mlp -p long --executor slurm --workspace "$T/wsF" > long.out 2>&1 &
 pid=$!
 running() { squeue -h -t running -o '%j' | grep -q '^mlpc:b$'; }
-wait_running() { local i; for i in $(seq 1 200); do running && return 0; sleep 0.1; done; return 1; }
+wait_running() { local i; for i in $(seq 1 400); do running && return 0; sleep 0.1; done; return 1; }
 check "Ctrl-C: the long step is running as a job" wait_running
 kill -INT "$pid"
 wait "$pid"
