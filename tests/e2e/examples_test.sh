@@ -33,6 +33,7 @@ EXAMPLES=(
   "schedule|examples/schedule/schedule.mlp --param trees=5|daily@1"
   "step_options|examples/step_options/options.mlp|n"
   "multiline|examples/multiline/multiline.mlp|_summary"
+  "slurm|examples/slurm/slurm.mlp --param trees=5|iris_slurm@1"
 )
 
 for e in "${EXAMPLES[@]}"; do
@@ -66,9 +67,9 @@ done
 
 models=$("$MLPC" models --workspace "$WS" --json)
 check_eq "mlpc models lists the groups the examples registered into" \
-  "churn daily diabetes_progression iris wine_sweep" \
+  "churn daily diabetes_progression iris iris_slurm wine_sweep" \
   "$(json_get - '[g["group"] for g in j]' <<< "$models" | xargs)"
-check_eq "approval = auto groups have an approved version" "iris wine_sweep" \
+check_eq "approval = auto groups have an approved version" "iris iris_slurm wine_sweep" \
   "$(json_get - '[g["group"] for g in j if g["approved"]]' <<< "$models" | xargs)"
 out=$("$MLPC" models approve churn 1 --workspace "$WS" --comment "e2e" 2>&1)
 check_eq "mlpc models approve churn 1" 0 "$?"
