@@ -209,10 +209,14 @@ public:
       std::lock_guard lock(mu_);
       for (auto it = jobs_.begin(); it != jobs_.end();) {
         Job& j = it->second;
-        if (!j.submitted) { // the submitting thread scancels it once it has an id
-          j.cancelWanted = true;
-          ++it;
-          continue;
+        if (!j.submitted) {
+          auto q = std::find(queue_.begin(), queue_.end(), it->first);
+          if (q == queue_.end()) { // being submitted: scancelled as soon as it has an id
+            j.cancelWanted = true;
+            ++it;
+            continue;
+          }
+          queue_.erase(q); // never submitted at all
         }
         if (!j.jobId.empty()) ids.push_back(j.jobId);
         CommandResult r = resultOf(j);
@@ -288,7 +292,7 @@ private:
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return quit_ || !queue_.empty(); });
-        if (queue_.empty()) return;
+        if (quit_) return; // nothing more is submitted once the runner goes away
         id = queue_.front();
         queue_.pop_front();
         auto it = jobs_.find(id);
