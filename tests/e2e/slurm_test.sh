@@ -23,7 +23,7 @@ trap stop_cluster EXIT
 t0=$(date +%s.%N)
 out=$("$ROOT/tests/slurm/cluster.sh" start "$CL" 2>&1)
 check_eq "the cluster fixture starts" 0 "$?"
-echo "# cluster up in $(echo "$(date +%s.%N) - $t0" | bc) s"
+echo "# cluster up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 eval "$(grep '^export SLURM_CONF=' <<< "$out")"
 
 # ---- the example, under Slurm and locally: the same artifacts
