@@ -111,6 +111,13 @@ bind() { # bind SRC DEST-inside-root
 }
 mount -t proc proc "$ROOT/proc"
 MOUNTS+=("$ROOT/proc")
+# A real machine has sysfs; without it slurmd cannot read the CPU topology and exits (hwloc).
+mkdir -p "$ROOT/sys"
+if mount -t sysfs sysfs "$ROOT/sys" 2>/dev/null; then
+  MOUNTS+=("$ROOT/sys")
+else
+  bind /sys /sys
+fi
 bind /dev /dev
 bind /dev/pts /dev/pts
 

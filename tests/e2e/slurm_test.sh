@@ -22,7 +22,12 @@ stop_cluster() {
 trap stop_cluster EXIT
 t0=$(date +%s.%N)
 out=$("$ROOT/tests/slurm/cluster.sh" start "$CL" 2>&1)
-check_eq "the cluster fixture starts" 0 "$?"
+rc=$?
+check_eq "the cluster fixture starts" 0 "$rc"
+if [ "$rc" != 0 ]; then
+  sed 's/^/# /' <<< "$out"
+  finish
+fi
 echo "# cluster up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 eval "$(grep '^export SLURM_CONF=' <<< "$out")"
 
