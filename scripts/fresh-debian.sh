@@ -123,7 +123,13 @@ bind /dev/pts /dev/pts
 
 echo "[fresh] running: $COMMAND"
 set +e
-chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+# A real Debian machine resolves its own name (the installer writes it to /etc/hosts); munged
+# and slurmd look it up. debootstrap leaves it out.
+if ! grep -qw "$(hostname)" "$ROOT/etc/hosts" 2>/dev/null; then
+  printf '127.0.1.1\t%s\n' "$(hostname)" >> "$ROOT/etc/hosts"
+fi
+# MLPC_FRESH_ROOT=1 tells tests they run in this chroot (e2e_slurm: see its header).
+chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 MLPC_FRESH_ROOT=1 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   /bin/bash -c "cd /src/mlpc && $COMMAND"
 rc=$?
