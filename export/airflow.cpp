@@ -55,17 +55,9 @@ struct Af {
     if (auto it = renamed.find(id); it != renamed.end()) return it->second;
     return names.name(id, "t");
   }
-  const plan::PipelineParam* param(const std::string& name) {
-    for (auto& p : plan.pipeline.params)
-      if (p.name == name) return &p;
-    return nullptr;
-  }
+  const plan::PipelineParam* param(const std::string& name) { return findParam(plan, name); }
   const plan::StepOutput* outputOf(const std::string& id, const std::string& out) {
-    auto it = nodeOf.find(id);
-    if (it == nodeOf.end()) return nullptr;
-    auto* c = it->second->as<plan::CallNode>();
-    const plan::StepDef* d = c ? plan.steps.find(c->step) : nullptr;
-    return d ? d->output(out) : nullptr;
+    return callOutput(plan, nodeOf, id, out);
   }
   const plan::ValueNode* valueNode(const Expr& e) {
     if (e.kind != ExprKind::Ref || e.lifted || e.output) return nullptr;

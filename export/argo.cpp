@@ -124,19 +124,10 @@ struct Argo {
     return {"{{inputs.parameters." + var + "}}", "inputs.parameters['" + var + "']"};
   }
 
-  const plan::PipelineParam* param(const std::string& name) {
-    for (auto& p : plan.pipeline.params)
-      if (p.name == name) return &p;
-    return nullptr;
-  }
+  const plan::PipelineParam* param(const std::string& name) { return findParam(plan, name); }
 
   const plan::StepOutput* outputOf(const std::string& id, const std::string& out) {
-    auto it = nodeOf.find(id);
-    if (it == nodeOf.end()) return nullptr;
-    auto* c = it->second->as<plan::CallNode>();
-    if (!c) return nullptr;
-    const plan::StepDef* d = plan.steps.find(c->step);
-    return d ? d->output(out) : nullptr;
+    return callOutput(plan, nodeOf, id, out);
   }
 
   const plan::ValueNode* valueNode(const Expr& e) {

@@ -244,4 +244,20 @@ const Target* findTarget(const std::string& name) {
   return nullptr;
 }
 
+const plan::PipelineParam* findParam(const plan::Plan& plan, const std::string& name) {
+  for (auto& p : plan.pipeline.params)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+const plan::StepOutput* callOutput(const plan::Plan& plan,
+                                   const std::map<std::string, const plan::Node*>& nodeOf,
+                                   const std::string& id, const std::string& out) {
+  auto it = nodeOf.find(id);
+  if (it == nodeOf.end()) return nullptr;
+  auto* c = it->second->as<plan::CallNode>();
+  const plan::StepDef* d = c ? plan.steps.find(c->step) : nullptr;
+  return d ? d->output(out) : nullptr;
+}
+
 } // namespace mlpc::exporter

@@ -69,4 +69,13 @@ template <class F> void forEachNode(const std::vector<plan::Node>& nodes, F&& f)
   }
 }
 
+/// The pipeline's parameter `name`, or null.
+const plan::PipelineParam* findParam(const plan::Plan& plan, const std::string& name);
+
+/// Output `out` of the step that call node `id` (in `nodeOf`, built with forEachNode) calls;
+/// null when `id` is not a call or the step has no such output. Every exporter asks this.
+const plan::StepOutput* callOutput(const plan::Plan& plan,
+                                   const std::map<std::string, const plan::Node*>& nodeOf,
+                                   const std::string& id, const std::string& out);
+
 } // namespace mlpc::exporter
