@@ -329,9 +329,9 @@ struct Sf {
   void checkPayload(const Json& staticInput, const std::string& what, const std::string& range) {
     size_t bytes = plan::dump(staticInput).size();
     if (bytes > kMaxPayloadBytes)
-      unsupported(range, what + ": its input to Step Functions is " + std::to_string(bytes) +
-                             " bytes, over the 262,144 bytes (256 KiB) a state's payload may "
-                             "hold (" +
+      unsupported(range, what + ": it is " + std::to_string(bytes) +
+                             " bytes of JSON in the state, over the 262,144 bytes (256 KiB) a "
+                             "state's input or output may hold (" +
                              kDoc + ", Limits)");
   }
 
