@@ -405,6 +405,13 @@ struct Sf {
           unsupported(n.range, "the artifact argument `" + e->name + " = " + text(v) + "`");
         }
         if (ptype.rfind("list<", 0) == 0) {
+          // A list parameter: its JSON text, as `mlpc run` writes a list in a command.
+          if (v->kind == ExprKind::Param && param(v->name) &&
+              param(v->name)->type.rfind("list<", 0) == 0) {
+            std::string var = "MLP_ARG_" + e->name;
+            env[var + ".$"] = "States.JsonToString($.params." + v->name + ")";
+            return quote ? "\"$" + var + "\"" : "$" + var;
+          }
           auto k = constantValue(plan, v, nullptr);
           if (!k || mentions(*v, ExprKind::Param))
             unsupported(n.range,
@@ -820,7 +827,14 @@ struct Sf {
     Json defaults = Json::object();
     for (auto& p : plan.pipeline.params) {
       if (plan::isArtifactType(p.type)) continue;
-      defaults[p.name] = p.value;
+      // A whole duration, size or percent as an integer, so that States.Format writes it as
+      // `mlpc run` does (300, not 300.0).
+      if (p.value.is_number_float() && p.type != "float" &&
+          std::floor(p.value.get<double>()) == p.value.get<double>() &&
+          std::fabs(p.value.get<double>()) < 1e15)
+        defaults[p.name] = static_cast<long long>(p.value.get<double>());
+      else
+        defaults[p.name] = p.value;
     }
     defaults[kRoleParam] = opt.roleArn;
     States top;

@@ -27,7 +27,6 @@ declare -A REFUSED=(
   [examples/slurm/slurm.mlp]='the computed binding `best = argmax(m, scores.f1)`'
   [tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
   [tests/golden/plans/flatten.mlp]='argmax'
-  [tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
   [tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
   [tests/golden/plans/sweep.mlp]='argmax'
 )
