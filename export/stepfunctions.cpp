@@ -96,6 +96,19 @@ struct Sf {
   /// Loop variable -> its type ("int", "string", …) when known.
   std::map<std::string, std::string> loopType;
   Json constants = Json::object(); ///< lists of `for`s over literals, in the state as `$.const`
+  /// `best = argmax(xs, scores.f)` (or argmin) over the results of a top-level `for`: the
+  /// iteration with the best score is picked by a loop of states (`pick`), then `best` is that
+  /// iteration's output, metrics or list item.
+  struct Pick {
+    const Node* forNode = nullptr;
+    bool min = false;
+    std::string scorePath;    ///< in a collected iteration: `metrics.KEY.value.FIELD`
+    std::string call, output; ///< `xs` is an output of a call in the loop's body…
+    bool item = false;        ///< …or the loop's list itself
+    std::string state;        ///< the first state of the picking loop
+  };
+  std::map<std::string, Pick> picks;          ///< value node id -> its pick
+  std::map<std::string, std::string> collect; ///< for node id -> "" (its results are kept)
   std::string bucket, keyPrefix;
 
   Sf(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
@@ -124,6 +137,7 @@ struct Sf {
     auto slash = rest.find('/');
     bucket = rest.substr(0, slash);
     keyPrefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    findPicks();
   }
 
   [[noreturn]] void unsupported(const std::string& range, const std::string& what) {
@@ -141,24 +155,94 @@ struct Sf {
 
   /// The S3 key (after the bucket) of output `out` of call `id`, or of a file in it (`file`):
   /// PREFIX/EXECUTION/STATE[/INDEX…]/OUT[/file], the indices those of the `for`s around the call.
-  Text outputKey(const std::string& id, const std::string& out, const std::string& file) {
+  Text outputKey(const std::string& id, const std::string& out, const std::string& file,
+                 const std::string& pickIndex = "") {
     Text t;
     if (!keyPrefix.empty()) t.text(keyPrefix + "/");
     t.path("$$.Execution.Name");
     t.text("/" + stateName(id));
     for (auto& v : loopsOf[id]) {
       t.text("/");
-      t.path("$.index." + v);
+      t.path(pickIndex.empty() ? "$.index." + v : pickIndex);
     }
     t.text("/" + out);
     if (!file.empty()) t.text("/" + file);
     return t;
   }
-  Text outputUri(const std::string& id, const std::string& out) {
+  Text outputUri(const std::string& id, const std::string& out, const std::string& pickIndex = "") {
     Text t;
     t.text("s3://" + bucket + "/");
-    t.append(outputKey(id, out, ""));
+    t.append(outputKey(id, out, "", pickIndex));
     return t;
+  }
+  std::string pickPath(const std::string& valueId) {
+    return "$.argmax." + stateName(valueId) + ".pick";
+  }
+  /// The S3 URI of an artifact expression: a call's output, or the output an argmax picked.
+  std::optional<Text> artifactUri(const ExprP& e) {
+    if (!e || e->kind != ExprKind::Ref || e->lifted) return std::nullopt;
+    if (e->output) return outputUri(e->name, *e->output);
+    if (auto it = picks.find(e->name); it != picks.end() && !it->second.item)
+      return outputUri(it->second.call, it->second.output, pickPath(e->name) + ".index");
+    return std::nullopt;
+  }
+  /// The output (of a call) an artifact expression is, for its type.
+  const plan::StepOutput* artifactOutput(const ExprP& e) {
+    if (e->output) return outputOf(e->name, *e->output);
+    auto& p = picks.at(e->name);
+    return outputOf(p.call, p.output);
+  }
+
+  /// Finds `argmax`/`argmin` bindings this target can express (see Pick).
+  void findPicks() {
+    for (auto& n : plan.nodes) {
+      auto* v = n.as<plan::ValueNode>();
+      if (!v || !v->value || v->value->kind != ExprKind::Call) continue;
+      const Expr& c = *v->value;
+      if (c.name != "argmax" && c.name != "argmin") continue;
+      ExprP items, scores;
+      for (auto& a : c.named) {
+        if (a.name == "items") items = a.value;
+        if (a.name == "scores") scores = a.value;
+      }
+      if (!items || !scores || scores->kind != ExprKind::Field) continue;
+      std::string field = scores->name;
+      ExprP of = scores->of;
+      while (of && of->kind == ExprKind::Field) {
+        field = of->name + "." + field;
+        of = of->of;
+      }
+      if (!of || of->kind != ExprKind::Ref || !of->output || of->lifted != 1) continue;
+      auto* so = outputOf(of->name, *of->output);
+      if (!so || !so->isMetrics()) continue;
+      // The scores' call must be directly in the body of a top-level `for`.
+      const Node* f = nullptr;
+      for (auto& top : plan.nodes)
+        if (auto* fn = top.as<plan::ForNode>())
+          for (auto& b : fn->body)
+            if (b.id == of->name && b.kind() == plan::NodeKind::Call) f = &top;
+      if (!f) continue;
+      Pick p;
+      p.forNode = f;
+      p.min = c.name == "argmin";
+      p.scorePath = "metrics." + metricsKey(stateName(of->name), *of->output) + ".value." + field;
+      auto& fn = *f->as<plan::ForNode>();
+      if (items->kind == ExprKind::Ref && items->output && items->lifted == 1) {
+        bool inBody = false;
+        for (auto& b : fn.body)
+          if (b.id == items->name && b.kind() == plan::NodeKind::Call) inBody = true;
+        if (!inBody) continue;
+        p.call = items->name;
+        p.output = *items->output;
+      } else if (items->kind == ExprKind::Param && fn.over && fn.over->kind == ExprKind::Param &&
+                 fn.over->name == items->name) {
+        p.item = true;
+      } else {
+        continue;
+      }
+      picks[n.id] = p;
+      collect[f->id] = "";
+    }
   }
 
   const plan::ValueNode* valueNode(const Expr& e) {
@@ -205,6 +289,15 @@ struct Sf {
         path = of->name + "." + path;
         of = of->of;
       }
+      if (of && of->kind == ExprKind::Ref && !of->output && !of->lifted && picks.count(of->name) &&
+          !picks[of->name].item) {
+        auto& pk = picks[of->name];
+        auto* o = outputOf(pk.call, pk.output);
+        if (o && o->isMetrics())
+          return {pickPath(of->name) + ".metrics." + metricsKey(stateName(pk.call), pk.output) +
+                      ".value." + path,
+                  nullptr, ""};
+      }
       if (of && of->kind == ExprKind::Ref && of->output && !of->lifted) {
         auto* o = outputOf(of->name, *of->output);
         if (o && o->isMetrics()) {
@@ -219,6 +312,11 @@ struct Sf {
       break;
     }
     case ExprKind::Ref:
+      if (auto it = picks.find(e->name); it != picks.end() && it->second.item && !e->lifted) {
+        auto* p = param(it->second.forNode->as<plan::ForNode>()->over->name);
+        std::string t = p ? p->type.substr(5, p->type.size() - 6) : "";
+        return {pickPath(e->name) + ".item", nullptr, kindOf(t)};
+      }
       if (const plan::ValueNode* v = valueNode(*e)) return operand(v->value, range);
       break;
     default:
@@ -243,8 +341,15 @@ struct Sf {
       }
       return t;
     }
-    if (e && e->kind == ExprKind::Ref)
+    if (e && e->kind == ExprKind::Ref && !picks.count(e->name))
       if (const plan::ValueNode* v = valueNode(*e)) return textOf(v->value, type, range);
+    if (e && e->kind == ExprKind::Call && e->name == "len" && e->named.size() == 1 &&
+        e->named[0].value && e->named[0].value->kind == ExprKind::Param &&
+        param(e->named[0].value->name) &&
+        param(e->named[0].value->name)->type.rfind("list<", 0) == 0) {
+      t.path("States.ArrayLength($.params." + e->named[0].value->name + ")");
+      return t;
+    }
     Operand o = operand(e, range);
     if (o.path.empty()) {
       if (o.lit.is_array() || o.lit.is_object())
@@ -380,18 +485,18 @@ struct Sf {
         if (!a || !a->value) unsupported(n.range, "an argument `" + e->name + "` with no value");
         const ExprP& v = a->value;
         if (plan::isArtifactType(ptype)) {
-          if (v->kind == ExprKind::Ref && v->output && !v->lifted) {
+          if (auto uri = artifactUri(v)) {
             std::string dir = kInputRoot + e->name;
             if (declared.insert("a:" + e->name).second) {
               Json s3 = {{"LocalPath", dir},
                          {"S3DataType", "S3Prefix"},
                          {"S3InputMode", "File"},
                          {"S3DataDistributionType", "FullyReplicated"}};
-              outputUri(v->name, *v->output).setIn(s3, "S3Uri");
+              uri->setIn(s3, "S3Uri");
               inputs.push_back({{"InputName", e->name}, {"AppManaged", false}, {"S3Input", s3}});
             }
-            const plan::StepOutput* o = outputOf(v->name, *v->output);
-            return q(o && o->type == "Dir" ? dir : dir + "/" + *v->output);
+            const plan::StepOutput* o = artifactOutput(v);
+            return q(o && o->type == "Dir" ? dir : dir + "/" + (o ? o->name : e->name));
           }
           if (v->kind == ExprKind::Data && plan.data.find(v->name))
             return q(srcPath(plan.data.find(v->name)->path));
@@ -563,7 +668,8 @@ struct Sf {
   std::string registerState(const Node& n, const plan::RegisterNode& r, const std::string& next,
                             States& out) {
     const ExprP& m = r.model;
-    if (!m || m->kind != ExprKind::Ref || !m->output || m->lifted)
+    std::optional<Text> modelUri = artifactUri(m);
+    if (!modelUri)
       unsupported(n.range, "registering `" + text(m) + "` (only a step's model output)");
     const plan::ModelGroup* g = plan.models.find(r.group);
     std::string image = opt.image;
@@ -573,7 +679,7 @@ struct Sf {
           image = v->get<std::string>();
     NameAllocator groupName(false, '-', 63);
     Json container = {{"Image", image}};
-    outputUri(m->name, *m->output).setIn(container, "ModelDataUrl");
+    modelUri->setIn(container, "ModelDataUrl");
     Json a = {
         {"ModelPackageGroupName", groupName.name(r.group, "g")},
         {"ModelApprovalStatus", g && g->approval == "auto" ? "Approved" : "PendingManualApproval"},
@@ -583,12 +689,13 @@ struct Sf {
           {"SupportedResponseMIMETypes", Json::array({"text/csv"})}}}};
     if (r.metrics) {
       const ExprP& x = r.metrics;
-      if (x->kind != ExprKind::Ref || !x->output || x->lifted)
+      std::optional<Text> uri = artifactUri(x);
+      if (!uri)
         unsupported(n.range, "the metrics `" + text(x) +
                                  "` of a registration (only a step's "
                                  "metrics output)");
       Json stats = {{"ContentType", "application/json"}};
-      outputUri(x->name, *x->output).setIn(stats, "S3Uri");
+      uri->setIn(stats, "S3Uri");
       a["ModelMetrics"] = {{"ModelQuality", {{"Statistics", stats}}}};
     }
     if (!r.tags.empty()) {
@@ -636,7 +743,7 @@ struct Sf {
 
   /// The first state of a node's states (`next` for a node that makes none).
   std::string entry(const Node& n, const std::string& next) {
-    if (n.kind() == plan::NodeKind::Value) return next;
+    if (n.kind() == plan::NodeKind::Value) return picks.count(n.id) ? stateName(n.id) : next;
     if (auto* c = n.as<plan::IfNode>())
       if (auto k = constantCondition(*c)) {
         std::string after = next;
@@ -664,11 +771,20 @@ struct Sf {
     case plan::NodeKind::Fail:
       return failState(n, *n.as<plan::FailNode>(), out);
     case plan::NodeKind::Value: {
+      if (picks.count(n.id)) return pickStates(n, next, out);
       auto* v = n.as<plan::ValueNode>();
-      if (v->value && v->value->kind == ExprKind::Call)
+      if (v->value && v->value->kind == ExprKind::Call) {
+        if (v->value->name == "argmax" || v->value->name == "argmin")
+          unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
+                                   "` (states pick only among the iterations of a top-level "
+                                   "`for`: `" +
+                                   v->value->name +
+                                   "(xs, s.field)` with `s` a metrics output of a call in its "
+                                   "body and `xs` an output of such a call or the loop's list "
+                                   "parameter)");
         unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
-                                 "` (no state computes a builtin such as argmax without a "
-                                 "Lambda function)");
+                                 "` (no state computes this builtin without a Lambda function)");
+      }
       return next; // written out where it is used
     }
     case plan::NodeKind::Transform:
@@ -690,6 +806,74 @@ struct Sf {
     }
     }
     return next;
+  }
+
+  /// The loop of states that picks the best iteration of a `for` (Pick): like `mlpc run`, the
+  /// first of the best scores wins and iterations without a numeric score are skipped.
+  std::string pickStates(const Node& n, const std::string& next, States& out) {
+    const Pick& p = picks.at(n.id);
+    std::string s = stateName(n.id);
+    std::string list = "$.loops." + stateName(p.forNode->id);
+    std::string at = "$.argmax." + s;
+    auto nm = [&](const std::string& suffix) {
+      return names.name(n.id + "#" + suffix, "s", s + "_" + suffix);
+    };
+    std::string loop = nm("loop"), get = nm("get"), cmp = nm("compare"), take = nm("take"),
+                step = nm("next"), pick = nm("pick");
+    std::string c = "$.argmax_candidate.c." + p.scorePath,
+                b = "$.argmax_candidate.b." + p.scorePath;
+    Json numeric = {{"Variable", c}, {"IsNumeric", true}};
+    Json bNumeric = {{"Variable", b}, {"IsNumeric", true}};
+    Json better = {{"Variable", c}, {p.min ? "NumericLessThanPath" : "NumericGreaterThanPath", b}};
+    out.push_back(
+        {s,
+         {{"Type", "Pass"},
+          {"Comment", std::string(p.min ? "argmin" : "argmax") + " over the results of " +
+                          stateName(p.forNode->id)},
+          {"Parameters", {{"i", 1}, {"best", 0}, {"n.$", "States.ArrayLength(" + list + ")"}}},
+          {"ResultPath", at},
+          {"Next", loop}}});
+    out.push_back({loop,
+                   {{"Type", "Choice"},
+                    {"Choices", Json::array({{{"Variable", at + ".i"},
+                                              {"NumericLessThanPath", at + ".n"},
+                                              {"Next", get}}})},
+                    {"Default", pick}}});
+    out.push_back({get,
+                   {{"Type", "Pass"},
+                    {"Parameters",
+                     {{"c.$", "States.ArrayGetItem(" + list + ", " + at + ".i)"},
+                      {"b.$", "States.ArrayGetItem(" + list + ", " + at + ".best)"}}},
+                    {"ResultPath", "$.argmax_candidate"},
+                    {"Next", cmp}}});
+    out.push_back(
+        {cmp,
+         {{"Type", "Choice"},
+          {"Choices",
+           Json::array({{{"Or", Json::array({{{"And", Json::array({numeric, {{"Not", bNumeric}}})}},
+                                             {{"And", Json::array({numeric, bNumeric, better})}}})},
+                         {"Next", take}}})},
+          {"Default", step}}});
+    out.push_back({take,
+                   {{"Type", "Pass"},
+                    {"Parameters", {{"i.$", at + ".i"}, {"best.$", at + ".i"}, {"n.$", at + ".n"}}},
+                    {"ResultPath", at},
+                    {"Next", step}}});
+    out.push_back({step,
+                   {{"Type", "Pass"},
+                    {"Parameters",
+                     {{"i.$", "States.MathAdd(" + at + ".i, 1)"},
+                      {"best.$", at + ".best"},
+                      {"n.$", at + ".n"}}},
+                    {"ResultPath", at},
+                    {"Next", loop}}});
+    out.push_back(
+        {pick,
+         {{"Type", "Pass"},
+          {"Parameters", {{"pick.$", "States.ArrayGetItem(" + list + ", " + at + ".best)"}}},
+          {"ResultPath", at},
+          {"Next", next}}});
+    return s;
   }
 
   std::string mapState(const Node& n, const plan::ForNode& f, const std::string& next,
@@ -727,7 +911,28 @@ struct Sf {
     std::string done = names.name(n.id + "#done", "s", name + "_done");
     States body;
     std::string start = chain(f.body, done, body);
-    body.push_back({done, {{"Type", "Succeed"}}});
+    if (collect.count(n.id)) {
+      // Each iteration's result: its index, item and the metrics of the calls in the body,
+      // for the argmax/argmin after the loop.
+      Json metrics = Json::object();
+      for (auto& b : f.body)
+        if (auto* c = b.as<plan::CallNode>())
+          if (const plan::StepDef* d = plan.steps.find(c->step))
+            for (auto& o : d->outputs)
+              if (o.isMetrics()) {
+                std::string key = metricsKey(stateName(b.id), o.name);
+                metrics[key + ".$"] = "$.metrics." + key;
+              }
+      body.push_back({done,
+                      {{"Type", "Pass"},
+                       {"Parameters",
+                        {{"index.$", "$.index." + f.var},
+                         {"item.$", "$.item." + f.var},
+                         {"metrics", metrics}}},
+                       {"End", true}}});
+    } else {
+      body.push_back({done, {{"Type", "Succeed"}}});
+    }
     loops.pop_back();
     Json states = Json::object();
     for (auto& [k, v] : body)
@@ -739,7 +944,7 @@ struct Sf {
           {"ItemSelector", sel},
           {"ItemProcessor",
            {{"ProcessorConfig", {{"Mode", "INLINE"}}}, {"StartAt", start}, {"States", states}}},
-          {"ResultPath", nullptr},
+          {"ResultPath", collect.count(n.id) ? Json("$.loops." + name) : Json(nullptr)},
           {"Next", next}}});
     return name;
   }
@@ -794,6 +999,15 @@ struct Sf {
       auto& c = *n.as<plan::IfNode>();
       return 2 + std::max(events(c.then), events(c.otherwise));
     }
+    case plan::NodeKind::Value:
+      if (auto it = picks.find(n.id); it != picks.end()) {
+        // The first Pass, the last Choice and Pass; per item Choice, Pass, Choice, Pass
+        // (take) and Pass (next), 2 each.
+        long long items =
+            static_cast<long long>(itemCount(*it->second.forNode->as<plan::ForNode>()));
+        return 6 + 10 * items;
+      }
+      return 0;
     default:
       return 0;
     }
@@ -846,6 +1060,10 @@ struct Sf {
     Json init = {{"params.$", "States.JsonMerge($.defaults, $.input, false)"},
                  {"metrics", Json::object()},
                  {"const", constants}};
+    if (!picks.empty()) {
+      init["loops"] = Json::object();
+      init["argmax"] = Json::object();
+    }
     checkPayload({{"defaults", defaults}, {"const", constants}},
                  "pipeline `" + plan.pipeline.name + "`", plan.pipeline.range);
     Json states = Json::object();
