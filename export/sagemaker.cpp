@@ -234,21 +234,9 @@ struct Sm {
     std::set<std::string> deps;
     Json inputs = Json::array(), env = Json::object();
     std::set<std::string> declared;
-    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
-      for (auto& a : c.args)
-        if (a.name == p) return &a;
-      return nullptr;
-    };
-    auto typeOf = [&](const std::string& p) -> std::string {
-      for (auto& sp : def->params)
-        if (sp.name == p) return sp.type;
-      return "";
-    };
-    auto srcPath = [&](const std::string& path) {
-      if (!path.empty() && path[0] == '/') return path;
-      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
-      return opt.sourceRoot + (path == "." ? "" : "/" + path);
-    };
+    auto argOf = [&](const std::string& p) { return callArg(c, p); };
+    auto typeOf = [&](const std::string& p) { return paramType(*def, p); };
+    auto srcPath = [&](const std::string& path) { return imagePath(opt, path); };
     auto outPath = [&](const plan::StepOutput& o) {
       std::string dir = kOutputRoot + o.name;
       return o.type == "Dir" ? dir : dir + "/" + o.name;

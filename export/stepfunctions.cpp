@@ -293,10 +293,15 @@ struct Sf {
           !picks[of->name].item) {
         auto& pk = picks[of->name];
         auto* o = outputOf(pk.call, pk.output);
-        if (o && o->isMetrics())
+        if (o && o->isMetrics()) {
+          std::string type;
+          if (o->fields)
+            for (auto& [f, t] : *o->fields)
+              if (f == path) type = t;
           return {pickPath(of->name) + ".metrics." + metricsKey(stateName(pk.call), pk.output) +
                       ".value." + path,
-                  nullptr, ""};
+                  nullptr, kindOf(type)};
+        }
       }
       if (of && of->kind == ExprKind::Ref && of->output && !of->lifted) {
         auto* o = outputOf(of->name, *of->output);
@@ -453,21 +458,9 @@ struct Sf {
     std::string name = stateName(n.id);
     Json inputs = Json::array(), env = Json::object();
     std::set<std::string> declared;
-    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
-      for (auto& a : c.args)
-        if (a.name == p) return &a;
-      return nullptr;
-    };
-    auto typeOf = [&](const std::string& p) -> std::string {
-      for (auto& sp : def->params)
-        if (sp.name == p) return sp.type;
-      return "";
-    };
-    auto srcPath = [&](const std::string& path) {
-      if (!path.empty() && path[0] == '/') return path;
-      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
-      return opt.sourceRoot + (path == "." ? "" : "/" + path);
-    };
+    auto argOf = [&](const std::string& p) { return callArg(c, p); };
+    auto typeOf = [&](const std::string& p) { return paramType(*def, p); };
+    auto srcPath = [&](const std::string& path) { return imagePath(opt, path); };
     auto outPath = [&](const plan::StepOutput& o) {
       std::string dir = kOutputRoot + o.name;
       return o.type == "Dir" ? dir : dir + "/" + o.name;

@@ -261,6 +261,24 @@ const plan::StepOutput* callOutput(const plan::Plan& plan,
   return d ? d->output(out) : nullptr;
 }
 
+const plan::NamedExpr* callArg(const plan::CallNode& call, const std::string& name) {
+  for (auto& a : call.args)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+std::string paramType(const plan::StepDef& def, const std::string& name) {
+  for (auto& sp : def.params)
+    if (sp.name == name) return sp.type;
+  return "";
+}
+
+std::string imagePath(const Options& opt, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
+  return opt.sourceRoot + (path == "." ? "" : "/" + path);
+}
+
 namespace {
 
 // Limits of the SageMaker API (botocore's service model, CreateProcessingJob).

@@ -78,6 +78,14 @@ const plan::StepOutput* callOutput(const plan::Plan& plan,
                                    const std::map<std::string, const plan::Node*>& nodeOf,
                                    const std::string& id, const std::string& out);
 
+/// The argument `name` of a step call, or null.
+const plan::NamedExpr* callArg(const plan::CallNode& call, const std::string& name);
+/// The type of step parameter `name`, or "".
+std::string paramType(const plan::StepDef& def, const std::string& name);
+/// Where a path of the plan (a step's `dir`, a data file) is inside the step image: absolute
+/// paths as they are, `@stdlib/…` under `stdlibRoot`, the rest under `sourceRoot`.
+std::string imagePath(const Options& opt, const std::string& path);
+
 /// SageMaker jobs (the sagemaker and stepfunctions targets), docs/export/sagemaker.md:
 /// `script` as ContainerArguments items of at most 256 characters cut at spaces (the entrypoint
 /// `/bin/sh -c 'eval "$*"'` joins them back exactly), at most 100 of them. Over a limit, throws
