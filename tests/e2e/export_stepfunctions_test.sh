@@ -179,6 +179,71 @@ check_eq "argmax: a later strictly greater score replaces the best (the first be
 check_eq "argmax over the loop's list: the picked item" "States.Format('{}', \$.argmax.best_depth.pick.item)" \
   "$(j sweep.asl.json '[s for s in d["States"].values() if "ModelPackage" in s.get("Resource", "")][0]["Parameters"]["CustomerMetadataProperties"]["max_depth.$"]')"
 
+# Run the picking states on made-up scores (a small interpreter of the Pass/Choice states and
+# the three intrinsics they use): the first best wins, non-numeric scores are skipped.
+cat >simpick.py <<'EOF2'
+# The argmax loop of states: runs the Pass/Choice states from `best` to the
+# state after `best_pick` on a hand-made state, with the few intrinsics they use.
+import json, re, sys, copy
+d = json.load(open(sys.argv[1]))
+S = d["States"]
+def get(state, path):
+    assert path.startswith("$")
+    cur = state
+    for k in path[2:].split(".") if path != "$" else []:
+        cur = cur[k]
+    return cur
+def setp(state, path, val):
+    ks = path[2:].split(".")
+    cur = state
+    for k in ks[:-1]:
+        cur = cur.setdefault(k, {})
+    cur[ks[-1]] = val
+def ev(state, expr):
+    m = re.fullmatch(r"States\.(\w+)\((.*)\)", expr)
+    if not m:
+        return get(state, expr)
+    fn, args = m.group(1), [a.strip() for a in m.group(2).split(",")]
+    vals = [int(a) if re.fullmatch(r"-?\d+", a) else ev(state, a) for a in args]
+    if fn == "ArrayLength": return len(vals[0])
+    if fn == "ArrayGetItem": return vals[0][vals[1]]
+    if fn == "MathAdd": return vals[0] + vals[1]
+    raise Exception(fn)
+def params(state, p):
+    out = {}
+    for k, v in p.items():
+        if k.endswith(".$"): out[k[:-2]] = ev(state, v)
+        elif isinstance(v, dict): out[k] = params(state, v)
+        else: out[k] = v
+    return out
+def rule(state, r):
+    if "And" in r: return all(rule(state, x) for x in r["And"])
+    if "Or" in r: return any(rule(state, x) for x in r["Or"])
+    if "Not" in r: return not rule(state, r["Not"])
+    v = get(state, r["Variable"])
+    if "IsNumeric" in r: return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if "NumericLessThanPath" in r: return v < get(state, r["NumericLessThanPath"])
+    if "NumericGreaterThanPath" in r: return v > get(state, r["NumericGreaterThanPath"])
+    raise Exception(r)
+def run(scores):
+    st = {"loops": {"for_20_3": [{"index": i, "item": [1, 2, 4, 0][i], "metrics": {"scores_metrics": {"value": {"f1": s}}}} for i, s in enumerate(scores)]}, "argmax": {}}
+    name = "best"
+    while name.startswith("best") and not name.startswith("best_score") and not name.startswith("best_depth"):
+        s = S[name]
+        if s["Type"] == "Pass":
+            setp(st, s["ResultPath"], params(st, s["Parameters"]))
+            name = s["Next"]
+        else:
+            name = next((c["Next"] for c in s["Choices"] if rule(st, c)), s["Default"])
+    return st["argmax"]["best"]["pick"]["index"]
+for scores, want in [([0.5, 0.9, 0.9, 0.1], 1), ([None, 0.2, None, 0.3], 3), ([0.7], 0), ([None, None], 0), ([0.9, 0.1, 0.95, 0.95], 2)]:
+    got = run(scores)
+    print(scores, "->", got, "ok" if got == want else "WRONG, want %d" % want)
+EOF2
+res=$("$PY" simpick.py sweep.asl.json 2>&1)
+check_eq "argmax: the states pick like mlpc run on 5 score lists" 5 "$(grep -c ' ok$' <<<"$res")"
+[ "$(grep -c ' ok$' <<<"$res")" = 5 ] || printf '%s\n' "$res" | sed 's/^/       | /'
+
 # Errors name the construct at file:line:col; nothing is written, an existing file is untouched.
 cat >t.mlp <<'EOF2'
 step Score(x: int) -> (m: Metrics{auc: float}) {
