@@ -192,21 +192,9 @@ struct Af {
     std::set<std::string> deps;
     if (!gate.empty()) deps.insert(gate);
     Json env = Json::object();
-    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
-      for (auto& a : c.args)
-        if (a.name == p) return &a;
-      return nullptr;
-    };
-    auto typeOf = [&](const std::string& p) -> std::string {
-      for (auto& sp : def->params)
-        if (sp.name == p) return sp.type;
-      return "";
-    };
-    auto srcPath = [&](const std::string& path) {
-      if (!path.empty() && path[0] == '/') return path;
-      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
-      return opt.sourceRoot + (path == "." ? "" : "/" + path);
-    };
+    auto argOf = [&](const std::string& p) { return callArg(c, p); };
+    auto typeOf = [&](const std::string& p) { return paramType(*def, p); };
+    auto srcPath = [&](const std::string& path) { return imagePath(opt, path); };
     std::function<std::string(const ExprP&, const std::string&, bool)> part =
         [&](const ExprP& e, const std::string& type, bool quote) -> std::string {
       auto q = [&](const std::string& s) { return quote ? shellQuote(s) : s; };

@@ -18,29 +18,12 @@ using plan::ExprP;
 using plan::Node;
 
 // Limits of the SageMaker API (botocore's service model, CreateProcessingJob).
-constexpr size_t kMaxArgumentChars = 256;   ///< each ContainerEntrypoint / ContainerArguments item
-constexpr size_t kMaxArguments = 100;       ///< ContainerArguments items
 constexpr size_t kMaxProcessingInputs = 10; ///< ProcessingInputs items
 constexpr double kMaxRuntimeS = 777600;     ///< StoppingCondition.MaxRuntimeInSeconds
 
 const char* const kInputRoot = "/opt/ml/processing/input/";
 const char* const kOutputRoot = "/opt/ml/processing/output/";
 const char* const kRoleParam = "MlpcRoleArn";
-
-/// The smallest instance type with at least the cpus, memory and GPUs asked for.
-struct Instance {
-  const char* type;
-  double cpus, memoryGiB;
-  int gpus;
-};
-const Instance kInstances[] = {
-    {"ml.m5.large", 2, 8, 0},         {"ml.m5.xlarge", 4, 16, 0},
-    {"ml.m5.2xlarge", 8, 32, 0},      {"ml.m5.4xlarge", 16, 64, 0},
-    {"ml.m5.12xlarge", 48, 192, 0},   {"ml.m5.24xlarge", 96, 384, 0},
-    {"ml.g4dn.xlarge", 4, 16, 1},     {"ml.g4dn.2xlarge", 8, 32, 1},
-    {"ml.g4dn.4xlarge", 16, 64, 1},   {"ml.g4dn.8xlarge", 32, 128, 1},
-    {"ml.g4dn.12xlarge", 48, 192, 4}, {"ml.p3.16xlarge", 64, 488, 8},
-};
 
 Json get(const std::string& path) {
   return {{"Get", path}};
@@ -251,21 +234,9 @@ struct Sm {
     std::set<std::string> deps;
     Json inputs = Json::array(), env = Json::object();
     std::set<std::string> declared;
-    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
-      for (auto& a : c.args)
-        if (a.name == p) return &a;
-      return nullptr;
-    };
-    auto typeOf = [&](const std::string& p) -> std::string {
-      for (auto& sp : def->params)
-        if (sp.name == p) return sp.type;
-      return "";
-    };
-    auto srcPath = [&](const std::string& path) {
-      if (!path.empty() && path[0] == '/') return path;
-      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
-      return opt.sourceRoot + (path == "." ? "" : "/" + path);
-    };
+    auto argOf = [&](const std::string& p) { return callArg(c, p); };
+    auto typeOf = [&](const std::string& p) { return paramType(*def, p); };
+    auto srcPath = [&](const std::string& path) { return imagePath(opt, path); };
     auto outPath = [&](const plan::StepOutput& o) {
       std::string dir = kOutputRoot + o.name;
       return o.type == "Dir" ? dir : dir + "/" + o.name;
@@ -373,54 +344,16 @@ struct Sm {
       image = v->get<std::string>();
     }
 
-    // The command goes in ContainerArguments pieces of at most 256 characters, cut at spaces;
-    // `eval "$*"` joins them with single spaces again, giving back the exact text.
-    std::string script = "cd " + shellQuote(srcPath(def->dir)) + " && " + command;
-    Json args = Json::array();
-    size_t pos = 0;
-    while (pos < script.size()) {
-      if (script.size() - pos <= kMaxArgumentChars) {
-        args.push_back(script.substr(pos));
-        break;
-      }
-      size_t cut = script.rfind(' ', pos + kMaxArgumentChars);
-      if (cut == std::string::npos || cut < pos) {
-        size_t end = script.find(' ', pos);
-        unsupported(n.range,
-                    "the command of step `" + def->name + "`: it has a word of " +
-                        std::to_string((end == std::string::npos ? script.size() : end) - pos) +
-                        " characters, and a SageMaker job argument holds at most 256 "
-                        "(docs/export/sagemaker.md, Limits)");
-      }
-      args.push_back(script.substr(pos, cut - pos));
-      pos = cut + 1;
-    }
-    if (args.size() > kMaxArguments)
-      unsupported(n.range, "the command of step `" + def->name + "`: it needs " +
-                               std::to_string(args.size()) +
-                               " job arguments of 256 characters, and SageMaker allows 100");
+    Json args =
+        containerArguments("cd " + shellQuote(srcPath(def->dir)) + " && " + command, def->name,
+                           n.range, "SageMaker Pipelines", "docs/export/sagemaker.md");
     if (inputs.size() > kMaxProcessingInputs)
       unsupported(n.range, "step `" + def->name + "` with " + std::to_string(inputs.size()) +
                                " inputs from other steps: a processing job takes at most 10 "
                                "ProcessingInputs (docs/export/sagemaker.md, Limits)");
 
-    double cpu = number(propertyValue(plan, def->resources.cpu, c.args, "resources.cpu", n.range),
-                        "resources.cpu", n.range);
-    Json mem = propertyValue(plan, def->resources.memoryBytes, c.args, "resources.memory", n.range);
-    double memGiB =
-        mem.is_null() ? 0 : number(mem, "resources.memory", n.range) / (1024.0 * 1024 * 1024);
-    double gpu = number(propertyValue(plan, def->resources.gpu, c.args, "resources.gpu", n.range),
-                        "resources.gpu", n.range);
-    const char* instance = nullptr;
-    for (auto& i : kInstances)
-      if (i.cpus >= cpu && i.memoryGiB >= memGiB && i.gpus >= gpu && (gpu > 0) == (i.gpus > 0)) {
-        instance = i.type;
-        break;
-      }
-    if (!instance)
-      unsupported(n.range, "the resources of step `" + def->name +
-                               "`: no instance type in the table of docs/export/sagemaker.md "
-                               "has that many cpus, memory and GPUs");
+    std::string instance = instanceType(plan, *def, c.args, n.range, "SageMaker Pipelines",
+                                        "docs/export/sagemaker.md");
 
     Json outputs = Json::array(), propertyFiles = Json::array();
     for (auto& o : def->outputs) {

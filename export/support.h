@@ -78,4 +78,27 @@ const plan::StepOutput* callOutput(const plan::Plan& plan,
                                    const std::map<std::string, const plan::Node*>& nodeOf,
                                    const std::string& id, const std::string& out);
 
+/// The argument `name` of a step call, or null.
+const plan::NamedExpr* callArg(const plan::CallNode& call, const std::string& name);
+/// The type of step parameter `name`, or "".
+std::string paramType(const plan::StepDef& def, const std::string& name);
+/// Where a path of the plan (a step's `dir`, a data file) is inside the step image: absolute
+/// paths as they are, `@stdlib/…` under `stdlibRoot`, the rest under `sourceRoot`.
+std::string imagePath(const Options& opt, const std::string& path);
+
+/// SageMaker jobs (the sagemaker and stepfunctions targets), docs/export/sagemaker.md:
+/// `script` as ContainerArguments items of at most 256 characters cut at spaces (the entrypoint
+/// `/bin/sh -c 'eval "$*"'` joins them back exactly), at most 100 of them. Over a limit, throws
+/// Unsupported "TITLE cannot express the command of step `STEP`: …" naming `doc`.
+Json containerArguments(const std::string& script, const std::string& step,
+                        const std::string& callRange, const std::string& title,
+                        const std::string& doc);
+
+/// The SageMaker instance type for a call: the first of the table in docs/export/sagemaker.md
+/// with at least the cpus, memory and GPUs of the step's `resources` (GPU steps only on GPU
+/// types). Throws Unsupported (naming `doc`) when none fits or a value is not a constant number.
+std::string instanceType(const plan::Plan& plan, const plan::StepDef& def,
+                         const std::vector<plan::NamedExpr>& args, const std::string& callRange,
+                         const std::string& title, const std::string& doc);
+
 } // namespace mlpc::exporter
