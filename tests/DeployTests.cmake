@@ -4,7 +4,8 @@ foreach(t deploy_serve deploy_boto3 deploy_rollout
           deploy_keepalive
           deploy_modes
           deploy_autoscale
-          deploy_example)
+          deploy_example
+          schedule)
   add_test(NAME e2e_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
   set_tests_properties(e2e_${t} PROPERTIES

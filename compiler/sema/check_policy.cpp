@@ -2,6 +2,8 @@
 // some properties define names of their own (`error_rate` in rollback, `psi` in alert, ...).
 #include "sema/checker.h"
 
+#include "plan/cron.h"
+
 namespace mlpc::sema {
 
 namespace {
@@ -208,52 +210,8 @@ void Checker::checkMonitor(const ast::PolicyDecl& d, const Module& m) {
 
 namespace {
 bool validCron(const std::string& s, std::string& why) {
-  std::vector<std::string> fields;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ')
-      ++i;
-    size_t j = i;
-    while (j < s.size() && s[j] != ' ')
-      ++j;
-    if (j > i) fields.push_back(s.substr(i, j - i));
-    i = j;
-  }
-  if (fields.size() != 5) {
-    why = "a cron expression has 5 fields (minute hour day month weekday), found " +
-          std::to_string(fields.size());
-    return false;
-  }
-  static const int maxes[] = {59, 23, 31, 12, 7};
-  static const char* names[] = {"minute", "hour", "day of month", "month", "day of week"};
-  for (size_t f = 0; f < 5; ++f) {
-    const std::string& x = fields[f];
-    for (char c : x)
-      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '*' && c != '/' && c != ',' &&
-          c != '-') {
-        why = std::string("the ") + names[f] + " field `" + x + "` has an unexpected `" + c + "`";
-        return false;
-      }
-    size_t k = 0;
-    while (k < x.size()) {
-      if (std::isdigit(static_cast<unsigned char>(x[k]))) {
-        size_t e = k;
-        while (e < x.size() && std::isdigit(static_cast<unsigned char>(x[e])))
-          ++e;
-        int v = std::stoi(x.substr(k, e - k));
-        bool isStep = k > 0 && x[k - 1] == '/';
-        if (!isStep && v > maxes[f]) {
-          why = std::string("the ") + names[f] + " field allows at most " +
-                std::to_string(maxes[f]) + ", found " + std::to_string(v);
-          return false;
-        }
-        k = e;
-      } else {
-        ++k;
-      }
-    }
-  }
-  return true;
+  // The agent reads the expression with the same function (plan/cron.h).
+  return plan::parseCron(s, why).has_value();
 }
 } // namespace
 

@@ -29,6 +29,14 @@ Agent::Agent(const plan::Plan& plan, AgentOptions options, meta::MetaStore& meta
       router_.setMaxConcurrency(name, def.mode.maxConcurrency->get<int>());
     endpoints_.push_back(std::move(ep));
   }
+  if (!plan_.schedules.empty()) {
+    ScheduleOptions so;
+    so.programFile = opts_.programFile;
+    so.workspace = opts_.ctx.workspace;
+    so.baseDir = opts_.ctx.baseDir;
+    so.logDir = logDir_;
+    schedules_ = std::make_unique<ScheduleRunner>(plan_, so, spawner_, log_);
+  }
   router_.setOnDemand(
       [this](const std::string& name, std::string& why) { return coldStart(name, why); });
   addControlRoutes();
@@ -54,6 +62,7 @@ bool Agent::listen(std::string& error) {
       (void)log_.removeInstance(r.endpoint, r.pid);
     }
   (void)log_.stopUnfinishedDeployments("the agent stopped during the deployment");
+  (void)log_.stopUnfinishedScheduleRuns();
   async_.recover(); // requests a previous agent accepted and did not answer
   if (!router_.bind(opts_.port, error)) return false;
   router_.start();
@@ -173,6 +182,7 @@ void Agent::bringUp() {
     threads.emplace_back([this, e = ep.get()] { bringUpOne(*e); });
   for (auto& t : threads)
     t.join();
+  if (schedules_) schedules_->start();
 }
 
 void Agent::supervise(const std::function<bool()>& stopRequested) {
@@ -206,6 +216,7 @@ void Agent::shutdown() {
   if (down_) return;
   down_ = true;
   stopping_ = true;
+  if (schedules_) schedules_->stop(); // scheduled runs are stopped and recorded Stopped
   {
     std::lock_guard lock(rolloutMu_);
     for (auto& t : rollouts_)
@@ -286,7 +297,8 @@ json Agent::status() {
   for (auto& ep : endpoints_)
     eps.push_back(endpointJson(*ep));
   return {{"agent", {{"pid", ::getpid()}, {"port", port()}, {"url", baseUrl()}}},
-          {"endpoints", eps}};
+          {"endpoints", eps},
+          {"schedules", schedules_ ? schedules_->status() : json::array()}};
 }
 
 void Agent::addControlRoutes() {

@@ -5,6 +5,7 @@
 /// uses (GET /mlpc/endpoints, POST /mlpc/deploy) on the router's listener.
 #include "deploy/async_store.h"
 #include "deploy/router.h"
+#include "deploy/schedules.h"
 #include "deploy/server_spec.h"
 #include "deploy/traffic_table.h"
 #include "meta/deploy_log.h"
@@ -31,6 +32,9 @@ struct AgentOptions {
   int port = 8080;
   double healthTimeoutS = 60;
   double drainS = 10; ///< how long stopping waits for requests in flight
+  /// The .mlp program (absolute), which scheduled runs run; "" when the agent serves a plan
+  /// file, and then schedules cannot fire.
+  std::string programFile;
 };
 
 /// One endpoint's state as the agent sees it.
@@ -155,6 +159,7 @@ private:
   std::vector<std::thread> rollouts_;
   bool down_ = false;
   AsyncStore async_;
+  std::unique_ptr<ScheduleRunner> schedules_;
   std::mutex workersMu_;
   std::vector<std::thread> workers_;
 };

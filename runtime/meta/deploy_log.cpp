@@ -178,4 +178,55 @@ Result<std::vector<EndpointStateRow>> DeployLog::endpointStates() {
   return out;
 }
 
+Result<int64_t> DeployLog::startScheduleRun(const ScheduleRunRow& r) {
+  std::lock_guard lock(mu_);
+  Status s = db_.run("INSERT INTO schedule_runs (schedule, trigger, detail, fired_at, status) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+                     r.schedule, r.trigger, r.detail, wallNow(), r.status);
+  if (!s) return s.err();
+  return db_.lastInsertRowid();
+}
+
+Status DeployLog::finishScheduleRun(int64_t id, const std::string& status,
+                                    const std::optional<std::string>& runId,
+                                    std::optional<int64_t> exitCode, const std::string& detail) {
+  std::lock_guard lock(mu_);
+  return db_.run("UPDATE schedule_runs SET status = ?2, run_id = ?3, exit_code = ?4, "
+                 "detail = CASE WHEN ?5 = '' THEN detail ELSE ?5 END, finished_at = ?6 "
+                 "WHERE id = ?1",
+                 id, status, runId, exitCode, detail, wallNow());
+}
+
+Status DeployLog::stopUnfinishedScheduleRuns() {
+  std::lock_guard lock(mu_);
+  return db_.run("UPDATE schedule_runs SET status = 'Stopped', finished_at = ?1 "
+                 "WHERE status = 'Running'",
+                 wallNow());
+}
+
+Result<std::vector<ScheduleRunRow>> DeployLog::scheduleRuns(const std::string& schedule) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query("SELECT id, schedule, trigger, detail, fired_at, status, run_id, exit_code, "
+                "finished_at FROM schedule_runs WHERE ?1 = '' OR schedule = ?1 ORDER BY id");
+  if (!q) return q.err();
+  q->bind(1, schedule);
+  std::vector<ScheduleRunRow> out;
+  Status s = eachRow(*q, [&](const sqlite::Query& r) {
+    ScheduleRunRow row;
+    row.id = r.int64(0);
+    row.schedule = r.text(1);
+    row.trigger = r.text(2);
+    row.detail = r.text(3);
+    row.firedAt = r.real(4);
+    row.status = r.text(5);
+    if (!r.isNull(6)) row.runId = r.text(6);
+    row.exitCode = r.optInt64(7);
+    row.finishedAt = r.optReal(8);
+    out.push_back(std::move(row));
+  });
+  if (!s) return s.err();
+  return out;
+}
+
 } // namespace mlpc::meta

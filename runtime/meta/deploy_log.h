@@ -48,6 +48,18 @@ struct InstanceRow {
   double startedAt = 0;
 };
 
+/// One firing of a schedule: why (`trigger`: cron, every, on_change; `detail`), and the run.
+/// `status`: Running, Succeeded, Failed (the run failed or could not start), Skipped (the
+/// schedule's previous run had not finished), Stopped (the agent stopped during the run).
+struct ScheduleRunRow {
+  int64_t id = 0;
+  std::string schedule, trigger, detail, status;
+  double firedAt = 0;
+  std::optional<std::string> runId;
+  std::optional<int64_t> exitCode;
+  std::optional<double> finishedAt;
+};
+
 class DeployLog {
 public:
   /// Opens `<workspaceDir>/meta.db` (migrating it to the latest schema).
@@ -73,6 +85,15 @@ public:
   Result<std::vector<TrafficStepRow>> trafficSteps(int64_t deploymentId);
   Result<std::vector<DeployEventRow>> events(const std::string& endpoint);
   Result<std::vector<EndpointStateRow>> endpointStates();
+
+  Result<int64_t> startScheduleRun(const ScheduleRunRow& r);
+  Status finishScheduleRun(int64_t id, const std::string& status,
+                           const std::optional<std::string>& runId, std::optional<int64_t> exitCode,
+                           const std::string& detail);
+  /// Runs left Running by an agent that stopped become Stopped.
+  Status stopUnfinishedScheduleRuns();
+  /// Newest last; every schedule when `schedule` is empty.
+  Result<std::vector<ScheduleRunRow>> scheduleRuns(const std::string& schedule);
 
 private:
   explicit DeployLog(sqlite::Db db) : db_(std::move(db)) {}

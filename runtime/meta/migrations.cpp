@@ -226,10 +226,27 @@ CREATE TABLE endpoint_instances (
 ) WITHOUT ROWID;
 )sql";
 
+// v5: schedules (issue 9). Every time the agent fires a `schedule` (cron, every, on_change) it
+// records why, the pipeline run it started (or why it started none) and how that run ended.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE schedule_runs (
+  id          INTEGER PRIMARY KEY,
+  schedule    TEXT NOT NULL,
+  trigger     TEXT NOT NULL,
+  detail      TEXT NOT NULL DEFAULT '',
+  fired_at    REAL NOT NULL,
+  status      TEXT NOT NULL,
+  run_id      TEXT,
+  exit_code   INTEGER,
+  finished_at REAL
+);
+CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, id);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4};
+  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5};
   return migrations;
 }
 

@@ -143,6 +143,7 @@ void runAgent(const UpOpts& o, LoadedPlan& lp, sched::Workspace& ws) {
   ao.ctx.stdlibDirs = stdlibDirs();
   ao.ctx.workspace = ws.dir;
   ao.port = o.port;
+  if (fs::path(o.file).extension() == ".mlp") ao.programFile = fs::absolute(o.file).string();
   deploy::Agent agent(lp.plan, ao, *ws.meta, *ws.store, **log);
   if (!agent.listen(err)) {
     std::cerr << "error: " << err << "\n";
@@ -166,7 +167,7 @@ void runAgent(const UpOpts& o, LoadedPlan& lp, sched::Workspace& ws) {
 void registerUp(CLI::App& app) {
   auto o = std::make_shared<UpOpts>();
   auto* cmd = app.add_subcommand(
-      "up", "Serve the program's endpoints on this machine (the deployment agent)");
+      "up", "Serve the program's endpoints on this machine and run its schedules (the agent)");
   cmd->add_option("FILE", o->file, "The .mlp file whose endpoints to serve")->required();
   cmd->add_option("-p,--pipeline", o->pipeline, "The pipeline (needed when the file has several)");
   cmd->add_option("--port", o->port,
@@ -181,8 +182,9 @@ void registerUp(CLI::App& app) {
   cmd->callback([o] {
     auto lp = loadPlan(o->file, o->pipeline, {}, o->diag);
     if (!lp) return;
-    if (lp->plan.endpoints.empty()) {
-      std::cerr << "error: " << o->file << " declares no endpoint; nothing to serve\n";
+    if (lp->plan.endpoints.empty() && lp->plan.schedules.empty()) {
+      std::cerr << "error: " << o->file
+                << " declares no endpoint and no schedule; nothing for the agent to do\n";
       exitCode() = 1;
       return;
     }

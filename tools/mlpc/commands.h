@@ -26,6 +26,7 @@ void registerFmt(CLI::App& app);
 void registerBaseline(CLI::App& app);
 void registerUp(CLI::App& app);
 void registerEndpoints(CLI::App& app);
+void registerSchedules(CLI::App& app);
 void registerExport(CLI::App& app);
 
 } // namespace mlpc::cli

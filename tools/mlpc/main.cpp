@@ -48,6 +48,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerBaseline(app);
   mlpc::cli::registerUp(app);
   mlpc::cli::registerEndpoints(app);
+  mlpc::cli::registerSchedules(app);
   mlpc::cli::registerExport(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,88 @@
+#pragma once
+/// The agent's schedules: each `schedule` of the plan starts its pipeline as a run of
+/// `mlpc run PROGRAM --pipeline P --param …` in the agent's workspace, on `cron` (five fields,
+/// UTC), `every` (from the agent's start), or `on_change` (data declarations polled by stat
+/// every two seconds, a change confirmed by the content hash). A schedule has at most one run at
+/// a time: a firing while its run is still going is recorded as Skipped. Every firing is
+/// recorded (meta::ScheduleRunRow) with the run it started and how that run ended. The runs are
+/// the agent's children: they stop with it (SIGTERM, then SIGKILL) and die with it on kill -9.
+#include "deploy/server_process.h"
+#include "meta/deploy_log.h"
+#include "plan/cron.h"
+#include "plan/model.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mlpc::deploy {
+
+struct ScheduleOptions {
+  std::string programFile; ///< the .mlp file `mlpc up` was given (absolute)
+  std::string workspace;   ///< the agent's workspace (absolute)
+  std::string baseDir;     ///< where the plan's relative data paths start
+  std::string logDir;      ///< each run's output goes to a file here
+  double pollS = 2;        ///< how often on_change data is checked
+};
+
+class ScheduleRunner {
+public:
+  ScheduleRunner(const plan::Plan& plan, ScheduleOptions opts, Spawner& spawner,
+                 meta::DeployLog& log);
+  ~ScheduleRunner() { stop(); }
+  ScheduleRunner(const ScheduleRunner&) = delete;
+  ScheduleRunner& operator=(const ScheduleRunner&) = delete;
+
+  /// Starts the schedules' thread (nothing to do without schedules).
+  void start();
+  /// Stops the thread and every run still going (SIGTERM, SIGKILL after 10 s).
+  void stop();
+  /// Each schedule: its trigger, next firing (cron, every), running run, last firing.
+  nlohmann::json status();
+
+private:
+  struct Entry {
+    std::string name;
+    plan::Schedule def;
+    std::string trigger; ///< "cron", "every" or "on_change"
+    std::optional<plan::Cron> cron;
+    double everyS = 0;
+    double nextAt = 0; ///< wall clock, cron and every
+    std::string error; ///< why the schedule cannot fire (recorded once)
+    std::vector<std::string> dataNames, dataPaths;
+    std::map<std::string, std::string> stamp, hash; ///< per path: stat tuple, content hash
+    double lastPoll = 0;
+    std::unique_ptr<ServerProcess> run;
+    int64_t rowId = 0;
+    std::string logPath;
+  };
+  void loop();
+  void tick(Entry& e, double now);
+  bool dataChanged(Entry& e, std::string& what);
+  void fire(Entry& e, const std::string& detail);
+  void reap(Entry& e, bool stopping);
+  /// The command line that runs `e`'s pipeline, or "" with `error`.
+  std::string command(const Entry& e, std::string& error) const;
+
+  const plan::Plan& plan_;
+  ScheduleOptions opts_;
+  Spawner& spawner_;
+  meta::DeployLog& log_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool quit_ = false;
+  std::vector<Entry> entries_;
+  std::thread thread_;
+};
+
+/// The value of a pipeline argument as `--param k=v` takes it: literals only ("" when not).
+std::string paramText(const plan::Expr& e);
+
+} // namespace mlpc::deploy
