@@ -32,14 +32,7 @@ declare -A UNSUPPORTED=(
   [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
   [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
   [sagemaker:tests/golden/plans/sweep.mlp]='argmax'
-  [airflow:examples/batch/batch.mlp]='batch inference (`transform`)'
-  [airflow:examples/regression/regression.mlp]='batch inference (`transform`)'
-  [airflow:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [airflow:examples/slurm/slurm.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [airflow:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
-  [airflow:tests/golden/plans/flatten.mlp]='argmax'
   [airflow:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
-  [airflow:tests/golden/plans/sweep.mlp]='argmax'
 )
 declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines' [airflow]='Airflow')
 declare -A EXT=([argo]=yaml [sagemaker]=json [airflow]=py)
@@ -89,8 +82,35 @@ for target in argo sagemaker airflow; do
 done
 check "at least 45 exports validated" test "$exported" -ge 45
 
-# A plan file exports the same as its source.
+# argmax/argmin and transform (docs/export/*.md): the selection task waits for every
+# iteration and later steps read its result; batch inference runs the stdlib's shard driver.
 cd "$T" || exit 2
+cp -r "$ROOT/examples/sweep" sweep
+cp -r "$ROOT/examples/batch" batch
+(cd sweep && "$MLPC" export sweep.mlp --to airflow -o "$T/sweep.py") >/dev/null 2>&1
+af=$(cat sweep.py 2>/dev/null)
+check_contains "airflow: argmax is a PythonOperator" \
+  'best = PythonOperator(task_id="best", python_callable=_best)' "$af"
+for i in 0 1 2 3; do
+  check_contains "airflow: the selection waits for iteration $i" "scores_$i >> best" "$af"
+  check_contains "airflow: and reads its metrics" "_metric(ti, \"scores_$i\", \"metrics\", \"f1\")" "$af"
+done
+check_contains "airflow: the registration copies the winner's model" \
+  "{{ ti.xcom_pull(task_ids=\\\"best\\\")[\\\"task\\\"] }}/model" "$af"
+check_contains "airflow: the condition reads the selected metrics" \
+  '_metric(ti, "best_score", "value", "f1")' "$af"
+check_contains "airflow: the tag reads the selected depth" \
+  "{{ ti.xcom_pull(task_ids='best_depth')['value'] }}" "$af"
+(cd batch && "$MLPC" export batch.mlp --to airflow -o "$T/batch.py") >/dev/null 2>&1
+af=$(cat batch.py 2>/dev/null)
+check_contains "airflow: transform runs the shard driver" \
+  "/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd" "$af"
+check_contains "airflow: with the server's command on the job's port" \
+  "steps/lite_serve.py --model '\\\\''/mlp/work/{{ run_id }}/m/model'\\\\'' --port 8080' --port 8080" "$af"
+check_contains "airflow: after the model" "m >> lite_preds" "$af"
+check_contains "airflow: and before its reader" "lite_preds >> check" "$af"
+
+# A plan file exports the same as its source.
 cp -r "$ROOT/examples/churn" churn
 "$MLPC" compile churn/churn.mlp -o churn.plan.json 2>/dev/null
 "$MLPC" export churn/churn.mlp --to argo -o from-source.yaml 2>/dev/null
