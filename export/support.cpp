@@ -139,7 +139,9 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
     return std::nullopt;
   }
   case ExprKind::Call: {
-    // The builtins whose value is known when their arguments are (`len(depths)`, `range(n)`).
+    // The builtins whose value is known when their arguments are (`len(depths)`, `range(n)`),
+    // and the length of a loop's results over a list known when exporting.
+    if (auto n = loopResultsLength(plan, *e)) return Json(*n);
     if (e->named.size() != 1) return std::nullopt;
     auto v = evalConst(plan, e->named[0].value, args, depth + 1);
     if (!v) return std::nullopt;

@@ -23,15 +23,8 @@ declare -A UNSUPPORTED=(
   [argo:tests/golden/plans/flatten.mlp]='argmax'
   [argo:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
   [argo:tests/golden/plans/sweep.mlp]='argmax'
-  [sagemaker:examples/batch/batch.mlp]='batch inference (`transform`)'
-  [sagemaker:examples/regression/regression.mlp]='batch inference (`transform`)'
-  [sagemaker:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [sagemaker:examples/slurm/slurm.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [sagemaker:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
-  [sagemaker:tests/golden/plans/flatten.mlp]='argmax'
   [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
   [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
-  [sagemaker:tests/golden/plans/sweep.mlp]='argmax'
   [airflow:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
 )
 declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines' [airflow]='Airflow')
@@ -109,6 +102,40 @@ check_contains "airflow: with the server's command on the job's port" \
   "steps/lite_serve.py --model '\\\\''/mlp/work/{{ run_id }}/m/model'\\\\'' --port 8080' --port 8080" "$af"
 check_contains "airflow: after the model" "m >> lite_preds" "$af"
 check_contains "airflow: and before its reader" "lite_preds >> check" "$af"
+(cd sweep && "$MLPC" export sweep.mlp --to sagemaker -o "$T/sweep.json") >/dev/null 2>&1
+sm=$("$PY" - "$T/sweep.json" <<'PY' 2>&1
+import json, shlex, sys
+d = json.load(open(sys.argv[1]))
+steps = {s["Name"]: s for s in d["Steps"]}
+best = steps["best"]
+print("depends:", " ".join(best["DependsOn"]))
+print("outputs:", " ".join(o["OutputName"] for o in best["Arguments"]["ProcessingOutputConfig"]["Outputs"]))
+print("property file:", best["PropertyFiles"][0]["PropertyFileName"])
+src = shlex.split(" ".join(best["Arguments"]["AppSpecification"]["ContainerArguments"]))
+compile(src[2], "best", "exec")
+print("script:", src[0], src[1], "compiles")
+cond = [s for s in d["Steps"] if s["Type"] == "Condition"][0]
+print("condition:", json.dumps(cond["Arguments"]["Conditions"][0]["LeftValue"]))
+reg = cond["Arguments"]["IfSteps"][0]["Arguments"]
+print("model:", reg["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]["Get"])
+print("metrics:", reg["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]["Get"])
+PY
+)
+check_contains "sagemaker: the selection waits for every iteration" \
+  "depends: m-0 m-1 m-2 m-3 scores-0 scores-1 scores-2 scores-3" "$sm"
+check_contains "sagemaker: it writes the winner's model and its selection" "outputs: model selection" "$sm"
+check_contains "sagemaker: a python script that compiles" "script: /usr/bin/python3 -c compiles" "$sm"
+check_contains "sagemaker: the condition reads the selection's property file" \
+  '{"Std:JsonGet": {"PropertyFile": {"Get": "Steps.best-score.PropertyFiles.best-score-selection"}, "Path": "value.f1"}}' "$sm"
+check_contains "sagemaker: the registration takes the winner's model" \
+  "model: Steps.best.ProcessingOutputConfig.Outputs['model'].S3Output.S3Uri" "$sm"
+check_contains "sagemaker: and the winner's metrics" \
+  "metrics: Steps.best-score.ProcessingOutputConfig.Outputs['metrics'].S3Output.S3Uri" "$sm"
+sm=$(cd batch && "$MLPC" export batch.mlp --to sagemaker 2>&1)
+check_contains "sagemaker: transform runs the shard driver" \
+  '/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd' "$sm"
+check_contains "sagemaker: the reader takes the predictions" \
+  "\"Steps.lite-preds.ProcessingOutputConfig.Outputs['predictions'].S3Output.S3Uri\"" "$sm"
 
 # A plan file exports the same as its source.
 cp -r "$ROOT/examples/churn" churn
