@@ -15,14 +15,8 @@ fi
 # Constructs each target cannot express (docs/export/TARGET.md): the cases that must fail, and
 # the words their error must contain.
 declare -A UNSUPPORTED=(
-  [argo:examples/batch/batch.mlp]='batch inference (`transform`)'
-  [argo:examples/regression/regression.mlp]='batch inference (`transform`)'
-  [argo:examples/sweep/sweep.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [argo:examples/slurm/slurm.mlp]='the computed binding `best = argmax(m, scores.f1)`'
-  [argo:tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
-  [argo:tests/golden/plans/flatten.mlp]='argmax'
   [argo:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
-  [argo:tests/golden/plans/sweep.mlp]='argmax'
+  [argo:tests/golden/plans/sweep.mlp]='the computed binding `first_auc = s[0].auc`'
   [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
   [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
   [airflow:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
@@ -136,6 +130,41 @@ check_contains "sagemaker: transform runs the shard driver" \
   '/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd' "$sm"
 check_contains "sagemaker: the reader takes the predictions" \
   "\"Steps.lite-preds.ProcessingOutputConfig.Outputs['predictions'].S3Output.S3Uri\"" "$sm"
+(cd sweep && "$MLPC" export sweep.mlp --to argo --json -o "$T/sweep-argo.json") >/dev/null 2>&1
+ar=$("$PY" - "$T/sweep-argo.json" <<'PY' 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {x["name"]: x for x in d["spec"]["templates"]}
+tasks = {x["name"]: x for x in t["main"]["dag"]["tasks"]}
+best = tasks["best"]
+print("best depends:", best["depends"])
+print("best reads:", " ".join(p["value"] for p in best["arguments"]["parameters"]))
+print("loop passes out:", " ".join(p["name"] + "=" + p["valueFrom"]["parameter"] for p in t["for-20-3"]["outputs"]["parameters"]))
+print("model key:", json.dumps(t["m"]["outputs"]["artifacts"][0]))
+print("script:", t["best"]["script"]["command"][0])
+compile(t["best"]["script"]["source"], "best", "exec")
+reg = tasks["register-31-5"]
+print("register model:", json.dumps(reg["arguments"]["artifacts"][0]))
+print("register when:", reg["when"])
+PY
+)
+check_contains "argo: the selection waits for the loop" "best depends: for-20-3" "$ar"
+check_contains "argo: and reads every iteration's outputs" \
+  "best reads: {{tasks.for-20-3.outputs.parameters.m_model_key}} {{tasks.for-20-3.outputs.parameters.scores_metrics}}" "$ar"
+check_contains "argo: the loop passes its iterations' outputs out" \
+  "loop passes out: m_model_key={{tasks.m.outputs.parameters.model_key}} scores_metrics={{tasks.scores.outputs.parameters.metrics}}" "$ar"
+check_contains "argo: each candidate model is stored under its own key" \
+  '{"name": "model", "path": "/mlp/out/model", "s3": {"key": "mlpc/{{workflow.name}}/{{pod.name}}/model"}}' "$ar"
+check_contains "argo: the selection is a python script" "script: /usr/bin/python3" "$ar"
+check_contains "argo: the registration takes the winner's key" \
+  'register model: {"name": "model", "s3": {"key": "{{tasks.best.outputs.parameters.value}}"}}' "$ar"
+check_contains "argo: the condition reads the selected metrics" \
+  "register when: {{=(jsonpath(tasks['best-score'].outputs.parameters['value'], '$.f1') > 0.8)}}" "$ar"
+ar=$(cd batch && "$MLPC" export batch.mlp --to argo 2>&1)
+check_contains "argo: transform runs the shard driver" \
+  "/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd" "$ar"
+check_contains "argo: the reader takes the predictions" \
+  '"{{tasks.lite-preds.outputs.artifacts.predictions}}"' "$ar"
 
 # A plan file exports the same as its source.
 cp -r "$ROOT/examples/churn" churn
@@ -175,19 +204,19 @@ pipeline p(xs: list<int> = [1, 2]) {
   for x in xs {
     s = Score(x = x)
   }
-  best = argmax(s, s.auc)
-  if best.auc > 0.1 {
+  best = s[0].auc
+  if best > 0.1 {
     fail "too good"
   }
 }
 EOF2
 echo old > t.yaml
 out=$("$MLPC" export t.mlp --to argo -o t.yaml 2>&1)
-check_eq "argmax: exit 2" 2 "$?"
-check_contains "argmax: file:line:col and the construct" \
-  "t.mlp:9:3: error: Argo Workflows cannot express the computed binding \`best = argmax(s, s.auc)\`" "$out"
-check_contains "argmax: says nothing was written" "nothing written" "$out"
-check_eq "argmax: the existing output is untouched" old "$(cat t.yaml)"
+check_eq "an index into a loop's results: exit 2" 2 "$?"
+check_contains "an index into a loop's results: file:line:col and the construct" \
+  "t.mlp:9:3: error: Argo Workflows cannot express the computed binding \`best = s[0].auc\`" "$out"
+check_contains "an index into a loop's results: says nothing was written" "nothing written" "$out"
+check_eq "an index into a loop's results: the existing output is untouched" old "$(cat t.yaml)"
 check "no temporary file is left" test ! -e t.yaml.tmp
 out=$("$MLPC" export churn/churn.mlp --to sagemaker --s3-prefix bucket/x 2>&1)
 check_eq "sagemaker: a --s3-prefix that is not s3://: exit 2" 2 "$?"
