@@ -328,9 +328,16 @@ struct Af {
         if (v->kind == ExprKind::Var)
           if (auto it = loopValue.find(v->name); it != loopValue.end())
             return q(plan::commandText(it->second, ptype));
+        if (v->kind == ExprKind::Param && quote &&
+            (ptype == "list<string>" || ptype == "list<int>"))
+          // A word per element, each single-quoted for the shell, when Jinja renders the command
+          // with the run's params.
+          return "{% for x in params." + v->name +
+                 " %}{{ \"'\" ~ (x | string).replace(\"'\", \"'\\\\''\") ~ \"'\" }}"
+                 "{{ \" \" if not loop.last else \"\" }}{% endfor %}";
         if (ptype.rfind("list<", 0) == 0)
-          unsupported(n.range,
-                      "the list argument `" + e->name + " = " + text(v) + "` in a command");
+          unsupported(n.range, "the list argument `" + e->name + " = " + text(v) +
+                                   "` in a command (only a list<string> or list<int> parameter)");
         std::string var = "MLP_ARG_" + e->name;
         env[var] = jinja(v, ptype, n.range, deps);
         return quote ? "\"$" + var + "\"" : "{{ params." + e->name + " }}";

@@ -473,9 +473,23 @@ struct Argo {
           std::string t = plan::commandText(*k, ptype);
           return quote ? shellQuote(t) : t;
         }
+        if (v->kind == ExprKind::Param && quote &&
+            (ptype == "list<string>" || ptype == "list<int>")) {
+          // A word per element, each single-quoted for the shell: computed by the task's
+          // arguments from the workflow parameter, inserted into the command as it is.
+          if (declared.insert("p:" + e->name).second) {
+            inParams.push_back({{"name", e->name}});
+            argParams.push_back({{"name", e->name},
+                                 {"value", "{{=join(map(jsonpath(workflow.parameters['" + v->name +
+                                               "'], '$'), {\"'\" + replace(string(#), \"'\", "
+                                               "\"'\\\\''\") + \"'\"}), ' ')}}"}});
+          }
+          return "{{inputs.parameters." + e->name + "}}";
+        }
         if (ptype.rfind("list<", 0) == 0 && quote)
           unsupported(n.range, "the list argument `" + e->name + " = " + text(v) +
-                                   "`, known only when the workflow runs, in a command");
+                                   "`, known only when the workflow runs, in a command (only "
+                                   "a list<string> or list<int> parameter)");
         std::string var = "MLP_ARG_" + e->name;
         if (declared.insert("p:" + e->name).second) {
           inParams.push_back({{"name", e->name}});

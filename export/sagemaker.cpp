@@ -442,6 +442,14 @@ struct Sm {
                                      "a step argument");
           unsupported(n.range, "the artifact argument `" + e->name + " = " + text(v) + "`");
         }
+        if (v->kind == ExprKind::Param && ptype.rfind("list<", 0) == 0 && quote)
+          if (auto k = constantValue(plan, v, nullptr); k && k->is_array()) {
+            // List parameters are not pipeline parameters: their value at export, a word each.
+            std::string words;
+            for (auto& x : *k)
+              words += (words.empty() ? "" : " ") + shellQuote(plan::commandText(x, ""));
+            return words;
+          }
         Json val = value(v, ptype, n.range, deps, true);
         if (val.is_string()) return q(val.get<std::string>());
         if (ptype.rfind("list<", 0) == 0)

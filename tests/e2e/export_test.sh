@@ -15,11 +15,8 @@ fi
 # Constructs each target cannot express (docs/export/TARGET.md): the cases that must fail, and
 # the words their error must contain.
 declare -A UNSUPPORTED=(
-  [argo:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
   [argo:tests/golden/plans/sweep.mlp]='the computed binding `first_auc = s[0].auc`'
-  [sagemaker:tests/golden/plans/select_pipeline.mlp]='`names` as a value'
   [sagemaker:tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
-  [airflow:tests/golden/plans/select_pipeline.mlp]='the list argument `names = names`'
 )
 declare -A TITLE=([argo]='Argo Workflows' [sagemaker]='SageMaker Pipelines' [airflow]='Airflow')
 declare -A EXT=([argo]=yaml [sagemaker]=json [airflow]=py)
@@ -165,6 +162,19 @@ check_contains "argo: transform runs the shard driver" \
   "/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd" "$ar"
 check_contains "argo: the reader takes the predictions" \
   '"{{tasks.lite-preds.outputs.artifacts.predictions}}"' "$ar"
+
+# A list parameter in a command: a shell-quoted word per element, from the run's value.
+sel=$ROOT/tests/golden/plans
+read -r -a selargs < <(tr '\n' ' ' <"$sel/select_pipeline.mlp.args")
+out=$(cd "$sel" && "$MLPC" export select_pipeline.mlp "${selargs[@]}" --to argo 2>&1)
+check_contains "argo: a list parameter's words come from the workflow parameter" \
+  "{{=join(map(jsonpath(workflow.parameters['names'], '\$'), {\\\"'\\\" + replace(string(#), \\\"'\\\", \\\"'\\\\\\\\''\\\") + \\\"'\\\"}), ' ')}}" "$out"
+out=$(cd "$sel" && "$MLPC" export select_pipeline.mlp "${selargs[@]}" --to airflow 2>&1)
+check_contains "airflow: a list parameter's words come from the DAG params" \
+  "{% for x in params.names %}" "$out"
+out=$(cd "$sel" && "$MLPC" export select_pipeline.mlp "${selargs[@]}" --to sagemaker 2>&1)
+check_contains "sagemaker: a list parameter is its value at export" \
+  "show /mlp/src/data/table.csv a b c" "$out"
 
 # A plan file exports the same as its source.
 cp -r "$ROOT/examples/churn" churn
