@@ -54,6 +54,8 @@ struct Argo {
   std::map<std::string, std::set<std::string>> exported;
   /// The `for` nodes around a node, innermost first.
   std::map<std::string, std::vector<std::string>> loopsOf;
+  /// A `for` node's DAG template, by index in `templates`.
+  std::map<std::string, size_t> forTemplate;
 
   Argo(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
     names.reserve("main");
@@ -197,6 +199,19 @@ struct Argo {
     return it == nodeOf.end() ? nullptr : it->second->as<plan::ValueNode>();
   }
 
+  /// Whether a pipeline parameter appears anywhere in `e` (a value that may change at submit).
+  static bool mentionsParamDeep(const ExprP& e) {
+    if (!e) return false;
+    if (e->kind == ExprKind::Param) return true;
+    for (auto& i : e->items)
+      if (mentionsParamDeep(i)) return true;
+    for (auto& n : e->named)
+      if (mentionsParamDeep(n.value)) return true;
+    for (auto& p : e->parts)
+      if (mentionsParamDeep(p.expr)) return true;
+    return mentionsParamDeep(e->of) || mentionsParamDeep(e->index);
+  }
+
   static bool mentionsCall(const Expr& e) {
     if (e.kind == ExprKind::Call) return true;
     for (auto& i : e.items)
@@ -263,6 +278,8 @@ struct Argo {
           return "jsonpath(" + p.second + ", '$." + path + "')";
         }
       }
+      if (std::string item = indexed(s, of, range, deps); !item.empty())
+        return "jsonpath(" + item + ", '$." + path + "')";
       break;
     }
     case ExprKind::Call:
@@ -294,6 +311,36 @@ struct Argo {
                            "` in a condition or a value computed while the pipeline "
                            "runs (only literals, parameters, loop variables, fields of a step's "
                            "metrics and operators on them)");
+  }
+
+  /// `xs[I]` of a loop's Metrics results (`xs` bound directly in one `for` of this DAG): the
+  /// item of the JSON list the loop passes out (each item the metrics' JSON text), or "".
+  std::string indexed(Scope& s, const ExprP& e, const std::string& range,
+                      std::set<std::string>& deps) {
+    if (!e || e->kind != ExprKind::Index || !e->of || e->of->kind != ExprKind::Ref ||
+        e->of->lifted.value_or(0) != 1 || !e->of->output)
+      return "";
+    const std::string& id = e->of->name;
+    auto* o = outputOf(id, *e->of->output);
+    auto& loops = loopsOf[id];
+    if (!o || !o->isMetrics() || loops.empty() || !s.local.count(loops[0]) ||
+        !forTemplate.count(loops[0]))
+      return "";
+    std::string name = exportName(id, *e->of->output);
+    Json& tmpl = templates[forTemplate[loops[0]]];
+    if (!tmpl.contains("outputs")) tmpl["outputs"] = {{"parameters", Json::array()}};
+    bool have = false;
+    for (auto& p : tmpl["outputs"]["parameters"])
+      have = have || p["name"] == name;
+    if (!have)
+      tmpl["outputs"]["parameters"].push_back(
+          {{"name", name},
+           {"valueFrom",
+            {{"parameter",
+              "{{tasks." + task(id) + ".outputs.parameters." + *e->of->output + "}}"}}}});
+    deps.insert(task(loops[0]));
+    return "jsonpath(tasks['" + task(loops[0]) + "'].outputs.parameters['" + name + "'], '$[' + " +
+           "string(" + exprLang(s, e->index, range, deps) + ") + ']')";
   }
 
   /// `len(list)`: of a parameter's list when the workflow runs, of a literal, of a `range(n)`,
@@ -346,6 +393,9 @@ struct Argo {
       }
       if (selections.count(e->name) && !e->output && !e->lifted)
         return parameterFrom(s, e->name, "value", deps).first;
+      break;
+    case ExprKind::Index:
+      if (std::string item = indexed(s, e, range, deps); !item.empty()) return "{{=" + item + "}}";
       break;
     case ExprKind::List:
     case ExprKind::Op:
@@ -853,13 +903,22 @@ struct Argo {
     // The list: fixed in the file (withItems) or a parameter's JSON list (withParam).
     Json items;
     std::string withParam;
+    std::string count;
     if (f.over && f.over->kind == ExprKind::Param && param(f.over->name)) {
       withParam = "{{workflow.parameters." + f.over->name + "}}";
-    } else if (auto v = constantValue(plan, f.over, nullptr); v && v->is_array()) {
+    } else if (f.over && f.over->kind == ExprKind::Call && f.over->name == "range" &&
+               f.over->named.size() == 1 && f.over->named[0].value &&
+               f.over->named[0].value->kind == ExprKind::Param) {
+      // `range(n)` of an int parameter: 0 … n-1 when the workflow runs.
+      count = "{{workflow.parameters." + f.over->named[0].value->name + "}}";
+    } else if (auto v = constantValue(plan, f.over, nullptr);
+               v && v->is_array() && !mentionsParamDeep(f.over)) {
       items = *v;
     } else {
-      unsupported(n.range, "a `for` over `" + text(f.over) +
-                               "` (only over a list literal or a list parameter)");
+      unsupported(
+          n.range,
+          "a `for` over `" + text(f.over) +
+              "` (only over a list literal, a list parameter or `range(n)` of an int parameter)");
     }
     walk(body, f.body, Conds{});
     Json tmpl = {{"name", tname}};
@@ -888,6 +947,7 @@ struct Argo {
     if (!outParams.empty()) tmpl["outputs"] = {{"parameters", outParams}};
     tmpl["dag"] = {{"tasks", body.tasks}};
     templates.push_back(tmpl);
+    forTemplate[n.id] = templates.size() - 1;
     deps.insert(body.parentDeps.begin(), body.parentDeps.end());
     t = taskFor(n, tname, conds, deps);
     Json argParams = Json::array({{{"name", f.var}, {"value", "{{item}}"}}});
@@ -896,7 +956,9 @@ struct Argo {
     Json args = {{"parameters", argParams}};
     if (!body.argArtifacts.empty()) args["artifacts"] = body.argArtifacts;
     t["arguments"] = args;
-    if (withParam.empty())
+    if (!count.empty())
+      t["withSequence"] = {{"count", count}};
+    else if (withParam.empty())
       t["withItems"] = items;
     else
       t["withParam"] = withParam;
