@@ -54,8 +54,10 @@ struct Argo {
   std::map<std::string, std::set<std::string>> exported;
   /// The `for` nodes around a node, innermost first.
   std::map<std::string, std::vector<std::string>> loopsOf;
-  /// A `for` node's DAG template, by index in `templates`.
+  /// A `for` node's DAG template, by index in `templates`, and the output parameters it passes
+  /// out (added to the template when the workflow is assembled: an index found later may add one).
   std::map<std::string, size_t> forTemplate;
+  std::map<std::string, Json> forOutputs;
 
   Argo(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
     names.reserve("main");
@@ -327,17 +329,16 @@ struct Argo {
         !forTemplate.count(loops[0]))
       return "";
     std::string name = exportName(id, *e->of->output);
-    Json& tmpl = templates[forTemplate[loops[0]]];
-    if (!tmpl.contains("outputs")) tmpl["outputs"] = {{"parameters", Json::array()}};
+    Json& outs = forOutputs[loops[0]];
+    if (!outs.is_array()) outs = Json::array();
     bool have = false;
-    for (auto& p : tmpl["outputs"]["parameters"])
+    for (auto& p : outs)
       have = have || p["name"] == name;
     if (!have)
-      tmpl["outputs"]["parameters"].push_back(
-          {{"name", name},
-           {"valueFrom",
-            {{"parameter",
-              "{{tasks." + task(id) + ".outputs.parameters." + *e->of->output + "}}"}}}});
+      outs.push_back({{"name", name},
+                      {"valueFrom",
+                       {{"parameter", "{{tasks." + task(id) + ".outputs.parameters." +
+                                          *e->of->output + "}}"}}}});
     deps.insert(task(loops[0]));
     return "jsonpath(tasks['" + task(loops[0]) + "'].outputs.parameters['" + name + "'], '$[' + " +
            "string(" + exprLang(s, e->index, range, deps) + ") + ']')";
@@ -944,7 +945,7 @@ struct Argo {
         outParams.push_back({{"name", exportName(id, p)}, {"valueFrom", {{"parameter", from}}}});
       }
     }
-    if (!outParams.empty()) tmpl["outputs"] = {{"parameters", outParams}};
+    forOutputs[n.id] = outParams;
     tmpl["dag"] = {{"tasks", body.tasks}};
     templates.push_back(tmpl);
     forTemplate[n.id] = templates.size() - 1;
@@ -1043,6 +1044,9 @@ struct Argo {
       if (plan::isArtifactType(p.type)) continue;
       params.push_back({{"name", p.name}, {"value", plan::commandText(p.value, p.type)}});
     }
+    for (auto& [id, at] : forTemplate)
+      if (auto it = forOutputs.find(id); it != forOutputs.end() && !it->second.empty())
+        templates[at]["outputs"] = {{"parameters", it->second}};
     Json main = {{"name", "main"}, {"dag", {{"tasks", top.tasks}}}};
     Json all = Json::array({main});
     for (auto& t : templates)
