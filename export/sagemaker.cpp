@@ -62,6 +62,9 @@ struct Sm {
   std::map<std::string, std::vector<std::string>> iterations;
   /// Computed bindings `argmax`/`argmin`: a selection step each (docs/export/sagemaker.md).
   std::map<std::string, Selection> selections;
+  /// Computed bindings SageMaker cannot write out (arithmetic on run-time values): a step each
+  /// that computes the value in Python and publishes it as a property file.
+  std::set<std::string> computed;
 
   Sm(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
     forEachNode(plan.nodes, [&](const Node& n) {
@@ -234,6 +237,13 @@ struct Sm {
       break;
     }
     case ExprKind::Ref:
+      if (computed.count(e->name) && !e->output && !e->lifted) {
+        deps.insert(stepName(e->name));
+        return {{"Std:JsonGet",
+                 {{"PropertyFile",
+                   get("Steps." + stepName(e->name) + ".PropertyFiles." + valueFile(e->name))},
+                  {"Path", "value"}}}};
+      }
       if (const plan::ValueNode* v = valueNode(*e))
         return value(v->value, type, range, deps, asText);
       break;
@@ -279,6 +289,9 @@ struct Sm {
   std::string propertyFile(const std::string& id, const std::string& out) {
     return names.name("pf:" + stepName(id) + "." + out, "p", stepName(id) + "-" + out);
   }
+  std::string valueFile(const std::string& id) {
+    return names.name("pf:" + stepName(id) + ".value", "p", stepName(id) + "-value");
+  }
   std::string selectionFile(const std::string& id) {
     return names.name("pf:" + stepName(id) + ".selection", "p", stepName(id) + "-selection");
   }
@@ -302,6 +315,13 @@ struct Sm {
   /// Comparisons, `and`, `or` of comparisons and `not` are expressible.
   void conditions(const ExprP& e, bool negated, const std::string& range,
                   std::set<std::string>& deps, Json& out) {
+    if (e && e->kind == ExprKind::Ref && computed.count(e->name)) {
+      // A bool computed by a step of its own: compare its property with true.
+      out.push_back({{"Type", negated ? "NotEquals" : "Equals"},
+                     {"LeftValue", value(e, "", range, deps, false)},
+                     {"RightValue", true}});
+      return;
+    }
     if (e && e->kind == ExprKind::Ref)
       if (const plan::ValueNode* v = valueNode(*e))
         return conditions(v->value, negated, range, deps, out);
@@ -666,6 +686,145 @@ struct Sm {
     return step;
   }
 
+  /// A computed binding as Python, reading the files of the step outputs it uses (inputs added
+  /// to `inputs`) and the pipeline parameters (environment variables added to `env`).
+  std::string pyExpr(const Node& n, const ExprP& e, Json& inputs, Json& env,
+                     std::set<std::string>& deps, std::map<std::string, std::string>& files) {
+    auto fail = [&]() -> std::string {
+      unsupported(n.range, "the computed binding `" + n.id + " = " +
+                               text(n.as<plan::ValueNode>()->value) + "`: `" + text(e) +
+                               "` cannot be computed by a step (only literals, parameters, "
+                               "fields of metrics, selections and operators on them)");
+    };
+    if (!e) return fail();
+    auto input = [&](const std::string& step, const std::string& out) {
+      std::string key = step + "/" + out;
+      if (auto it = files.find(key); it != files.end()) return it->second;
+      std::string in = "v" + std::to_string(files.size());
+      inputs.push_back(s3Input(in, get(stepOutputUri(step, out)), kInputRoot + in));
+      deps.insert(step);
+      return files[key] = kInputRoot + in + "/" + out;
+    };
+    switch (e->kind) {
+    case ExprKind::Lit:
+      if (e->value.is_boolean()) return e->value.get<bool>() ? "True" : "False";
+      if (e->value.is_number() || e->value.is_string()) return e->value.dump();
+      break;
+    case ExprKind::Param: {
+      auto* p = param(e->name);
+      if (!p || plan::isArtifactType(p->type) || p->type.rfind("list<", 0) == 0) break;
+      env["MLP_P_" + e->name] = get("Parameters." + e->name);
+      std::string raw = "os.environ[" + Json("MLP_P_" + e->name).dump() + "]";
+      if (p->type == "string") return raw;
+      if (p->type == "bool") return "(" + raw + ".lower() == \"true\")";
+      if (p->type == "int") return "int(" + raw + ")";
+      return "float(" + raw + ")";
+    }
+    case ExprKind::Var:
+      if (auto it = loopValue.find(e->name); it != loopValue.end()) {
+        if (it->second.is_boolean()) return it->second.get<bool>() ? "True" : "False";
+        return it->second.dump();
+      }
+      break;
+    case ExprKind::Field: {
+      std::string path = e->name;
+      ExprP of = e->of;
+      while (of && of->kind == ExprKind::Field) {
+        path = of->name + "." + path;
+        of = of->of;
+      }
+      if (of && of->kind == ExprKind::Ref && of->output && !of->lifted) {
+        auto* o = outputOf(of->name, *of->output);
+        if (o && o->isMetrics())
+          return "field(" + Json(input(stepName(of->name), *of->output)).dump() + ", " +
+                 Json(path).dump() + ")";
+      }
+      if (of && of->kind == ExprKind::Ref && !of->lifted && selections.count(of->name))
+        return "field(" + Json(input(stepName(of->name), "selection")).dump() + ", " +
+               Json("value." + path).dump() + ")";
+      break;
+    }
+    case ExprKind::Ref:
+      if (e->output || e->lifted) break;
+      if (computed.count(e->name))
+        return "field(" + Json(input(stepName(e->name), "value")).dump() + ", \"value\")";
+      if (selections.count(e->name))
+        return "field(" + Json(input(stepName(e->name), "selection")).dump() + ", \"value\")";
+      if (const plan::ValueNode* v = valueNode(*e))
+        return "(" + pyExpr(n, v->value, inputs, env, deps, files) + ")";
+      break;
+    case ExprKind::Op: {
+      static const std::map<std::string, std::string> ops = {
+          {"and", "and"}, {"or", "or"}, {"+", "+"}, {"-", "-"},   {"*", "*"},   {"/", "/"},
+          {"<", "<"},     {"<=", "<="}, {">", ">"}, {">=", ">="}, {"==", "=="}, {"!=", "!="}};
+      if (e->items.size() == 1 && (e->name == "not" || e->name == "neg"))
+        return std::string(e->name == "not" ? "not " : "-") + "(" +
+               pyExpr(n, e->items[0], inputs, env, deps, files) + ")";
+      auto it = ops.find(e->name);
+      if (it != ops.end() && e->items.size() == 2)
+        return "(" + pyExpr(n, e->items[0], inputs, env, deps, files) + " " + it->second + " " +
+               pyExpr(n, e->items[1], inputs, env, deps, files) + ")";
+      break;
+    }
+    default:
+      if (auto k = constantValue(plan, e, nullptr); k && (k->is_number() || k->is_string()))
+        return k->dump();
+      break;
+    }
+    return fail();
+  }
+
+  /// A computed binding SageMaker cannot write out (`gap = t.metrics.auc - limit`): a Processing
+  /// job (`--image`, with python3) computes it from the metrics files and parameters and writes
+  /// `{"value": V}` as the property file `NAME-value`, which conditions and values read.
+  Json computeStep(const Node& n, const plan::ValueNode& v) {
+    std::string name = stepName(n.id);
+    std::set<std::string> deps;
+    Json inputs = Json::array(), env = Json::object();
+    std::map<std::string, std::string> files;
+    std::string expr = pyExpr(n, v.value, inputs, env, deps, files);
+    if (inputs.size() > kMaxProcessingInputs)
+      unsupported(n.range, "the computed binding `" + n.id + "`: it reads " +
+                               std::to_string(inputs.size()) +
+                               " step outputs, and a processing job takes at most 10 "
+                               "ProcessingInputs");
+    std::string script = std::string("import json\nimport os\n\n\n") +
+                         "def field(path, keys):\n"
+                         "    with open(path) as f:\n"
+                         "        value = json.load(f)\n"
+                         "    for key in keys.split(\".\"):\n"
+                         "        value = value[key]\n"
+                         "    return value\n\n\n"
+                         "value = " +
+                         expr + "\nos.makedirs(\"" + kOutputRoot + "value\", exist_ok=True)\n" +
+                         "with open(\"" + kOutputRoot + "value/value\", \"w\") as f:\n" +
+                         "    json.dump({\"value\": value}, f)\n";
+    Json a = {
+        {"ProcessingResources",
+         {{"ClusterConfig",
+           {{"InstanceType", "ml.m5.large"}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}}}},
+        {"AppSpecification",
+         {{"ImageUri", opt.image},
+          {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", "eval \"$*\"", "mlpc-step"})},
+          {"ContainerArguments", splitArguments(n, "the computed binding `" + n.id + "`",
+                                                "/usr/bin/python3 -c " + shellQuote(script))}}},
+        {"RoleArn", get(std::string("Parameters.") + kRoleParam)}};
+    if (!env.empty()) a["Environment"] = env;
+    if (!inputs.empty()) a["ProcessingInputs"] = inputs;
+    a["ProcessingOutputConfig"] = {
+        {"Outputs", Json::array({{{"OutputName", "value"},
+                                  {"AppManaged", false},
+                                  {"S3Output",
+                                   {{"S3Uri", outputLocation(name, "value")},
+                                    {"LocalPath", kOutputRoot + std::string("value")},
+                                    {"S3UploadMode", "EndOfJob"}}}}})}};
+    Json step = {{"Name", name}, {"Type", "Processing"}, {"Arguments", a}};
+    addDepends(step, deps);
+    step["PropertyFiles"] = Json::array(
+        {{{"PropertyFileName", valueFile(n.id)}, {"OutputName", "value"}, {"FilePath", "value"}}});
+    return step;
+  }
+
   /// argmax/argmin: a Processing job (`--image`, which has python3) that reads the candidates'
   /// outputs (each an input, or the execution's whole S3 prefix past 10), picks the winner as
   /// `mlpc run` does and writes a copy of the winner's output under the same output name, and
@@ -858,6 +1017,16 @@ struct Sm {
         if (auto it = selections.find(n.id); it != selections.end()) {
           into.push_back(selectStep(n, it->second));
           break;
+        }
+        {
+          std::set<std::string> probeDeps;
+          try {
+            value(v->value, v->type, n.range, probeDeps, false);
+          } catch (const Unsupported&) {
+            into.push_back(computeStep(n, *v));
+            computed.insert(n.id);
+            break;
+          }
         }
         if (v->value && v->value->kind == ExprKind::Call &&
             !constantValue(plan, v->value, nullptr) && !loopResultsLength(plan, *v->value))
