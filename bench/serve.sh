@@ -13,6 +13,13 @@
 #       200 requests/s (bench/serve/load.py, open loop): time from the first failed request to
 #       the last, when the rollback took effect, and the share of all requests that failed.
 #       Goal: at most 0.5% failed.
+#   (d) serverless cold start of the stdlib sklearn server: COLD times a request to a
+#       serverless(idle = 1s) endpoint with no instance, waiting for it to scale to zero between
+#       requests; the agent's own record of each cold start beside it. Goal: at most 1.5 s.
+#   (e) autoscaling under a load ramp (5 → 20 → 40 → 5 requests/s, open loop) on the sklearn
+#       server with autoscale = { min: 1, max: 4, target: 600 } (10 requests/s per instance):
+#       for each phase, the instance count it calls for and how long after the phase began the
+#       fleet had it; requests failed meanwhile. Goal: none failed.
 #
 #   bench/serve.sh [BUILD_DIR]        default build/ (needs mlpc); needs wrk and nginx:
 #                                     ./setup.sh --bench-deps installs them
@@ -125,6 +132,16 @@ endpoint fast_ep {
 
 endpoint iris_ep {
   model = iris.version(1)
+}
+
+endpoint iris_sl {
+  model = iris.version(1)
+  mode  = serverless(idle = 1s)
+}
+
+endpoint iris_auto {
+  model     = iris.version(1)
+  autoscale = { min: 1, max: 4, target: 600, scale_out_cooldown: 5s, scale_in_cooldown: 20s }
 }
 
 endpoint flaky_ep {
@@ -259,5 +276,84 @@ try:
 except Exception as e:
     print(f"| recorded outcome | (not read: {e}) |")
 PYEOF
+
+# (d) serverless cold starts: each request finds no instance (it scaled to zero after 1 s idle).
+COLD=${COLD:-5}
+scaled_to_zero() {
+  "$MLPC" endpoints --json 2> /dev/null | "$PY" -c 'import json,sys
+e=[e for e in json.load(sys.stdin)["endpoints"] if e["name"]=="iris_sl"][0]
+sys.exit(0 if e["serverless"]["scaled_to_zero"] or not e["versions"] else 1)'
+}
+: > cold.txt
+for _ in $(seq 1 "$COLD"); do
+  for _ in $(seq 1 100); do scaled_to_zero && break; sleep 0.1; done
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST -H 'Content-Type: text/csv' \
+    --data "$ROW" "http://127.0.0.1:$ROUTER/endpoints/iris_sl/invocations" >> cold.txt
+  sleep 1.5
+done
+"$MLPC" endpoints show iris_sl --json > cold.json 2> /dev/null || true
 echo
-echo "Not measured here (not built yet): serverless cold start, autoscaling under a load ramp."
+echo "### (d) serverless cold start, stdlib sklearn server, $COLD cold starts"
+echo
+"$PY" - cold.txt cold.json <<'PYEOF'
+import json, statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+client = sorted(float(t) for code, t in rows if code == "200")
+agent = sorted(e["detail"]["seconds"] for e in json.load(open(sys.argv[2]))["events"]
+               if e["kind"] == "cold_start")
+print("| measure | fastest | median | slowest |")
+print("|---|---:|---:|---:|")
+for label, xs in [("first request, as the client saw it (s)", client),
+                  ("cold start recorded by the agent (s)", agent)]:
+    if xs:
+        print(f"| {label} | {xs[0]:.2f} | {statistics.median(xs):.2f} | {xs[-1]:.2f} |")
+print(f"\n{len(client)} of {len(rows)} requests answered 200.")
+PYEOF
+
+# (e) autoscaling under a load ramp.
+RAMP=${RAMP:-5:15,20:20,40:25,5:45}
+"$PY" "$ROOT/bench/serve/load.py" "http://127.0.0.1:$ROUTER/endpoints/iris_auto/invocations" \
+  "$RAMP" - body.csv text/csv ramp.json
+"$MLPC" endpoints show iris_auto --json > ramp-show.json 2> /dev/null || true
+echo
+echo "### (e) autoscaling under a load ramp ($RAMP as requests/s:seconds), target 10 requests/s per instance"
+echo
+"$PY" - ramp.json ramp-show.json <<'PYEOF'
+import json, math, sys
+load = json.load(open(sys.argv[1]))
+events = [e for e in json.load(open(sys.argv[2]))["events"] if e["kind"].startswith("scale")]
+w0 = load["wall_start"]
+print("| phase | requests/s | instances it calls for | fleet had them after | failed requests |")
+print("|---|---:|---:|---:|---:|")
+t = 0.0
+count = 1
+for k, (rate, secs) in enumerate(load["phases"]):
+    want = max(1, min(4, math.ceil(rate * 60 / 600 - 1e-9)))
+    # The instance count over time from the recorded actions (each ends at `at`).
+    reached = None
+    n = count
+    for e in events:
+        at = e["at"] - w0
+        if at < t:
+            n = e["detail"]["to"]
+            continue
+        if at > t + secs:
+            break
+        n = e["detail"]["to"]
+        if n == want and reached is None:
+            reached = at - t
+    if count == want:
+        reached = 0.0
+    count = n
+    failed = sum(1 for r in load["records"] if t <= r["t"] < t + secs and r["status"] != 200)
+    sent = sum(1 for r in load["records"] if t <= r["t"] < t + secs)
+    got = f"{reached:.1f} s" if reached is not None else f"not within the phase (had {n})"
+    print(f"| {k + 1} | {rate:.0f} | {want} | {got} | {failed} of {sent} |")
+    t += secs
+bad = sum(1 for r in load["records"] if r["status"] != 200)
+print(f"\nscaling actions: {len(events)}; failed requests over the whole ramp: {bad} of {len(load['records'])}")
+for e in events:
+    d = e["detail"]
+    print(f"- {e['at'] - w0:6.1f} s  {e['kind']} {d['from']} -> {d['to']} "
+          f"({d['invocations_per_minute']:.0f}/min measured, took {d['seconds']:.2f} s)")
+PYEOF

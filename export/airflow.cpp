@@ -81,7 +81,7 @@ struct Af {
         e->of->lifted.value_or(0) != 1 || !e->of->output)
       return "";
     auto it = iterations.find(e->of->name);
-    auto i = constantValue(plan, e->index, nullptr);
+    auto i = foldedValue(plan, e->index, nullptr);
     if (it == iterations.end() || !i || !i->is_number_integer()) return "";
     long long k = i->get<long long>();
     if (k < 0) k += static_cast<long long>(it->second.size());
@@ -191,7 +191,7 @@ struct Af {
       break;
     }
     case ExprKind::Call:
-      if (auto k = constantValue(plan, e, nullptr); k && (k->is_number() || k->is_string()))
+      if (auto k = foldedValue(plan, e, nullptr); k && (k->is_number() || k->is_string()))
         return k->dump();
       if (auto n = loopResultsLength(plan, *e)) return std::to_string(*n);
       break;
@@ -208,7 +208,7 @@ struct Af {
                     std::set<std::string>& deps) {
     if (e->kind == ExprKind::Lit) return plan::commandText(e->value, type);
     if (e->kind == ExprKind::Call)
-      if (auto k = constantValue(plan, e, nullptr)) return plan::commandText(*k, type);
+      if (auto k = foldedValue(plan, e, nullptr)) return plan::commandText(*k, type);
     std::string selId, selPath;
     if (selected(e, selId, selPath)) {
       deps.insert(taskId(selId));
@@ -279,21 +279,9 @@ struct Af {
     std::set<std::string> deps;
     if (!gate.empty()) deps.insert(gate);
     Json env = Json::object();
-    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
-      for (auto& a : c.args)
-        if (a.name == p) return &a;
-      return nullptr;
-    };
-    auto typeOf = [&](const std::string& p) -> std::string {
-      for (auto& sp : def->params)
-        if (sp.name == p) return sp.type;
-      return "";
-    };
-    auto srcPath = [&](const std::string& path) {
-      if (!path.empty() && path[0] == '/') return path;
-      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
-      return opt.sourceRoot + (path == "." ? "" : "/" + path);
-    };
+    auto argOf = [&](const std::string& p) { return callArg(c, p); };
+    auto typeOf = [&](const std::string& p) { return paramType(*def, p); };
+    auto srcPath = [&](const std::string& path) { return imagePath(opt, path); };
     std::function<std::string(const ExprP&, const std::string&, bool)> part =
         [&](const ExprP& e, const std::string& type, bool quote) -> std::string {
       auto q = [&](const std::string& s) { return quote ? shellQuote(s) : s; };
@@ -316,7 +304,7 @@ struct Af {
           if (std::string p = selectedPath(v, deps); !p.empty()) return q(p);
           unsupported(n.range, "the artifact argument `" + e->name + " = " + text(v) + "`");
         }
-        if (auto k = constantValue(plan, v, nullptr); k && v->kind == ExprKind::Lit) {
+        if (auto k = foldedValue(plan, v, nullptr); k && v->kind == ExprKind::Lit) {
           if (k->is_array() && quote) {
             std::string words;
             for (auto& x : *k)
@@ -342,7 +330,7 @@ struct Af {
         env[var] = jinja(v, ptype, n.range, deps);
         return quote ? "\"$" + var + "\"" : "{{ params." + e->name + " }}";
       }
-      if (auto k = constantValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
+      if (auto k = foldedValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
       unsupported(def->range, "`${" + text(e) + "}` in the command of step `" + def->name + "`");
     };
     auto render = [&](const ExprP& tmpl, bool quote) {
@@ -367,7 +355,7 @@ struct Af {
       env[e.name] = render(e.value, false);
     std::string image = opt.image;
     if (def->image) {
-      auto v = constantValue(plan, def->image, &c.args);
+      auto v = foldedValue(plan, def->image, &c.args);
       if (!v || !v->is_string())
         unsupported(def->range, "the image of step `" + def->name + "`, known only at run time");
       image = v->get<std::string>();
@@ -488,7 +476,7 @@ struct Af {
                          shellQuote(srcPath(server->dir)) + " && " + command;
     std::string image = opt.image;
     if (server->image) {
-      auto v = constantValue(plan, server->image, nullptr);
+      auto v = foldedValue(plan, server->image, nullptr);
       if (!v || !v->is_string())
         unsupported(server->range,
                     "the image of server `" + server->name + "`, known only at run time");
@@ -634,7 +622,7 @@ struct Af {
           selectTask(n, it->second, gate);
           break;
         }
-        if (v->value && v->value->kind == ExprKind::Call && !constantValue(plan, v->value, nullptr))
+        if (v->value && v->value->kind == ExprKind::Call && !foldedValue(plan, v->value, nullptr))
           unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
                                    "` (argmax and argmin of a loop's results or of a list "
                                    "are expressible; other builtins only on values known "
@@ -646,7 +634,7 @@ struct Af {
         break;
       case plan::NodeKind::For: {
         auto& f = *n.as<plan::ForNode>();
-        std::optional<Json> items = constantValue(plan, f.over, nullptr);
+        std::optional<Json> items = foldedValue(plan, f.over, nullptr);
         if (!items || !items->is_array())
           unsupported(n.range, "a `for` over `" + text(f.over) +
                                    "` (it is unrolled at export, so its list must be known)");

@@ -19,7 +19,8 @@ struct Options {
   std::string stdlibRoot = "/mlp/stdlib";
   /// The image of the small helper containers some targets need (register, fail).
   std::string utilityImage = "busybox:1.36";
-  /// Where SageMaker jobs write their outputs (each under EXECUTION-ID/STEP/OUTPUT).
+  /// Where SageMaker jobs write their outputs (each under EXECUTION-ID/STEP/OUTPUT; Step
+  /// Functions: EXECUTION-NAME/STATE[/INDEX…]/OUTPUT).
   std::string s3Prefix = "s3://mlpc-artifacts/exports";
   /// The IAM role SageMaker jobs run as: the default of the pipeline parameter `MlpcRoleArn`.
   std::string roleArn = "arn:aws:iam::111122223333:role/mlpc-sagemaker-execution";
@@ -57,5 +58,6 @@ std::string location(const std::string& range);
 Result exportArgo(const plan::Plan& plan, const Options& options);
 Result exportSageMaker(const plan::Plan& plan, const Options& options);
 Result exportAirflow(const plan::Plan& plan, const Options& options);
+Result exportStepFunctions(const plan::Plan& plan, const Options& options);
 
 } // namespace mlpc::exporter

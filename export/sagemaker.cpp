@@ -19,29 +19,12 @@ using plan::ExprP;
 using plan::Node;
 
 // Limits of the SageMaker API (botocore's service model, CreateProcessingJob).
-constexpr size_t kMaxArgumentChars = 256;   ///< each ContainerEntrypoint / ContainerArguments item
-constexpr size_t kMaxArguments = 100;       ///< ContainerArguments items
 constexpr size_t kMaxProcessingInputs = 10; ///< ProcessingInputs items
 constexpr double kMaxRuntimeS = 777600;     ///< StoppingCondition.MaxRuntimeInSeconds
 
 const char* const kInputRoot = "/opt/ml/processing/input/";
 const char* const kOutputRoot = "/opt/ml/processing/output/";
 const char* const kRoleParam = "MlpcRoleArn";
-
-/// The smallest instance type with at least the cpus, memory and GPUs asked for.
-struct Instance {
-  const char* type;
-  double cpus, memoryGiB;
-  int gpus;
-};
-const Instance kInstances[] = {
-    {"ml.m5.large", 2, 8, 0},         {"ml.m5.xlarge", 4, 16, 0},
-    {"ml.m5.2xlarge", 8, 32, 0},      {"ml.m5.4xlarge", 16, 64, 0},
-    {"ml.m5.12xlarge", 48, 192, 0},   {"ml.m5.24xlarge", 96, 384, 0},
-    {"ml.g4dn.xlarge", 4, 16, 1},     {"ml.g4dn.2xlarge", 8, 32, 1},
-    {"ml.g4dn.4xlarge", 16, 64, 1},   {"ml.g4dn.8xlarge", 32, 128, 1},
-    {"ml.g4dn.12xlarge", 48, 192, 4}, {"ml.p3.16xlarge", 64, 488, 8},
-};
 
 Json get(const std::string& path) {
   return {{"Get", path}};
@@ -95,7 +78,7 @@ struct Sm {
         e->of->lifted.value_or(0) != 1 || !e->of->output)
       return "";
     auto it = iterations.find(e->of->name);
-    auto i = constantValue(plan, e->index, nullptr);
+    auto i = foldedValue(plan, e->index, nullptr);
     if (it == iterations.end() || !i || !i->is_number_integer()) return "";
     long long k = i->get<long long>();
     if (k < 0) k += static_cast<long long>(it->second.size());
@@ -272,7 +255,7 @@ struct Sm {
     default:
       break;
     }
-    if (auto k = constantValue(plan, e, nullptr); k && !mentions(*e, ExprKind::Param))
+    if (auto k = foldedValue(plan, e, nullptr); k && !mentions(*e, ExprKind::Param))
       return asText ? Json(plan::commandText(*k, type)) : *k;
     unsupported(range, "`" + text(e) +
                            "` as a value (only literals, parameters, fields of a "
@@ -375,32 +358,11 @@ struct Sm {
     return v.get<double>();
   }
 
-  /// A command in ContainerArguments pieces of at most 256 characters, cut at spaces; `eval
-  /// "$*"` joins them with single spaces again, giving back the exact text.
-  Json splitArguments(const Node& n, const std::string& what, const std::string& script) {
-    Json args = Json::array();
-    size_t pos = 0;
-    while (pos < script.size()) {
-      if (script.size() - pos <= kMaxArgumentChars) {
-        args.push_back(script.substr(pos));
-        break;
-      }
-      size_t cut = script.rfind(' ', pos + kMaxArgumentChars);
-      if (cut == std::string::npos || cut < pos) {
-        size_t end = script.find(' ', pos);
-        unsupported(n.range,
-                    what + ": it has a word of " +
-                        std::to_string((end == std::string::npos ? script.size() : end) - pos) +
-                        " characters, and a SageMaker job argument holds at most 256 "
-                        "(docs/export/sagemaker.md, Limits)");
-      }
-      args.push_back(script.substr(pos, cut - pos));
-      pos = cut + 1;
-    }
-    if (args.size() > kMaxArguments)
-      unsupported(n.range, what + ": it needs " + std::to_string(args.size()) +
-                               " job arguments of 256 characters, and SageMaker allows 100");
-    return args;
+  /// A command of a job mlpc adds (a selection, a computed binding, a batch inference) as
+  /// ContainerArguments, within SageMaker's limits (export/support: containerArguments).
+  Json splitArguments(const Node& n, const std::string& script) {
+    return containerArguments(script, n.id, n.range, "SageMaker Pipelines",
+                              "docs/export/sagemaker.md");
   }
 
   Json processingStep(const Node& n, const plan::CallNode& c) {
@@ -410,21 +372,9 @@ struct Sm {
     std::set<std::string> deps;
     Json inputs = Json::array(), env = Json::object();
     std::set<std::string> declared;
-    auto argOf = [&](const std::string& p) -> const plan::NamedExpr* {
-      for (auto& a : c.args)
-        if (a.name == p) return &a;
-      return nullptr;
-    };
-    auto typeOf = [&](const std::string& p) -> std::string {
-      for (auto& sp : def->params)
-        if (sp.name == p) return sp.type;
-      return "";
-    };
-    auto srcPath = [&](const std::string& path) {
-      if (!path.empty() && path[0] == '/') return path;
-      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
-      return opt.sourceRoot + (path == "." ? "" : "/" + path);
-    };
+    auto argOf = [&](const std::string& p) { return callArg(c, p); };
+    auto typeOf = [&](const std::string& p) { return paramType(*def, p); };
+    auto srcPath = [&](const std::string& path) { return imagePath(opt, path); };
     auto outPath = [&](const plan::StepOutput& o) {
       std::string dir = kOutputRoot + o.name;
       return o.type == "Dir" ? dir : dir + "/" + o.name;
@@ -463,7 +413,7 @@ struct Sm {
           unsupported(n.range, "the artifact argument `" + e->name + " = " + text(v) + "`");
         }
         if (v->kind == ExprKind::Param && ptype.rfind("list<", 0) == 0 && quote)
-          if (auto k = constantValue(plan, v, nullptr); k && k->is_array()) {
+          if (auto k = foldedValue(plan, v, nullptr); k && k->is_array()) {
             // List parameters are not pipeline parameters: their value at export, a word each.
             std::string words;
             for (auto& x : *k)
@@ -479,7 +429,7 @@ struct Sm {
         env[var] = val;
         return quote ? "\"$" + var + "\"" : "$" + var;
       }
-      if (auto k = constantValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
+      if (auto k = foldedValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
       unsupported(def->range, "`${" + text(e) + "}` in the command of step `" + def->name + "`");
     };
     auto render = [&](const ExprP& tmpl, bool quote) {
@@ -527,36 +477,22 @@ struct Sm {
     }
     std::string image = opt.image;
     if (def->image) {
-      auto v = constantValue(plan, def->image, &c.args);
+      auto v = foldedValue(plan, def->image, &c.args);
       if (!v || !v->is_string())
         unsupported(def->range, "the image of step `" + def->name + "`, known only at run time");
       image = v->get<std::string>();
     }
 
-    std::string script = "cd " + shellQuote(srcPath(def->dir)) + " && " + command;
-    Json args = splitArguments(n, "the command of step `" + def->name + "`", script);
+    Json args =
+        containerArguments("cd " + shellQuote(srcPath(def->dir)) + " && " + command, def->name,
+                           n.range, "SageMaker Pipelines", "docs/export/sagemaker.md");
     if (inputs.size() > kMaxProcessingInputs)
       unsupported(n.range, "step `" + def->name + "` with " + std::to_string(inputs.size()) +
                                " inputs from other steps: a processing job takes at most 10 "
                                "ProcessingInputs (docs/export/sagemaker.md, Limits)");
 
-    double cpu = number(propertyValue(plan, def->resources.cpu, c.args, "resources.cpu", n.range),
-                        "resources.cpu", n.range);
-    Json mem = propertyValue(plan, def->resources.memoryBytes, c.args, "resources.memory", n.range);
-    double memGiB =
-        mem.is_null() ? 0 : number(mem, "resources.memory", n.range) / (1024.0 * 1024 * 1024);
-    double gpu = number(propertyValue(plan, def->resources.gpu, c.args, "resources.gpu", n.range),
-                        "resources.gpu", n.range);
-    const char* instance = nullptr;
-    for (auto& i : kInstances)
-      if (i.cpus >= cpu && i.memoryGiB >= memGiB && i.gpus >= gpu && (gpu > 0) == (i.gpus > 0)) {
-        instance = i.type;
-        break;
-      }
-    if (!instance)
-      unsupported(n.range, "the resources of step `" + def->name +
-                               "`: no instance type in the table of docs/export/sagemaker.md "
-                               "has that many cpus, memory and GPUs");
+    std::string instance = instanceType(plan, *def, c.args, n.range, "SageMaker Pipelines",
+                                        "docs/export/sagemaker.md");
 
     Json outputs = Json::array(), propertyFiles = Json::array();
     for (auto& o : def->outputs) {
@@ -653,7 +589,7 @@ struct Sm {
                          kTransformPort, join, data, out + "/predictions");
     std::string image = opt.image;
     if (server->image) {
-      auto v = constantValue(plan, server->image, nullptr);
+      auto v = foldedValue(plan, server->image, nullptr);
       if (!v || !v->is_string())
         unsupported(server->range,
                     "the image of server `" + server->name + "`, known only at run time");
@@ -663,15 +599,14 @@ struct Sm {
     for (auto& e : server->env)
       env[e.name] = serverTemplate(plan, *server, e.value, model, kTransformPort, false,
                                    "SageMaker Pipelines", n.range);
-    Json a = {
-        {"ProcessingResources",
-         {{"ClusterConfig",
-           {{"InstanceType", "ml.m5.large"}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}}}},
-        {"AppSpecification",
-         {{"ImageUri", image},
-          {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", "eval \"$*\"", "mlpc-step"})},
-          {"ContainerArguments", splitArguments(n, "the batch inference `" + n.id + "`", script)}}},
-        {"RoleArn", get(std::string("Parameters.") + kRoleParam)}};
+    Json a = {{"ProcessingResources",
+               {{"ClusterConfig",
+                 {{"InstanceType", "ml.m5.large"}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}}}},
+              {"AppSpecification",
+               {{"ImageUri", image},
+                {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", "eval \"$*\"", "mlpc-step"})},
+                {"ContainerArguments", splitArguments(n, script)}}},
+              {"RoleArn", get(std::string("Parameters.") + kRoleParam)}};
     if (!env.empty()) a["Environment"] = env;
     if (!inputs.empty()) a["ProcessingInputs"] = inputs;
     a["ProcessingOutputConfig"] = {
@@ -767,7 +702,7 @@ struct Sm {
       break;
     }
     default:
-      if (auto k = constantValue(plan, e, nullptr); k && (k->is_number() || k->is_string()))
+      if (auto k = foldedValue(plan, e, nullptr); k && (k->is_number() || k->is_string()))
         return k->dump();
       break;
     }
@@ -806,8 +741,7 @@ struct Sm {
         {"AppSpecification",
          {{"ImageUri", opt.image},
           {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", "eval \"$*\"", "mlpc-step"})},
-          {"ContainerArguments", splitArguments(n, "the computed binding `" + n.id + "`",
-                                                "/usr/bin/python3 -c " + shellQuote(script))}}},
+          {"ContainerArguments", splitArguments(n, "/usr/bin/python3 -c " + shellQuote(script))}}},
         {"RoleArn", get(std::string("Parameters.") + kRoleParam)}};
     if (!env.empty()) a["Environment"] = env;
     if (!inputs.empty()) a["ProcessingInputs"] = inputs;
@@ -926,8 +860,7 @@ struct Sm {
         {"AppSpecification",
          {{"ImageUri", opt.image},
           {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", "eval \"$*\"", "mlpc-step"})},
-          {"ContainerArguments", splitArguments(n, "the selection `" + n.id + "`",
-                                                "/usr/bin/python3 -c " + shellQuote(script))}}},
+          {"ContainerArguments", splitArguments(n, "/usr/bin/python3 -c " + shellQuote(script))}}},
         {"RoleArn", get(std::string("Parameters.") + kRoleParam)}};
     a["ProcessingInputs"] = inputs;
     a["ProcessingOutputConfig"] = {{"Outputs", outputs}};
@@ -950,7 +883,7 @@ struct Sm {
     std::string image = opt.image;
     if (g && g->serve)
       if (const plan::StepDef* s = plan.servers.find(*g->serve); s && s->image)
-        if (auto v = constantValue(plan, s->image, nullptr); v && v->is_string())
+        if (auto v = foldedValue(plan, s->image, nullptr); v && v->is_string())
           image = v->get<std::string>();
     NameAllocator groupName(false, '-', 63);
     Json a = {
@@ -1028,8 +961,8 @@ struct Sm {
             break;
           }
         }
-        if (v->value && v->value->kind == ExprKind::Call &&
-            !constantValue(plan, v->value, nullptr) && !loopResultsLength(plan, *v->value))
+        if (v->value && v->value->kind == ExprKind::Call && !foldedValue(plan, v->value, nullptr) &&
+            !loopResultsLength(plan, *v->value))
           unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
                                    "` (argmax and argmin of a loop's results or of a list are "
                                    "expressible; other builtins only on values known when "
@@ -1041,7 +974,7 @@ struct Sm {
         break;
       case plan::NodeKind::For: {
         auto& f = *n.as<plan::ForNode>();
-        std::optional<Json> items = constantValue(plan, f.over, nullptr);
+        std::optional<Json> items = foldedValue(plan, f.over, nullptr);
         if (!items || !items->is_array())
           unsupported(n.range, "a `for` over `" + text(f.over) +
                                    "` (it is unrolled at export, so its list must be known)");

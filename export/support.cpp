@@ -63,7 +63,7 @@ std::string NameAllocator::name(const std::string& key, const std::string& prefi
 namespace {
 
 std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
-                              const std::vector<plan::NamedExpr>* args, int depth) {
+                              const std::vector<plan::NamedExpr>* args, int depth, bool builtins) {
   using plan::ExprKind;
   if (!e || depth > 50) return std::nullopt;
   switch (e->kind) {
@@ -76,12 +76,12 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
   case ExprKind::Arg:
     if (!args) return std::nullopt;
     for (auto& a : *args)
-      if (a.name == e->name) return evalConst(plan, a.value, nullptr, depth + 1);
+      if (a.name == e->name) return evalConst(plan, a.value, nullptr, depth + 1, builtins);
     return std::nullopt;
   case ExprKind::List: {
     Json out = Json::array();
     for (auto& i : e->items) {
-      auto v = evalConst(plan, i, args, depth + 1);
+      auto v = evalConst(plan, i, args, depth + 1, builtins);
       if (!v) return std::nullopt;
       out.push_back(*v);
     }
@@ -94,7 +94,7 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
         s += p.text;
         continue;
       }
-      auto v = evalConst(plan, p.expr, args, depth + 1);
+      auto v = evalConst(plan, p.expr, args, depth + 1, builtins);
       if (!v) return std::nullopt;
       s += plan::commandText(*v, p.type);
     }
@@ -103,7 +103,7 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
   case ExprKind::Op: {
     std::vector<Json> v;
     for (auto& i : e->items) {
-      auto x = evalConst(plan, i, args, depth + 1);
+      auto x = evalConst(plan, i, args, depth + 1, builtins);
       if (!x) return std::nullopt;
       v.push_back(*x);
     }
@@ -140,10 +140,11 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
   }
   case ExprKind::Call: {
     // The builtins whose value is known when their arguments are (`len(depths)`, `range(n)`),
-    // and the length of a loop's results over a list known when exporting.
+    // and the length of a loop's results over a list known when exporting (foldedValue only).
+    if (!builtins) return std::nullopt;
     if (auto n = loopResultsLength(plan, *e)) return Json(*n);
     if (e->named.size() != 1) return std::nullopt;
-    auto v = evalConst(plan, e->named[0].value, args, depth + 1);
+    auto v = evalConst(plan, e->named[0].value, args, depth + 1, builtins);
     if (!v) return std::nullopt;
     if (e->name == "len" && v->is_array()) return Json(static_cast<long long>(v->size()));
     if (e->name == "range" && v->is_number_integer() && v->get<long long>() >= 0 &&
@@ -190,7 +191,7 @@ bool selectList(const plan::Plan& plan, const plan::ExprP& e, SelectList& out, i
     return true;
   }
   if (!field.empty()) return false;
-  auto v = evalConst(plan, e, nullptr, 0);
+  auto v = evalConst(plan, e, nullptr, 0, true);
   if (!v || !v->is_array()) return false;
   for (int i = 0; i < flattens; ++i) {
     Json flat = Json::array();
@@ -249,7 +250,7 @@ std::optional<long long> loopResultsLength(const plan::Plan& plan, const plan::E
   if (!loopsAround(plan.nodes, x->name, loops) || loops.size() < static_cast<size_t>(*x->lifted))
     return std::nullopt;
   auto* f = loops[static_cast<size_t>(*x->lifted) - 1]->as<plan::ForNode>();
-  auto v = constantValue(plan, f->over, nullptr);
+  auto v = foldedValue(plan, f->over, nullptr);
   if (!v || !v->is_array()) return std::nullopt;
   return static_cast<long long>(v->size());
 }
@@ -332,7 +333,12 @@ std::string transformCommand(const plan::StepDef& server, const plan::TransformN
 
 std::optional<Json> constantValue(const plan::Plan& plan, const plan::ExprP& e,
                                   const std::vector<plan::NamedExpr>* args) {
-  return evalConst(plan, e, args, 0);
+  return evalConst(plan, e, args, 0, false);
+}
+
+std::optional<Json> foldedValue(const plan::Plan& plan, const plan::ExprP& e,
+                                const std::vector<plan::NamedExpr>* args) {
+  return evalConst(plan, e, args, 0, true);
 }
 
 Json propertyValue(const plan::Plan& plan, const plan::Prop& prop,
@@ -420,6 +426,7 @@ const std::vector<Target>& targets() {
       {"argo", "Argo Workflows", ".yaml", exportArgo},
       {"sagemaker", "SageMaker Pipelines", ".json", exportSageMaker},
       {"airflow", "Airflow", ".py", exportAirflow},
+      {"stepfunctions", "AWS Step Functions", ".asl.json", exportStepFunctions},
   };
   return all;
 }
@@ -444,6 +451,99 @@ const plan::StepOutput* callOutput(const plan::Plan& plan,
   auto* c = it->second->as<plan::CallNode>();
   const plan::StepDef* d = c ? plan.steps.find(c->step) : nullptr;
   return d ? d->output(out) : nullptr;
+}
+
+const plan::NamedExpr* callArg(const plan::CallNode& call, const std::string& name) {
+  for (auto& a : call.args)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+std::string paramType(const plan::StepDef& def, const std::string& name) {
+  for (auto& sp : def.params)
+    if (sp.name == name) return sp.type;
+  return "";
+}
+
+std::string imagePath(const Options& opt, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
+  return opt.sourceRoot + (path == "." ? "" : "/" + path);
+}
+
+namespace {
+
+// Limits of the SageMaker API (botocore's service model, CreateProcessingJob).
+constexpr size_t kMaxArgumentChars = 256; ///< each ContainerEntrypoint / ContainerArguments item
+constexpr size_t kMaxArguments = 100;     ///< ContainerArguments items
+
+/// The smallest instance type with at least the cpus, memory and GPUs asked for.
+struct Instance {
+  const char* type;
+  double cpus, memoryGiB;
+  int gpus;
+};
+const Instance kInstances[] = {
+    {"ml.m5.large", 2, 8, 0},         {"ml.m5.xlarge", 4, 16, 0},
+    {"ml.m5.2xlarge", 8, 32, 0},      {"ml.m5.4xlarge", 16, 64, 0},
+    {"ml.m5.12xlarge", 48, 192, 0},   {"ml.m5.24xlarge", 96, 384, 0},
+    {"ml.g4dn.xlarge", 4, 16, 1},     {"ml.g4dn.2xlarge", 8, 32, 1},
+    {"ml.g4dn.4xlarge", 16, 64, 1},   {"ml.g4dn.8xlarge", 32, 128, 1},
+    {"ml.g4dn.12xlarge", 48, 192, 4}, {"ml.p3.16xlarge", 64, 488, 8},
+};
+
+double number(const Json& v, const std::string& what, const std::string& range) {
+  if (!v.is_number()) throw Unsupported(range, "`" + what + "` is not a number");
+  return v.get<double>();
+}
+
+} // namespace
+
+Json containerArguments(const std::string& script, const std::string& step,
+                        const std::string& callRange, const std::string& title,
+                        const std::string& doc) {
+  Json args = Json::array();
+  size_t pos = 0;
+  while (pos < script.size()) {
+    if (script.size() - pos <= kMaxArgumentChars) {
+      args.push_back(script.substr(pos));
+      break;
+    }
+    size_t cut = script.rfind(' ', pos + kMaxArgumentChars);
+    if (cut == std::string::npos || cut < pos) {
+      size_t end = script.find(' ', pos);
+      throw Unsupported(
+          callRange,
+          title + " cannot express the command of step `" + step + "`: it has a word of " +
+              std::to_string((end == std::string::npos ? script.size() : end) - pos) +
+              " characters, and a SageMaker job argument holds at most 256 (" + doc + ", Limits)");
+    }
+    args.push_back(script.substr(pos, cut - pos));
+    pos = cut + 1;
+  }
+  if (args.size() > kMaxArguments)
+    throw Unsupported(callRange, title + " cannot express the command of step `" + step +
+                                     "`: it needs " + std::to_string(args.size()) +
+                                     " job arguments of 256 characters, and SageMaker allows 100");
+  return args;
+}
+
+std::string instanceType(const plan::Plan& plan, const plan::StepDef& def,
+                         const std::vector<plan::NamedExpr>& args, const std::string& callRange,
+                         const std::string& title, const std::string& doc) {
+  double cpu = number(propertyValue(plan, def.resources.cpu, args, "resources.cpu", callRange),
+                      "resources.cpu", callRange);
+  Json mem = propertyValue(plan, def.resources.memoryBytes, args, "resources.memory", callRange);
+  double memGiB =
+      mem.is_null() ? 0 : number(mem, "resources.memory", callRange) / (1024.0 * 1024 * 1024);
+  double gpu = number(propertyValue(plan, def.resources.gpu, args, "resources.gpu", callRange),
+                      "resources.gpu", callRange);
+  for (auto& i : kInstances)
+    if (i.cpus >= cpu && i.memoryGiB >= memGiB && i.gpus >= gpu && (gpu > 0) == (i.gpus > 0))
+      return i.type;
+  throw Unsupported(callRange, title + " cannot express the resources of step `" + def.name +
+                                   "`: no instance type in the table of " + doc +
+                                   " has that many cpus, memory and GPUs");
 }
 
 } // namespace mlpc::exporter

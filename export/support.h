@@ -50,6 +50,12 @@ private:
 std::optional<Json> constantValue(const plan::Plan& plan, const plan::ExprP& e,
                                   const std::vector<plan::NamedExpr>* args);
 
+/// constantValue, also folding the builtins `len`, `range` and `flatten` of known values and
+/// `len` of a loop's results: for the targets that unroll loops at export (Airflow, SageMaker),
+/// where a loop's list, and so its length, is fixed then.
+std::optional<Json> foldedValue(const plan::Plan& plan, const plan::ExprP& e,
+                                const std::vector<plan::NamedExpr>* args);
+
 /// A step property (resources, timeout, retry) for one call: its plain value, or its expression
 /// evaluated against the call's arguments. Throws Unsupported when it depends on run-time values.
 Json propertyValue(const plan::Plan& plan, const plan::Prop& prop,
@@ -134,5 +140,28 @@ std::string transformCommand(const plan::StepDef& server, const plan::TransformN
                              const std::string& driverPath, const std::string& serverCommand,
                              int port, bool joinSource, const std::string& dataPath,
                              const std::string& outPath);
+
+/// The argument `name` of a step call, or null.
+const plan::NamedExpr* callArg(const plan::CallNode& call, const std::string& name);
+/// The type of step parameter `name`, or "".
+std::string paramType(const plan::StepDef& def, const std::string& name);
+/// Where a path of the plan (a step's `dir`, a data file) is inside the step image: absolute
+/// paths as they are, `@stdlib/…` under `stdlibRoot`, the rest under `sourceRoot`.
+std::string imagePath(const Options& opt, const std::string& path);
+
+/// SageMaker jobs (the sagemaker and stepfunctions targets), docs/export/sagemaker.md:
+/// `script` as ContainerArguments items of at most 256 characters cut at spaces (the entrypoint
+/// `/bin/sh -c 'eval "$*"'` joins them back exactly), at most 100 of them. Over a limit, throws
+/// Unsupported "TITLE cannot express the command of step `STEP`: …" naming `doc`.
+Json containerArguments(const std::string& script, const std::string& step,
+                        const std::string& callRange, const std::string& title,
+                        const std::string& doc);
+
+/// The SageMaker instance type for a call: the first of the table in docs/export/sagemaker.md
+/// with at least the cpus, memory and GPUs of the step's `resources` (GPU steps only on GPU
+/// types). Throws Unsupported (naming `doc`) when none fits or a value is not a constant number.
+std::string instanceType(const plan::Plan& plan, const plan::StepDef& def,
+                         const std::vector<plan::NamedExpr>& args, const std::string& callRange,
+                         const std::string& title, const std::string& doc);
 
 } // namespace mlpc::exporter

@@ -206,9 +206,19 @@ struct EndpointMode {
   std::optional<Value> idleS, queue, maxConcurrency;
 };
 
+/// `autoscale`: target tracking on invocations per instance per minute (SageMaker's meaning).
+/// The checker makes every field a constant.
+struct Autoscale {
+  int minInstances = 1, maxInstances = 1;
+  double target = 0;              ///< invocations per instance per minute
+  double scaleOutCooldownS = 300; ///< SageMaker's default
+  double scaleInCooldownS = 300;  ///< SageMaker's default
+};
+
 struct Endpoint {
   ExprP model; ///< a Model expression
   Value instances = 1;
+  std::optional<Autoscale> autoscale;
   Strategy strategy;
   ExprP rollback; ///< a bool expression over metrics, or null
   Value bakeS, capturePercent;

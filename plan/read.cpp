@@ -215,6 +215,26 @@ private:
     return true;
   }
 
+  /// An endpoint's `autoscale` object: every field a number, min ≥ 1, max ≥ min, target > 0.
+  bool autoscale(const Json& j, const std::string& path, Endpoint& ep) {
+    if (!j.is_object()) return fail(path, "must be an object");
+    for (const char* k : {"min", "max", "target", "scale_out_cooldown_s", "scale_in_cooldown_s"})
+      if (!j.contains(k) || !j[k].is_number()) return fail(path + "." + k, "must be a number");
+    Autoscale a;
+    if (!j["min"].is_number_integer() || !j["max"].is_number_integer())
+      return fail(path, "needs whole numbers for min and max");
+    a.minInstances = j["min"].get<int>();
+    a.maxInstances = j["max"].get<int>();
+    a.target = j["target"].get<double>();
+    a.scaleOutCooldownS = j["scale_out_cooldown_s"].get<double>();
+    a.scaleInCooldownS = j["scale_in_cooldown_s"].get<double>();
+    if (a.minInstances < 1 || a.maxInstances < a.minInstances || a.target <= 0 ||
+        a.scaleOutCooldownS < 0 || a.scaleInCooldownS < 0)
+      return fail(path, "needs 1 <= min <= max, target > 0 and cooldowns >= 0");
+    ep.autoscale = a;
+    return true;
+  }
+
   /// Whether policy section `key` is there to read; a section of the wrong kind is an error.
   bool section(const Json& j, const char* key) {
     if (!j.contains(key)) return false;
@@ -242,6 +262,8 @@ private:
             !expr(e.value("rollback", Json()), at + ".rollback", ep.rollback, true))
           return false;
         ep.instances = e.value("instances", Json(1));
+        if (e.contains("autoscale") && !autoscale(e["autoscale"], at + ".autoscale", ep))
+          return false;
         const Json s = e.value("strategy", Json::object());
         ep.strategy.kind = str(s, "kind", "all_at_once");
         auto opt = [&](const Json& o, const char* key) {

@@ -112,6 +112,12 @@ Json endpoint(const Endpoint& e) {
   Json j;
   j["model"] = toJson(e.model);
   j["instances"] = e.instances;
+  if (e.autoscale)
+    j["autoscale"] = {{"min", e.autoscale->minInstances},
+                      {"max", e.autoscale->maxInstances},
+                      {"target", e.autoscale->target},
+                      {"scale_out_cooldown_s", e.autoscale->scaleOutCooldownS},
+                      {"scale_in_cooldown_s", e.autoscale->scaleInCooldownS}};
   Json s{{"kind", e.strategy.kind}};
   if (e.strategy.sizePercent) s["size_percent"] = *e.strategy.sizePercent;
   if (e.strategy.stepPercent) s["step_percent"] = *e.strategy.stepPercent;

@@ -2,7 +2,9 @@
 # model, serves it on loopback and checks no server process outlives the test.
 foreach(t deploy_serve deploy_boto3 deploy_rollout
           deploy_keepalive
-          deploy_modes)
+          deploy_modes
+          deploy_autoscale
+          deploy_example)
   add_test(NAME e2e_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
   set_tests_properties(e2e_${t} PROPERTIES

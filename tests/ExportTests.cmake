@@ -7,3 +7,11 @@ set_tests_properties(e2e_export PROPERTIES
   ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
   TIMEOUT 600
   LABELS "e2e;export")
+# `mlpc export --to stepfunctions` (issue 10): every example and golden plan through the ASL
+# validator (tests/validators/asl), the construct and limit errors, and the options.
+add_test(NAME e2e_export_stepfunctions
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/export_stepfunctions_test.sh ${CMAKE_BINARY_DIR}/mlpc)
+set_tests_properties(e2e_export_stepfunctions PROPERTIES
+  ENVIRONMENT "MLP_PATH=${CMAKE_SOURCE_DIR}/stdlib;NO_COLOR=1"
+  TIMEOUT 600
+  LABELS "e2e;export")

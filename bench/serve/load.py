@@ -1,6 +1,7 @@
 """load.py — an open-loop HTTP load at a fixed rate, for bench/serve.sh.
 
   load.py URL RATE SECONDS BODY_FILE CONTENT_TYPE OUT.json
+  load.py URL R1:S1,R2:S2,… - BODY_FILE CONTENT_TYPE OUT.json   (a ramp: R1/s for S1 s, then …)
 
 Requests are scheduled at RATE per second (not "as fast as answers come back", so a slow or
 failing fleet does not lower the load), spread over worker threads that each keep one
@@ -15,20 +16,31 @@ import time
 import urllib.parse
 
 url, rate, seconds, body_file, ctype, out = sys.argv[1:7]
-rate, seconds = float(rate), float(seconds)
+if ":" in rate:
+    phases = [(float(r), float(d)) for r, d in (p.split(":") for p in rate.split(","))]
+else:
+    phases = [(float(rate), float(seconds))]
+# The send time of every request, relative to the start: RATE per second in each phase.
+due_at = []
+phase_start = 0.0
+for r, d in phases:
+    due_at += [phase_start + i / r for i in range(int(r * d))]
+    phase_start += d
+rate, seconds = len(due_at) / phase_start, phase_start
 body = open(body_file, "rb").read()
 u = urllib.parse.urlsplit(url)
 WORKERS = 16
 records = []
 lock = threading.Lock()
 start = time.monotonic()
-total = int(rate * seconds)
+wall_start = time.time()
+total = len(due_at)
 
 
 def worker(k):
     conn = None
     for i in range(k, total, WORKERS):
-        due = start + i / rate
+        due = start + due_at[i]
         now = time.monotonic()
         if due > now:
             time.sleep(due - now)
@@ -60,4 +72,5 @@ for t in threads:
 for t in threads:
     t.join()
 records.sort(key=lambda r: r["t"])
-json.dump({"rate": rate, "seconds": seconds, "records": records}, open(out, "w"))
+json.dump({"rate": rate, "seconds": seconds, "phases": phases, "wall_start": wall_start,
+           "records": records}, open(out, "w"))

@@ -645,7 +645,23 @@ Json Lowerer::policies() {
     case ast::DeclKind::Endpoint: {
       Json e;
       e["model"] = val("model");
-      e["instances"] = prop("instances") ? num("instances") : Json(1);
+      if (auto* p = prop("autoscale"); p && p->value->kind == ast::ExprKind::Record) {
+        // Normalised as plan/write.cpp writes it (whole counts, real numbers), defaults filled.
+        Json a{{"scale_out_cooldown_s", 300.0}, {"scale_in_cooldown_s", 300.0}};
+        for (auto& f : p->value->as<ast::RecordExpr>().fields) {
+          Json v = constant(*f.value);
+          if (!v.is_number()) continue;
+          const std::string& n = f.name.name;
+          if (n == "min" || n == "max")
+            a[n] = static_cast<int>(v.get<double>());
+          else
+            a[n == "target" ? n : n + "_s"] = v.get<double>();
+        }
+        e["autoscale"] = a;
+      }
+      e["instances"] = prop("instances")         ? num("instances")
+                       : e.contains("autoscale") ? e["autoscale"].value("min", Json(1))
+                                                 : Json(1);
       Json strategy{{"kind", "all_at_once"}};
       if (auto* p = prop("strategy"); p && p->value->kind == ast::ExprKind::Call) {
         Json c = expr(*p->value);

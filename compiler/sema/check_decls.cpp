@@ -353,9 +353,6 @@ void Checker::checkCommandProps(const ast::StepDecl& d, const Module&) {
   }
 }
 
-namespace {
-/// The number a constant expression stands for (literals, negation and arithmetic of them), in
-/// the plan's units (seconds, bytes); nullopt when it is not a constant number.
 std::optional<double> constantNumber(const ast::Expr& e) {
   switch (e.kind) {
   case ast::ExprKind::Int:
@@ -386,7 +383,6 @@ std::optional<double> constantNumber(const ast::Expr& e) {
     return std::nullopt;
   }
 }
-} // namespace
 
 void Checker::checkPropertyRange(const std::string& name, const ast::Expr& value) {
   // Values that depend on parameters are checked per call when the step runs (the same table).

@@ -103,7 +103,8 @@ void Checker::checkModel(const ast::PolicyDecl& d, const Module& m) {
 
 void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
   auto props = properties(
-      d, d.props, {"model", "instances", "strategy", "rollback", "bake", "capture", "mode"});
+      d, d.props,
+      {"model", "instances", "autoscale", "strategy", "rollback", "bake", "capture", "mode"});
   if (!props["model"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "endpoint `" + d.name.name + "` has no `model`")
@@ -153,6 +154,12 @@ void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
       expectType(*p->value, t, Type::of(TypeKind::Duration), "`bake`");
     } else if (name == "capture") {
       expectType(*p->value, t, Type::of(TypeKind::Percent), "`capture`");
+    } else if (name == "autoscale") {
+      auto get = [&](const char* k) {
+        auto it = props.find(k);
+        return it == props.end() ? nullptr : it->second;
+      };
+      checkAutoscale(d, *p, get("instances"), get("mode"));
     } else if (name == "mode") {
       if (!t.isError() && t.kind != TypeKind::Mode)
         sink.report(

@@ -57,6 +57,10 @@ public:
   // ---- check_policy.cpp
   void checkModel(const ast::PolicyDecl& d, const Module& m);
   void checkEndpoint(const ast::PolicyDecl& d, const Module& m);
+  /// `autoscale = { min: N, max: M, target: R, … }` of an endpoint (check_autoscale.cpp):
+  /// constant fields in range, and `instances` between `min` and `max`.
+  void checkAutoscale(const ast::PolicyDecl& d, const ast::Property& p,
+                      const ast::Property* instances, const ast::Property* mode);
   void checkMonitor(const ast::PolicyDecl& d, const Module& m);
   void checkSchedule(const ast::PolicyDecl& d, const Module& m);
   /// Reports unknown and repeated properties; returns name -> property.
@@ -129,5 +133,9 @@ public:
   /// Checks a loop's list once, in the scope around the loop; false on a cycle.
   bool checkLoopList(const ast::ForStmt& f, Scope* around);
 };
+
+/// The number a constant expression stands for (literals, negation and arithmetic of them), in
+/// the plan's units (seconds, bytes); nullopt when it is not a constant number.
+std::optional<double> constantNumber(const ast::Expr& e);
 
 } // namespace mlpc::sema

@@ -92,7 +92,13 @@ void Agent::bringUpOne(EndpointRt& ep) {
     return;
   }
   std::string error;
-  auto tmpl = resolveServer(plan_, ep.def, std::nullopt, meta_, store_, opts_.ctx, error);
+  Reconcile rec = reconcile(ep.name);
+  std::optional<ServerTemplate> tmpl;
+  if (rec.pin) { // an update did not finish: the last version fully deployed serves again
+    tmpl = resolveServer(plan_, ep.def, rec.pin, meta_, store_, opts_.ctx, error);
+    if (!tmpl) rec = {}; // that version is gone from the registry: start as if anew
+  }
+  if (!tmpl) tmpl = resolveServer(plan_, ep.def, std::nullopt, meta_, store_, opts_.ctx, error);
   if (!tmpl) {
     std::string why = "model " + describeModelExpr(ep.def) + ": " + error;
     setState(ep, "Failed", why);
@@ -102,7 +108,7 @@ void Agent::bringUpOne(EndpointRt& ep) {
   }
   {
     std::lock_guard lock(mu_);
-    autoTried_[ep.name] = tmpl->version;
+    autoTried_[ep.name] = rec.tried.value_or(tmpl->version);
   }
   meta::DeploymentRow d;
   d.endpoint = ep.name;
@@ -130,11 +136,35 @@ void Agent::bringUpOne(EndpointRt& ep) {
   }
   table_.set(ep.name, {{fleet, 100}});
   if (depId) {
-    (void)log_.recordTrafficStep(*depId, trafficJson(ep.name).dump(), "created");
+    if (rec.pin)
+      (void)log_.recordEvent(ep.name, depId, "reconciled", json{{"reason", rec.why}}.dump());
+    (void)log_.recordTrafficStep(*depId, trafficJson(ep.name).dump(),
+                                 rec.pin ? "created at the last version fully deployed"
+                                         : "created");
     (void)log_.finishDeployment(*depId, "Succeeded", "");
   }
   setState(ep, "InService", "");
   if (ep.def.mode.kind == "async") startAsyncWorkers(ep);
+}
+
+Agent::Reconcile Agent::reconcile(const std::string& endpoint) {
+  Reconcile r;
+  auto rows = log_.deployments(endpoint);
+  if (!rows || rows->empty()) return r;
+  const meta::DeploymentRow& last = rows->back();
+  if (last.status == "Succeeded" || last.strategy == "create" || !last.version) return r;
+  std::optional<int64_t> good;
+  for (auto& d : *rows)
+    if (d.status == "Succeeded" && d.version) good = d.version;
+  if (!good || *good == *last.version) return r;
+  r.pin = good;
+  // A version that rolled back or failed is not tried again by itself (as while the agent
+  // runs); an update the agent's stop interrupted starts again from the beginning.
+  r.tried = last.status == "Stopped" ? good : last.version;
+  r.why = "deployment " + std::to_string(last.id) + " to version " + std::to_string(*last.version) +
+          " ended " + last.status + (last.reason.empty() ? "" : " (" + last.reason + ")") +
+          "; version " + std::to_string(*good) + " was the last fully deployed";
+  return r;
 }
 
 void Agent::bringUp() {
@@ -147,6 +177,7 @@ void Agent::bringUp() {
 
 void Agent::supervise(const std::function<bool()>& stopRequested) {
   auto lastFollow = std::chrono::steady_clock::now();
+  auto lastScale = lastFollow;
   while (!stopRequested()) {
     if (std::chrono::steady_clock::now() - lastFollow > std::chrono::seconds(2)) {
       followRegistry();
@@ -163,6 +194,10 @@ void Agent::supervise(const std::function<bool()>& stopRequested) {
         if (f) f->supervise(opts_.healthTimeoutS);
     }
     scaleIdleToZero();
+    if (std::chrono::steady_clock::now() - lastScale >= std::chrono::seconds(1)) {
+      autoscale();
+      lastScale = std::chrono::steady_clock::now();
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
@@ -176,6 +211,8 @@ void Agent::shutdown() {
     for (auto& t : rollouts_)
       if (t.joinable()) t.join();
   }
+  for (auto& ep : endpoints_)
+    if (ep->scaler.joinable()) ep->scaler.join();
   router_.stop(); // no new requests; those in flight finish
   async_.wake();  // the async workers take no new request
   for (auto& ep : endpoints_) {
@@ -240,6 +277,7 @@ json Agent::endpointJson(EndpointRt& ep) {
                                   {"status", d.status},
                                   {"started_at", d.startedAt}};
   if (ep.def.mode.kind != "realtime") j[ep.def.mode.kind] = modeJson(ep);
+  if (ep.def.autoscale) j["autoscale"] = autoscaleJson(ep);
   return j;
 }
 

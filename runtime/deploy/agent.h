@@ -48,6 +48,10 @@ struct EndpointRt {
   std::mutex coldMu; ///< held by a cold start and by scaling to zero
   int coldStarts = 0;
   double lastColdStartS = 0;
+  // autoscale: a scaling action runs; when the last ones ended (steady clock, seconds)
+  std::atomic<bool> scaling{false};
+  std::thread scaler; ///< runs the current (or last) scaling action
+  double lastScaleOutS = -1e18, lastScaleAnyS = -1e18;
 };
 
 class Agent {
@@ -100,6 +104,14 @@ private:
   /// moved on (a version registered or approved).
   void followRegistry();
   void bringUpOne(EndpointRt& ep);
+  /// What a new agent serves when the endpoint's last deployment was an update that did not
+  /// succeed (interrupted by the agent's stop or kill -9, rolled back, failed): `pin`, the last
+  /// version fully deployed, and `tried`, the version not to roll out again by itself.
+  struct Reconcile {
+    std::optional<int64_t> pin, tried;
+    std::string why;
+  };
+  Reconcile reconcile(const std::string& endpoint);
   void setState(EndpointRt& ep, const std::string& state, const std::string& reason);
   nlohmann::json trafficJson(const std::string& endpoint);
   nlohmann::json endpointJson(EndpointRt& ep);
@@ -119,6 +131,11 @@ private:
   /// Stops the instances of serverless endpoints idle for their `idle` time.
   void scaleIdleToZero();
   nlohmann::json modeJson(EndpointRt& ep);
+  // autoscaling of realtime endpoints (autoscale.cpp)
+  /// Starts a scaling action for each endpoint whose load calls for one (none during a rollout).
+  void autoscale();
+  void scale(EndpointRt& ep, std::shared_ptr<Fleet> fleet, int from, int to, double perMinute);
+  nlohmann::json autoscaleJson(EndpointRt& ep);
 
   const plan::Plan& plan_;
   AgentOptions opts_;

@@ -50,11 +50,9 @@ bool waitHealthy(int port, const std::string& path, ServerProcess& proc, double 
 
 Fleet::Fleet(std::string endpoint, ServerTemplate tmpl, int size, Spawner& spawner,
              std::string logDir, meta::DeployLog* log)
-    : endpoint_(std::move(endpoint)), tmpl_(std::move(tmpl)),
-      size_(static_cast<size_t>(std::max(1, size))), spawner_(spawner), logDir_(std::move(logDir)),
-      log_(log) {
-  for (size_t i = 0; i < size_; ++i)
-    slots_.push_back(nullptr);
+    : endpoint_(std::move(endpoint)), tmpl_(std::move(tmpl)), spawner_(spawner),
+      logDir_(std::move(logDir)), log_(log) {
+  slots_.resize(static_cast<size_t>(std::max(1, size)));
 }
 
 bool Fleet::startOne(size_t slot, double healthTimeoutS, std::string& error) {
@@ -77,6 +75,12 @@ bool Fleet::startOne(size_t slot, double healthTimeoutS, std::string& error) {
         {endpoint_, tmpl_.version, pid, meta::processStartTime(pid), inst->port, inst->startedAt});
   {
     std::lock_guard lock(mu_);
+    if (slot >= slots_.size()) { // scaled in while this instance was being (re)started
+      inst->proc->stop(1.0);
+      if (log_) (void)log_->removeInstance(endpoint_, pid);
+      error = "the fleet was scaled in";
+      return false;
+    }
     slots_[slot] = inst;
   }
   std::string why;
@@ -91,16 +95,16 @@ bool Fleet::startOne(size_t slot, double healthTimeoutS, std::string& error) {
   return true;
 }
 
-bool Fleet::start(double healthTimeoutS, std::string& error) {
+bool Fleet::startSlots(size_t from, size_t to, double healthTimeoutS, std::string& error) {
   // The instances start together; each is health-checked on its own.
-  std::vector<std::string> errors(size_);
-  std::vector<char> ok(size_, 0);
+  std::vector<std::string> errors(to - from);
+  std::vector<char> ok(to - from, 0);
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < size_; ++i)
-    threads.emplace_back([&, i] { ok[i] = startOne(i, healthTimeoutS, errors[i]); });
+  for (size_t i = from; i < to; ++i)
+    threads.emplace_back([&, i] { ok[i - from] = startOne(i, healthTimeoutS, errors[i - from]); });
   for (auto& t : threads)
     t.join();
-  for (size_t i = 0; i < size_; ++i)
+  for (size_t i = 0; i < ok.size(); ++i)
     if (!ok[i]) {
       error = errors[i];
       return false;
@@ -108,12 +112,53 @@ bool Fleet::start(double healthTimeoutS, std::string& error) {
   return true;
 }
 
+bool Fleet::start(double healthTimeoutS, std::string& error) {
+  return startSlots(0, static_cast<size_t>(size()), healthTimeoutS, error);
+}
+
+bool Fleet::grow(int to, double healthTimeoutS, std::string& error) {
+  size_t from = 0;
+  {
+    std::lock_guard lock(mu_);
+    from = slots_.size();
+    if (static_cast<size_t>(to) <= from) return true;
+    slots_.resize(static_cast<size_t>(to));
+  }
+  if (startSlots(from, static_cast<size_t>(to), healthTimeoutS, error)) return true;
+  shrinkTo(static_cast<int>(from), 0);
+  return false;
+}
+
+void Fleet::shrinkTo(int to, double drainS) {
+  std::vector<std::shared_ptr<Instance>> gone;
+  {
+    std::lock_guard lock(mu_);
+    while (slots_.size() > static_cast<size_t>(std::max(1, to))) {
+      if (slots_.back()) gone.push_back(slots_.back());
+      slots_.pop_back();
+    }
+  }
+  stopInstances(gone, drainS);
+}
+
+void Fleet::stopInstances(const std::vector<std::shared_ptr<Instance>>& gone, double drainS) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(drainS);
+  for (auto& inst : gone) {
+    inst->ready = false;
+    while (inst->busy > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    inst->proc->stop(5.0);
+    if (log_) (void)log_->removeInstance(endpoint_, inst->proc->pid());
+  }
+}
+
 std::vector<std::string> Fleet::supervise(double healthTimeoutS) {
   std::vector<std::string> deaths;
-  for (size_t i = 0; i < size_ && !stopping_; ++i) {
+  for (size_t i = 0; !stopping_; ++i) {
     std::shared_ptr<Instance> inst;
     {
       std::lock_guard lock(mu_);
+      if (i >= slots_.size()) break;
       inst = slots_[i];
     }
     if (!inst || inst->proc->alive()) continue;
@@ -163,13 +208,22 @@ void Fleet::stop(double drainS) {
   }
 }
 
-int Fleet::pickPort() {
+Fleet::Lease Fleet::acquire() {
   std::lock_guard lock(mu_);
-  for (size_t k = 0; k < size_; ++k) {
-    auto& inst = slots_[next_++ % size_];
-    if (inst && inst->ready) return inst->port;
+  size_t n = slots_.size();
+  for (size_t k = 0; k < n; ++k) {
+    auto& inst = slots_[next_++ % n];
+    if (inst && inst->ready) {
+      ++inst->busy;
+      return {inst->port, std::shared_ptr<void>(nullptr, [i = inst](void*) { --i->busy; })};
+    }
   }
-  return 0;
+  return {};
+}
+
+int Fleet::size() {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(slots_.size());
 }
 
 std::vector<InstanceStatus> Fleet::instances() {

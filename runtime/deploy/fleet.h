@@ -37,10 +37,24 @@ public:
   /// Waits (at most `drainS`) for requests in flight, then stops every instance.
   void stop(double drainS = 0);
 
-  /// A ready instance's port, round robin; 0 when none is ready.
-  int pickPort();
+  /// A ready instance chosen round robin, counted as busy while the lease lives (scaling in
+  /// waits for an instance's requests to finish); port 0 when none is ready.
+  struct Lease {
+    int port = 0;
+    std::shared_ptr<void> busy;
+  };
+  Lease acquire();
   std::vector<InstanceStatus> instances();
   int readyCount();
+  /// The number of instances the fleet runs or is starting.
+  int size();
+
+  /// Scaling (the agent's autoscaler). `grow` starts instances until there are `to`, each
+  /// health-checked before it takes traffic; on failure the new ones are stopped again.
+  bool grow(int to, double healthTimeoutS, std::string& error);
+  /// Takes the newest instances out of rotation until `to` remain, waits (at most `drainS`)
+  /// for their requests in flight, then stops them.
+  void shrinkTo(int to, double drainS);
 
   int64_t version() const { return tmpl_.version; }
   const ServerTemplate& server() const { return tmpl_; }
@@ -55,15 +69,19 @@ private:
     std::unique_ptr<ServerProcess> proc;
     int port = 0;
     std::atomic<bool> ready{false};
+    std::atomic<int> busy{0}; ///< requests forwarded to it and not yet answered
     double startedAt = 0;
     std::string logPath;
   };
   /// Starts one instance into `slot` and waits for its health.
   bool startOne(size_t slot, double healthTimeoutS, std::string& error);
+  /// Starts slots [from, to) together; false with the first error.
+  bool startSlots(size_t from, size_t to, double healthTimeoutS, std::string& error);
+  /// Stops instances (already out of rotation) after their requests in flight, up to `drainS`.
+  void stopInstances(const std::vector<std::shared_ptr<Instance>>& gone, double drainS);
 
   std::string endpoint_;
   ServerTemplate tmpl_;
-  size_t size_;
   Spawner& spawner_;
   std::string logDir_;
   meta::DeployLog* log_;

@@ -10,7 +10,7 @@ void FleetMetrics::record(bool failed, double latencyS) {
   std::lock_guard lock(mu_);
   auto now = Clock::now();
   expire(now);
-  samples_.push_back({now, failed, latencyS});
+  samples_.push_back({now, failed, latencyS, false});
   ++totals_.requests;
   if (failed) ++totals_.errors;
 }
@@ -19,7 +19,7 @@ void FleetMetrics::recordCrash() {
   std::lock_guard lock(mu_);
   auto now = Clock::now();
   expire(now);
-  samples_.push_back({now, true, 0});
+  samples_.push_back({now, true, 0, true});
   ++totals_.crashes;
 }
 
@@ -51,6 +51,19 @@ std::map<std::string, double> FleetMetrics::window() {
           {"latency_p50", pct(0.50)},
           {"latency_p90", pct(0.90)},
           {"latency_p99", pct(0.99)}};
+}
+
+double FleetMetrics::requestsSince(double seconds) {
+  std::lock_guard lock(mu_);
+  auto now = Clock::now();
+  expire(now);
+  auto from =
+      now - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  double n = 0;
+  // Newest first: stop at the first sample older than the span.
+  for (auto it = samples_.rbegin(); it != samples_.rend() && it->at >= from; ++it)
+    if (!it->crash) ++n;
+  return n;
 }
 
 FleetTotals FleetMetrics::totals() {

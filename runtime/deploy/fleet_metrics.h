@@ -27,6 +27,8 @@ public:
   /// The alarm metrics over the last window: requests, error_rate, latency_p50/p90/p99.
   std::map<std::string, double> window();
   FleetTotals totals();
+  /// Requests answered or failed in the last `seconds` (at most the window; crashes excluded).
+  double requestsSince(double seconds);
   /// Forgets the window (a new phase of a rollout starts watching afresh).
   void resetWindow();
 
@@ -35,6 +37,7 @@ private:
     Clock::time_point at;
     bool failed;
     double latencyS;
+    bool crash = false;
   };
   void expire(Clock::time_point now);
   std::mutex mu_;

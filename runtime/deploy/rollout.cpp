@@ -160,7 +160,12 @@ bool Agent::watch(EndpointRt& ep, Fleet& green, double seconds, int64_t id, std:
 }
 
 void Agent::rollout(EndpointRt& ep, std::shared_ptr<Fleet> blue, ServerTemplate tmpl, int64_t id) {
+  // Green starts as large as blue is now (an autoscaled blue may have grown); a scaling action
+  // under way ends first (autoscaling waits while a rollout runs).
+  while (ep.scaling && !stopping_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   int size = ep.def.instances.is_number_integer() ? ep.def.instances.get<int>() : 1;
+  if (blue && ep.def.autoscale) size = blue->size();
   auto green = std::make_shared<Fleet>(ep.name, tmpl, size, spawner_, logDir_, &log_);
   auto finish = [&](const std::string& status, const std::string& reason,
                     const std::string& state) {

@@ -25,7 +25,8 @@ Forwarded forward(Fleet& fleet, const std::string& contentType, const std::strin
   };
   fleet.lastUsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  int port = fleet.pickPort();
+  Fleet::Lease instance = fleet.acquire();
+  int port = instance.port;
   if (port == 0) {
     out.error = "no healthy instance of version " + std::to_string(fleet.version()) + " right now";
     return out;

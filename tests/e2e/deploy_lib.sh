@@ -7,6 +7,7 @@
 #                        captured, and iris_pinned
 #                        at a version that does not exist) and runs its pipeline once
 #   wait_for CMD…        retries CMD for up to 20 s; its status
+#   wait_for_long CMD…   the same for up to 90 s (autoscaling follows a 10 s load window)
 
 IRIS_CSV=$'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3'
 
@@ -57,6 +58,15 @@ EOF2
 wait_for() {
   local i
   for i in $(seq 1 200); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+wait_for_long() {
+  local i
+  for i in $(seq 1 900); do
     "$@" && return 0
     sleep 0.1
   done

@@ -198,6 +198,18 @@ check_eq "up after kill -9: exit 0" 0 "$?"
 check_eq "the interrupted deployment is recorded Stopped" \
   "Stopped the agent stopped during the deployment" \
   "$(json_get mid-show.json '[d["status"] + " " + d["reason"] for d in j["deployments"] if d["version"] == 3][-1]')"
+# Reconciled: the last version fully deployed (2) serves, not what the program pins (1) nor the
+# interrupted one (3).
+"$MLPC" endpoints --json > after.json
+check_eq "up after kill -9: toy_canary serves v2, the last fully deployed, alone" "InService [2] [100]" \
+  "$(json_get after.json '[e["state"] + " " + str([v["version"] for v in e["versions"]]) + " " + str([round(v["traffic"]) for v in e["versions"]]) for e in j["endpoints"] if e["name"] == "toy_canary"][0]')"
+check_eq "up after kill -9: version 2 answers" "ok,two" \
+  "$(curl -s -X POST --data 1 "http://127.0.0.1:$(cat "$WS/agent/agent.port")/endpoints/toy_canary/invocations")"
+check_contains "the reconciliation is recorded with its reason" \
+  "reconciled: deployment $(json_get mid-show.json '[d["id"] for d in j["deployments"] if d["version"] == 3][-1]') to version 3 ended Stopped" \
+  "$("$MLPC" endpoints show toy_canary 2>&1)"
+check_eq "after a rollback, a restart keeps the last version fully deployed too (toy_linear)" "[2]" \
+  "$(json_get after.json 'str([v["version"] for v in [e for e in j["endpoints"] if e["name"] == "toy_linear"][0]["versions"]])')"
 
 "$MLPC" down > /dev/null 2>&1
 # Servers that were still starting when the agent stopped die with it (PR_SET_PDEATHSIG); under

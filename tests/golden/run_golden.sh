@@ -254,7 +254,7 @@ run_export_cases() {
   for f in "$dir"/*.mlp; do
     [ -e "$f" ] || continue
     args=$(case_args "$f" "")
-    for target in argo sagemaker airflow; do
+    for target in argo sagemaker airflow stepfunctions; do
       name="plans/$(basename "$f") (export $target)"
       selected "$name" || continue
       # shellcheck disable=SC2086

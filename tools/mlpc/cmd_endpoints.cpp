@@ -36,6 +36,13 @@ void printEndpointsTable(const json& status) {
     if (versions.empty() && e.contains("serverless") &&
         e["serverless"].value("scaled_to_zero", false))
       versions = "none (scaled to zero)";
+    if (e.contains("autoscale")) {
+      auto& a = e["autoscale"];
+      char buf[96];
+      std::snprintf(buf, sizeof buf, ", autoscale %d-%d at %g/inst/min", a.value("min", 0),
+                    a.value("max", 0), a.value("target", 0.0));
+      versions += buf;
+    }
     if (e.contains("async"))
       versions += (versions.empty() ? "" : ", ") +
                   std::to_string(e["async"].value("unanswered", 0)) + " queued";
@@ -101,6 +108,21 @@ std::string eventText(const json& ev) {
                   num("seconds"), num("version"), num("instances"),
                   num("instances") == 1 ? "" : "s");
     return buf;
+  }
+  if (kind == "scale_out" || kind == "scale_in" || kind == "scale_failed") {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%s from %.0f to %.0f instances (version %.0f): %.0f invocations/min, %.0f per "
+                  "instance against a target of %g; took %.2f s",
+                  kind == "scale_out"  ? "scaled out"
+                  : kind == "scale_in" ? "scaled in"
+                                       : "scaling FAILED",
+                  num("from"), num("to"), num("version"), num("invocations_per_minute"),
+                  num("per_instance"), num("target"), num("seconds"));
+    std::string text = buf;
+    if (d.contains("error") && d.at("error").is_string())
+      text += ": " + d.at("error").get<std::string>();
+    return text;
   }
   if (kind == "scale_to_zero") {
     char buf[96];

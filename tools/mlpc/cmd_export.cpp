@@ -47,12 +47,13 @@ void registerExport(CLI::App& app) {
   cmd->add_option("--image", o->image,
                   "The container image of steps that declare no `image` (default: " +
                       exporter::Options{}.image + ")");
-  cmd->add_option("--s3-prefix", o->s3Prefix,
-                  "sagemaker: the S3 URI the jobs write their outputs under (default: " +
-                      exporter::Options{}.s3Prefix + ")");
+  cmd->add_option(
+      "--s3-prefix", o->s3Prefix,
+      "sagemaker, stepfunctions: the S3 URI the jobs write their outputs under (default: " +
+          exporter::Options{}.s3Prefix + ")");
   cmd->add_option("--role-arn", o->roleArn,
-                  "sagemaker: the IAM role the jobs run as (the default of the pipeline "
-                  "parameter MlpcRoleArn)");
+                  "sagemaker, stepfunctions: the IAM role the jobs run as (the default of the "
+                  "pipeline parameter MlpcRoleArn)");
   cmd->add_flag("--json", o->json, "Write JSON instead of the target's usual format (Argo: YAML)");
   addDiagOptions(*cmd, o->diag);
   cmd->callback([o] {

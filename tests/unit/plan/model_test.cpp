@@ -110,3 +110,31 @@ TEST_CASE("an expression of an unknown form is refused with its path", "[plan][m
   edges["edges"] = Json::array({Json::array({"a"})});
   CHECK(readError(edges).find("edges[0]") != std::string::npos);
 }
+
+TEST_CASE("an endpoint's autoscale is typed, and a bad one is refused with its path",
+          "[plan][model]") {
+  fs::path f =
+      fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans/policies.mlp.plan.json.expected";
+  Json j = Json::parse(slurp(f));
+  Plan p = readOk(j);
+  const Endpoint* scaled = p.endpoints.find("scaled_api");
+  REQUIRE(scaled);
+  REQUIRE(scaled->autoscale);
+  CHECK(scaled->autoscale->minInstances == 2);
+  CHECK(scaled->autoscale->maxInstances == 8);
+  CHECK(scaled->autoscale->target == 600.0);
+  CHECK(scaled->autoscale->scaleOutCooldownS == 300.0); // SageMaker's default
+  CHECK(scaled->autoscale->scaleInCooldownS == 120.0);
+  CHECK(scaled->instances == 2); // starts at min
+  CHECK_FALSE(p.endpoints.find("canary_api")->autoscale);
+
+  Json inverted = j;
+  inverted["endpoints"]["scaled_api"]["autoscale"]["max"] = 1;
+  CHECK(readError(inverted).find("endpoints.scaled_api.autoscale") != std::string::npos);
+  Json missing = j;
+  missing["endpoints"]["scaled_api"]["autoscale"].erase("target");
+  CHECK(readError(missing).find("endpoints.scaled_api.autoscale.target") != std::string::npos);
+  Json fractional = j;
+  fractional["endpoints"]["scaled_api"]["autoscale"]["min"] = 1.5;
+  CHECK(readError(fractional).find("whole numbers") != std::string::npos);
+}
