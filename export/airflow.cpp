@@ -38,17 +38,69 @@ struct Af {
   std::string functions; ///< Python callables of conditions and fails
   std::string tasks;     ///< task definitions
   std::vector<std::pair<std::string, std::string>> edges;
+  /// A node inside unrolled loops: its task of each iteration, in the order `mlpc run` lists
+  /// them (a nested loop's flattened).
+  std::map<std::string, std::vector<std::string>> iterations;
+  /// Computed bindings `argmax`/`argmin`: a selection task each (docs/export/airflow.md).
+  std::map<std::string, Selection> selections;
 
   Af(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
     for (const char* r :
          {"dag", "k8s", "pendulum", "timedelta", "KubernetesPodOperator", "ShortCircuitOperator",
           "PythonOperator", "DAG", "WORK", "VOLUMES", "VOLUME_MOUNTS", "json"})
       names.reserve(r);
-    forEachNode(plan.nodes, [&](const Node& n) { nodeOf[n.id] = &n; });
+    forEachNode(plan.nodes, [&](const Node& n) {
+      nodeOf[n.id] = &n;
+      if (auto* v = n.as<plan::ValueNode>())
+        if (auto sel = selectionOf(plan, *v)) selections[n.id] = *sel;
+    });
   }
 
   [[noreturn]] void unsupported(const std::string& range, const std::string& what) {
     throw Unsupported(range, "Airflow cannot express " + what);
+  }
+
+  /// `best` or `best.f1.x` over a selection binding: its node id and the dotted path.
+  const Selection* selected(const ExprP& e, std::string& id, std::string& path) {
+    path.clear();
+    ExprP of = e;
+    while (of && of->kind == ExprKind::Field) {
+      path = of->name + (path.empty() ? "" : "." + path);
+      of = of->of;
+    }
+    if (!of || of->kind != ExprKind::Ref || of->output || of->lifted) return nullptr;
+    auto it = selections.find(of->name);
+    if (it == selections.end()) return nullptr;
+    id = of->name;
+    return &it->second;
+  }
+
+  /// `xs[I]` of a loop's results (`I` known when exporting): the task of iteration I, or "".
+  std::string indexedTask(const ExprP& e) {
+    if (!e || e->kind != ExprKind::Index || !e->of || e->of->kind != ExprKind::Ref ||
+        e->of->lifted.value_or(0) != 1 || !e->of->output)
+      return "";
+    auto it = iterations.find(e->of->name);
+    auto i = foldedValue(plan, e->index, nullptr);
+    if (it == iterations.end() || !i || !i->is_number_integer()) return "";
+    long long k = i->get<long long>();
+    if (k < 0) k += static_cast<long long>(it->second.size());
+    if (k < 0 || k >= static_cast<long long>(it->second.size())) return "";
+    return it->second[static_cast<size_t>(k)];
+  }
+
+  /// The winner's artifact path (a Jinja template) when `e` is a selection of a loop's
+  /// artifacts; "" otherwise.
+  std::string selectedPath(const ExprP& e, std::set<std::string>& deps) {
+    std::string id, path;
+    const Selection* s = selected(e, id, path);
+    if (!s || !path.empty() || s->items.node.empty() || !s->items.output) return "";
+    auto* o = outputOf(s->items.node, *s->items.output);
+    if (!o || o->isMetrics()) return "";
+    deps.insert(taskId(id));
+    // Double quotes inside: the path is single-quoted for the shell after Jinja renders it.
+    return "/mlp/work/{{ run_id }}/{{ ti.xcom_pull(task_ids=\"" + taskId(id) + "\")[\"task\"] }}/" +
+           *s->items.output;
   }
   std::string text(const ExprP& e) { return plan::sourceText(e, single); }
   std::string taskId(const std::string& id) {
@@ -71,6 +123,12 @@ struct Af {
   /// The expression in Python, inside a callable with `ti` and `params`.
   std::string python(const ExprP& e, const std::string& range, std::set<std::string>& deps) {
     if (!e) unsupported(range, "a missing value");
+    std::string selId, selPath;
+    if (selected(e, selId, selPath)) {
+      deps.insert(taskId(selId));
+      if (selPath.empty()) return "ti.xcom_pull(task_ids=" + py(taskId(selId)) + ")[\"value\"]";
+      return "_metric(ti, " + py(taskId(selId)) + ", \"value\", " + py(selPath) + ")";
+    }
     switch (e->kind) {
     case ExprKind::Lit:
       if (e->value.is_string()) return py(e->value.get<std::string>());
@@ -99,6 +157,13 @@ struct Af {
                  ")";
         }
       }
+      if (std::string t = indexedTask(of); !t.empty()) {
+        auto* o = outputOf(of->of->name, *of->of->output);
+        if (o && o->isMetrics()) {
+          deps.insert(t);
+          return "_metric(ti, " + py(t) + ", " + py(*of->of->output) + ", " + py(path) + ")";
+        }
+      }
       break;
     }
     case ExprKind::Ref:
@@ -125,6 +190,11 @@ struct Af {
                python(e->items[1], range, deps) + ")";
       break;
     }
+    case ExprKind::Call:
+      if (auto k = foldedValue(plan, e, nullptr); k && (k->is_number() || k->is_string()))
+        return k->dump();
+      if (auto n = loopResultsLength(plan, *e)) return std::to_string(*n);
+      break;
     default:
       break;
     }
@@ -137,6 +207,18 @@ struct Af {
   std::string jinja(const ExprP& e, const std::string& type, const std::string& range,
                     std::set<std::string>& deps) {
     if (e->kind == ExprKind::Lit) return plan::commandText(e->value, type);
+    if (e->kind == ExprKind::Call)
+      if (auto k = foldedValue(plan, e, nullptr)) return plan::commandText(*k, type);
+    std::string selId, selPath;
+    if (selected(e, selId, selPath)) {
+      deps.insert(taskId(selId));
+      std::string s = "{{ ti.xcom_pull(task_ids='" + taskId(selId) + "')['value']";
+      std::stringstream ss(selPath);
+      std::string k;
+      while (std::getline(ss, k, '.'))
+        s += "['" + k + "']";
+      return s + " }}";
+    }
     if (e->kind == ExprKind::Var)
       if (auto it = loopValue.find(e->name); it != loopValue.end())
         return plan::commandText(it->second, type);
@@ -166,6 +248,11 @@ struct Af {
         s += "['" + k + "']";
       return s + " }}";
     }
+    // Arithmetic on known values and parameters (`${total}`): the same expression in Jinja.
+    if ((type == "int" || type == "float") && x.find("_metric(") == std::string::npos &&
+        x.find("_text(") == std::string::npos && x.find("json.") == std::string::npos &&
+        x.find("ti.") == std::string::npos)
+      return "{{ " + x + " }}";
     unsupported(range, "`" + text(e) +
                            "` as a step argument (only literals, parameters and "
                            "fields of a step's metrics)");
@@ -214,9 +301,10 @@ struct Af {
           if (v->kind == ExprKind::Param && param(v->name) && param(v->name)->source() &&
               param(v->name)->source()->path.rfind('/', 0) != 0)
             return q(srcPath(param(v->name)->source()->path));
+          if (std::string p = selectedPath(v, deps); !p.empty()) return q(p);
           unsupported(n.range, "the artifact argument `" + e->name + " = " + text(v) + "`");
         }
-        if (auto k = constantValue(plan, v, nullptr); k && v->kind == ExprKind::Lit) {
+        if (auto k = foldedValue(plan, v, nullptr); k && v->kind == ExprKind::Lit) {
           if (k->is_array() && quote) {
             std::string words;
             for (auto& x : *k)
@@ -228,14 +316,21 @@ struct Af {
         if (v->kind == ExprKind::Var)
           if (auto it = loopValue.find(v->name); it != loopValue.end())
             return q(plan::commandText(it->second, ptype));
+        if (v->kind == ExprKind::Param && quote &&
+            (ptype == "list<string>" || ptype == "list<int>"))
+          // A word per element, each single-quoted for the shell, when Jinja renders the command
+          // with the run's params.
+          return "{% for x in params." + v->name +
+                 " %}{{ \"'\" ~ (x | string).replace(\"'\", \"'\\\\''\") ~ \"'\" }}"
+                 "{{ \" \" if not loop.last else \"\" }}{% endfor %}";
         if (ptype.rfind("list<", 0) == 0)
-          unsupported(n.range,
-                      "the list argument `" + e->name + " = " + text(v) + "` in a command");
+          unsupported(n.range, "the list argument `" + e->name + " = " + text(v) +
+                                   "` in a command (only a list<string> or list<int> parameter)");
         std::string var = "MLP_ARG_" + e->name;
         env[var] = jinja(v, ptype, n.range, deps);
         return quote ? "\"$" + var + "\"" : "{{ params." + e->name + " }}";
       }
-      if (auto k = constantValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
+      if (auto k = foldedValue(plan, e, &c.args)) return q(plan::commandText(*k, type));
       unsupported(def->range, "`${" + text(e) + "}` in the command of step `" + def->name + "`");
     };
     auto render = [&](const ExprP& tmpl, bool quote) {
@@ -260,7 +355,7 @@ struct Af {
       env[e.name] = render(e.value, false);
     std::string image = opt.image;
     if (def->image) {
-      auto v = constantValue(plan, def->image, &c.args);
+      auto v = foldedValue(plan, def->image, &c.args);
       if (!v || !v->is_string())
         unsupported(def->range, "the image of step `" + def->name + "`, known only at run time");
       image = v->get<std::string>();
@@ -339,19 +434,144 @@ struct Af {
     addEdges(id, deps);
   }
 
+  std::string srcPath(const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
+    return opt.sourceRoot + (path == "." ? "" : "/" + path);
+  }
+
+  /// The path of an artifact value in a pod (a step's output, data, a selection's winner).
+  std::string artifactPath(const ExprP& v, const std::string& what, const std::string& range,
+                           std::set<std::string>& deps) {
+    if (v && v->kind == ExprKind::Ref && v->output && !v->lifted) {
+      deps.insert(taskId(v->name));
+      return outPath(v->name, *v->output);
+    }
+    if (v && v->kind == ExprKind::Data && plan.data.find(v->name))
+      return srcPath(plan.data.find(v->name)->path);
+    if (v && v->kind == ExprKind::Param && param(v->name) && param(v->name)->source() &&
+        param(v->name)->source()->path.rfind('/', 0) != 0)
+      return srcPath(param(v->name)->source()->path);
+    if (std::string p = selectedPath(v, deps); !p.empty()) return p;
+    unsupported(range, what + " `" + text(v) + "`");
+  }
+
+  /// Batch inference: one pod in the server's image runs the stdlib's shard driver, which
+  /// starts the server on a local port and posts it every row (docs/export/airflow.md).
+  void transformTask(const Node& n, const plan::TransformNode& t, const std::string& gate) {
+    const plan::StepDef* server = plan.servers.find(t.server);
+    if (!server) unsupported(n.range, "a transform through an unknown server `" + t.server + "`");
+    std::string id = taskId(n.id);
+    std::set<std::string> deps;
+    if (!gate.empty()) deps.insert(gate);
+    std::string model = artifactPath(t.model, "the model", n.range, deps);
+    std::string data = artifactPath(t.data, "the data", n.range, deps);
+    std::string run =
+        serverTemplate(plan, *server, server->run, model, kTransformPort, true, "Airflow", n.range);
+    bool join = transformJoinSource(plan, t, "Airflow", n.range);
+    std::string command =
+        transformCommand(*server, t, srcPath("@stdlib/std/sklearn/transform_shard.py"), run,
+                         kTransformPort, join, data, outPath(n.id, "predictions"));
+    std::string script = "mkdir -p " + shellQuote("/mlp/work/{{ run_id }}/" + id) + " && cd " +
+                         shellQuote(srcPath(server->dir)) + " && " + command;
+    std::string image = opt.image;
+    if (server->image) {
+      auto v = foldedValue(plan, server->image, nullptr);
+      if (!v || !v->is_string())
+        unsupported(server->range,
+                    "the image of server `" + server->name + "`, known only at run time");
+      image = v->get<std::string>();
+    }
+    std::string env;
+    for (auto& e : server->env)
+      env += std::string(env.empty() ? "" : ", ") + py(e.name) + ": " +
+             py(serverTemplate(plan, *server, e.value, model, kTransformPort, false, "Airflow",
+                               n.range));
+    std::string x = "    " + id + " = KubernetesPodOperator(\n";
+    x += "        task_id=" + py(id) + ",\n";
+    x += "        name=" + py(podNames.name("pod:" + id, "p", "mlpc-" + id)) + ",\n";
+    x += "        image=" + py(image) + ",\n";
+    x += "        cmds=[\"/bin/sh\", \"-c\"],\n";
+    x += "        arguments=[" + py(script) + "],\n";
+    if (!env.empty()) x += "        env_vars={" + env + "},\n";
+    x += "        volumes=VOLUMES,\n        volume_mounts=VOLUME_MOUNTS,\n    )\n";
+    tasks += x;
+    addEdges(id, deps);
+  }
+
+  /// One list of a selection as a Python expression, and the tasks of its elements (none for a
+  /// list known when exporting).
+  std::string selectList(const Node& n, const SelectList& l, std::vector<std::string>& tasks,
+                         std::set<std::string>& deps) {
+    if (l.constant) return "json.loads(" + py(l.constant->dump()) + ")";
+    auto it = iterations.find(l.node);
+    if (it == iterations.end())
+      unsupported(n.range, "`" + text(n.as<plan::ValueNode>()->value) +
+                               "`: its list is not the results of a step called in a loop");
+    tasks = it->second;
+    const plan::StepOutput* o = l.output ? outputOf(l.node, *l.output) : nullptr;
+    std::string out = "[";
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      deps.insert(tasks[i]);
+      std::string x;
+      if (o && o->isMetrics() && !l.field.empty())
+        x = "_metric(ti, " + py(tasks[i]) + ", " + py(*l.output) + ", " + py(l.field) + ")";
+      else if (o && o->isMetrics())
+        x = "ti.xcom_pull(task_ids=" + py(tasks[i]) + ")[" + py(*l.output) + "]";
+      else
+        x = py(tasks[i]); // an artifact: the task that wrote it
+      out += (i ? ", " : "") + x;
+    }
+    return out + "]";
+  }
+
+  /// argmax/argmin: a PythonOperator that reads the candidates' metrics from XCom and returns
+  /// the winner: {"index": I, "task": the winner's task (or None), "value": the item}.
+  void selectTask(const Node& n, const Selection& s, const std::string& gate) {
+    std::set<std::string> deps;
+    std::vector<std::string> itemTasks, scoreTasks;
+    std::string items = selectList(n, s.items, itemTasks, deps);
+    std::string scores = selectList(n, s.scores, scoreTasks, deps);
+    std::string body = "    items = " + items + "\n    scores = " + scores +
+                       "\n    i = _select(items, scores, " + (s.argmin ? "True" : "False") + ")\n";
+    std::string task = "None";
+    if (!itemTasks.empty()) {
+      std::string list;
+      for (auto& t : itemTasks)
+        list += (list.empty() ? "" : ", ") + py(t);
+      task = "[" + list + "][i]";
+    }
+    body += "    return {\"index\": i, \"task\": " + task + ", \"value\": items[i]}\n";
+    pythonTask(n, taskId(n.id), "PythonOperator", body, deps, gate);
+  }
+
   void registerTask(const Node& n, const plan::RegisterNode& r, const std::string& gate) {
     const ExprP& m = r.model;
-    if (!m || m->kind != ExprKind::Ref || !m->output || m->lifted)
+    std::set<std::string> deps;
+    std::string modelPath = m ? selectedPath(m, deps) : "";
+    if (modelPath.empty() && (!m || m->kind != ExprKind::Ref || !m->output || m->lifted))
       unsupported(n.range, "registering `" + text(m) + "` (only a step's model output)");
+    if (modelPath.empty()) {
+      deps.insert(taskId(m->name));
+      modelPath = outPath(m->name, *m->output);
+    }
     std::string id = taskId(n.id);
-    std::set<std::string> deps = {taskId(m->name)};
     if (!gate.empty()) deps.insert(gate);
     const plan::ModelGroup* g = plan.models.find(r.group);
     std::string dir = "/mlp/work/models/" + r.group + "/{{ run_id }}";
     std::string record = "{\"group\": " + py(r.group) +
                          ", \"approval\": " + py(g ? g->approval : "manual") +
                          ", \"run_id\": \"{{ run_id }}\"";
-    if (r.metrics) {
+    std::string selId, selPath;
+    if (r.metrics && selected(r.metrics, selId, selPath) && selPath.empty()) {
+      deps.insert(taskId(selId));
+      record +=
+          ", \"metrics\": {{ ti.xcom_pull(task_ids='" + taskId(selId) + "')['value'] | tojson }}";
+    } else if (std::string t = indexedTask(r.metrics); !t.empty()) {
+      deps.insert(t);
+      record += ", \"metrics\": {{ ti.xcom_pull(task_ids='" + t + "')['" + *r.metrics->of->output +
+                "'] | tojson }}";
+    } else if (r.metrics) {
       if (r.metrics->kind != ExprKind::Ref || !r.metrics->output || r.metrics->lifted)
         unsupported(n.range, "the metrics `" + text(r.metrics) + "` of a registration");
       deps.insert(taskId(r.metrics->name));
@@ -366,9 +586,9 @@ struct Af {
       first = false;
     }
     record += "}}";
-    std::string script = "mkdir -p " + shellQuote(dir) + " && cp -R " +
-                         shellQuote(outPath(m->name, *m->output)) + " " +
-                         shellQuote(dir + "/model") + " && printf '%s\\n' \"$MLP_RECORD\" > " +
+    std::string script = "mkdir -p " + shellQuote(dir) + " && cp -R " + shellQuote(modelPath) +
+                         " " + shellQuote(dir + "/model") +
+                         " && printf '%s\\n' \"$MLP_RECORD\" > " +
                          shellQuote(dir + "/registration.json");
     tasks += "    " + id + " = KubernetesPodOperator(\n        task_id=" + py(id) +
              ",\n        name=" + py(podNames.name("pod:" + id, "p", "mlpc-" + id)) +
@@ -381,6 +601,7 @@ struct Af {
 
   void walk(const std::vector<Node>& nodes, const std::string& gate) {
     for (auto& n : nodes) {
+      if (renamed.count(n.id)) iterations[n.id].push_back(taskId(n.id));
       switch (n.kind()) {
       case plan::NodeKind::Call:
         callTask(n, *n.as<plan::CallNode>(), gate);
@@ -397,17 +618,23 @@ struct Af {
       }
       case plan::NodeKind::Value: {
         auto* v = n.as<plan::ValueNode>();
-        if (v->value && v->value->kind == ExprKind::Call)
+        if (auto it = selections.find(n.id); it != selections.end()) {
+          selectTask(n, it->second, gate);
+          break;
+        }
+        if (v->value && v->value->kind == ExprKind::Call && !foldedValue(plan, v->value, nullptr))
           unsupported(n.range, "the computed binding `" + n.id + " = " + text(v->value) +
-                                   "` (a builtin such as argmax over step results)");
+                                   "` (argmax and argmin of a loop's results or of a list "
+                                   "are expressible; other builtins only on values known "
+                                   "when exporting)");
         break;
       }
       case plan::NodeKind::Transform:
-        unsupported(n.range, "batch inference (`transform`) yet: it needs a model server pod "
-                             "beside the client, which this exporter does not generate");
+        transformTask(n, *n.as<plan::TransformNode>(), gate);
+        break;
       case plan::NodeKind::For: {
         auto& f = *n.as<plan::ForNode>();
-        std::optional<Json> items = constantValue(plan, f.over, nullptr);
+        std::optional<Json> items = foldedValue(plan, f.over, nullptr);
         if (!items || !items->is_array())
           unsupported(n.range, "a `for` over `" + text(f.over) +
                                    "` (it is unrolled at export, so its list must be known)");
@@ -419,8 +646,11 @@ struct Af {
         for (auto& item : *items) {
           auto saved = renamed;
           forEachNode(f.body, [&](const Node& x) {
+            // Inside an enclosing loop's iteration, from that iteration's name (`s_0_1`).
+            auto outer = saved.find(x.id);
+            std::string base = outer == saved.end() ? x.id : outer->second;
             renamed[x.id] =
-                names.name(x.id + "#" + std::to_string(i), "t", x.id + "_" + std::to_string(i));
+                names.name(base + "#" + std::to_string(i), "t", base + "_" + std::to_string(i));
           });
           loopValue[f.var] = item;
           walk(f.body, gate);
@@ -465,7 +695,7 @@ struct Af {
     if (tasks.find("timedelta(") != std::string::npos) out += "from datetime import timedelta\n\n";
     out += "import pendulum\n"
            "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n";
-    bool shortCircuit = functions.find("return ") != std::string::npos;
+    bool shortCircuit = tasks.find("ShortCircuitOperator(") != std::string::npos;
     bool pythonOp = tasks.find("PythonOperator(") != std::string::npos;
     if (shortCircuit || pythonOp) {
       std::string ops;
@@ -474,6 +704,14 @@ struct Af {
       out += "from airflow.providers.standard.operators.python import " + ops + "\n";
     }
     out += "from airflow.sdk import DAG\nfrom kubernetes.client import models as k8s\n\n";
+    if (functions.find("json.loads(") != std::string::npos) {
+      // isort's order: the standard library's `import` lines before its `from` lines.
+      auto at = out.find("from datetime import timedelta\n");
+      if (at != std::string::npos)
+        out.insert(at, "import json\n");
+      else
+        out.insert(out.find("import pendulum\n"), "import json\n\n");
+    }
     out +=
         "# Every pod mounts the shared volume where steps leave their outputs for later steps.\n";
     out += "VOLUMES = [k8s.V1Volume(name=\"mlpc-work\", persistent_volume_claim="
@@ -486,6 +724,8 @@ struct Af {
              "    for key in path.split(\".\"):\n"
              "        value = value[key]\n"
              "    return value\n";
+      if (functions.find("_select(") != std::string::npos)
+        out += std::string("\n\n") + selectFunctionPython();
       out += "\n\ndef _text(value):\n"
              "    if isinstance(value, bool):\n"
              "        return \"true\" if value else \"false\"\n"

@@ -6,6 +6,7 @@
 #include "plan/expr_text.h"
 #include "plan/plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -46,10 +47,74 @@ struct Argo {
   std::map<std::string, std::string> taskOf; ///< node id -> task name
   std::map<std::string, const Node*> nodeOf;
   std::set<std::string> single = plan::singleOutputNodes(plan);
+  /// Computed bindings `argmax`/`argmin`: a selection task each (docs/export/argo.md).
+  std::map<std::string, Selection> selections;
+  /// Output parameters of a node inside loops that a selection reads after the loops, each
+  /// passed out by every enclosing loop's DAG: node id -> parameter names of its template.
+  std::map<std::string, std::set<std::string>> exported;
+  /// The `for` nodes around a node, innermost first.
+  std::map<std::string, std::vector<std::string>> loopsOf;
+  /// A `for` node's DAG template, by index in `templates`, and the output parameters it passes
+  /// out (added to the template when the workflow is assembled: an index found later may add one).
+  std::map<std::string, size_t> forTemplate;
+  std::map<std::string, Json> forOutputs;
 
   Argo(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
     names.reserve("main");
-    forEachNode(plan.nodes, [&](const Node& n) { nodeOf[n.id] = &n; });
+    std::function<void(const std::vector<Node>&, std::vector<std::string>&)> visit =
+        [&](const std::vector<Node>& l, std::vector<std::string>& loops) {
+          for (auto& n : l) {
+            nodeOf[n.id] = &n;
+            loopsOf[n.id] = std::vector<std::string>(loops.rbegin(), loops.rend());
+            if (auto* v = n.as<plan::ValueNode>())
+              if (auto sel = selectionOf(plan, *v)) selections[n.id] = *sel;
+            bool loop = n.kind() == plan::NodeKind::For;
+            if (loop) loops.push_back(n.id);
+            for (auto* c : n.children())
+              visit(*c, loops);
+            if (loop) loops.pop_back();
+          }
+        };
+    std::vector<std::string> none;
+    visit(plan.nodes, none);
+    for (auto& [id, sel] : selections)
+      for (const SelectList* l : {&sel.items, &sel.scores}) {
+        if (l->node.empty() || !l->output) continue;
+        auto* out = outputOf(l->node, *l->output);
+        exported[l->node].insert(out && out->isMetrics() ? *l->output : *l->output + "_key");
+      }
+  }
+
+  /// The name a loop's DAG passes node `id`'s output parameter `p` out under.
+  std::string exportName(const std::string& id, const std::string& p) {
+    return paramNames.name("x:" + id + "." + p, "x", id + "_" + p);
+  }
+
+  /// `best` or `best.f1.x` over a selection binding: its node id and the dotted path.
+  const Selection* selected(const ExprP& e, std::string& id, std::string& path) {
+    path.clear();
+    ExprP of = e;
+    while (of && of->kind == ExprKind::Field) {
+      path = of->name + (path.empty() ? "" : "." + path);
+      of = of->of;
+    }
+    if (!of || of->kind != ExprKind::Ref || of->output || of->lifted) return nullptr;
+    auto it = selections.find(of->name);
+    if (it == selections.end()) return nullptr;
+    id = of->name;
+    return &it->second;
+  }
+
+  /// A selection of a loop's artifacts as an argument artifact: the winner's S3 key, which the
+  /// selection task outputs. Null when `v` is not one.
+  Json selectedArtifact(Scope& s, const ExprP& v, const std::string& name,
+                        std::set<std::string>& deps) {
+    std::string id, path;
+    const Selection* sel = selected(v, id, path);
+    if (!sel || !path.empty() || sel->items.node.empty() || !sel->items.output) return nullptr;
+    auto* o = outputOf(sel->items.node, *sel->items.output);
+    if (!o || o->isMetrics()) return nullptr;
+    return {{"name", name}, {"s3", {{"key", parameterFrom(s, id, "value", deps).first}}}};
   }
 
   [[noreturn]] void unsupported(const std::string& range, const std::string& what) {
@@ -136,6 +201,26 @@ struct Argo {
     return it == nodeOf.end() ? nullptr : it->second->as<plan::ValueNode>();
   }
 
+  /// Whether a pipeline parameter appears anywhere in `e` (a value that may change at submit).
+  static bool mentionsParamDeep(const ExprP& e) {
+    if (!e) return false;
+    if (e->kind == ExprKind::Param) return true;
+    for (auto& i : e->items)
+      if (mentionsParamDeep(i)) return true;
+    for (auto& n : e->named)
+      if (mentionsParamDeep(n.value)) return true;
+    for (auto& p : e->parts)
+      if (mentionsParamDeep(p.expr)) return true;
+    return mentionsParamDeep(e->of) || mentionsParamDeep(e->index);
+  }
+
+  static bool mentionsCall(const Expr& e) {
+    if (e.kind == ExprKind::Call) return true;
+    for (auto& i : e.items)
+      if (i && mentionsCall(*i)) return true;
+    return false;
+  }
+
   static bool mentionsParam(const Expr& e) {
     if (e.kind == ExprKind::Param) return true;
     for (auto& i : e.items)
@@ -149,6 +234,13 @@ struct Argo {
   std::string exprLang(Scope& s, const ExprP& e, const std::string& range,
                        std::set<std::string>& deps) {
     if (!e) unsupported(range, "a missing value");
+    std::string selId, selPath;
+    if (selected(e, selId, selPath)) {
+      auto p = parameterFrom(s, selId, "value", deps);
+      auto* v = nodeOf[selId]->as<plan::ValueNode>();
+      if (selPath.empty() && v->type == "string") return p.second;
+      return "jsonpath(" + p.second + ", '$" + (selPath.empty() ? "" : "." + selPath) + "')";
+    }
     switch (e->kind) {
     case ExprKind::Lit:
       if (e->value.is_string()) {
@@ -188,8 +280,14 @@ struct Argo {
           return "jsonpath(" + p.second + ", '$." + path + "')";
         }
       }
+      if (std::string item = indexed(s, of, range, deps); !item.empty())
+        return "jsonpath(" + item + ", '$." + path + "')";
       break;
     }
+    case ExprKind::Call:
+      if (e->name == "len" && e->named.size() == 1)
+        return lengthOf(s, e->named[0].value, range, deps);
+      break;
     case ExprKind::Ref:
       // A computed binding (`gap = t.auc - limit`) is its expression wherever it is used.
       if (const plan::ValueNode* v = valueNode(*e))
@@ -215,6 +313,56 @@ struct Argo {
                            "` in a condition or a value computed while the pipeline "
                            "runs (only literals, parameters, loop variables, fields of a step's "
                            "metrics and operators on them)");
+  }
+
+  /// `xs[I]` of a loop's Metrics results (`xs` bound directly in one `for` of this DAG): the
+  /// item of the JSON list the loop passes out (each item the metrics' JSON text), or "".
+  std::string indexed(Scope& s, const ExprP& e, const std::string& range,
+                      std::set<std::string>& deps) {
+    if (!e || e->kind != ExprKind::Index || !e->of || e->of->kind != ExprKind::Ref ||
+        e->of->lifted.value_or(0) != 1 || !e->of->output)
+      return "";
+    const std::string& id = e->of->name;
+    auto* o = outputOf(id, *e->of->output);
+    auto& loops = loopsOf[id];
+    if (!o || !o->isMetrics() || loops.empty() || !s.local.count(loops[0]) ||
+        !forTemplate.count(loops[0]))
+      return "";
+    std::string name = exportName(id, *e->of->output);
+    Json& outs = forOutputs[loops[0]];
+    if (!outs.is_array()) outs = Json::array();
+    bool have = false;
+    for (auto& p : outs)
+      have = have || p["name"] == name;
+    if (!have)
+      outs.push_back({{"name", name},
+                      {"valueFrom",
+                       {{"parameter", "{{tasks." + task(id) + ".outputs.parameters." +
+                                          *e->of->output + "}}"}}}});
+    deps.insert(task(loops[0]));
+    return "jsonpath(tasks['" + task(loops[0]) + "'].outputs.parameters['" + name + "'], '$[' + " +
+           "string(" + exprLang(s, e->index, range, deps) + ") + ']')";
+  }
+
+  /// `len(list)`: of a parameter's list when the workflow runs, of a literal, of a `range(n)`,
+  /// or of a loop's results (the length of the loop's list).
+  std::string lengthOf(Scope& s, const ExprP& l, const std::string& range,
+                       std::set<std::string>& deps) {
+    if (l && l->kind == ExprKind::Param && param(l->name))
+      return "len(jsonpath(workflow.parameters['" + l->name + "'], '$'))";
+    if (l && l->kind == ExprKind::Call && l->name == "range" && l->named.size() == 1)
+      return exprLang(s, l->named[0].value, range, deps);
+    if (l && l->kind == ExprKind::Ref && l->lifted) {
+      auto& loops = loopsOf[l->name];
+      if (loops.size() >= static_cast<size_t>(*l->lifted))
+        if (auto* f = nodeOf[loops[static_cast<size_t>(*l->lifted) - 1]]->as<plan::ForNode>())
+          return lengthOf(s, f->over, range, deps);
+    }
+    if (auto v = constantValue(plan, l, nullptr); v && v->is_array() && !mentionsParam(*l))
+      return std::to_string(v->size());
+    unsupported(range, "`len(" + text(l) +
+                           ")`, the length of a list known only when the "
+                           "workflow runs");
   }
 
   /// The expression as the text of an Argo parameter value: literal text, `{{…}}` tags.
@@ -244,11 +392,16 @@ struct Argo {
         auto* o = outputOf(e->name, *e->output);
         if (o && o->isMetrics()) return parameterFrom(s, e->name, *e->output, deps).first;
       }
+      if (selections.count(e->name) && !e->output && !e->lifted)
+        return parameterFrom(s, e->name, "value", deps).first;
+      break;
+    case ExprKind::Index:
+      if (std::string item = indexed(s, e, range, deps); !item.empty()) return "{{=" + item + "}}";
       break;
     case ExprKind::List:
     case ExprKind::Op:
       // Literals only (parameters stay overridable when the workflow is submitted).
-      if (!mentionsParam(*e))
+      if (!mentionsParam(*e) && !mentionsCall(*e))
         if (auto v = constantValue(plan, e, nullptr)) return plan::commandText(*v, type);
       break;
     default:
@@ -334,6 +487,12 @@ struct Argo {
           } else if (v->kind == ExprKind::Param && param(v->name) && param(v->name)->source() &&
                      param(v->name)->source()->path.rfind('/', 0) != 0) {
             path = srcPath(param(v->name)->source()->path);
+          } else if (Json sa = selectedArtifact(s, v, e->name, deps); !sa.is_null()) {
+            path = "/mlp/in/" + e->name;
+            if (declared.insert("a:" + e->name).second) {
+              inArtifacts.push_back({{"name", e->name}, {"path", path}});
+              argArtifacts.push_back(sa);
+            }
           } else if (v->kind == ExprKind::Ref && v->lifted) {
             unsupported(n.range, "`" + text(v) + "`, the list of a `for` loop's " +
                                      "artifacts, as a step argument (Argo does not collect "
@@ -353,9 +512,23 @@ struct Argo {
           std::string t = plan::commandText(*k, ptype);
           return quote ? shellQuote(t) : t;
         }
+        if (v->kind == ExprKind::Param && quote &&
+            (ptype == "list<string>" || ptype == "list<int>")) {
+          // A word per element, each single-quoted for the shell: computed by the task's
+          // arguments from the workflow parameter, inserted into the command as it is.
+          if (declared.insert("p:" + e->name).second) {
+            inParams.push_back({{"name", e->name}});
+            argParams.push_back({{"name", e->name},
+                                 {"value", "{{=join(map(jsonpath(workflow.parameters['" + v->name +
+                                               "'], '$'), {\"'\" + replace(string(#), \"'\", "
+                                               "\"'\\\\''\") + \"'\"}), ' ')}}"}});
+          }
+          return "{{inputs.parameters." + e->name + "}}";
+        }
         if (ptype.rfind("list<", 0) == 0 && quote)
           unsupported(n.range, "the list argument `" + e->name + " = " + text(v) +
-                                   "`, known only when the workflow runs, in a command");
+                                   "`, known only when the workflow runs, in a command (only "
+                                   "a list<string> or list<int> parameter)");
         std::string var = "MLP_ARG_" + e->name;
         if (declared.insert("p:" + e->name).second) {
           inParams.push_back({{"name", e->name}});
@@ -420,7 +593,18 @@ struct Argo {
     Json outArtifacts = Json::array(), outParams = Json::array();
     for (auto& o : def->outputs) {
       std::string path = "/mlp/out/" + o.name;
-      outArtifacts.push_back({{"name", o.name}, {"path", path}});
+      Json art = {{"name", o.name}, {"path", path}};
+      if (exported[n.id].count(o.name + "_key")) {
+        // A selection may pick this artifact: it is stored under a key of its own, which the
+        // task outputs (and its loop passes out) for the selection to name the winner's.
+        std::string key = "mlpc/{{workflow.name}}/{{pod.name}}/" + o.name;
+        art["s3"] = {{"key", key}};
+        outParams.push_back(
+            {{"name", o.name + "_key"}, {"valueFrom", {{"path", "/mlp/out/." + o.name + ".key"}}}});
+        container["args"][0] = container["args"][0].get<std::string>() + " && printf %s " +
+                               shellQuote(key) + " > " + shellQuote("/mlp/out/." + o.name + ".key");
+      }
+      outArtifacts.push_back(art);
       if (o.isMetrics()) outParams.push_back({{"name", o.name}, {"valueFrom", {{"path", path}}}});
     }
     Json outputs = Json::object();
@@ -482,9 +666,11 @@ struct Argo {
   void registerTask(Scope& s, const Node& n, const plan::RegisterNode& r, const Conds& conds) {
     std::set<std::string> deps;
     const ExprP& m = r.model;
-    if (!m || m->kind != ExprKind::Ref || !m->output || m->lifted)
+    Json modelArg = m ? selectedArtifact(s, m, "model", deps) : Json();
+    if (modelArg.is_null() && (!m || m->kind != ExprKind::Ref || !m->output || m->lifted))
       unsupported(n.range, "registering `" + text(m) + "` (only a step's model output)");
-    std::string from = artifactFrom(s, m->name, *m->output, deps);
+    if (modelArg.is_null())
+      modelArg = {{"name", "model"}, {"from", artifactFrom(s, m->name, *m->output, deps)}};
     const plan::ModelGroup* g = plan.models.find(r.group);
     std::string approval = g ? g->approval : "manual";
     std::string key = "mlpc/models/" + r.group + "/{{workflow.name}}";
@@ -512,7 +698,7 @@ struct Argo {
     std::string script = "mkdir -p /mlp/out && cp -R /mlp/in/model /mlp/out/model && "
                          "printf '%s\\n' \"$MLP_RECORD\" > /mlp/out/registration.json";
     Json inArtifacts = Json::array({{{"name", "model"}, {"path", "/mlp/in/model"}}});
-    Json argArtifacts = Json::array({{{"name", "model"}, {"from", from}}});
+    Json argArtifacts = Json::array({modelArg});
     Json outArtifacts = Json::array(
         {{{"name", "model"}, {"path", "/mlp/out/model"}, {"s3", {{"key", key + "/model"}}}},
          {{"name", "registration"},
@@ -534,6 +720,166 @@ struct Argo {
         Json::array());
   }
 
+  /// One list of a selection: its JSON text for the selection's environment, and how many
+  /// list levels (a loop's results nest one per loop) and whether its leaves are JSON text.
+  struct ListArg {
+    std::string value;
+    int depth = 1;
+    bool decode = false;
+    std::string field;
+  };
+
+  ListArg selectList(Scope& s, const Node& n, const SelectList& l, std::set<std::string>& deps) {
+    ListArg a;
+    if (l.constant) {
+      a.value =
+          l.param.empty() ? plan::dump(*l.constant) : "{{workflow.parameters." + l.param + "}}";
+      return a;
+    }
+    auto& loops = loopsOf[l.node];
+    if (!l.output || loops.size() < static_cast<size_t>(l.lifted))
+      unsupported(n.range, "`" + text(n.as<plan::ValueNode>()->value) +
+                               "`: its list is not the results of a step called in a loop");
+    auto* o = outputOf(l.node, *l.output);
+    std::string p = o && o->isMetrics() ? *l.output : *l.output + "_key";
+    const std::string& outer = loops[static_cast<size_t>(l.lifted) - 1];
+    if (!s.local.count(outer))
+      unsupported(n.range, "`" + text(n.as<plan::ValueNode>()->value) +
+                               "` inside another loop or branch than its candidates' loop");
+    deps.insert(task(outer));
+    a.value = "{{tasks." + task(outer) + ".outputs.parameters." + exportName(l.node, p) + "}}";
+    a.depth = l.lifted;
+    a.decode = o && o->isMetrics();
+    a.field = l.field;
+    return a;
+  }
+
+  /// argmax/argmin: a `script` task (python3 in `--image`) after the loops, given the lists of
+  /// the iterations' outputs; it outputs `index` and `value` (the winner's metrics, list item, or
+  /// the S3 key of its artifact).
+  void selectTask(Scope& s, const Node& n, const Selection& sel, const Conds& conds) {
+    std::set<std::string> deps;
+    ListArg items = selectList(s, n, sel.items, deps);
+    ListArg scores = selectList(s, n, sel.scores, deps);
+    std::string tname = task(n.id);
+    std::string source = std::string("import json\nimport os\n\n\n") + selectFunctionPython() +
+                         "\n\ndef leaves(text, depth, decode, field):\n"
+                         "    \"\"\"A loop's aggregated outputs (JSON, nested once per loop) as "
+                         "one flat list.\"\"\"\n"
+                         "    def walk(v, d):\n"
+                         "        if isinstance(v, str) and (d > 0 or decode):\n"
+                         "            v = json.loads(v)\n"
+                         "        if d == 0:\n"
+                         "            for key in field.split(\".\") if field else []:\n"
+                         "                v = v[key]\n"
+                         "            return [v]\n"
+                         "        return [x for item in v for x in walk(item, d - 1)]\n"
+                         "    return walk(text, depth)\n\n\n"
+                         "items = leaves(os.environ[\"MLP_ITEMS\"], " +
+                         std::to_string(items.depth) + ", " + (items.decode ? "True" : "False") +
+                         ", " + Json(items.field).dump() +
+                         ")\nscores = leaves(os.environ[\"MLP_SCORES\"], " +
+                         std::to_string(scores.depth) + ", " + (scores.decode ? "True" : "False") +
+                         ", " + Json(scores.field).dump() + ")\ni = _select(items, scores, " +
+                         (sel.argmin ? "True" : "False") +
+                         ")\nvalue = items[i]\n"
+                         "with open(\"/tmp/index\", \"w\") as f:\n"
+                         "    f.write(str(i))\n"
+                         "with open(\"/tmp/value\", \"w\") as f:\n"
+                         "    f.write(value if isinstance(value, str) else json.dumps(value))\n";
+    Json tmpl = {
+        {"name", tname},
+        {"inputs", {{"parameters", Json::array({{{"name", "items"}}, {{"name", "scores"}}})}}},
+        {"outputs",
+         {{"parameters",
+           Json::array({{{"name", "index"}, {"valueFrom", {{"path", "/tmp/index"}}}},
+                        {{"name", "value"}, {"valueFrom", {{"path", "/tmp/value"}}}}})}}},
+        {"metadata", {{"annotations", {{"mlpc/source", n.range}}}}},
+        {"script",
+         {{"image", opt.image},
+          {"command", Json::array({"/usr/bin/python3"})},
+          {"env",
+           Json::array({{{"name", "MLP_ITEMS"}, {"value", "{{inputs.parameters.items}}"}},
+                        {{"name", "MLP_SCORES"}, {"value", "{{inputs.parameters.scores}}"}}})},
+          {"source", source}}}};
+    templates.push_back(tmpl);
+    Json t = taskFor(n, tname, conds, deps);
+    t["arguments"] = {{"parameters", Json::array({{{"name", "items"}, {"value", items.value}},
+                                                  {{"name", "scores"}, {"value", scores.value}}})}};
+    s.tasks.push_back(t);
+  }
+
+  /// Batch inference: one container in the server's image (or `--image`) runs the stdlib's
+  /// shard driver, which starts the server in the container and posts it every row.
+  void transformTask(Scope& s, const Node& n, const plan::TransformNode& t, const Conds& conds) {
+    const plan::StepDef* server = plan.servers.find(t.server);
+    if (!server) unsupported(n.range, "a transform through an unknown server `" + t.server + "`");
+    std::string tname = task(n.id);
+    std::set<std::string> deps;
+    Json inArtifacts = Json::array(), argArtifacts = Json::array();
+    auto srcPath = [&](const std::string& path) {
+      if (!path.empty() && path[0] == '/') return path;
+      if (path.rfind("@stdlib/", 0) == 0) return opt.stdlibRoot + "/" + path.substr(8);
+      return opt.sourceRoot + (path == "." ? "" : "/" + path);
+    };
+    auto artifact = [&](const ExprP& v, const std::string& name) -> std::string {
+      std::string path = "/mlp/in/" + name;
+      if (v && v->kind == ExprKind::Ref && v->output && !v->lifted) {
+        inArtifacts.push_back({{"name", name}, {"path", path}});
+        argArtifacts.push_back(
+            {{"name", name}, {"from", artifactFrom(s, v->name, *v->output, deps)}});
+        return path;
+      }
+      if (Json a = selectedArtifact(s, v, name, deps); !a.is_null()) {
+        inArtifacts.push_back({{"name", name}, {"path", path}});
+        argArtifacts.push_back(a);
+        return path;
+      }
+      if (v && v->kind == ExprKind::Data && plan.data.find(v->name))
+        return srcPath(plan.data.find(v->name)->path);
+      if (v && v->kind == ExprKind::Param && param(v->name) && param(v->name)->source() &&
+          param(v->name)->source()->path.rfind('/', 0) != 0)
+        return srcPath(param(v->name)->source()->path);
+      unsupported(n.range, "the " + name + " `" + text(v) + "` of a batch inference");
+    };
+    std::string model = artifact(t.model, "model");
+    std::string data = artifact(t.data, "data");
+    std::string run = serverTemplate(plan, *server, server->run, model, kTransformPort, true,
+                                     "Argo Workflows", n.range);
+    bool join = transformJoinSource(plan, t, "Argo Workflows", n.range);
+    std::string command =
+        transformCommand(*server, t, srcPath("@stdlib/std/sklearn/transform_shard.py"), run,
+                         kTransformPort, join, data, "/mlp/out/predictions");
+    std::string image = opt.image;
+    if (server->image) {
+      auto v = constantValue(plan, server->image, nullptr);
+      if (!v || !v->is_string())
+        unsupported(server->range,
+                    "the image of server `" + server->name + "`, known only at run time");
+      image = v->get<std::string>();
+    }
+    Json env = Json::array();
+    for (auto& e : server->env)
+      env.push_back({{"name", e.name},
+                     {"value", serverTemplate(plan, *server, e.value, model, kTransformPort, false,
+                                              "Argo Workflows", n.range)}});
+    Json container = {{"image", image},
+                      {"command", Json::array({"/bin/sh", "-c"})},
+                      {"args", Json::array({"mkdir -p /mlp/out && " + command})},
+                      {"workingDir", srcPath(server->dir)}};
+    if (!env.empty()) container["env"] = env;
+    Json tmpl = {{"name", tname}};
+    if (!inArtifacts.empty()) tmpl["inputs"] = {{"artifacts", inArtifacts}};
+    tmpl["outputs"] = {
+        {"artifacts", Json::array({{{"name", "predictions"}, {"path", "/mlp/out/predictions"}}})}};
+    tmpl["metadata"] = {{"annotations", {{"mlpc/server", t.server}, {"mlpc/source", n.range}}}};
+    tmpl["container"] = container;
+    templates.push_back(tmpl);
+    Json tk = taskFor(n, tname, conds, deps);
+    if (!argArtifacts.empty()) tk["arguments"] = {{"artifacts", argArtifacts}};
+    s.tasks.push_back(tk);
+  }
+
   void forTask(Scope& s, const Node& n, const plan::ForNode& f, const Conds& conds) {
     std::string tname = task(n.id);
     Scope body;
@@ -546,13 +892,22 @@ struct Argo {
     // The list: fixed in the file (withItems) or a parameter's JSON list (withParam).
     Json items;
     std::string withParam;
+    std::string count;
     if (f.over && f.over->kind == ExprKind::Param && param(f.over->name)) {
       withParam = "{{workflow.parameters." + f.over->name + "}}";
-    } else if (auto v = constantValue(plan, f.over, nullptr); v && v->is_array()) {
+    } else if (f.over && f.over->kind == ExprKind::Call && f.over->name == "range" &&
+               f.over->named.size() == 1 && f.over->named[0].value &&
+               f.over->named[0].value->kind == ExprKind::Param) {
+      // `range(n)` of an int parameter: 0 … n-1 when the workflow runs.
+      count = "{{workflow.parameters." + f.over->named[0].value->name + "}}";
+    } else if (auto v = constantValue(plan, f.over, nullptr);
+               v && v->is_array() && !mentionsParamDeep(f.over)) {
       items = *v;
     } else {
-      unsupported(n.range, "a `for` over `" + text(f.over) +
-                               "` (only over a list literal or a list parameter)");
+      unsupported(
+          n.range,
+          "a `for` over `" + text(f.over) +
+              "` (only over a list literal, a list parameter or `range(n)` of an int parameter)");
     }
     walk(body, f.body, Conds{});
     Json tmpl = {{"name", tname}};
@@ -563,8 +918,25 @@ struct Argo {
     inputs["parameters"] = inParams;
     if (!body.inputArtifacts.empty()) inputs["artifacts"] = body.inputArtifacts;
     tmpl["inputs"] = inputs;
+    // What a selection after the loop reads: each iteration's output parameter, passed out (the
+    // `for` task's output is then the JSON list of every iteration's value).
+    Json outParams = Json::array();
+    for (auto& [id, params] : exported) {
+      auto& loops = loopsOf[id];
+      auto at = std::find(loops.begin(), loops.end(), n.id);
+      if (at == loops.end()) continue;
+      for (auto& p : params) {
+        std::string from =
+            at == loops.begin()
+                ? "{{tasks." + task(id) + ".outputs.parameters." + p + "}}"
+                : "{{tasks." + task(*(at - 1)) + ".outputs.parameters." + exportName(id, p) + "}}";
+        outParams.push_back({{"name", exportName(id, p)}, {"valueFrom", {{"parameter", from}}}});
+      }
+    }
+    forOutputs[n.id] = outParams;
     tmpl["dag"] = {{"tasks", body.tasks}};
     templates.push_back(tmpl);
+    forTemplate[n.id] = templates.size() - 1;
     deps.insert(body.parentDeps.begin(), body.parentDeps.end());
     t = taskFor(n, tname, conds, deps);
     Json argParams = Json::array({{{"name", f.var}, {"value", "{{item}}"}}});
@@ -573,7 +945,9 @@ struct Argo {
     Json args = {{"parameters", argParams}};
     if (!body.argArtifacts.empty()) args["artifacts"] = body.argArtifacts;
     t["arguments"] = args;
-    if (withParam.empty())
+    if (!count.empty())
+      t["withSequence"] = {{"count", count}};
+    else if (withParam.empty())
       t["withItems"] = items;
     else
       t["withParam"] = withParam;
@@ -609,9 +983,13 @@ struct Argo {
         break;
       }
       case plan::NodeKind::Transform:
-        unsupported(n.range, "batch inference (`transform`): it needs a model server running "
-                             "beside the client, which this exporter does not generate yet");
+        transformTask(s, n, *n.as<plan::TransformNode>(), conds);
+        break;
       case plan::NodeKind::Value: {
+        if (auto it = selections.find(n.id); it != selections.end()) {
+          selectTask(s, n, it->second, conds);
+          break;
+        }
         // No task: the expression is written out wherever the binding is used. Check here that
         // it can be.
         auto* v = n.as<plan::ValueNode>();
@@ -654,6 +1032,9 @@ struct Argo {
       if (plan::isArtifactType(p.type)) continue;
       params.push_back({{"name", p.name}, {"value", plan::commandText(p.value, p.type)}});
     }
+    for (auto& [id, at] : forTemplate)
+      if (auto it = forOutputs.find(id); it != forOutputs.end() && !it->second.empty())
+        templates[at]["outputs"] = {{"parameters", it->second}};
     Json main = {{"name", "main"}, {"dag", {{"tasks", top.tasks}}}};
     Json all = Json::array({main});
     for (auto& t : templates)

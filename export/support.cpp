@@ -1,5 +1,6 @@
 #include "export/support.h"
 
+#include "plan/expr_text.h"
 #include "plan/plan.h"
 
 #include <cctype>
@@ -62,7 +63,7 @@ std::string NameAllocator::name(const std::string& key, const std::string& prefi
 namespace {
 
 std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
-                              const std::vector<plan::NamedExpr>* args, int depth) {
+                              const std::vector<plan::NamedExpr>* args, int depth, bool builtins) {
   using plan::ExprKind;
   if (!e || depth > 50) return std::nullopt;
   switch (e->kind) {
@@ -75,12 +76,12 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
   case ExprKind::Arg:
     if (!args) return std::nullopt;
     for (auto& a : *args)
-      if (a.name == e->name) return evalConst(plan, a.value, nullptr, depth + 1);
+      if (a.name == e->name) return evalConst(plan, a.value, nullptr, depth + 1, builtins);
     return std::nullopt;
   case ExprKind::List: {
     Json out = Json::array();
     for (auto& i : e->items) {
-      auto v = evalConst(plan, i, args, depth + 1);
+      auto v = evalConst(plan, i, args, depth + 1, builtins);
       if (!v) return std::nullopt;
       out.push_back(*v);
     }
@@ -93,7 +94,7 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
         s += p.text;
         continue;
       }
-      auto v = evalConst(plan, p.expr, args, depth + 1);
+      auto v = evalConst(plan, p.expr, args, depth + 1, builtins);
       if (!v) return std::nullopt;
       s += plan::commandText(*v, p.type);
     }
@@ -102,7 +103,7 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
   case ExprKind::Op: {
     std::vector<Json> v;
     for (auto& i : e->items) {
-      auto x = evalConst(plan, i, args, depth + 1);
+      auto x = evalConst(plan, i, args, depth + 1, builtins);
       if (!x) return std::nullopt;
       v.push_back(*x);
     }
@@ -137,16 +138,207 @@ std::optional<Json> evalConst(const plan::Plan& plan, const plan::ExprP& e,
     if (op == "!=") return Json(a != b);
     return std::nullopt;
   }
+  case ExprKind::Call: {
+    // The builtins whose value is known when their arguments are (`len(depths)`, `range(n)`),
+    // and the length of a loop's results over a list known when exporting (foldedValue only).
+    if (!builtins) return std::nullopt;
+    if (auto n = loopResultsLength(plan, *e)) return Json(*n);
+    if (e->named.size() != 1) return std::nullopt;
+    auto v = evalConst(plan, e->named[0].value, args, depth + 1, builtins);
+    if (!v) return std::nullopt;
+    if (e->name == "len" && v->is_array()) return Json(static_cast<long long>(v->size()));
+    if (e->name == "range" && v->is_number_integer() && v->get<long long>() >= 0 &&
+        v->get<long long>() <= 1000000) {
+      Json out = Json::array();
+      for (long long i = 0; i < v->get<long long>(); ++i)
+        out.push_back(i);
+      return out;
+    }
+    if (e->name == "flatten" && v->is_array()) {
+      Json out = Json::array();
+      for (auto& inner : *v) {
+        if (!inner.is_array()) return std::nullopt;
+        for (auto& x : inner)
+          out.push_back(x);
+      }
+      return out;
+    }
+    return std::nullopt;
+  }
   default:
     return std::nullopt;
   }
 }
 
+/// `e` as a list the selection reads; `flattens` counts the `flatten(…)` around it.
+bool selectList(const plan::Plan& plan, const plan::ExprP& e, SelectList& out, int flattens) {
+  using plan::ExprKind;
+  if (!e) return false;
+  if (e->kind == ExprKind::Call && e->name == "flatten" && e->named.size() == 1)
+    return selectList(plan, e->named[0].value, out, flattens + 1);
+  std::string field;
+  plan::ExprP of = e;
+  while (of && of->kind == ExprKind::Field) {
+    field = of->name + (field.empty() ? "" : "." + field);
+    of = of->of;
+  }
+  if (of && of->kind == ExprKind::Ref && of->lifted && *of->lifted == flattens + 1) {
+    if (!field.empty() && !of->output) return false;
+    out.node = of->name;
+    out.output = of->output;
+    out.field = field;
+    out.lifted = *of->lifted;
+    return true;
+  }
+  if (!field.empty()) return false;
+  auto v = evalConst(plan, e, nullptr, 0, true);
+  if (!v || !v->is_array()) return false;
+  for (int i = 0; i < flattens; ++i) {
+    Json flat = Json::array();
+    for (auto& inner : *v) {
+      if (!inner.is_array()) return false;
+      for (auto& x : inner)
+        flat.push_back(x);
+    }
+    v = flat;
+  }
+  out.constant = *v;
+  if (e->kind == ExprKind::Param && flattens == 0) out.param = e->name;
+  return true;
+}
+
 } // namespace
+
+std::optional<Selection> selectionOf(const plan::Plan& plan, const plan::ValueNode& v) {
+  const plan::ExprP& e = v.value;
+  if (!e || e->kind != plan::ExprKind::Call || (e->name != "argmax" && e->name != "argmin"))
+    return std::nullopt;
+  Selection s;
+  s.argmin = e->name == "argmin";
+  bool items = false, scores = false;
+  for (auto& a : e->named) {
+    if (a.name == "items") items = selectList(plan, a.value, s.items, 0);
+    if (a.name == "scores") scores = selectList(plan, a.value, s.scores, 0);
+  }
+  if (!items || !scores) return std::nullopt;
+  return s;
+}
+
+namespace {
+/// The `for` nodes around node `id`, innermost first (through `if` branches); false when the
+/// node is not in `nodes`.
+bool loopsAround(const std::vector<plan::Node>& nodes, const std::string& id,
+                 std::vector<const plan::Node*>& out) {
+  for (auto& n : nodes) {
+    if (n.id == id) return true;
+    for (auto* c : n.children())
+      if (loopsAround(*c, id, out)) {
+        if (n.kind() == plan::NodeKind::For) out.push_back(&n);
+        return true;
+      }
+  }
+  return false;
+}
+} // namespace
+
+std::optional<long long> loopResultsLength(const plan::Plan& plan, const plan::Expr& call) {
+  if (call.kind != plan::ExprKind::Call || call.name != "len" || call.named.size() != 1)
+    return std::nullopt;
+  const plan::ExprP& x = call.named[0].value;
+  if (!x || x->kind != plan::ExprKind::Ref || !x->lifted) return std::nullopt;
+  std::vector<const plan::Node*> loops;
+  if (!loopsAround(plan.nodes, x->name, loops) || loops.size() < static_cast<size_t>(*x->lifted))
+    return std::nullopt;
+  auto* f = loops[static_cast<size_t>(*x->lifted) - 1]->as<plan::ForNode>();
+  auto v = foldedValue(plan, f->over, nullptr);
+  if (!v || !v->is_array()) return std::nullopt;
+  return static_cast<long long>(v->size());
+}
+
+const char* selectFunctionPython() {
+  return R"PY(def _select(items, scores, argmin):
+    """argmax/argmin as mlpc run computes it: the first best number; non-numbers skipped."""
+    if len(items) != len(scores):
+        raise ValueError("items and scores must be lists of the same length (%d and %d)"
+                         % (len(items), len(scores)))
+    if not items:
+        raise ValueError("argmax of an empty list")
+
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    best = 0
+    for i in range(1, len(items)):
+        if not number(scores[i]):
+            continue
+        if not number(scores[best]) or (scores[i] < scores[best] if argmin
+                                        else scores[i] > scores[best]):
+            best = i
+    return best
+)PY";
+}
+
+std::string serverTemplate(const plan::Plan& plan, const plan::StepDef& server,
+                           const plan::ExprP& tmpl, const std::string& modelPath, int port,
+                           bool quote, const std::string& what, const std::string& range) {
+  if (!tmpl) return "";
+  if (auto lit = tmpl->literalString()) return *lit;
+  std::string out;
+  for (auto& p : tmpl->parts) {
+    if (!p.expr) {
+      out += p.text;
+      continue;
+    }
+    std::string word;
+    if (p.expr->kind == plan::ExprKind::Port) {
+      word = std::to_string(port);
+    } else if (p.expr->kind == plan::ExprKind::Arg && p.expr->name == "model") {
+      word = modelPath;
+    } else if (auto k = constantValue(plan, p.expr, nullptr)) {
+      word = plan::commandText(*k, p.type);
+    } else {
+      throw Unsupported(range, what + " cannot express the server `" + server.name +
+                                   "` of a batch inference (`transform`): its command uses `" +
+                                   plan::sourceText(p.expr, {}) +
+                                   "`, known only when the pipeline runs");
+    }
+    out += quote ? shellQuote(word) : word;
+  }
+  return out;
+}
+
+bool transformJoinSource(const plan::Plan& plan, const plan::TransformNode& t,
+                         const std::string& what, const std::string& range) {
+  if (!t.joinSource) return false;
+  auto v = constantValue(plan, t.joinSource, nullptr);
+  if (!v || !v->is_boolean())
+    throw Unsupported(range, what + " cannot express a `join_source` known only when the "
+                                    "pipeline runs (batch inference's output columns are "
+                                    "fixed when exporting)");
+  return v->get<bool>();
+}
+
+std::string transformCommand(const plan::StepDef& server, const plan::TransformNode& t,
+                             const std::string& driverPath, const std::string& serverCommand,
+                             int port, bool joinSource, const std::string& dataPath,
+                             const std::string& outPath) {
+  return "/usr/bin/python3 " + shellQuote(driverPath) + " --server-cmd " +
+         shellQuote(serverCommand) + " --port " + std::to_string(port) + " --health " +
+         shellQuote(server.health.is_string() ? server.health.get<std::string>() : "/health") +
+         " --invoke " +
+         shellQuote(server.invoke.is_string() ? server.invoke.get<std::string>() : "/invocations") +
+         " --format " + t.format + (joinSource ? " --join-source" : "") + " --data " +
+         shellQuote(dataPath) + " --out " + shellQuote(outPath);
+}
 
 std::optional<Json> constantValue(const plan::Plan& plan, const plan::ExprP& e,
                                   const std::vector<plan::NamedExpr>* args) {
-  return evalConst(plan, e, args, 0);
+  return evalConst(plan, e, args, 0, false);
+}
+
+std::optional<Json> foldedValue(const plan::Plan& plan, const plan::ExprP& e,
+                                const std::vector<plan::NamedExpr>* args) {
+  return evalConst(plan, e, args, 0, true);
 }
 
 Json propertyValue(const plan::Plan& plan, const plan::Prop& prop,

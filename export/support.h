@@ -50,6 +50,12 @@ private:
 std::optional<Json> constantValue(const plan::Plan& plan, const plan::ExprP& e,
                                   const std::vector<plan::NamedExpr>* args);
 
+/// constantValue, also folding the builtins `len`, `range` and `flatten` of known values and
+/// `len` of a loop's results: for the targets that unroll loops at export (Airflow, SageMaker),
+/// where a loop's list, and so its length, is fixed then.
+std::optional<Json> foldedValue(const plan::Plan& plan, const plan::ExprP& e,
+                                const std::vector<plan::NamedExpr>* args);
+
 /// A step property (resources, timeout, retry) for one call: its plain value, or its expression
 /// evaluated against the call's arguments. Throws Unsupported when it depends on run-time values.
 Json propertyValue(const plan::Plan& plan, const plan::Prop& prop,
@@ -77,6 +83,63 @@ const plan::PipelineParam* findParam(const plan::Plan& plan, const std::string& 
 const plan::StepOutput* callOutput(const plan::Plan& plan,
                                    const std::map<std::string, const plan::Node*>& nodeOf,
                                    const std::string& id, const std::string& out);
+
+/// One argument of `argmax`/`argmin` (docs/export/*.md, "argmax and argmin"): a list known
+/// when exporting (a literal, or a pipeline parameter: `param` names it, `constant` holds its
+/// value in the plan), or the results of a node inside `for` loops: output `output` of node
+/// `node` (or the node's own value when it has none), `field` a dotted path inside a Metrics
+/// output ("" for the whole output), as `lifted` nested lists flattened into one.
+struct SelectList {
+  std::optional<Json> constant;
+  std::string param;
+  std::string node;
+  std::optional<std::string> output;
+  std::string field;
+  int lifted = 0;
+};
+
+/// A computed binding `argmax(items, scores)` or `argmin(…)` whose arguments an exporter can
+/// select from: every nesting level of a loop's results flattened (`flatten` where loops nest).
+struct Selection {
+  bool argmin = false;
+  SelectList items, scores;
+};
+
+/// The selection a value node computes, or nullopt when it is not `argmax`/`argmin` of lists of
+/// the forms above.
+std::optional<Selection> selectionOf(const plan::Plan& plan, const plan::ValueNode& v);
+
+/// `len(xs)` of a loop's results (`xs` bound inside `for` loops over lists known when
+/// exporting): the length of the outermost lifted loop's list; nullopt for anything else.
+std::optional<long long> loopResultsLength(const plan::Plan& plan, const plan::Expr& call);
+
+/// The Python function (text, defining `_select(items, scores, argmin)`) that picks the winner
+/// exactly as `mlpc run` does: the first largest (smallest) number, scores that are not numbers
+/// skipped; an empty or mismatched list is an error. Every exporter's selection task embeds it.
+const char* selectFunctionPython();
+
+/// The port a batch inference job's server listens on, inside the job's own container.
+constexpr int kTransformPort = 8080;
+
+/// A server's `run` (or an `env` value) for a batch inference job: `${model}` is `modelPath`,
+/// `${port}` is `port`, words quoted for the shell when `quote`. Throws Unsupported (at `range`)
+/// for anything else known only at run time.
+std::string serverTemplate(const plan::Plan& plan, const plan::StepDef& server,
+                           const plan::ExprP& tmpl, const std::string& modelPath, int port,
+                           bool quote, const std::string& what, const std::string& range);
+
+/// `join_source` of a transform: its value, which must be known when exporting.
+bool transformJoinSource(const plan::Plan& plan, const plan::TransformNode& t,
+                         const std::string& what, const std::string& range);
+
+/// The command of a batch inference job (`transform`): the stdlib's shard driver starts the
+/// server's command (`serverCommand`, its `${model}` and `${port}` already filled in) on
+/// `port`, waits for its health path, posts the rows of `dataPath` and writes the predictions
+/// to `outPath`, in the format `mlpc run` writes them (docs/runtime.md, Batch transform).
+std::string transformCommand(const plan::StepDef& server, const plan::TransformNode& t,
+                             const std::string& driverPath, const std::string& serverCommand,
+                             int port, bool joinSource, const std::string& dataPath,
+                             const std::string& outPath);
 
 /// The argument `name` of a step call, or null.
 const plan::NamedExpr* callArg(const plan::CallNode& call, const std::string& name);
