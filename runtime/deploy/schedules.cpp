@@ -304,9 +304,9 @@ void ScheduleRunner::reap(Entry& e, bool stopping) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] != '{') continue;
-    json ev = json::parse(line, nullptr, false);
-    if (ev.is_object() && ev.contains("run") && ev["run"].is_string())
-      runId = ev["run"].get<std::string>();
+    json ev = json::parse(line, nullptr, false); // an event of `mlpc run --json`
+    if (!ev.is_object()) continue;
+    if (auto it = ev.find("run"); it != ev.end() && it->is_string()) runId = it->get<std::string>();
   }
   std::string status = stopping ? "Stopped" : code == 0 ? "Succeeded" : "Failed";
   (void)log_.finishScheduleRun(e.rowId, status, runId, code,

@@ -67,7 +67,7 @@ sched_field() { # SCHEDULE EXPR over its entry in `mlpc schedules --json`
 out=$("$MLPC" up s.mlp --pipeline count --detach --port 0 2>&1)
 check_eq "up: a program with schedules and no endpoint starts the agent" 0 "$?"
 check "every 2s: a run succeeds" wait_for fired tick Succeeded
-run=$("$MLPC" schedules show tick --json | json_get - "[f['run'] for f in j['firings'] if f['status'] == 'Succeeded'][0]")
+run=$("$MLPC" schedules show tick --json | json_get - "[f['run_id'] for f in j['firings'] if f['status'] == 'Succeeded'][0]")
 check_contains "the firing names its run" "r-" "$run"
 "$MLPC" show "$run" --json > show.json
 check_eq "the scheduled run is an ordinary run of pipeline count" count "$(json_get show.json 'j["pipeline"]')"

@@ -29,7 +29,7 @@ json rowJson(const meta::ScheduleRunRow& r) {
           {"detail", r.detail},
           {"fired_at", r.firedAt},
           {"status", r.status},
-          {"run", r.runId ? json(*r.runId) : json()},
+          {"run_id", r.runId ? json(*r.runId) : json()},
           {"exit_code", r.exitCode ? json(*r.exitCode) : json()},
           {"finished_at", r.finishedAt ? json(*r.finishedAt) : json()}};
 }
@@ -49,6 +49,12 @@ std::optional<std::vector<meta::ScheduleRunRow>> history(const std::string& ws,
     return std::nullopt;
   }
   return *rows;
+}
+
+/// A string field of the agent's status (not a plan), or "-".
+std::string text(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "-";
 }
 
 void listCmd(const SchedulesOpts& o) {
@@ -90,13 +96,11 @@ void listCmd(const SchedulesOpts& o) {
     if (s["last"].is_object()) {
       auto& l = s["last"];
       last = formatTime(l["fired_at"].get<double>()) + " " + l["status"].get<std::string>() +
-             (l["run"].is_string() ? " " + l["run"].get<std::string>() : "");
+             (l["run_id"].is_string() ? " " + l["run_id"].get<std::string>() : "");
     }
     if (s.value("running", false)) last += " (a run is going)";
     if (!s.value("error", "").empty()) next = "cannot fire: " + s["error"].get<std::string>();
-    table_.push_back({s.value("name", ""), when,
-                      s["pipeline"].is_string() ? s["pipeline"].get<std::string>() : "-", next,
-                      last});
+    table_.push_back({s.value("name", ""), when, text(s, "pipeline"), next, last});
   }
   if (table_.empty()) {
     std::cout << "the agent's program declares no schedule\n";
