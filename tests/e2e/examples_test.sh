@@ -5,9 +5,9 @@
 #
 # Every example with a pipeline runs: they need only Debian's /usr/bin/python3 with
 # python3-sklearn/pandas (the sklearn steps) and python3-xgboost (regression/), and batch/ also
-# binds local TCP ports for its model servers. Endpoints, monitors and schedules are
-# declarations for later backends: the local runtime runs the pipelines only, so those parts are
-# compiled (by `mlpc run`) but not exercised.
+# binds local TCP ports for its model servers. Endpoints and schedules are served by the agent
+# (`mlpc up`), which the deployment and schedule tests exercise (e2e_deploy_example runs
+# examples/deploy/run.sh); here they are compiled by `mlpc run` only. Monitors are not run yet.
 source "$(dirname "$0")/lib.sh" "$@"
 
 if ! "$PY" -c 'import sklearn, pandas, xgboost' 2> /dev/null; then
