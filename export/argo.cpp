@@ -90,19 +90,8 @@ struct Argo {
     return paramNames.name("x:" + id + "." + p, "x", id + "_" + p);
   }
 
-  /// `best` or `best.f1.x` over a selection binding: its node id and the dotted path.
   const Selection* selected(const ExprP& e, std::string& id, std::string& path) {
-    path.clear();
-    ExprP of = e;
-    while (of && of->kind == ExprKind::Field) {
-      path = of->name + (path.empty() ? "" : "." + path);
-      of = of->of;
-    }
-    if (!of || of->kind != ExprKind::Ref || of->output || of->lifted) return nullptr;
-    auto it = selections.find(of->name);
-    if (it == selections.end()) return nullptr;
-    id = of->name;
-    return &it->second;
+    return selectionAt(selections, e, id, path);
   }
 
   /// A selection of a loop's artifacts as an argument artifact: the winner's S3 key, which the

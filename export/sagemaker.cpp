@@ -57,34 +57,11 @@ struct Sm {
     });
   }
 
-  /// `best` or `best.f1.x` over a selection binding: its node id and the dotted path.
   const Selection* selected(const ExprP& e, std::string& id, std::string& path) {
-    path.clear();
-    ExprP of = e;
-    while (of && of->kind == ExprKind::Field) {
-      path = of->name + (path.empty() ? "" : "." + path);
-      of = of->of;
-    }
-    if (!of || of->kind != ExprKind::Ref || of->output || of->lifted) return nullptr;
-    auto it = selections.find(of->name);
-    if (it == selections.end()) return nullptr;
-    id = of->name;
-    return &it->second;
+    return selectionAt(selections, e, id, path);
   }
 
-  /// `xs[I]` of a loop's results (`I` known when exporting): the step of iteration I, or "".
-  std::string indexedStep(const ExprP& e) {
-    if (!e || e->kind != ExprKind::Index || !e->of || e->of->kind != ExprKind::Ref ||
-        e->of->lifted.value_or(0) != 1 || !e->of->output)
-      return "";
-    auto it = iterations.find(e->of->name);
-    auto i = foldedValue(plan, e->index, nullptr);
-    if (it == iterations.end() || !i || !i->is_number_integer()) return "";
-    long long k = i->get<long long>();
-    if (k < 0) k += static_cast<long long>(it->second.size());
-    if (k < 0 || k >= static_cast<long long>(it->second.size())) return "";
-    return it->second[static_cast<size_t>(k)];
-  }
+  std::string indexedStep(const ExprP& e) { return iterationAt(plan, iterations, e); }
 
   /// An artifact value that is a step's output (`{"step", "output"}` of the step that holds
   /// it: a call, a transform, the winner copied by a selection step, an iteration), or false.

@@ -546,4 +546,34 @@ std::string instanceType(const plan::Plan& plan, const plan::StepDef& def,
                                    " has that many cpus, memory and GPUs");
 }
 
+const Selection* selectionAt(const std::map<std::string, Selection>& selections,
+                             const plan::ExprP& e, std::string& id, std::string& path) {
+  path.clear();
+  plan::ExprP of = e;
+  while (of && of->kind == plan::ExprKind::Field) {
+    path = of->name + (path.empty() ? "" : "." + path);
+    of = of->of;
+  }
+  if (!of || of->kind != plan::ExprKind::Ref || of->output || of->lifted) return nullptr;
+  auto it = selections.find(of->name);
+  if (it == selections.end()) return nullptr;
+  id = of->name;
+  return &it->second;
+}
+
+std::string iterationAt(const plan::Plan& plan,
+                        const std::map<std::string, std::vector<std::string>>& iterations,
+                        const plan::ExprP& e) {
+  if (!e || e->kind != plan::ExprKind::Index || !e->of || e->of->kind != plan::ExprKind::Ref ||
+      e->of->lifted.value_or(0) != 1 || !e->of->output)
+    return "";
+  auto it = iterations.find(e->of->name);
+  auto i = foldedValue(plan, e->index, nullptr);
+  if (it == iterations.end() || !i || !i->is_number_integer()) return "";
+  long long k = i->get<long long>();
+  if (k < 0) k += static_cast<long long>(it->second.size());
+  if (k < 0 || k >= static_cast<long long>(it->second.size())) return "";
+  return it->second[static_cast<size_t>(k)];
+}
+
 } // namespace mlpc::exporter

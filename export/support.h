@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mlpc::exporter {
 
@@ -108,6 +109,17 @@ struct Selection {
 /// The selection a value node computes, or nullopt when it is not `argmax`/`argmin` of lists of
 /// the forms above.
 std::optional<Selection> selectionOf(const plan::Plan& plan, const plan::ValueNode& v);
+
+/// `best` or `best.f1.x` over a selection binding of `selections` (keyed by node id): the
+/// selection, with its node id and the dotted field path; null for anything else.
+const Selection* selectionAt(const std::map<std::string, Selection>& selections,
+                             const plan::ExprP& e, std::string& id, std::string& path);
+
+/// `xs[I]` of a loop's results, `I` known when exporting (negative counts from the end): the
+/// name of iteration I from `iterations` (a loop node's id → its unrolled iterations), or "".
+std::string iterationAt(const plan::Plan& plan,
+                        const std::map<std::string, std::vector<std::string>>& iterations,
+                        const plan::ExprP& e);
 
 /// `len(xs)` of a loop's results (`xs` bound inside `for` loops over lists known when
 /// exporting): the length of the outermost lifted loop's list; nullopt for anything else.

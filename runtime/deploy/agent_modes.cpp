@@ -30,10 +30,6 @@ constexpr size_t kDefaultQueue = 1000;
 constexpr double kDefaultIdleS = 600;
 constexpr uint64_t kMaxAsyncInputBytes = 1ULL << 30; // SageMaker's async payload limit: 1 GB
 
-double steadyNow() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 std::string header(const httplib::Request& req, const char* name) {
   return req.has_header(name) ? req.get_header_value(name) : "";
 }

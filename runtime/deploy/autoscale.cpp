@@ -13,11 +13,9 @@ namespace mlpc::deploy {
 
 using nlohmann::json;
 
-namespace {
-double steadySeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+double invocationsPerMinute(Fleet& fleet) {
+  return fleet.metrics().requestsSince(kLoadWindowS) * 60.0 / kLoadWindowS;
 }
-} // namespace
 
 void Agent::autoscale() {
   for (auto& e : endpoints_) {
@@ -29,11 +27,11 @@ void Agent::autoscale() {
       std::lock_guard lock(mu_);
       if (ep.busy || ep.state != "InService" || !ep.live) continue;
       live = ep.live;
-      double now = steadySeconds();
+      double now = steadyNow();
       sinceOut = now - ep.lastScaleOutS;
       sinceAny = now - ep.lastScaleAnyS;
     }
-    double perMinute = live->metrics().requestsSince(kLoadWindowS) * 60.0 / kLoadWindowS;
+    double perMinute = invocationsPerMinute(*live);
     int current = live->size();
     auto d = decideScale(*ep.def.autoscale, current, perMinute, sinceOut, sinceAny);
     if (!d) continue;
@@ -70,7 +68,7 @@ void Agent::scale(EndpointRt& ep, std::shared_ptr<Fleet> fleet, int from, int to
                          detail.dump());
   {
     std::lock_guard lock(mu_);
-    double now = steadySeconds();
+    double now = steadyNow();
     if (to > from) ep.lastScaleOutS = now;
     ep.lastScaleAnyS = now;
   }
@@ -84,7 +82,7 @@ json Agent::autoscaleJson(EndpointRt& ep) {
     std::lock_guard lock(mu_);
     live = ep.live;
   }
-  double perMinute = live ? live->metrics().requestsSince(kLoadWindowS) * 60.0 / kLoadWindowS : 0.0;
+  double perMinute = live ? invocationsPerMinute(*live) : 0.0;
   return {{"min", a.minInstances},
           {"max", a.maxInstances},
           {"target", a.target},

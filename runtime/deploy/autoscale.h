@@ -13,6 +13,10 @@ namespace mlpc::deploy {
 
 inline constexpr double kLoadWindowS = 10;
 
+class Fleet;
+/// A fleet's load: its requests over the last kLoadWindowS seconds, scaled to a minute.
+double invocationsPerMinute(Fleet& fleet);
+
 /// How many instances carry `perMinute` invocations at `target` each, within min..max.
 int desiredInstances(const plan::Autoscale& a, double perMinute);
 

@@ -27,6 +27,10 @@ std::string logTail(const std::string& path) {
 
 } // namespace
 
+double steadyNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 bool waitHealthy(int port, const std::string& path, ServerProcess& proc, double timeoutS,
                  std::string& error) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutS);
@@ -134,7 +138,7 @@ void Fleet::shrinkTo(int to, double drainS) {
   {
     std::lock_guard lock(mu_);
     while (slots_.size() > static_cast<size_t>(std::max(1, to))) {
-      if (slots_.back()) gone.push_back(slots_.back());
+      gone.push_back(slots_.back());
       slots_.pop_back();
     }
   }
@@ -144,6 +148,7 @@ void Fleet::shrinkTo(int to, double drainS) {
 void Fleet::stopInstances(const std::vector<std::shared_ptr<Instance>>& gone, double drainS) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(drainS);
   for (auto& inst : gone) {
+    if (!inst) continue; // a slot whose instance never started
     inst->ready = false;
     while (inst->busy > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -200,12 +205,7 @@ void Fleet::stop(double drainS) {
     std::lock_guard lock(mu_);
     all = slots_;
   }
-  for (auto& inst : all) {
-    if (!inst) continue;
-    inst->ready = false;
-    inst->proc->stop(5.0);
-    if (log_) (void)log_->removeInstance(endpoint_, inst->proc->pid());
-  }
+  stopInstances(all, 0); // the fleet's requests have drained (or the time is up)
 }
 
 Fleet::Lease Fleet::acquire() {

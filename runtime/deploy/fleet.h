@@ -92,6 +92,9 @@ private:
   FleetMetrics metrics_;
 };
 
+/// The steady clock in seconds: what Fleet::lastUsed and the agent's timers count in.
+double steadyNow();
+
 /// Polls GET `path` on 127.0.0.1:`port` until it answers 200, the process dies, or the time is
 /// up. False with `error` saying which.
 bool waitHealthy(int port, const std::string& path, ServerProcess& proc, double timeoutS,

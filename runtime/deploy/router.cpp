@@ -23,8 +23,7 @@ Forwarded forward(Fleet& fleet, const std::string& contentType, const std::strin
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  fleet.lastUsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  fleet.lastUsed = steadyNow();
   Fleet::Lease instance = fleet.acquire();
   int port = instance.port;
   if (port == 0) {

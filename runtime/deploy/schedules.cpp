@@ -1,7 +1,6 @@
 #include "deploy/schedules.h"
 
 #include "exec/shell_quote.h"
-#include "store/sha256.h"
 
 #include <algorithm>
 #include <chrono>
@@ -19,56 +18,9 @@ using nlohmann::json;
 
 namespace {
 
-double wall() {
-  return meta::wallNow();
-}
-
 std::string number(double v) {
   json j = v == std::floor(v) && std::fabs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v);
   return j.dump();
-}
-
-/// What a stat says about a path (a directory: about every entry in it), to notice a change
-/// cheaply; the content hash then says whether the bytes really changed.
-std::string statStamp(const std::string& path) {
-  std::error_code ec;
-  std::string out;
-  auto one = [&](const fs::path& p) {
-    auto st = fs::symlink_status(p, ec);
-    if (ec) return;
-    auto t = fs::last_write_time(p, ec);
-    out += p.string() + ":" + std::to_string(static_cast<int>(st.type())) + ":" +
-           (fs::is_regular_file(st) ? std::to_string(fs::file_size(p, ec)) : "") + ":" +
-           std::to_string(t.time_since_epoch().count()) + "\n";
-  };
-  one(path);
-  if (fs::is_directory(path, ec))
-    for (auto it = fs::recursive_directory_iterator(path, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      one(it->path());
-  return out;
-}
-
-/// SHA-256 of a file, or of a directory's sorted relative paths and file hashes; "" when the
-/// path does not exist.
-std::string contentHash(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) {
-    auto h = store::sha256File(path);
-    return h ? *h : "";
-  }
-  if (!fs::is_directory(path, ec)) return "";
-  std::vector<std::string> files;
-  for (auto it = fs::recursive_directory_iterator(path, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec)) files.push_back(it->path().string());
-  std::sort(files.begin(), files.end());
-  std::string listing;
-  for (auto& f : files) {
-    auto h = store::sha256File(f);
-    listing += fs::relative(f, path, ec).string() + '\0' + (h ? *h : "?") + '\n';
-  }
-  return store::sha256Bytes(listing);
 }
 
 std::string selfExe() {
@@ -105,7 +57,7 @@ std::string paramText(const plan::Expr& e) {
 ScheduleRunner::ScheduleRunner(const plan::Plan& plan, ScheduleOptions opts, Spawner& spawner,
                                meta::DeployLog& log)
     : plan_(plan), opts_(std::move(opts)), spawner_(spawner), log_(log) {
-  double now = wall();
+  double now = meta::wallNow();
   for (auto& [name, def] : plan_.schedules) {
     Entry e;
     e.name = name;
@@ -142,16 +94,26 @@ ScheduleRunner::ScheduleRunner(const plan::Plan& plan, ScheduleOptions opts, Spa
         e.dataNames.push_back(r->name);
         e.dataPaths.push_back(p.lexically_normal().string());
       }
-      for (auto& p : e.dataPaths) { // the state at the agent's start is the reference
-        e.stamp[p] = statStamp(p);
+      for (auto& p : e.dataPaths) // the state at the agent's start is the reference
         e.hash[p] = contentHash(p);
-      }
     } else {
       e.trigger = "none";
       e.error = "the schedule has no cron, every or on_change";
     }
     entries_.push_back(std::move(e));
   }
+}
+
+std::string ScheduleRunner::contentHash(const std::string& path) {
+  // The cache re-reads a file only when its stat changed, so a poll costs stats, not reads.
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    auto h = hashes_.hashFile(path);
+    return h ? *h : "";
+  }
+  if (!fs::is_directory(path, ec)) return "";
+  auto t = hashes_.hashTree(path);
+  return t ? t->hash : "";
 }
 
 void ScheduleRunner::start() {
@@ -175,7 +137,7 @@ void ScheduleRunner::stop() {
 void ScheduleRunner::loop() {
   std::unique_lock lock(mu_);
   while (!quit_) {
-    double now = wall();
+    double now = meta::wallNow();
     for (auto& e : entries_)
       tick(e, now);
     cv_.wait_for(lock, std::chrono::milliseconds(250));
@@ -211,10 +173,7 @@ bool ScheduleRunner::dataChanged(Entry& e, std::string& what) {
   bool changed = false;
   for (size_t i = 0; i < e.dataPaths.size(); ++i) {
     const std::string& p = e.dataPaths[i];
-    std::string stamp = statStamp(p);
-    if (stamp == e.stamp[p]) continue;
-    e.stamp[p] = stamp;
-    std::string h = contentHash(p); // stat changed; the bytes decide
+    std::string h = contentHash(p);
     if (h == e.hash[p]) continue;
     e.hash[p] = h;
     what += (what.empty() ? "" : ", ") + e.dataNames[i] +

@@ -1,15 +1,17 @@
 #pragma once
 /// The agent's schedules: each `schedule` of the plan starts its pipeline as a run of
 /// `mlpc run PROGRAM --pipeline P --param …` in the agent's workspace, on `cron` (five fields,
-/// UTC), `every` (from the agent's start), or `on_change` (data declarations polled by stat
-/// every two seconds, a change confirmed by the content hash). A schedule has at most one run at
-/// a time: a firing while its run is still going is recorded as Skipped. Every firing is
-/// recorded (meta::ScheduleRunRow) with the run it started and how that run ended. The runs are
-/// the agent's children: they stop with it (SIGTERM, then SIGKILL) and die with it on kill -9.
+/// UTC), `every` (from the agent's start), or `on_change` (data declarations polled every two
+/// seconds through store::HashCache, which re-reads a file only when its stat changed). A schedule
+/// has at most one run at a time: a firing while its run is still going is recorded as Skipped.
+/// Every firing is recorded (meta::ScheduleRunRow) with the run it started and how that run ended.
+/// The runs are the agent's children: they stop with it (SIGTERM, then SIGKILL) and die with it on
+/// kill -9.
 #include "deploy/server_process.h"
 #include "meta/deploy_log.h"
 #include "plan/cron.h"
 #include "plan/model.h"
+#include "store/hash_cache.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -57,7 +59,7 @@ private:
     double nextAt = 0; ///< wall clock, cron and every
     std::string error; ///< why the schedule cannot fire (recorded once)
     std::vector<std::string> dataNames, dataPaths;
-    std::map<std::string, std::string> stamp, hash; ///< per path: stat tuple, content hash
+    std::map<std::string, std::string> hash; ///< per path: its content hash, "" when absent
     double lastPoll = 0;
     std::unique_ptr<ServerProcess> run;
     int64_t rowId = 0;
@@ -66,6 +68,8 @@ private:
   void loop();
   void tick(Entry& e, double now);
   bool dataChanged(Entry& e, std::string& what);
+  /// SHA-256 of a file, or the manifest hash of a directory; "" when it does not exist.
+  std::string contentHash(const std::string& path);
   void fire(Entry& e, const std::string& detail);
   void reap(Entry& e, bool stopping);
   /// The command line that runs `e`'s pipeline, or "" with `error`.
@@ -79,6 +83,7 @@ private:
   std::condition_variable cv_;
   bool quit_ = false;
   std::vector<Entry> entries_;
+  store::HashCache hashes_; ///< in memory only
   std::thread thread_;
 };
 
