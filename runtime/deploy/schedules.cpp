@@ -250,9 +250,11 @@ void ScheduleRunner::fire(Entry& e, const std::string& detail) {
 
 void ScheduleRunner::reap(Entry& e, bool stopping) {
   if (!e.run) return;
+  bool stopped = false; // by the agent; a run that had already ended keeps its outcome
   if (e.run->alive()) {
     if (!stopping) return;
     e.run->stop(10.0); // `mlpc run` stops its steps and records the run as interrupted
+    stopped = true;
   }
   std::string ending = e.run->ending();
   std::optional<int64_t> code;
@@ -267,9 +269,9 @@ void ScheduleRunner::reap(Entry& e, bool stopping) {
     if (!ev.is_object()) continue;
     if (auto it = ev.find("run"); it != ev.end() && it->is_string()) runId = it->get<std::string>();
   }
-  std::string status = stopping ? "Stopped" : code == 0 ? "Succeeded" : "Failed";
+  std::string status = stopped ? "Stopped" : code == 0 ? "Succeeded" : "Failed";
   (void)log_.finishScheduleRun(e.rowId, status, runId, code,
-                               code == 0 || stopping ? "" : "mlpc run ended: " + ending);
+                               code == 0 || stopped ? "" : "mlpc run ended: " + ending);
   e.run.reset();
 }
 
