@@ -5,7 +5,8 @@ foreach(t deploy_serve deploy_boto3 deploy_rollout
           deploy_modes
           deploy_autoscale
           deploy_example
-          schedule)
+          schedule
+          monitor)
   add_test(NAME e2e_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
   set_tests_properties(e2e_${t} PROPERTIES

@@ -37,6 +37,16 @@ Agent::Agent(const plan::Plan& plan, AgentOptions options, meta::MetaStore& meta
     so.logDir = logDir_;
     schedules_ = std::make_unique<ScheduleRunner>(plan_, so, spawner_, log_);
   }
+  if (!plan_.monitors.empty()) {
+    MonitorOptions mo;
+    mo.launch = {opts_.programFile, opts_.ctx.workspace, logDir_};
+    mo.baseDir = opts_.ctx.baseDir;
+    mo.captureDir = opts_.ctx.workspace + "/capture";
+    mo.outDir = opts_.ctx.workspace + "/monitoring";
+    monitors_ = std::make_unique<MonitorRunner>(
+        plan_, mo, spawner_, log_, meta_, store_,
+        [this](const std::string& endpoint) { return served(endpoint); });
+  }
   router_.setOnDemand(
       [this](const std::string& name, std::string& why) { return coldStart(name, why); });
   addControlRoutes();
@@ -63,6 +73,7 @@ bool Agent::listen(std::string& error) {
     }
   (void)log_.stopUnfinishedDeployments("the agent stopped during the deployment");
   (void)log_.stopUnfinishedScheduleRuns();
+  (void)log_.stopUnfinishedRetrains();
   async_.recover(); // requests a previous agent accepted and did not answer
   if (!router_.bind(opts_.port, error)) return false;
   router_.start();
@@ -183,6 +194,7 @@ void Agent::bringUp() {
   for (auto& t : threads)
     t.join();
   if (schedules_) schedules_->start();
+  if (monitors_) monitors_->start();
 }
 
 void Agent::supervise(const std::function<bool()>& stopRequested) {
@@ -217,6 +229,7 @@ void Agent::shutdown() {
   down_ = true;
   stopping_ = true;
   if (schedules_) schedules_->stop(); // scheduled runs are stopped and recorded Stopped
+  if (monitors_) monitors_->stop();   // so are retraining runs
   {
     std::lock_guard lock(rolloutMu_);
     for (auto& t : rollouts_)
@@ -298,7 +311,8 @@ json Agent::status() {
     eps.push_back(endpointJson(*ep));
   return {{"agent", {{"pid", ::getpid()}, {"port", port()}, {"url", baseUrl()}}},
           {"endpoints", eps},
-          {"schedules", schedules_ ? schedules_->status() : json::array()}};
+          {"schedules", schedules_ ? schedules_->status() : json::array()},
+          {"monitors", monitors_ ? monitors_->status() : json::array()}};
 }
 
 void Agent::addControlRoutes() {

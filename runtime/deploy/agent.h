@@ -4,6 +4,7 @@
 /// everything in the workspace metadata (meta::DeployLog), and answers the control API the CLI
 /// uses (GET /mlpc/endpoints, POST /mlpc/deploy) on the router's listener.
 #include "deploy/async_store.h"
+#include "deploy/monitors.h"
 #include "deploy/router.h"
 #include "deploy/schedules.h"
 #include "deploy/server_spec.h"
@@ -135,6 +136,9 @@ private:
   /// Stops the instances of serverless endpoints idle for their `idle` time.
   void scaleIdleToZero();
   nlohmann::json modeJson(EndpointRt& ep);
+  /// What `endpoint` serves now, with the feature names its server's health reports (for the
+  /// monitors); nullopt when it serves nothing.
+  std::optional<ServedModel> served(const std::string& endpoint);
   // autoscaling of realtime endpoints (autoscale.cpp)
   /// Starts a scaling action for each endpoint whose load calls for one (none during a rollout).
   void autoscale();
@@ -160,6 +164,7 @@ private:
   bool down_ = false;
   AsyncStore async_;
   std::unique_ptr<ScheduleRunner> schedules_;
+  std::unique_ptr<MonitorRunner> monitors_;
   std::mutex workersMu_;
   std::vector<std::thread> workers_;
 };

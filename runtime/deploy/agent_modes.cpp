@@ -86,6 +86,43 @@ EndpointRt* Agent::find(const std::string& name) {
   return nullptr;
 }
 
+std::optional<ServedModel> Agent::served(const std::string& endpoint) {
+  EndpointRt* ep = find(endpoint);
+  if (!ep) return std::nullopt;
+  std::shared_ptr<Fleet> live;
+  std::optional<ServerTemplate> tmpl;
+  {
+    std::lock_guard lock(mu_);
+    live = ep->live;
+    tmpl = ep->tmpl;
+  }
+  ServedModel out;
+  if (live) {
+    out.group = live->server().group;
+    out.version = live->version();
+  } else if (tmpl) { // a serverless endpoint scaled to zero
+    out.group = tmpl->group;
+    out.version = tmpl->version;
+    return out;
+  } else {
+    return std::nullopt;
+  }
+  // The stdlib servers name their features in their health answer; positional requests are
+  // matched with those names.
+  Fleet::Lease lease = live->acquire();
+  if (lease.port == 0) return out;
+  httplib::Client cli("127.0.0.1", lease.port);
+  cli.set_connection_timeout(2);
+  cli.set_read_timeout(2);
+  if (auto res = cli.Get(live->server().healthPath); res && res->status == 200) {
+    json h = json::parse(res->body, nullptr, false);
+    if (auto f = h.is_object() ? h.find("features") : h.end(); f != h.end() && f->is_array())
+      for (auto& name : *f)
+        if (name.is_string()) out.features.push_back(name.get<std::string>());
+  }
+  return out;
+}
+
 size_t Agent::queueLimit(const EndpointRt& ep) const {
   const auto& q = ep.def.mode.queue;
   if (q && q->is_number_integer() && q->get<int64_t>() > 0)

@@ -1,15 +1,9 @@
 #include "deploy/schedules.h"
 
-#include "exec/shell_quote.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <unistd.h>
-
-extern char** environ;
 
 namespace mlpc::deploy {
 
@@ -23,36 +17,7 @@ std::string number(double v) {
   return j.dump();
 }
 
-std::string selfExe() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "/proc/self/exe" : p.string();
-}
-
 } // namespace
-
-std::string paramText(const plan::Expr& e) {
-  if (e.kind == plan::ExprKind::List) {
-    std::string out;
-    for (auto& item : e.items) {
-      if (!item) return "";
-      std::string v = paramText(*item);
-      if (v.empty()) return "";
-      out += (out.empty() ? "" : ",") + v;
-    }
-    return out;
-  }
-  if (e.kind != plan::ExprKind::Lit) return "";
-  const json& v = e.value;
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  if (!v.is_number()) return "";
-  double x = v.get<double>();
-  if (e.type == "duration") return number(x) + "s";
-  if (e.type == "size") return number(x) + "B";
-  if (e.type == "percent") return number(x) + "%";
-  return v.dump();
-}
 
 ScheduleRunner::ScheduleRunner(const plan::Plan& plan, ScheduleOptions opts, Spawner& spawner,
                                meta::DeployLog& log)
@@ -183,29 +148,6 @@ bool ScheduleRunner::dataChanged(Entry& e, std::string& what) {
   return changed;
 }
 
-std::string ScheduleRunner::command(const Entry& e, std::string& error) const {
-  if (opts_.programFile.empty()) {
-    error = "the agent serves a plan file; scheduled runs need the .mlp program (mlpc up FILE.mlp)";
-    return "";
-  }
-  if (!e.def.run || e.def.run->kind != plan::ExprKind::Pipeline) {
-    error = "`run` does not name a pipeline";
-    return "";
-  }
-  std::string cmd = exec::shellQuote(selfExe()) + " run " + exec::shellQuote(opts_.programFile) +
-                    " --pipeline " + exec::shellQuote(e.def.run->name);
-  for (auto& [k, v] : e.def.run->named) {
-    if (!v) continue;
-    std::string text = paramText(*v);
-    if (text.empty() && !(v->kind == plan::ExprKind::Lit && v->value.is_string())) {
-      error = "the argument `" + k + "` is not a constant the agent can pass as --param";
-      return "";
-    }
-    cmd += " --param " + exec::shellQuote(k + "=" + text);
-  }
-  return cmd + " --workspace " + exec::shellQuote(opts_.workspace) + " --json";
-}
-
 void ScheduleRunner::fire(Entry& e, const std::string& detail) {
   meta::ScheduleRunRow row;
   row.schedule = e.name;
@@ -222,56 +164,22 @@ void ScheduleRunner::fire(Entry& e, const std::string& detail) {
   auto id = log_.startScheduleRun(row);
   if (!id) return;
   std::string error;
-  SpawnRequest req;
-  req.command = command(e, error);
-  if (req.command.empty()) {
-    (void)log_.finishScheduleRun(*id, "Failed", std::nullopt, std::nullopt, detail + "; " + error);
-    return;
-  }
-  req.workdir = fs::path(opts_.programFile).parent_path().string();
-  for (char** v = environ; v && *v; ++v) {
-    std::string kv = *v;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) req.env.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
-  }
-  std::error_code ec;
-  fs::create_directories(opts_.logDir, ec);
-  e.logPath = opts_.logDir + "/schedule-" + e.name + "-" + std::to_string(*id) + ".log";
-  req.logPath = e.logPath;
-  pid_t pid = spawner_.spawn(req, error);
-  if (pid < 0) {
+  LaunchOptions lo{opts_.programFile, opts_.workspace, opts_.logDir};
+  e.run = PipelineLaunch::start(e.def.run.get(), lo, spawner_,
+                                "schedule-" + e.name + "-" + std::to_string(*id) + ".log", error);
+  if (!e.run) {
     (void)log_.finishScheduleRun(*id, "Failed", std::nullopt, std::nullopt,
-                                 detail + "; cannot start `mlpc run`: " + error);
+                                 detail + "; `run`: " + error);
     return;
   }
-  e.run = std::make_unique<ServerProcess>(pid);
   e.rowId = *id;
 }
 
 void ScheduleRunner::reap(Entry& e, bool stopping) {
   if (!e.run) return;
-  bool stopped = false; // by the agent; a run that had already ended keeps its outcome
-  if (e.run->alive()) {
-    if (!stopping) return;
-    e.run->stop(10.0); // `mlpc run` stops its steps and records the run as interrupted
-    stopped = true;
-  }
-  std::string ending = e.run->ending();
-  std::optional<int64_t> code;
-  if (ending.rfind("exit ", 0) == 0) code = std::stoll(ending.substr(5));
-  // The run's id from its `run_finished` (or `run_started`) event.
-  std::optional<std::string> runId;
-  std::ifstream in(e.logPath);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] != '{') continue;
-    json ev = json::parse(line, nullptr, false); // an event of `mlpc run --json`
-    if (!ev.is_object()) continue;
-    if (auto it = ev.find("run"); it != ev.end() && it->is_string()) runId = it->get<std::string>();
-  }
-  std::string status = stopped ? "Stopped" : code == 0 ? "Succeeded" : "Failed";
-  (void)log_.finishScheduleRun(e.rowId, status, runId, code,
-                               code == 0 || stopped ? "" : "mlpc run ended: " + ending);
+  auto out = e.run->finish(stopping);
+  if (!out) return;
+  (void)log_.finishScheduleRun(e.rowId, out->status, out->runId, out->exitCode, out->error);
   e.run.reset();
 }
 

@@ -7,7 +7,7 @@
 /// Every firing is recorded (meta::ScheduleRunRow) with the run it started and how that run ended.
 /// The runs are the agent's children: they stop with it (SIGTERM, then SIGKILL) and die with it on
 /// kill -9.
-#include "deploy/server_process.h"
+#include "deploy/pipeline_launch.h"
 #include "meta/deploy_log.h"
 #include "plan/cron.h"
 #include "plan/model.h"
@@ -61,9 +61,8 @@ private:
     std::vector<std::string> dataNames, dataPaths;
     std::map<std::string, std::string> hash; ///< per path: its content hash, "" when absent
     double lastPoll = 0;
-    std::unique_ptr<ServerProcess> run;
+    std::unique_ptr<PipelineLaunch> run;
     int64_t rowId = 0;
-    std::string logPath;
   };
   void loop();
   void tick(Entry& e, double now);
@@ -72,8 +71,6 @@ private:
   std::string contentHash(const std::string& path);
   void fire(Entry& e, const std::string& detail);
   void reap(Entry& e, bool stopping);
-  /// The command line that runs `e`'s pipeline, or "" with `error`.
-  std::string command(const Entry& e, std::string& error) const;
 
   const plan::Plan& plan_;
   ScheduleOptions opts_;
@@ -86,8 +83,5 @@ private:
   store::HashCache hashes_; ///< in memory only
   std::thread thread_;
 };
-
-/// The value of a pipeline argument as `--param k=v` takes it: literals only ("" when not).
-std::string paramText(const plan::Expr& e);
 
 } // namespace mlpc::deploy

@@ -229,4 +229,107 @@ Result<std::vector<ScheduleRunRow>> DeployLog::scheduleRuns(const std::string& s
   return out;
 }
 
+namespace {
+
+constexpr const char* kMonitorColumns =
+    "SELECT id, monitor, endpoint, model_group, model_version, baseline, window_start, "
+    "window_end, status, detail, records, rows_seen, skipped, psi, ks, missing, violations, "
+    "features_json, report_dir, alert, retrain_status, run_id, retrain_detail, finished_at "
+    "FROM monitor_executions ";
+
+MonitorExecutionRow monitorRow(const sqlite::Query& r) {
+  MonitorExecutionRow row;
+  row.id = r.int64(0);
+  row.monitor = r.text(1);
+  row.endpoint = r.text(2);
+  row.modelGroup = r.text(3);
+  row.modelVersion = r.optInt64(4);
+  row.baseline = r.text(5);
+  row.windowStart = r.real(6);
+  row.windowEnd = r.real(7);
+  row.status = r.text(8);
+  row.detail = r.text(9);
+  row.records = r.int64(10);
+  row.rows = r.int64(11);
+  row.skipped = r.int64(12);
+  row.psi = r.optReal(13);
+  row.ks = r.optReal(14);
+  row.missing = r.optReal(15);
+  row.violations = r.int64(16);
+  row.featuresJson = r.text(17);
+  row.reportDir = r.text(18);
+  row.alert = r.int64(19) != 0;
+  if (!r.isNull(20)) row.retrainStatus = r.text(20);
+  if (!r.isNull(21)) row.runId = r.text(21);
+  row.retrainDetail = r.text(22);
+  row.finishedAt = r.optReal(23);
+  return row;
+}
+
+} // namespace
+
+Result<int64_t> DeployLog::recordMonitorExecution(const MonitorExecutionRow& r) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q = db_.query(
+      "INSERT INTO monitor_executions (monitor, endpoint, model_group, model_version, baseline, "
+      "window_start, window_end, status, detail, records, rows_seen, skipped, psi, ks, missing, "
+      "violations, features_json, report_dir, alert, retrain_status, run_id, retrain_detail, "
+      "finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+  if (!q) return q.err();
+  q->bindAll(r.monitor, r.endpoint, r.modelGroup, r.modelVersion, r.baseline, r.windowStart,
+             r.windowEnd, r.status, r.detail, r.records, r.rows, r.skipped, r.psi, r.ks, r.missing,
+             r.violations, r.featuresJson, r.reportDir, int64_t{r.alert ? 1 : 0}, r.retrainStatus,
+             r.runId, r.retrainDetail, wallNow());
+  if (Status s = q->run(); !s) return s.err();
+  return db_.lastInsertRowid();
+}
+
+Status DeployLog::setMonitorReportDir(int64_t id, const std::string& dir) {
+  std::lock_guard lock(mu_);
+  return db_.run("UPDATE monitor_executions SET report_dir = ?2 WHERE id = ?1", id, dir);
+}
+
+Status DeployLog::setMonitorRetrain(int64_t id, const std::string& status,
+                                    const std::optional<std::string>& runId,
+                                    const std::string& detail) {
+  std::lock_guard lock(mu_);
+  return db_.run("UPDATE monitor_executions SET retrain_status = ?2, "
+                 "run_id = COALESCE(?3, run_id), "
+                 "retrain_detail = CASE WHEN ?4 = '' THEN retrain_detail ELSE ?4 END "
+                 "WHERE id = ?1",
+                 id, status, runId, detail);
+}
+
+Status DeployLog::stopUnfinishedRetrains() {
+  std::lock_guard lock(mu_);
+  return db_.run("UPDATE monitor_executions SET retrain_status = 'Stopped' "
+                 "WHERE retrain_status = 'Running'");
+}
+
+Result<std::vector<MonitorExecutionRow>> DeployLog::monitorExecutions(const std::string& monitor) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query(std::string(kMonitorColumns) + "WHERE ?1 = '' OR monitor = ?1 ORDER BY id");
+  if (!q) return q.err();
+  q->bind(1, monitor);
+  std::vector<MonitorExecutionRow> out;
+  Status s = eachRow(*q, [&](const sqlite::Query& r) { out.push_back(monitorRow(r)); });
+  if (!s) return s.err();
+  return out;
+}
+
+Result<std::optional<MonitorExecutionRow>>
+DeployLog::monitorExecutionOfRun(const std::string& runId) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query(std::string(kMonitorColumns) + "WHERE run_id = ?1 ORDER BY id LIMIT 1");
+  if (!q) return q.err();
+  q->bind(1, runId);
+  std::optional<MonitorExecutionRow> out;
+  Status s = eachRow(*q, [&](const sqlite::Query& r) { out = monitorRow(r); });
+  if (!s) return s.err();
+  return out;
+}
+
 } // namespace mlpc::meta

@@ -60,6 +60,27 @@ struct ScheduleRunRow {
   std::optional<double> finishedAt;
 };
 
+/// One monitoring run of a monitor. `status`: Completed, CompletedWithViolations (SageMaker's
+/// names), NoData (too few requests in the window), Failed (no baseline, say: `detail`).
+/// `retrainStatus`: the `on_alert` run — Running, Succeeded, Failed, Stopped, or CoolingDown /
+/// Busy when the alert started none.
+struct MonitorExecutionRow {
+  int64_t id = 0;
+  std::string monitor, endpoint, modelGroup;
+  std::optional<int64_t> modelVersion;
+  std::string baseline; ///< what the baseline is: a data name, or the training data's artifact
+  double windowStart = 0, windowEnd = 0;
+  std::string status, detail;
+  int64_t records = 0, rows = 0, skipped = 0;
+  std::optional<double> psi, ks, missing;
+  int64_t violations = 0;
+  std::string featuresJson = "[]", reportDir;
+  bool alert = false;
+  std::optional<std::string> retrainStatus, runId;
+  std::string retrainDetail;
+  std::optional<double> finishedAt;
+};
+
 class DeployLog {
 public:
   /// Opens `<workspaceDir>/meta.db` (migrating it to the latest schema).
@@ -94,6 +115,17 @@ public:
   Status stopUnfinishedScheduleRuns();
   /// Newest last; every schedule when `schedule` is empty.
   Result<std::vector<ScheduleRunRow>> scheduleRuns(const std::string& schedule);
+
+  Result<int64_t> recordMonitorExecution(const MonitorExecutionRow& r);
+  Status setMonitorReportDir(int64_t id, const std::string& dir);
+  Status setMonitorRetrain(int64_t id, const std::string& status,
+                           const std::optional<std::string>& runId, const std::string& detail);
+  /// Retraining runs left Running by an agent that stopped become Stopped.
+  Status stopUnfinishedRetrains();
+  /// Newest last; every monitor when `monitor` is empty.
+  Result<std::vector<MonitorExecutionRow>> monitorExecutions(const std::string& monitor);
+  /// The monitoring execution whose alert started run `runId`, if one did.
+  Result<std::optional<MonitorExecutionRow>> monitorExecutionOfRun(const std::string& runId);
 
 private:
   explicit DeployLog(sqlite::Db db) : db_(std::move(db)) {}

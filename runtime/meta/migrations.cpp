@@ -243,10 +243,44 @@ CREATE TABLE schedule_runs (
 CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, id);
 )sql";
 
+// Version 6: monitoring executions (issue 9). One row per monitoring run of a `monitor`: the
+// window of captured requests it read, what it found (worst psi/ks/missing, the per-feature values
+// as JSON, the violations), whether the alert fired, and the retraining run `on_alert` started.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE monitor_executions (
+  id             INTEGER PRIMARY KEY,
+  monitor        TEXT NOT NULL,
+  endpoint       TEXT NOT NULL,
+  model_group    TEXT NOT NULL DEFAULT '',
+  model_version  INTEGER,
+  baseline       TEXT NOT NULL DEFAULT '',
+  window_start   REAL NOT NULL,
+  window_end     REAL NOT NULL,
+  status         TEXT NOT NULL,
+  detail         TEXT NOT NULL DEFAULT '',
+  records        INTEGER NOT NULL DEFAULT 0,
+  rows_seen      INTEGER NOT NULL DEFAULT 0,
+  skipped        INTEGER NOT NULL DEFAULT 0,
+  psi            REAL,
+  ks             REAL,
+  missing        REAL,
+  violations     INTEGER NOT NULL DEFAULT 0,
+  features_json  TEXT NOT NULL DEFAULT '[]',
+  report_dir     TEXT NOT NULL DEFAULT '',
+  alert          INTEGER NOT NULL DEFAULT 0,
+  retrain_status TEXT,
+  run_id         TEXT,
+  retrain_detail TEXT NOT NULL DEFAULT '',
+  finished_at    REAL
+);
+CREATE INDEX monitor_executions_by_monitor ON monitor_executions (monitor, id);
+CREATE INDEX monitor_executions_by_run ON monitor_executions (run_id);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5};
+  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5, kV6};
   return migrations;
 }
 

@@ -1,5 +1,7 @@
 #include "monitor/statistics.h"
 
+#include "monitor/csv_rows.h"
+
 #include <csv.h>
 
 #include <algorithm>
@@ -16,25 +18,7 @@ using Json = nlohmann::ordered_json;
 constexpr size_t kSketchSize = 2048;
 constexpr size_t kTopValues = 20;
 constexpr int kBuckets = 10;
-
-/// The rows of a CSV file as libcsv hands them over: fields, then end of row.
-struct Reader {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  long long line = 1;
-  static void field(void* s, size_t len, void* self) {
-    auto* r = static_cast<Reader*>(self);
-    if (s)
-      r->row.emplace_back(static_cast<const char*>(s), len);
-    else
-      r->row.emplace_back();
-  }
-  static void end(int, void* self) {
-    auto* r = static_cast<Reader*>(self);
-    r->rows.push_back(std::move(r->row));
-    r->row.clear();
-  }
-};
+const std::string kNoValue; // a row shorter than the header: the value is missing
 
 bool parseNumber(const std::string& s, double& out, bool& integral) {
   const char* b = s.data();
@@ -64,16 +48,16 @@ std::optional<DatasetStats> computeStatistics(const std::string& csvPath, std::s
     error = "cannot start the CSV reader";
     return std::nullopt;
   }
-  Reader r;
+  CsvRows r;
   char buf[65536];
   bool ok = true;
   while (ok && in) {
     in.read(buf, sizeof buf);
     size_t n = static_cast<size_t>(in.gcount());
     if (n == 0) break;
-    if (csv_parse(&p, buf, n, Reader::field, Reader::end, &r) != n) ok = false;
+    if (csv_parse(&p, buf, n, CsvRows::field, CsvRows::end, &r) != n) ok = false;
   }
-  if (ok && csv_fini(&p, Reader::field, Reader::end, &r) != 0) ok = false;
+  if (ok && csv_fini(&p, CsvRows::field, CsvRows::end, &r) != 0) ok = false;
   if (!ok) {
     error = csvPath + ": not valid CSV after row " + std::to_string(r.rows.size()) + ": " +
             csv_strerror(csv_error(&p));
@@ -85,24 +69,30 @@ std::optional<DatasetStats> computeStatistics(const std::string& csvPath, std::s
     error = csvPath + ": empty (no header row)";
     return std::nullopt;
   }
-  const auto& header = r.rows[0];
-  DatasetStats out;
-  out.rows = static_cast<long long>(r.rows.size()) - 1;
-  for (size_t i = 1; i < r.rows.size(); ++i)
+  std::vector<std::string> header = std::move(r.rows[0]);
+  r.rows.erase(r.rows.begin());
+  for (size_t i = 0; i < r.rows.size(); ++i)
     if (r.rows[i].size() != header.size()) {
-      error = csvPath + ": row " + std::to_string(i + 1) + " has " +
+      error = csvPath + ": row " + std::to_string(i + 2) + " has " +
               std::to_string(r.rows[i].size()) + " fields, the header has " +
               std::to_string(header.size());
       return std::nullopt;
     }
+  return statisticsOf(header, r.rows);
+}
+
+DatasetStats statisticsOf(const std::vector<std::string>& header,
+                          const std::vector<std::vector<std::string>>& rows) {
+  DatasetStats out;
+  out.rows = static_cast<long long>(rows.size());
   for (size_t c = 0; c < header.size(); ++c) {
     ColumnStats col;
     col.name = header[c];
     std::vector<double> nums;
     std::map<std::string, long long> counts;
     bool allNumeric = true, allIntegral = true;
-    for (size_t i = 1; i < r.rows.size(); ++i) {
-      const std::string& v = r.rows[i][c];
+    for (const auto& row : rows) {
+      const std::string& v = c < row.size() ? row[c] : kNoValue;
       if (v.empty()) {
         ++col.missing;
         continue;

@@ -38,6 +38,11 @@ struct DatasetStats {
 /// be read: missing, empty, no header, a row with another number of fields, malformed quoting.
 std::optional<DatasetStats> computeStatistics(const std::string& csvPath, std::string& error);
 
+/// The statistics of rows already in memory (a monitoring window); a row shorter than the header
+/// is missing the values it lacks.
+DatasetStats statisticsOf(const std::vector<std::string>& header,
+                          const std::vector<std::vector<std::string>>& rows);
+
 nlohmann::ordered_json statisticsJson(const DatasetStats& s);
 nlohmann::ordered_json constraintsJson(const DatasetStats& s);
 

@@ -144,7 +144,7 @@ try:
     j = json.loads(text)
 except ValueError:
     j = [json.loads(l) for l in text.splitlines() if l.strip().startswith("{")]
-v = eval(sys.argv[2], {"j": j})
+v = eval(sys.argv[2], {"j": j, "json": json})
 if isinstance(v, (list, set, tuple)):
     for x in sorted(map(str, v)):
         print(x)

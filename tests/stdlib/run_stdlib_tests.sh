@@ -229,7 +229,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 check "serve becomes healthy" test "$healthy" = 1
-pyassert "GET /health body" 'import json,sys; assert json.load(open(sys.argv[1])) == {"status": "ok"}' health.json
+pyassert "GET /health body: status, the model's features in order, its label" 'import json,sys; h = json.load(open(sys.argv[1])); assert h["status"] == "ok" and h["label"] == "target" and len(h["features"]) == 30 and h["features"][0] == "mean_radius", h' health.json
 check "POST CSV with header (label ignored)" curl --noproxy '*' -sf -X POST -H 'Content-Type: text/csv' \
     --data-binary @test.csv -o pred.csv "$URL/invocations"
 pyassert "CSV predictions: header + 114 rows, probabilities in [0,1]" '

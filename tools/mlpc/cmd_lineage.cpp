@@ -6,9 +6,48 @@
 #include "history_support.h"
 #include "lineage_graph.h"
 
+#include "meta/deploy_log.h"
+
+#include <cstdio>
 #include <iostream>
 
 namespace mlpc::cli {
+
+namespace {
+
+/// The monitoring execution whose alert started the run that made GROUP@VERSION `ref`, if one
+/// did (the closed loop: alert -> retraining run -> version).
+std::optional<meta::MonitorExecutionRow> alertBehind(meta::MetaStore& meta, const std::string& dir,
+                                                     const std::string& ref) {
+  auto at = ref.rfind('@');
+  if (at == std::string::npos || at == 0) return std::nullopt;
+  int64_t version = 0;
+  try {
+    version = std::stoll(ref.substr(at + 1));
+  } catch (...) {
+    return std::nullopt;
+  }
+  auto v = meta.getVersion(ref.substr(0, at), version);
+  if (!v || v->runId.empty()) return std::nullopt;
+  auto log = meta::DeployLog::open(dir);
+  if (!log) return std::nullopt;
+  auto row = (*log)->monitorExecutionOfRun(v->runId);
+  return row ? *row : std::nullopt;
+}
+
+std::string alertText(const meta::MonitorExecutionRow& r) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "psi %.3f, ks %.3f, missing %.3g%%", r.psi.value_or(0),
+                r.ks.value_or(0), r.missing.value_or(0));
+  std::string served = r.modelVersion ? " while it served " + r.modelGroup + " version " +
+                                            std::to_string(*r.modelVersion)
+                                      : "";
+  return "started by an alert: monitor " + r.monitor + " (execution " + std::to_string(r.id) +
+         ", " + formatTime(r.windowEnd) + ") saw " + buf + " on endpoint " + r.endpoint + served +
+         ", against baseline " + r.baseline + "; its run " + r.runId.value_or("?") + "\n";
+}
+
+} // namespace
 
 void registerLineage(CLI::App& app) {
   struct O {
@@ -48,6 +87,8 @@ void registerLineage(CLI::App& app) {
       exitCode() = 2;
       return;
     }
+    auto alert = alertBehind(*ws->meta, ws->dir, ref);
+    if (alert) header += alertText(*alert);
     auto g = walkLineage(*ws->meta, hash, !o->down);
     if (!g) {
       std::cerr << "error: " << g.error() << "\n";
@@ -58,9 +99,18 @@ void registerLineage(CLI::App& app) {
       std::cout << header << lineageText(*g, !o->down);
     else if (o->format == "dot")
       std::cout << lineageDot(*g);
-    else if (o->format == "json")
-      std::cout << lineageJson(*g).dump(2) << "\n";
-    else
+    else if (o->format == "json") {
+      auto j = lineageJson(*g);
+      if (alert)
+        j["started_by_alert"] = {{"monitor", alert->monitor},
+                                 {"execution", alert->id},
+                                 {"endpoint", alert->endpoint},
+                                 {"run_id", *alert->runId},
+                                 {"psi", alert->psi.value_or(0)},
+                                 {"ks", alert->ks.value_or(0)},
+                                 {"missing_percent", alert->missing.value_or(0)}};
+      std::cout << j.dump(2) << "\n";
+    } else
       std::cout << lineageOpenLineage(*g).dump(2) << "\n";
   });
 }

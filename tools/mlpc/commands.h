@@ -27,6 +27,7 @@ void registerBaseline(CLI::App& app);
 void registerUp(CLI::App& app);
 void registerEndpoints(CLI::App& app);
 void registerSchedules(CLI::App& app);
+void registerMonitors(CLI::App& app);
 void registerExport(CLI::App& app);
 
 } // namespace mlpc::cli

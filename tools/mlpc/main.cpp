@@ -49,6 +49,7 @@ int runCli(int argc, char** argv) {
   mlpc::cli::registerUp(app);
   mlpc::cli::registerEndpoints(app);
   mlpc::cli::registerSchedules(app);
+  mlpc::cli::registerMonitors(app);
   mlpc::cli::registerExport(app);
   try {
     app.parse(argc, argv);

@@ -484,7 +484,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self._path()
         if path == "/health":
-            self._json(200, {"status": "ok"})
+            # The features name the values of positional requests (CSV rows, JSON lists): the
+            # agent's monitors read captured requests with them.
+            m = self.predictor
+            self._json(200, {"status": "ok", "features": list(getattr(m, "features", [])),
+                             "label": getattr(m, "label", "")})
         elif path == "/invocations":
             self._json(405, {"error": "use POST for /invocations"})
         else:

@@ -36,12 +36,12 @@ TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]"
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
   REQUIRE(meta.ok());
   CHECK((*meta)->schemaVersion() == latestSchemaVersion());
-  CHECK(latestSchemaVersion() == 5);
+  CHECK(latestSchemaVersion() == 6);
   CHECK((*meta)->path() == dir / "meta.db");
   meta = store::fail("closed");
 
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  CHECK(scalar(db, "SELECT version FROM schema_version") == "5");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "6");
   CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
   for (const char* table :
        {"runs", "run_params", "executions", "artifacts", "execution_inputs", "execution_outputs",
@@ -133,7 +133,7 @@ TEST_CASE("a version-2 workspace is upgraded in place: its runs kept no code", "
                 .ok());
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 5);
+  CHECK(meta->schemaVersion() == 6);
   CHECK(meta->getRun("r-1").value().pipeline == "p");
   CHECK(meta->runCodeOf("r-1").value().empty());
   // New runs record theirs: a kept file by hash, a missing one without.

@@ -1,0 +1,217 @@
+#include "monitor/capture_window.h"
+
+#include "monitor/csv_rows.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace mlpc::monitor {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+constexpr size_t kMaxProblems = 5;
+
+/// Builds the window's rows as requests arrive, named or positional.
+struct Rows {
+  CaptureWindow& w;
+  const std::vector<std::string>& features;
+  std::map<std::string, size_t> index;
+
+  size_t column(const std::string& name) {
+    auto [it, added] = index.emplace(name, w.header.size());
+    if (added) w.header.push_back(name);
+    return it->second;
+  }
+  void add(const std::map<std::string, std::string>& named) {
+    std::vector<std::string> row;
+    for (auto& [k, v] : named) {
+      size_t c = column(k);
+      if (row.size() <= c) row.resize(c + 1);
+      row[c] = v;
+    }
+    w.rows.push_back(std::move(row));
+  }
+  bool addPositional(const std::vector<std::string>& values, std::string& why) {
+    if (values.size() != features.size()) {
+      why = "a row of " + std::to_string(values.size()) + " values; the model has " +
+            std::to_string(features.size()) + " features";
+      return false;
+    }
+    std::map<std::string, std::string> named;
+    for (size_t i = 0; i < values.size(); ++i)
+      named[features[i]] = values[i];
+    add(named);
+    return true;
+  }
+};
+
+std::string valueText(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!std::isfinite(d)) return "";
+  }
+  return v.dump();
+}
+
+bool looksNumeric(const std::string& s) {
+  if (s.empty()) return true; // a missing value says nothing
+  char* end = nullptr;
+  (void)std::strtod(s.c_str(), &end);
+  return end && *end == '\0';
+}
+
+/// The rows of one request body; false with `why` when none can be taken.
+bool addBody(Rows& rows, const json& input, std::string& why) {
+  auto enc = input.find("encoding");
+  auto data = input.find("data");
+  if (enc == input.end() || data == input.end() || !enc->is_string() || !data->is_string()) {
+    why = "no endpointInput data/encoding";
+    return false;
+  }
+  const std::string& text = data->get_ref<const std::string&>();
+  if (*enc == "CSV") {
+    std::vector<std::vector<std::string>> csv;
+    if (!parseCsvText(text, csv, why)) return false;
+    csv.erase(std::remove_if(csv.begin(), csv.end(),
+                             [](auto& r) { return r.size() == 1 && r[0].empty(); }),
+              csv.end());
+    if (csv.empty()) {
+      why = "an empty CSV body";
+      return false;
+    }
+    // A first row with text that is not a number names the columns (as the servers read it).
+    bool header = !std::all_of(csv[0].begin(), csv[0].end(), looksNumeric);
+    if (header) {
+      rows.w.named = true;
+      for (size_t r = 1; r < csv.size(); ++r) {
+        std::map<std::string, std::string> named;
+        for (size_t c = 0; c < csv[0].size() && c < csv[r].size(); ++c)
+          named[csv[0][c]] = csv[r][c];
+        rows.add(named);
+      }
+      return true;
+    }
+    for (auto& r : csv)
+      if (!rows.addPositional(r, why)) return false;
+    return true;
+  }
+  if (*enc == "JSON") {
+    json doc = json::parse(text, nullptr, false);
+    auto inst = doc.is_object() ? doc.find("instances") : doc.end();
+    if (!doc.is_object() || inst == doc.end() || !inst->is_array()) {
+      why = "a JSON body without an \"instances\" list";
+      return false;
+    }
+    for (auto& item : *inst) {
+      if (item.is_object()) {
+        rows.w.named = true;
+        std::map<std::string, std::string> named;
+        for (auto& [k, v] : item.items())
+          named[k] = valueText(v);
+        rows.add(named);
+      } else if (item.is_array()) {
+        std::vector<std::string> values;
+        for (auto& v : item)
+          values.push_back(valueText(v));
+        if (!rows.addPositional(values, why)) return false;
+      } else {
+        why = "an instance that is neither a list nor an object";
+        return false;
+      }
+    }
+    return true;
+  }
+  why = "a body encoded as " + enc->get<std::string>() + " (neither CSV nor JSON)";
+  return false;
+}
+
+/// "YYYY-MM-DDTHH" of an hourly capture directory `…/YYYY/MM/DD/HH/capture.jsonl`.
+std::string hourOf(const fs::path& file) {
+  auto p = file.parent_path();
+  std::string hh = p.filename().string(), dd = p.parent_path().filename().string(),
+              mm = p.parent_path().parent_path().filename().string(),
+              yyyy = p.parent_path().parent_path().parent_path().filename().string();
+  return yyyy + "-" + mm + "-" + dd + "T" + hh;
+}
+
+} // namespace
+
+std::string isoUtc(double t) {
+  std::time_t s = static_cast<std::time_t>(std::floor(t));
+  std::tm utc{};
+  ::gmtime_r(&s, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+CaptureWindow readCaptureWindow(const std::string& endpointDir, const std::string& from,
+                                const std::string& to, const std::vector<std::string>& features) {
+  CaptureWindow w;
+  Rows rows{w, features, {}};
+  std::error_code ec;
+  if (!fs::is_directory(endpointDir, ec)) return w;
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(endpointDir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->path().filename() == "capture.jsonl") {
+      std::string hour = hourOf(it->path());
+      // Only the hours the window touches.
+      if (hour >= from.substr(0, 13) && hour <= to.substr(0, 13)) files.push_back(it->path());
+    }
+  std::sort(files.begin(), files.end());
+  auto skip = [&](const std::string& why) {
+    ++w.skipped;
+    if (w.problems.size() < kMaxProblems) w.problems.push_back(why);
+  };
+  for (auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      json rec = json::parse(line, nullptr, false);
+      const json* meta = nullptr;
+      const json* input = nullptr;
+      if (rec.is_object()) {
+        auto m = rec.find("eventMetadata");
+        auto c = rec.find("captureData");
+        if (m != rec.end() && m->is_object()) meta = &*m;
+        if (c != rec.end() && c->is_object()) {
+          auto i = c->find("endpointInput");
+          if (i != c->end() && i->is_object()) input = &*i;
+        }
+      }
+      const json* when = nullptr;
+      if (meta)
+        if (auto it = meta->find("inferenceTime"); it != meta->end() && it->is_string())
+          when = &*it;
+      if (!input || !when) {
+        ++w.records;
+        skip(f.filename().string() + ": a line that is not a capture record");
+        continue;
+      }
+      const std::string& t = when->get_ref<const std::string&>();
+      if (t < from || t >= to) continue;
+      ++w.records;
+      size_t before = w.rows.size();
+      std::string why;
+      if (!addBody(rows, *input, why)) {
+        w.rows.resize(before); // a record counts whole or not at all
+        skip(why);
+      }
+    }
+  }
+  return w;
+}
+
+} // namespace mlpc::monitor

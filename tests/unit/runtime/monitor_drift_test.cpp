@@ -1,0 +1,157 @@
+// Drift measures and checks (runtime/monitor/drift.h) against values worked out by hand, and the
+// capture window reader (runtime/monitor/capture_window.h) over real capture files: named and
+// positional rows, the time window, and records that must be skipped, not fatal.
+#include "monitor/capture_window.h"
+#include "monitor/drift.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace mlpc::monitor;
+
+namespace {
+
+DatasetStats table(const std::vector<std::string>& header,
+                   const std::vector<std::vector<std::string>>& rows) {
+  return statisticsOf(header, rows);
+}
+
+std::vector<std::vector<std::string>> column(const std::vector<double>& xs) {
+  std::vector<std::vector<std::string>> rows;
+  for (double x : xs)
+    rows.push_back({std::to_string(x)});
+  return rows;
+}
+
+const FeatureDrift& feature(const DriftReport& r, const std::string& name) {
+  for (auto& f : r.features)
+    if (f.name == name) return f;
+  FAIL("no feature " << name);
+  return r.features.front();
+}
+
+bool hasCheck(const DriftReport& r, const std::string& check) {
+  for (auto& v : r.violations)
+    if (v.check == check) return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("the same data: no drift, no violation", "[drift]") {
+  std::vector<double> xs;
+  for (int i = 0; i < 200; ++i)
+    xs.push_back(i % 37);
+  auto base = table({"x"}, column(xs));
+  auto r = compare(base, base, true);
+  CHECK(feature(r, "x").psi == Approx(0).margin(1e-12));
+  CHECK(feature(r, "x").ks == Approx(0).margin(1e-12));
+  CHECK(r.violations.empty());
+}
+
+TEST_CASE("ks is the largest distance between the two distribution functions", "[drift]") {
+  auto a = table({"x"}, column({1, 2, 3, 4}));
+  auto b = table({"x"}, column({3, 4, 5, 6}));
+  auto r = compare(a, b, true);
+  CHECK(feature(r, "x").ks == Approx(0.5));
+  CHECK(r.worstKs == Approx(0.5));
+  CHECK(hasCheck(r, "baseline_drift_check")); // 0.5 > 0.1
+}
+
+TEST_CASE("psi: a shifted window lands in the top bin", "[drift]") {
+  std::vector<double> base, shifted;
+  for (int i = 0; i < 100; ++i) {
+    base.push_back(i);
+    shifted.push_back(1000 + i);
+  }
+  auto r = compare(table({"x"}, column(base)), table({"x"}, column(shifted)), true);
+  // Ten decile bins of 0.1 each; the window has all of its rows in the last one (share 1) and
+  // none elsewhere (share floored at 0.0001): 9 * (0.0001 - 0.1) * ln(0.001) + 0.9 * ln(10).
+  double expected = 9 * (0.0001 - 0.1) * std::log(0.0001 / 0.1) + (1 - 0.1) * std::log(1 / 0.1);
+  CHECK(feature(r, "x").psi == Approx(expected).epsilon(0.02));
+  CHECK(feature(r, "x").ks == Approx(1.0));
+}
+
+TEST_CASE("missing values: the percentage, and the completeness check", "[drift]") {
+  auto base = table({"x"}, column({1, 2, 3, 4}));
+  auto win = table({"x"}, {{"1"}, {""}, {"3"}, {""}});
+  auto r = compare(base, win, true);
+  CHECK(feature(r, "x").missingPercent == Approx(50));
+  CHECK(r.worstMissing == Approx(50));
+  CHECK(hasCheck(r, "completeness_check"));
+}
+
+TEST_CASE("columns: missing and extra only when requests name them", "[drift]") {
+  auto base = table({"a", "b"}, {{"1", "2"}, {"3", "4"}});
+  auto win = table({"a", "c"}, {{"1", "9"}, {"3", "8"}});
+  auto named = compare(base, win, true);
+  CHECK(hasCheck(named, "missing_column_check"));
+  CHECK(hasCheck(named, "extra_column_check"));
+  auto positional = compare(base, win, false);
+  CHECK_FALSE(hasCheck(positional, "missing_column_check"));
+  CHECK_FALSE(hasCheck(positional, "extra_column_check"));
+}
+
+TEST_CASE("types and categories", "[drift]") {
+  auto base = table({"n", "s"}, {{"1", "red"}, {"2", "blue"}, {"3", "red"}});
+  auto win = table({"n", "s"}, {{"x", "green"}, {"y", "red"}});
+  auto r = compare(base, win, true);
+  CHECK(hasCheck(r, "data_type_check"));          // text where numbers were
+  CHECK(hasCheck(r, "categorical_values_check")); // green was never seen
+  CHECK(feature(r, "s").psi > 0);
+  auto j = violationsJson(r);
+  REQUIRE(j["violations"].is_array());
+  for (auto& v : j["violations"])
+    CHECK(v.size() == 3); // feature_name, constraint_check_type, description
+}
+
+TEST_CASE("the capture window: named and positional rows, the window, bad records", "[capture]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("mlpc-capture-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "v1/2026/12/03/10");
+  fs::create_directories(dir / "v2/2026/12/03/11");
+  auto rec = [](const std::string& when, const std::string& enc, const std::string& data) {
+    nlohmann::json j{
+        {"captureData",
+         {{"endpointInput",
+           {{"observedContentType", "x"}, {"mode", "INPUT"}, {"data", data}, {"encoding", enc}}}}},
+        {"eventMetadata", {{"eventId", "e"}, {"inferenceTime", when}}},
+        {"eventVersion", "0"}};
+    return j.dump() + "\n";
+  };
+  {
+    std::ofstream a(dir / "v1/2026/12/03/10/capture.jsonl");
+    a << rec("2026-12-03T10:00:05Z", "JSON", R"({"instances": [[1, 2], {"f1": 3, "f2": null}]})");
+    a << rec("2026-12-03T10:59:59Z", "CSV", "f2,f1\n7,8\n");
+    a << "not json {\n";
+    a << rec("2026-12-03T10:30:00Z", "CSV", "1,2,3\n"); // three values, two features
+    a << rec("2026-12-03T10:30:01Z", "BASE64", "AAAA");
+    a << rec("2026-12-03T09:59:59Z", "CSV", "5,5\n"); // before the window
+    std::ofstream b(dir / "v2/2026/12/03/11/capture.jsonl");
+    b << rec("2026-12-03T11:00:00Z", "CSV", "4,5\n6,7\n");
+    b << rec("2026-12-03T11:00:01Z", "CSV", "9,9\n"); // at the window's end: excluded
+  }
+  auto w =
+      readCaptureWindow(dir.string(), "2026-12-03T10:00:00Z", "2026-12-03T11:00:01Z", {"f1", "f2"});
+  fs::remove_all(dir);
+  CHECK(w.named);
+  CHECK(w.records == 6); // five records in the window, and the line that is not a record
+  CHECK(w.skipped == 3); // not JSON, three values for two features, base64
+  REQUIRE(w.rows.size() == 5);
+  auto stats = statisticsOf(w.header, w.rows);
+  REQUIRE(stats.columns.size() == 2);
+  for (auto& c : stats.columns) {
+    if (c.name == "f1") {
+      CHECK(c.present == 5);
+      CHECK(c.sum == Approx(1 + 3 + 8 + 4 + 6));
+    } else {
+      CHECK(c.name == "f2");
+      CHECK(c.missing == 1); // the null
+      CHECK(c.sum == Approx(2 + 7 + 5 + 7));
+    }
+  }
+}
