@@ -1,6 +1,6 @@
 #include "monitor/statistics.h"
 
-#include "monitor/csv_rows.h"
+#include "monitor/column_accumulator.h"
 
 #include <csv.h>
 
@@ -18,22 +18,38 @@ using Json = nlohmann::ordered_json;
 constexpr size_t kSketchSize = 2048;
 constexpr size_t kTopValues = 20;
 constexpr int kBuckets = 10;
-const std::string kNoValue; // a row shorter than the header: the value is missing
 
-bool parseNumber(const std::string& s, double& out, bool& integral) {
-  const char* b = s.data();
-  const char* e = s.data() + s.size();
-  while (b < e && *b == ' ')
-    ++b;
-  while (e > b && (e[-1] == ' ' || e[-1] == '\r'))
-    --e;
-  if (b == e) return false;
-  auto [p, ec] = std::from_chars(b, e, out);
-  if (ec != std::errc() || p != e || !std::isfinite(out)) return false;
-  integral =
-      std::all_of(b, e, [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+'; });
-  return true;
-}
+/// libcsv's callbacks feeding one accumulator per column: the header row names them, every
+/// later row must have as many fields. Nothing but the accumulators is kept.
+struct Stream {
+  std::vector<std::string> header;
+  std::vector<ColumnAccumulator> columns;
+  size_t field = 0;
+  long long rows = 0; ///< data rows so far
+  std::string error;
+
+  static void onField(void* s, size_t len, void* self) {
+    auto* st = static_cast<Stream*>(self);
+    std::string_view v = s ? std::string_view(static_cast<const char*>(s), len) : "";
+    if (st->rows == 0 && st->columns.empty() && st->header.size() == st->field)
+      st->header.emplace_back(v); // still reading the header row
+    else if (st->field < st->columns.size())
+      st->columns[st->field].add(v);
+    ++st->field;
+  }
+  static void onRow(int, void* self) {
+    auto* st = static_cast<Stream*>(self);
+    if (st->columns.empty() && st->rows == 0) {
+      st->columns.resize(st->header.size());
+    } else {
+      ++st->rows;
+      if (st->field != st->header.size() && st->error.empty())
+        st->error = "row " + std::to_string(st->rows + 1) + " has " + std::to_string(st->field) +
+                    " fields, the header has " + std::to_string(st->header.size());
+    }
+    st->field = 0;
+  }
+};
 
 } // namespace
 
@@ -48,97 +64,48 @@ std::optional<DatasetStats> computeStatistics(const std::string& csvPath, std::s
     error = "cannot start the CSV reader";
     return std::nullopt;
   }
-  CsvRows r;
-  char buf[65536];
+  Stream st;
+  std::vector<char> buf(1 << 20);
   bool ok = true;
-  while (ok && in) {
-    in.read(buf, sizeof buf);
+  while (ok && st.error.empty() && in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     size_t n = static_cast<size_t>(in.gcount());
     if (n == 0) break;
-    if (csv_parse(&p, buf, n, CsvRows::field, CsvRows::end, &r) != n) ok = false;
+    if (csv_parse(&p, buf.data(), n, Stream::onField, Stream::onRow, &st) != n) ok = false;
   }
-  if (ok && csv_fini(&p, CsvRows::field, CsvRows::end, &r) != 0) ok = false;
+  if (ok && st.error.empty() && csv_fini(&p, Stream::onField, Stream::onRow, &st) != 0) ok = false;
   if (!ok) {
-    error = csvPath + ": not valid CSV after row " + std::to_string(r.rows.size()) + ": " +
+    error = csvPath + ": not valid CSV after row " + std::to_string(st.rows + 1) + ": " +
             csv_strerror(csv_error(&p));
     csv_free(&p);
     return std::nullopt;
   }
   csv_free(&p);
-  if (r.rows.empty()) {
+  if (!st.error.empty()) {
+    error = csvPath + ": " + st.error;
+    return std::nullopt;
+  }
+  if (st.header.empty() && st.columns.empty()) {
     error = csvPath + ": empty (no header row)";
     return std::nullopt;
   }
-  std::vector<std::string> header = std::move(r.rows[0]);
-  r.rows.erase(r.rows.begin());
-  for (size_t i = 0; i < r.rows.size(); ++i)
-    if (r.rows[i].size() != header.size()) {
-      error = csvPath + ": row " + std::to_string(i + 2) + " has " +
-              std::to_string(r.rows[i].size()) + " fields, the header has " +
-              std::to_string(header.size());
-      return std::nullopt;
-    }
-  return statisticsOf(header, r.rows);
+  DatasetStats out;
+  out.rows = st.rows;
+  for (size_t c = 0; c < st.header.size(); ++c)
+    out.columns.push_back(st.columns[c].finish(st.header[c], kSketchSize, kTopValues));
+  return out;
 }
 
 DatasetStats statisticsOf(const std::vector<std::string>& header,
                           const std::vector<std::vector<std::string>>& rows) {
   DatasetStats out;
   out.rows = static_cast<long long>(rows.size());
-  for (size_t c = 0; c < header.size(); ++c) {
-    ColumnStats col;
-    col.name = header[c];
-    std::vector<double> nums;
-    std::map<std::string, long long> counts;
-    bool allNumeric = true, allIntegral = true;
-    for (const auto& row : rows) {
-      const std::string& v = c < row.size() ? row[c] : kNoValue;
-      if (v.empty()) {
-        ++col.missing;
-        continue;
-      }
-      ++col.present;
-      ++counts[v];
-      double d = 0;
-      bool integral = false;
-      if (allNumeric && parseNumber(v, d, integral)) {
-        nums.push_back(d);
-        allIntegral = allIntegral && integral;
-      } else {
-        allNumeric = false;
-      }
-    }
-    if (col.present == 0) {
-      col.inferredType = "Unknown";
-    } else if (allNumeric) {
-      col.inferredType = allIntegral ? "Integral" : "Fractional";
-      std::sort(nums.begin(), nums.end());
-      for (double d : nums)
-        col.sum += d;
-      col.mean = col.sum / static_cast<double>(nums.size());
-      double sq = 0;
-      for (double d : nums)
-        sq += (d - col.mean) * (d - col.mean);
-      col.stdDev = std::sqrt(sq / static_cast<double>(nums.size()));
-      col.min = nums.front();
-      col.max = nums.back();
-      if (nums.size() <= kSketchSize) {
-        col.sketch = nums;
-      } else {
-        for (size_t k = 0; k < kSketchSize; ++k)
-          col.sketch.push_back(nums[k * (nums.size() - 1) / (kSketchSize - 1)]);
-      }
-    } else {
-      col.inferredType = "String";
-      col.distinct = static_cast<long long>(counts.size());
-      std::vector<std::pair<std::string, long long>> byCount(counts.begin(), counts.end());
-      std::stable_sort(byCount.begin(), byCount.end(),
-                       [](auto& a, auto& b) { return a.second > b.second; });
-      if (byCount.size() > kTopValues) byCount.resize(kTopValues);
-      col.topValues = std::move(byCount);
-    }
-    out.columns.push_back(std::move(col));
-  }
+  std::vector<ColumnAccumulator> columns(header.size());
+  for (const auto& row : rows)
+    for (size_t c = 0; c < header.size(); ++c)
+      columns[c].add(c < row.size() ? std::string_view(row[c]) : std::string_view());
+  for (size_t c = 0; c < header.size(); ++c)
+    out.columns.push_back(columns[c].finish(header[c], kSketchSize, kTopValues));
   return out;
 }
 

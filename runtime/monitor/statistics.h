@@ -7,8 +7,10 @@
 /// how many values are present and missing (an empty cell is missing), and for numbers the
 /// mean, sum, standard deviation (population), min, max and a distribution (ten equal-width
 /// buckets, and the sorted values — all of them up to 2,048, else 2,048 evenly spaced order
-/// statistics — in the `kll` sketch's JSON shape); for strings the distinct count and the
-/// counts of the most frequent values.
+/// statistics, exact up to 8,192 values and from a compacting sketch beyond — in the `kll`
+/// sketch's JSON shape); for strings the distinct count and the counts of the most frequent
+/// values. A file is read as a stream, in memory bounded by its columns, not its rows
+/// (column_accumulator.h).
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -26,6 +28,7 @@ struct ColumnStats {
   std::vector<double> sketch; ///< sorted values or evenly spaced order statistics
   // strings
   long long distinct = 0;
+  bool distinctExact = true; ///< false: more distinct values than counted (a lower bound)
   std::vector<std::pair<std::string, long long>> topValues; ///< most frequent first
 };
 
