@@ -192,7 +192,7 @@ Json featuresJson(const DriftReport& r) {
            {"baseline_type", f.baselineType},
            {"window_type", f.windowType.empty() ? Json() : Json(f.windowType)},
            {"present", f.present},
-           {"missing_percent", f.missingPercent}};
+           {"missing_percent", f.windowType.empty() ? Json() : Json(f.missingPercent)}};
     j["psi"] = f.compared ? Json(f.psi) : Json();
     j["ks"] = f.compared && numeric(f.baselineType) ? Json(f.ks) : Json();
     out.push_back(j);

@@ -7,7 +7,9 @@
 # itself -> v2 is registered pending approval -> `mlpc models approve` -> the endpoint rolls v2
 # out by its canary strategy -> v2 answers -> `mlpc lineage endpoint:NAME` shows v2 and the alert
 # that caused it. Also: a garbage capture line is skipped and counted; a second alert while the
-# first retraining is going or cooling down starts no run; `down` leaves no process behind.
+# first retraining is going or cooling down starts no run; the baseline's data gone from the
+# store fails the execution with the version and data named; `down` leaves no process behind;
+# examples/closed_loop/run.sh (the same program) runs the loop end to end.
 # Polls have deadlines (sanitizer builds).
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/deploy_lib.sh"
@@ -18,38 +20,7 @@ WS=$P/.mlp
 mkdir -p "$P"
 cd "$P" || exit 2
 DEPLOY_WS+=("$WS")
-cat > loop.mlp <<'EOF2'
-import "std/sklearn"
-import "std/data"
-
-model iris {
-  approval = manual
-  serve    = sklearn.Serve
-}
-
-pipeline train_iris(trees: int = 5) {
-  raw    = data.LoadExample(name = "iris", label = "species")
-  split  = data.Split(raw, test_fraction = 0.3, stratify = "species")
-  m      = sklearn.Train(data = split.train, label = "species", trees = trees)
-  scores = sklearn.Evaluate(model = m, data = split.test, label = "species")
-  register m in iris with { metrics: scores, tags: { trees: "${trees}" } }
-}
-
-endpoint iris_api {
-  model    = iris.approved
-  capture  = 100%
-  strategy = canary(50%, wait = 1s)
-  bake     = 1s
-}
-
-monitor iris_drift {
-  endpoint = iris_api
-  baseline = training_data
-  every    = 3s
-  alert    = psi > 1.0 or missing > 20%
-  on_alert = train_iris(trees = 9)
-}
-EOF2
+cp "$ROOT/examples/closed_loop/closed_loop.mlp" loop.mlp
 
 "$MLPC" run loop.mlp > run.out 2>&1
 check_eq "the pipeline registers iris v1" 0 "$?"
@@ -165,4 +136,10 @@ check "baseline gone: a Failed execution says which version and data" wait_for_l
 check_eq "down: exit 0" 0 "$?"
 none_left() { [ "$(pgrep -f "$WS" | wc -l)" = 0 ]; }
 check "no server or run left" wait_for none_left
+# The example's walk-through, on its own workspace and port.
+out=$(MLPC="$MLPC" bash "$ROOT/examples/closed_loop/run.sh" 2>&1)
+check_eq "examples/closed_loop/run.sh: exit 0" 0 "$?"
+check_contains "run.sh: v2 rolled out after the alert" \
+  "endpoint iris_api (InService) serves iris version 2" "$out"
+check_contains "run.sh: lineage names the alert" "started by an alert: monitor iris_drift" "$out"
 finish
