@@ -30,25 +30,29 @@ struct Rows {
     if (added) w.header.push_back(name);
     return it->second;
   }
-  void add(const std::map<std::string, std::string>& named) {
-    std::vector<std::string> row;
-    for (auto& [k, v] : named) {
-      size_t c = column(k);
-      if (row.size() <= c) row.resize(c + 1);
-      row[c] = v;
-    }
-    w.rows.push_back(std::move(row));
+  std::vector<size_t> featureCols; ///< the columns of `features`, once known
+
+  /// Sets the value of column `name` in `row`.
+  void set(std::vector<std::string>& row, const std::string& name, std::string value) {
+    size_t c = column(name);
+    if (row.size() <= c) row.resize(c + 1);
+    row[c] = std::move(value);
   }
-  bool addPositional(const std::vector<std::string>& values, std::string& why) {
+  bool addPositional(std::vector<std::string>&& values, std::string& why) {
     if (values.size() != features.size()) {
       why = "a row of " + std::to_string(values.size()) + " values; the model has " +
             std::to_string(features.size()) + " features";
       return false;
     }
-    std::map<std::string, std::string> named;
-    for (size_t i = 0; i < values.size(); ++i)
-      named[features[i]] = values[i];
-    add(named);
+    if (featureCols.empty())
+      for (auto& f : features)
+        featureCols.push_back(column(f));
+    std::vector<std::string> row;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (row.size() <= featureCols[i]) row.resize(featureCols[i] + 1);
+      row[featureCols[i]] = std::move(values[i]);
+    }
+    w.rows.push_back(std::move(row));
     return true;
   }
 };
@@ -94,15 +98,15 @@ bool addBody(Rows& rows, const json& input, std::string& why) {
     if (header) {
       rows.w.named = true;
       for (size_t r = 1; r < csv.size(); ++r) {
-        std::map<std::string, std::string> named;
+        std::vector<std::string> row;
         for (size_t c = 0; c < csv[0].size() && c < csv[r].size(); ++c)
-          named[csv[0][c]] = csv[r][c];
-        rows.add(named);
+          rows.set(row, csv[0][c], std::move(csv[r][c]));
+        rows.w.rows.push_back(std::move(row));
       }
       return true;
     }
     for (auto& r : csv)
-      if (!rows.addPositional(r, why)) return false;
+      if (!rows.addPositional(std::move(r), why)) return false;
     return true;
   }
   if (*enc == "JSON") {
@@ -115,15 +119,16 @@ bool addBody(Rows& rows, const json& input, std::string& why) {
     for (auto& item : *inst) {
       if (item.is_object()) {
         rows.w.named = true;
-        std::map<std::string, std::string> named;
+        std::vector<std::string> row;
         for (auto& [k, v] : item.items())
-          named[k] = valueText(v);
-        rows.add(named);
+          rows.set(row, k, valueText(v));
+        rows.w.rows.push_back(std::move(row));
       } else if (item.is_array()) {
         std::vector<std::string> values;
+        values.reserve(item.size());
         for (auto& v : item)
           values.push_back(valueText(v));
-        if (!rows.addPositional(values, why)) return false;
+        if (!rows.addPositional(std::move(values), why)) return false;
       } else {
         why = "an instance that is neither a list nor an object";
         return false;
@@ -158,7 +163,7 @@ std::string isoUtc(double t) {
 CaptureWindow readCaptureWindow(const std::string& endpointDir, const std::string& from,
                                 const std::string& to, const std::vector<std::string>& features) {
   CaptureWindow w;
-  Rows rows{w, features, {}};
+  Rows rows{w, features, {}, {}};
   std::error_code ec;
   if (!fs::is_directory(endpointDir, ec)) return w;
   std::vector<fs::path> files;
