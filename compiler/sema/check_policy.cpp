@@ -83,7 +83,7 @@ struct PropertyScope {
 } // namespace
 
 void Checker::checkModel(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props, {"approval", "serve"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   static const ContextNames approval = {{"manual", Type::of(TypeKind::Approval)},
                                         {"auto", Type::of(TypeKind::Approval)}};
   if (auto* p = props["approval"]) {
@@ -104,9 +104,7 @@ void Checker::checkModel(const ast::PolicyDecl& d, const Module& m) {
 }
 
 void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(
-      d, d.props,
-      {"model", "instances", "autoscale", "strategy", "rollback", "bake", "capture", "mode"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (!props["model"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "endpoint `" + d.name.name + "` has no `model`")
@@ -173,7 +171,7 @@ void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
 }
 
 void Checker::checkMonitor(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props, {"endpoint", "baseline", "every", "alert", "on_alert"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (!props["endpoint"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "monitor `" + d.name.name + "` has no `endpoint`")
@@ -216,7 +214,7 @@ bool validCron(const std::string& s, std::string& why) {
 } // namespace
 
 void Checker::checkSchedule(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props, {"run", "cron", "every", "on_change"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (!props["run"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "schedule `" + d.name.name + "` has no `run`")
