@@ -128,7 +128,8 @@ public:
 
   void add(std::string label, CompletionKind kind, std::string detail = "",
            std::string insert = "") {
-    if (label.empty() || !seen_.insert(label).second) return;
+    // A name may come twice: as an argument name (`seed = `) and as a value in scope (`seed`).
+    if (label.empty() || !seen_.insert(label + "\n" + insert).second) return;
     items.push_back({std::move(label), kind, std::move(detail), std::move(insert)});
   }
 
@@ -410,6 +411,17 @@ Completions complete(const std::string& text, uint32_t offset, const sema::Progr
           c.add(p.name.name, CompletionKind::Field, paramText(prog.sm, p), p.name.name + " = ");
     }
   }
+
+  // The value of a property that defines names of its own (`rollback = error_rate > 1%`).
+  if (propertyBlock)
+    for (size_t i = n; i-- > ctx.opens[0].token + 1;)
+      if (isName(toks[i]) && i + 1 < n && toks[i + 1].text == "=" &&
+          startsItem(text, toks, i, toks[i].begin)) {
+        if (const sema::ContextNames* names = sema::propertyContext(*ctx.decl, toks[i].text))
+          for (auto& [name, type] : *names)
+            c.add(name, CompletionKind::Value, typeText(type));
+        break;
+      }
 
   // An expression or a statement: the names in scope.
   if (inPipeline && bracket == "{" && startsItem(text, toks, n, out.replaceBegin))

@@ -38,6 +38,47 @@ const std::vector<std::string>& propertyNames(ast::DeclKind k) {
   }
 }
 
+namespace {
+Type builtin(const char* n) {
+  Type t = Type::of(TypeKind::Builtin);
+  t.name = n;
+  return t;
+}
+} // namespace
+
+const ContextNames* propertyContext(ast::DeclKind k, const std::string& prop) {
+  static const ContextNames approval = {{"manual", Type::of(TypeKind::Approval)},
+                                        {"auto", Type::of(TypeKind::Approval)}};
+  static const ContextNames alarms = {{"error_rate", Type::of(TypeKind::Percent)},
+                                      {"latency_p50", Type::of(TypeKind::Duration)},
+                                      {"latency_p90", Type::of(TypeKind::Duration)},
+                                      {"latency_p99", Type::of(TypeKind::Duration)},
+                                      {"requests", Type::of(TypeKind::Int)}};
+  static const ContextNames strategies = {{"all_at_once", builtin("all_at_once")},
+                                          {"canary", builtin("canary")},
+                                          {"linear", builtin("linear")}};
+  static const ContextNames modes = {{"realtime", Type::of(TypeKind::Mode)},
+                                     {"serverless", builtin("serverless")},
+                                     {"async", builtin("async")}};
+  static const ContextNames drift = {{"psi", Type::of(TypeKind::Float)},
+                                     {"ks", Type::of(TypeKind::Float)},
+                                     {"missing", Type::of(TypeKind::Percent)}};
+  static const ContextNames baseline = {{"training_data", Type::of(TypeKind::Baseline)}};
+  switch (k) {
+  case ast::DeclKind::Model:
+    return prop == "approval" ? &approval : nullptr;
+  case ast::DeclKind::Endpoint:
+    return prop == "rollback"   ? &alarms
+           : prop == "strategy" ? &strategies
+           : prop == "mode"     ? &modes
+                                : nullptr;
+  case ast::DeclKind::Monitor:
+    return prop == "alert" ? &drift : prop == "baseline" ? &baseline : nullptr;
+  default:
+    return nullptr;
+  }
+}
+
 const std::vector<std::string>& pipelineBuiltins() {
   static const std::vector<std::string> names = {"range",  "len",     "argmax",
                                                  "argmin", "flatten", "transform"};

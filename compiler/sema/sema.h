@@ -123,6 +123,11 @@ std::string canonicalPath(const std::string& path);
 /// The properties a declaration of kind `k` may set, as the checker accepts them (empty for
 /// imports, data and pipelines). Editors complete from the same list.
 const std::vector<std::string>& propertyNames(ast::DeclKind k);
+/// Names defined by one property (`error_rate` inside `rollback`, `psi` inside `alert`, ...).
+using ContextNames = std::map<std::string, Type>;
+/// The names property `prop` of a declaration of kind `k` defines for its value; null when it
+/// defines none. The checker resolves them and editors complete them.
+const ContextNames* propertyContext(ast::DeclKind k, const std::string& prop);
 /// The functions a pipeline body may call besides steps and pipelines (`range`, `argmax`, ...).
 const std::vector<std::string>& pipelineBuiltins();
 /// The names `import "std/NAME"` can load from these stdlib roots ("std/sklearn", ...), sorted,

@@ -249,6 +249,10 @@ TEST_CASE("completion: a call's argument names with their types") {
   c = completeAt(f, mainBody() + "  z = lib.Double(factor = 3, ");
   CHECK_FALSE(item(c, "factor"));
   CHECK(item(c, "d"));
+  // A parameter named like a value in scope is offered as both.
+  c = completeAt(f, mainBody() + "  z = Load(");
+  CHECK(std::count_if(c.items.begin(), c.items.end(), [](auto& i) { return i.label == "seed"; }) ==
+        2);
   // After `=` only values.
   c = completeAt(f, mainBody() + "  z = Load(seed = ");
   REQUIRE(item(c, "seed"));
@@ -307,6 +311,16 @@ TEST_CASE("completion: the properties of each kind of declaration") {
   c = completeAt(f, text + "\nmonitor drift {\n  every = 1h\n  ");
   CHECK(item(c, "alert"));
   CHECK_FALSE(item(c, "every"));
+  // Names a property defines for its value.
+  c = completeAt(f, text + "\nendpoint api {\n  rollback = requests > 10 or ");
+  REQUIRE(item(c, "error_rate"));
+  CHECK(item(c, "error_rate")->detail == "percent");
+  CHECK(item(c, "latency_p99"));
+  c = completeAt(f, text + "\nendpoint api {\n  strategy = ");
+  CHECK(item(c, "canary"));
+  CHECK_FALSE(item(c, "error_rate"));
+  c = completeAt(f, text + "\nmonitor drift {\n  alert = ");
+  CHECK(item(c, "psi"));
   // The value of a property: names, not properties.
   c = completeAt(f, text + "\nschedule nightly {\n  run = ");
   CHECK(item(c, "p"));
