@@ -15,11 +15,7 @@ export MLP_FILE=$T/churn/churn.mlp OUT=$T/nvim.out
 export XDG_CONFIG_HOME=$T/config XDG_DATA_HOME=$T/data XDG_STATE_HOME=$T/state XDG_CACHE_HOME=$T/cache
 timeout 120 nvim --headless --clean --cmd "set runtimepath^=$ROOT/editors/vim" \
   -c "luafile $HERE/nvim_check.lua" > "$T/nvim.log" 2>&1 < /dev/null
-check_eq "nvim check_contains "the setup completes with the server (omnifunc)" \
-  "omnifunc=v:lua.vim.lsp.omnifunc" "$out"
-check_contains "completion after \`split.\` on a half-typed line: the outputs" \
-  "completion=test,train" "$out"
-finished in time" 0 "$?"
+check_eq "nvim finished in time" 0 "$?"
 out=$(cat "$OUT" 2>/dev/null)
 line_of() { grep -n -m1 -F "$2" "$1" | cut -d: -f1; }
 
