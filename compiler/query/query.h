@@ -103,6 +103,82 @@ struct Symbol {
 /// on the syntax tree alone, so a file with syntax errors still has an outline.
 std::vector<Symbol> documentSymbols(const ast::Module& m);
 
+/// The LSP's CompletionItemKind numbers for what completion offers.
+enum class CompletionKind {
+  Function = 3,
+  Field = 5,
+  Variable = 6,
+  Class = 7,
+  Interface = 8,
+  Module = 9,
+  Property = 10,
+  Value = 12,
+  Keyword = 14,
+  Event = 23,
+};
+
+struct Completion {
+  std::string label;
+  CompletionKind kind = CompletionKind::Variable;
+  std::string detail;     ///< a type or a signature; may be empty
+  std::string insertText; ///< what to insert instead of `label` (`trees = `); empty: the label
+};
+
+struct Completions {
+  /// The bytes of `text` the chosen item replaces: the partial word before the cursor (inside an
+  /// import's string, the path typed so far). begin == end when nothing is typed yet.
+  uint32_t replaceBegin = 0, replaceEnd = 0;
+  std::vector<Completion> items;
+};
+
+/// What may be typed at `offset` of `text` (the document as the editor has it, which often does
+/// not parse): names in scope, a call's argument names, the outputs and fields after `x.`, the
+/// properties of the declaration whose block holds the cursor, `std/…` modules in an import.
+/// The context comes from the tokens before the cursor; names and types from `prog`/`m`, a
+/// checked version of the same document (possibly an older one that parsed: names are looked up
+/// by name, never by offset). `stdlibModules` as sema::stdlibModules gives them.
+Completions complete(const std::string& text, uint32_t offset, const sema::Program& prog,
+                     const sema::Module& m, const std::vector<std::string>& stdlibModules);
+
+/// The kinds of semantic tokens, in the order of the legend the server announces.
+enum class SemanticType {
+  Namespace,
+  Type,
+  Class,
+  Interface,
+  Event,
+  Function,
+  Parameter,
+  Variable,
+  Property,
+  Keyword,
+  String,
+  Number,
+  Comment,
+  Operator,
+};
+/// Modifier bits.
+enum SemanticModifier : unsigned {
+  kDeclaration = 1,    ///< where the name is declared
+  kDefaultLibrary = 2, ///< declared in the stdlib, or a builtin
+  kUnit = 4,           ///< a number with a unit: `5m`, `2GiB`, `10%`
+};
+/// The legend's names, indexed by SemanticType and by modifier bit.
+const std::vector<std::string>& semanticTypeNames();
+const std::vector<std::string>& semanticModifierNames();
+
+struct SemanticToken {
+  uint32_t begin = 0, end = 0; ///< bytes of the module's file (may span lines)
+  SemanticType type = SemanticType::Variable;
+  unsigned modifiers = 0;
+};
+/// Every token of the module's file that has a colour, in order and never overlapping: words,
+/// strings, numbers, units, comments and operators from the tokens; names classified by what
+/// they declare or refer to (from the syntax tree and sema's resolutions; a name the checker did
+/// not resolve, as in a file with syntax errors, is left out). The `${name}` in a string is a
+/// token of its own between two pieces of the string.
+std::vector<SemanticToken> semanticTokens(const sema::Program& prog, const sema::Module& m);
+
 /// The `//` comment lines directly above `offset`'s line (the doc comment of a declaration), with
 /// the slashes and one following space removed; empty when there is none.
 std::string docComment(const SourceManager& sm, SourceRange declRange);

@@ -228,15 +228,7 @@ void Checker::checkStepLike(const ast::StepDecl& d, const Module& m) {
   module = &m;
   step = &d;
   bool isServer = d.kind == ast::DeclKind::Server;
-  std::vector<std::string> allowed = {"run", "image", "code", "env", "resources", "timeout"};
-  if (isServer) {
-    allowed.push_back("health");
-    allowed.push_back("invoke");
-  } else {
-    allowed.push_back("retry");
-    allowed.push_back("cache");
-  }
-  auto props = properties(d, d.props, allowed);
+  auto props = properties(d, d.props, propertyNames(d.kind));
   for (auto& o : d.outputs)
     for (auto& p : d.params)
       if (!d.unnamedOutput && o.name.name == p.name.name)

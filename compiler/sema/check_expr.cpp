@@ -7,8 +7,7 @@ namespace mlpc::sema {
 using ast::ExprKind;
 
 namespace {
-const std::vector<std::string> kPipelineBuiltins = {"range",  "len",     "argmax",
-                                                    "argmin", "flatten", "transform"};
+const std::vector<std::string>& kPipelineBuiltins = pipelineBuiltins();
 thread_local int interpolationDepth = 0;
 } // namespace
 

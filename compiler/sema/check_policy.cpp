@@ -13,11 +13,6 @@ std::string joinNames(const std::vector<std::string>& v) {
     s += (s.empty() ? "" : ", ") + x;
   return s;
 }
-Type builtin(const char* n) {
-  Type t = Type::of(TypeKind::Builtin);
-  t.name = n;
-  return t;
-}
 } // namespace
 
 std::map<std::string, const ast::Property*>
@@ -83,11 +78,9 @@ struct PropertyScope {
 } // namespace
 
 void Checker::checkModel(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props, {"approval", "serve"});
-  static const ContextNames approval = {{"manual", Type::of(TypeKind::Approval)},
-                                        {"auto", Type::of(TypeKind::Approval)}};
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (auto* p = props["approval"]) {
-    PropertyScope ps(*this, m, &approval);
+    PropertyScope ps(*this, m, propertyContext(d.kind, "approval"));
     Type t = check(*p->value);
     if (!t.isError() && t.kind != TypeKind::Approval)
       sink.report(DiagCode::InvalidValue, p->value->range, "`approval` is `manual` or `auto`")
@@ -104,31 +97,14 @@ void Checker::checkModel(const ast::PolicyDecl& d, const Module& m) {
 }
 
 void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(
-      d, d.props,
-      {"model", "instances", "autoscale", "strategy", "rollback", "bake", "capture", "mode"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (!props["model"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "endpoint `" + d.name.name + "` has no `model`")
         .withLabel("needs `model = GROUP.approved` (or .latest, .version(N))");
-  static const ContextNames alarms = {{"error_rate", Type::of(TypeKind::Percent)},
-                                      {"latency_p50", Type::of(TypeKind::Duration)},
-                                      {"latency_p90", Type::of(TypeKind::Duration)},
-                                      {"latency_p99", Type::of(TypeKind::Duration)},
-                                      {"requests", Type::of(TypeKind::Int)}};
-  static const ContextNames strategies = {{"all_at_once", builtin("all_at_once")},
-                                          {"canary", builtin("canary")},
-                                          {"linear", builtin("linear")}};
-  static const ContextNames modes = {{"realtime", Type::of(TypeKind::Mode)},
-                                     {"serverless", builtin("serverless")},
-                                     {"async", builtin("async")}};
   for (auto& [name, p] : props) {
     if (!p) continue;
-    const ContextNames* ctx = name == "rollback"   ? &alarms
-                              : name == "strategy" ? &strategies
-                              : name == "mode"     ? &modes
-                                                   : nullptr;
-    PropertyScope ps(*this, m, ctx);
+    PropertyScope ps(*this, m, propertyContext(d.kind, name));
     Type t = check(*p->value);
     if (name == "model") {
       if (!t.isError() && t.kind != TypeKind::ModelVersion)
@@ -173,19 +149,14 @@ void Checker::checkEndpoint(const ast::PolicyDecl& d, const Module& m) {
 }
 
 void Checker::checkMonitor(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props, {"endpoint", "baseline", "every", "alert", "on_alert"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (!props["endpoint"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "monitor `" + d.name.name + "` has no `endpoint`")
         .withLabel("needs `endpoint = NAME`");
-  static const ContextNames drift = {{"psi", Type::of(TypeKind::Float)},
-                                     {"ks", Type::of(TypeKind::Float)},
-                                     {"missing", Type::of(TypeKind::Percent)}};
-  static const ContextNames baseline = {{"training_data", Type::of(TypeKind::Baseline)}};
   for (auto& [name, p] : props) {
     if (!p) continue;
-    const ContextNames* ctx = name == "alert" ? &drift : name == "baseline" ? &baseline : nullptr;
-    PropertyScope ps(*this, m, ctx);
+    PropertyScope ps(*this, m, propertyContext(d.kind, name));
     Type t = check(*p->value);
     if (t.isError()) continue;
     if (name == "endpoint" && t.kind != TypeKind::Endpoint)
@@ -216,7 +187,7 @@ bool validCron(const std::string& s, std::string& why) {
 } // namespace
 
 void Checker::checkSchedule(const ast::PolicyDecl& d, const Module& m) {
-  auto props = properties(d, d.props, {"run", "cron", "every", "on_change"});
+  auto props = properties(d, d.props, propertyNames(d.kind));
   if (!props["run"])
     sink.report(DiagCode::MissingProperty, d.name.range,
                 "schedule `" + d.name.name + "` has no `run`")

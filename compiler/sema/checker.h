@@ -20,9 +20,6 @@ struct Scope {
   std::map<std::string, const ast::AssignStmt*> branchOnly;
 };
 
-/// Names defined by one property (`error_rate` inside `rollback`, `psi` inside `alert`, ...).
-using ContextNames = std::map<std::string, Type>;
-
 class Checker {
 public:
   Checker(Program& p, const Options& o, DiagnosticSink& s) : prog(p), opts(o), sink(s) {}

@@ -120,6 +120,20 @@ std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& op
 /// file exists). Module::path and Options::overlay use it.
 std::string canonicalPath(const std::string& path);
 
+/// The properties a declaration of kind `k` may set, as the checker accepts them (empty for
+/// imports, data and pipelines). Editors complete from the same list.
+const std::vector<std::string>& propertyNames(ast::DeclKind k);
+/// Names defined by one property (`error_rate` inside `rollback`, `psi` inside `alert`, ...).
+using ContextNames = std::map<std::string, Type>;
+/// The names property `prop` of a declaration of kind `k` defines for its value; null when it
+/// defines none. The checker resolves them and editors complete them.
+const ContextNames* propertyContext(ast::DeclKind k, const std::string& prop);
+/// The functions a pipeline body may call besides steps and pipelines (`range`, `argmax`, ...).
+const std::vector<std::string>& pipelineBuiltins();
+/// The names `import "std/NAME"` can load from these stdlib roots ("std/sklearn", ...), sorted,
+/// each once.
+std::vector<std::string> stdlibModules(const std::vector<std::string>& roots);
+
 /// The stdlib roots for this process: $MLP_PATH (colon-separated), then the installed stdlib
 /// next to the executable, then the source tree's stdlib.
 std::vector<std::string> defaultStdlibDirs(const std::string& exePath);

@@ -102,6 +102,24 @@ async function main() {
     emit('def_import_file', f);
     emit('def_import_line', l);
 
+    const comp = await within(15000, conn.sendRequest('textDocument/completion', {
+      textDocument: { uri }, position: positionOf(text, 'data = split.train', 'data = split.'.length),
+    }), 'completion');
+    emit('completion', (comp.items || comp).map((i) => i.label).sort().join(','));
+    const legend = init.capabilities.semanticTokensProvider.legend;
+    const tokens = await within(15000, conn.sendRequest('textDocument/semanticTokens/full', {
+      textDocument: { uri },
+    }), 'semantic tokens');
+    // The type of the token that starts where `pipeline train_churn` names the pipeline.
+    const want = positionOf(text, 'pipeline train_churn', 'pipeline '.length);
+    let line = 0, ch = 0, found = 'none';
+    for (let i = 0; i + 4 < tokens.data.length; i += 5) {
+      line += tokens.data[i];
+      ch = tokens.data[i] ? tokens.data[i + 1] : ch + tokens.data[i + 1];
+      if (line === want.line && ch === want.character) found = legend.tokenTypes[tokens.data[i + 3]];
+    }
+    emit('semantic_pipeline_name', found);
+
     await within(15000, conn.sendRequest('shutdown'), 'shutdown');
     conn.sendNotification('exit');
     const end = await within(15000, exited, 'the server to exit');

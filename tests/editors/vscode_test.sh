@@ -13,7 +13,7 @@
 #  - server.js's serverExecutable (what extension.js starts); extension.js against stand-ins for
 #    the VS Code API (activation, restarts on settings changes, an error when mlpc cannot start);
 #    an LSP client launched through server.js: diagnostics for a file with a mistake, a hover, two
-#    definitions, a clean exit.
+#    definitions, a completion, a semantic token, a clean exit.
 # Needs node and editors/vscode/node_modules (./setup.sh installs both); skipped without node.
 #
 #   tests/editors/vscode_test.sh build/mlpc
@@ -276,5 +276,8 @@ check_contains "definition of a binding" \
 check_contains "definition across an import: the file" "def_import_file=steps.mlp" "$out"
 check_contains "definition across an import: the line" \
   "def_import_line=$(line_of "$T/churn/steps.mlp" 'step Prepare(')" "$out"
+check_contains "completion after split.: the outputs" "completion=test,train" "$out"
+check_contains "semantic tokens: the pipeline's name is a function" \
+  "semantic_pipeline_name=function" "$out"
 check_contains "the server exits 0 after shutdown and exit" "exit_code=0" "$out"
 finish

@@ -1,6 +1,6 @@
 -- Driven by nvim_test.sh: Neovim's own LSP client, configured by editors/vim, against `mlpc lsp`.
 -- Opens $MLP_FILE (an example with a mistake), waits for the diagnostic, asks for a hover, jumps
--- to two definitions, and writes what it saw to $OUT as key=value lines. Every wait has a
+-- to two definitions, asks for a completion after `split.`, and writes what it saw to $OUT as key=value lines. Every wait has a
 -- timeout, and the script always quits.
 local out = {}
 local function emit(k, v)
@@ -45,6 +45,7 @@ local ok, err = pcall(function()
     return #vim.diagnostic.get(buf) > 0
   end, 50)
   emit('diagnostics_arrived', arrived)
+  emit('omnifunc', vim.bo[buf].omnifunc)
   local d = vim.diagnostic.get(buf)[1]
   if d then
     emit('diag_code', d.code)
@@ -69,6 +70,24 @@ local ok, err = pcall(function()
   name, row = jump(buf, 'local.Prepare', #'local.')
   emit('def_import_file', vim.fn.fnamemodify(name, ':t'))
   emit('def_import_line', row)
+
+  -- Completion on a half-typed line: the client sends the edit, the server answers from the
+  -- last version that parsed.
+  local il = find(buf, 'if scores.auc')
+  vim.api.nvim_buf_set_lines(buf, il, il, false, { '  x = split.' })
+  res = vim.lsp.buf_request_sync(buf, 'textDocument/completion', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    position = { line = il, character = #'  x = split.' },
+  }, 15000)
+  local labels = {}
+  for _, r in pairs(res or {}) do
+    local items = r.result and (r.result.items or r.result) or {}
+    for _, item in ipairs(items) do
+      table.insert(labels, item.label)
+    end
+  end
+  table.sort(labels)
+  emit('completion', table.concat(labels, ','))
 end)
 if not ok then
   emit('error', err)

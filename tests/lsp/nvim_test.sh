@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Neovim's built-in LSP client, configured by editors/vim, against `mlpc lsp`: a copy of the churn
-# example with a misspelt step opens with its diagnostic, hover answers, and go-to-definition
-# jumps within the file and across an import. Skipped when nvim is not installed.
+# example with a misspelt step opens with its diagnostic, hover answers, go-to-definition jumps
+# within the file and across an import, and completion answers on a half-typed line. Skipped
+# when nvim is not installed.
 #
 #   tests/lsp/nvim_test.sh build/mlpc
 source "$(dirname "$0")/../e2e/lib.sh" "$@"
@@ -34,4 +35,8 @@ check_contains "definition in the file: the binding's line" \
 check_contains "definition across an import: the file" "def_import_file=steps.mlp" "$out"
 check_contains "definition across an import: the line" \
   "def_import_line=$(line_of "$T/churn/steps.mlp" 'step Prepare(')" "$out"
+check_contains "the setup completes with the server (omnifunc)" \
+  "omnifunc=v:lua.vim.lsp.omnifunc" "$out"
+check_contains "completion after \`split.\` on a half-typed line: the outputs" \
+  "completion=test,train" "$out"
 finish

@@ -424,6 +424,112 @@ def run(mlpc, tmp):
                                         "contentChanges": [{"text": good}]})
     c.diagnostics(uri, 33)
 
+    # ---- completion: from the last version that parsed while the text is half-typed
+    comp = caps.get("completionProvider") or {}
+    check("completionProvider announced with `.` and `\"`",
+          "." in comp.get("triggerCharacters", []) and '"' in comp.get("triggerCharacters", []),
+          caps)
+
+    raw_items = []  # the last answer's items, in order (a label may come twice)
+
+    def complete_in(version, edited, needle, delta=None):
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                            "contentChanges": [{"text": edited}]})
+        pos = position_of_str(edited, needle, 0, len(needle) if delta is None else delta)
+        r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
+        items = (r.get("result") or {}).get("items", [])
+        raw_items[:] = items
+        return {i["label"]: i for i in items}, pos
+
+    at_if = "  if scores.auc"
+    items, pos = complete_in(34, good.replace(at_if, "  x = split.tr\n  y = (\n" + at_if), "split.tr")
+    check("completion after `split.`: the step's outputs (the text does not parse)",
+          sorted(items) == ["test", "train"], sorted(items))
+    edit = items.get("train", {}).get("textEdit", {})
+    check("completion: the edit replaces the word typed so far",
+          edit.get("newText") == "train" and
+          edit.get("range", {}).get("start") == dict(pos, character=pos["character"] - 2) and
+          edit["range"]["end"] == pos, edit)
+    check("completion: the output's type as detail",
+          items.get("train", {}).get("detail", "").startswith("Dataset"), items.get("train"))
+    items, _ = complete_in(35, good.replace(at_if, "  x = scores.\n" + at_if), "scores.")
+    check("completion after `scores.`: the metrics' fields", "auc" in items and
+          items["auc"].get("detail") == "float" and items["auc"].get("kind") == 5, items)
+    items, _ = complete_in(36, good.replace(at_if, "  y = sklearn.Train(data = split.train, \n"
+                                            + at_if), "split.train, ")
+    args = {i["textEdit"]["newText"]: i for i in raw_items
+            if i.get("textEdit", {}).get("newText", "").endswith(" = ")}
+    check("completion in a call: the argument names not given yet, with their types",
+          "trees = " in args and "data = " not in args and
+          args["trees = "].get("detail", "").startswith("trees: int"), sorted(args))
+    check("completion in a call: the arguments come first",
+          bool(raw_items) and raw_items[0]["textEdit"]["newText"].endswith(" = "), raw_items[:1])
+    check("completion in a call: the names in scope too", "split" in items and "m" in items and
+          "train_churn" in items, sorted(items))
+    items, _ = complete_in(37, good.replace("  capture   = 20%", "  capture   = 20%\n  "),
+                           "  capture   = 20%\n  ")
+    check("completion in an endpoint: its properties not set yet",
+          "autoscale" in items and "mode" in items and "bake" not in items and
+          "run" not in items and items["mode"].get("kind") == 10, sorted(items))
+    items, pos = complete_in(38, good.replace('import "std/data"', 'import "std/'), 'import "std/')
+    check("completion in an import: the stdlib modules",
+          "std/sklearn" in items and "std/data" in items, sorted(items))
+    check("completion in an import: the edit replaces the path typed so far",
+          items.get("std/data", {}).get("textEdit", {}).get("range", {}).get("start") ==
+          dict(pos, character=pos["character"] - 4), items.get("std/data"))
+    items, _ = complete_in(39, good, "// churn.mlp")
+    check("completion in a comment: nothing", items == {}, items)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 40},
+                                        "contentChanges": [{"text": good}]})
+    c.diagnostics(uri, 40)
+
+    # ---- semantic tokens: the legend, then names by what they are
+    legend = (caps.get("semanticTokensProvider") or {}).get("legend", {})
+    types, mods = legend.get("tokenTypes", []), legend.get("tokenModifiers", [])
+    check("semanticTokensProvider announced with a legend",
+          "function" in types and "keyword" in types and "declaration" in mods and
+          (caps.get("semanticTokensProvider") or {}).get("full") is True, caps)
+    r = c.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})
+    data = (r.get("result") or {}).get("data", [])
+    tokens, line, char, ordered = {}, 0, 0, len(data) % 5 == 0
+    for i in range(0, len(data) - 4, 5):
+        dl, dc, length, ty, mo = data[i:i + 5]
+        ordered = ordered and dl >= 0 and (dl > 0 or dc >= 0) and length > 0
+        line, char = line + dl, (char + dc if dl == 0 else dc)
+        tokens[(line, char)] = (length, types[ty] if 0 <= ty < len(types) else ty,
+                                sorted(m for b, m in enumerate(mods) if mo & (1 << b)))
+    check("semantic tokens: encoded in order, each on one line", ordered and len(tokens) > 100,
+          len(tokens))
+
+    def token(needle, nth=0, delta=0):
+        p = position_of_str(good, needle, nth, delta)
+        return tokens.get((p["line"], p["character"]))
+
+    check("semantic tokens: a pipeline's name where it is declared",
+          token("train_churn(threshold") == (11, "function", ["declaration"]),
+          token("train_churn(threshold"))
+    check("semantic tokens: a parameter where it is used",
+          token("threshold {", 0) == (9, "parameter", []), token("threshold {"))
+    check("semantic tokens: a stdlib module and step",
+          token("sklearn.Train") == (7, "namespace", ["defaultLibrary"]) and
+          token("sklearn.Train", 0, 8) == (5, "function", ["defaultLibrary"]),
+          (token("sklearn.Train"), token("sklearn.Train", 0, 8)))
+    check("semantic tokens: a property, a keyword, a string, a comment",
+          token("approval") == (8, "property", []) and token("pipeline")[1] == "keyword" and
+          token('"churned"')[:2] == (9, "string") and token("// churn.mlp")[1] == "comment",
+          (token("approval"), token("pipeline"), token('"churned"'), token("// churn.mlp")))
+    check("semantic tokens: a unit and a number",
+          token("5m") == (2, "number", ["unit"]) and token("2\n") == (1, "number", []),
+          (token("5m"), token("2\n")))
+    check("semantic tokens: a binding and an output",
+          token("split  =")[1:] == ("variable", ["declaration"]) and
+          token("split.train", 0, 6) == (5, "property", []),
+          (token("split  ="), token("split.train", 0, 6)))
+    check("semantic tokens: `${threshold}` inside a string is a parameter between string pieces",
+          token("threshold}") == (9, "parameter", []) and
+          token('"AUC')[1] == "string" and token('}"')[1] == "string",
+          (token("threshold}"), token('"AUC'), token('}"')))
+
     # ---- lifecycle end
     c.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     check("didClose clears diagnostics", c.diagnostics(uri) == [])

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Robustness of `mlpc lsp` under random edits: every example and stdlib module is opened and
 edited many times at random (deletions, insertions of program fragments, of stray bytes and of
-non-ASCII text) with incremental didChange ranges, with hover, definition, references and symbol requests
-at random positions in between. The server must answer every request in time and publish
-diagnostics for the last version; at the end its copy of each document must equal the test's
-(the outline and diagnostics of the edited document equal those of the same text opened fresh).
+non-ASCII text) with incremental didChange ranges, with hover, definition, references, symbol,
+completion and semantic token requests at random positions in between. The server must answer
+every request in time, with well-formed completions and tokens, and publish diagnostics for the
+last version; at the end its copy of each document must equal the test's (the outline and
+diagnostics of the edited document equal those of the same text opened fresh).
 
     /usr/bin/python3 tests/lsp/random_edit_test.py build/mlpc [SEED] [EDITS_PER_FILE]
 """
@@ -24,6 +25,27 @@ FRAGMENTS = ["{", "}", "(", ")", "\"", "${", "}", "=", "->", ",", ".", ":", "\n"
              "if ", "else ", "register ", "fail ", "Dataset<", ">", "Metrics{", "list<",
              "5m", "10%", "2GiB", "1e309", "999999999999999999999", "\"\"\"", "//", "/*",
              "é", "\u00e9\u0301", "\U0001F600", "\u4e2d\u6587", "\t", "x", "_"]
+
+
+def well_formed(method, result):
+    """The shape of a completion list (edits with ordered ranges) and of semantic tokens (groups
+    of five, in order, none empty)."""
+    if method == "textDocument/completion":
+        items = result.get("items", []) if isinstance(result, dict) else result
+        for i in items or []:
+            r = i.get("textEdit", {}).get("range", {})
+            start, end = r.get("start", {}), r.get("end", {})
+            if not i.get("label") or (start.get("line"), start.get("character")) > \
+                    (end.get("line"), end.get("character")):
+                return False
+    if method == "textDocument/semanticTokens/full":
+        data = (result or {}).get("data", [])
+        if len(data) % 5:
+            return False
+        for k in range(0, len(data), 5):
+            if data[k] < 0 or data[k + 1] < 0 or data[k + 2] <= 0:
+                return False
+    return True
 
 
 def random_edit(rng, text, limit):
@@ -86,9 +108,12 @@ def main():
                     method = rng.choice(["textDocument/hover", "textDocument/definition",
                                          "textDocument/references",
                                          "textDocument/prepareRename",
-                                         "textDocument/documentSymbol"])
+                                         "textDocument/documentSymbol",
+                                         "textDocument/completion",
+                                         "textDocument/semanticTokens/full"])
                     params = {"textDocument": {"uri": uri}}
-                    if method != "textDocument/documentSymbol":
+                    if method not in ("textDocument/documentSymbol",
+                                      "textDocument/semanticTokens/full"):
                         params["position"] = position_of(text, rng.randint(0, len(text)))
                     if method == "textDocument/references":
                         params["context"] = {"includeDeclaration": True}
@@ -99,6 +124,9 @@ def main():
                     r = c.response(rid, timeout=60)
                     if "error" in r:
                         failures.append("%s: %s answered an error: %s" % (rel, method, r["error"]))
+                    elif not well_formed(method, r.get("result")):
+                        failures.append("%s: %s answered a malformed result: %s"
+                                        % (rel, method, str(r.get("result"))[:300]))
                 c.diagnostics(uri, version, timeout=60)
                 # The server's copy equals ours: the same answers as the text opened afresh.
                 fresh = uri_of(path + ".fresh.mlp")

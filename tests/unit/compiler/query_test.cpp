@@ -166,3 +166,251 @@ TEST_CASE("the outline survives syntax errors") {
     CHECK(s.selection.end <= s.range.end);
   }
 }
+
+namespace {
+
+const char* kEval =
+    R"(step Eval(d: Dataset<csv>) -> (report: File, metrics: Metrics{auc: float, f1: float}) {
+  run = "eval ${d} --report ${report} --out ${metrics}"
+}
+
+model churn {
+  approval = manual
+}
+
+pipeline q(d: Dataset<csv>) {
+  e = Eval(d)
+  for x in [d] {
+    each = Eval(x)
+  }
+}
+)";
+
+/// Completes at the end of `before` in the text `before + after`, with `f`'s program as the model.
+query::Completions completeAt(const Fixture& f, const std::string& before,
+                              const std::string& after = "\n",
+                              const std::vector<std::string>& stdlib = {}) {
+  return query::complete(before + after, static_cast<uint32_t>(before.size()), *f.prog, f.entry(),
+                         stdlib);
+}
+
+const query::Completion* item(const query::Completions& c, const std::string& label) {
+  for (auto& i : c.items)
+    if (i.label == label) return &i;
+  return nullptr;
+}
+
+/// `kMain` up to the end of its pipeline's last binding, before the closing brace.
+std::string mainBody() {
+  std::string s = kMain;
+  return s.substr(0, s.rfind('}'));
+}
+
+} // namespace
+
+TEST_CASE("completion: the names in scope in a half-typed pipeline") {
+  Fixture f;
+  REQUIRE(f.sink.errorCount() == 0);
+  std::string before = mainBody() + "  z = lib.Double(b";
+  auto c = completeAt(f, before, ")\n}\n");
+  CHECK(c.replaceBegin == before.size() - 1); // the `b` typed so far
+  CHECK(c.replaceEnd == before.size());
+  REQUIRE(item(c, "big"));
+  CHECK(item(c, "big")->detail == "{result: Dataset<csv>, rows: Metrics}");
+  REQUIRE(item(c, "seed"));
+  CHECK(item(c, "seed")->detail == "int");
+  REQUIRE(item(c, "Load"));
+  CHECK(item(c, "Load")->kind == query::CompletionKind::Function);
+  CHECK(item(c, "Load")->detail == "step Load(seed: int) -> Dataset<csv>");
+  REQUIRE(item(c, "lib"));
+  CHECK(item(c, "lib")->kind == query::CompletionKind::Module);
+  CHECK(item(c, "argmax"));
+  CHECK(item(c, "raw"));
+  CHECK_FALSE(item(c, "for")); // not at a statement's start
+  // A new statement: the statement words too; the pipeline's own text has no closing brace yet.
+  c = completeAt(f, mainBody() + "  ", "");
+  CHECK(item(c, "for"));
+  CHECK(item(c, "register"));
+  CHECK(item(c, "big"));
+}
+
+TEST_CASE("completion: a call's argument names with their types") {
+  Fixture f;
+  auto c = completeAt(f, mainBody() + "  z = lib.Double(raw, ");
+  REQUIRE(!c.items.empty());
+  CHECK(c.items[0].label == "d");
+  CHECK(c.items[0].detail == "d: Dataset<csv>");
+  CHECK(c.items[0].insertText == "d = ");
+  REQUIRE(item(c, "factor"));
+  CHECK(item(c, "factor")->detail == "factor: int = 2");
+  CHECK(item(c, "factor")->kind == query::CompletionKind::Field);
+  CHECK(item(c, "raw")); // a positional value is a name in scope
+  // Arguments already given are not offered again.
+  c = completeAt(f, mainBody() + "  z = lib.Double(factor = 3, ");
+  CHECK_FALSE(item(c, "factor"));
+  CHECK(item(c, "d"));
+  // A parameter named like a value in scope is offered as both.
+  c = completeAt(f, mainBody() + "  z = Load(");
+  CHECK(std::count_if(c.items.begin(), c.items.end(), [](auto& i) { return i.label == "seed"; }) ==
+        2);
+  // After `=` only values.
+  c = completeAt(f, mainBody() + "  z = Load(seed = ");
+  REQUIRE(item(c, "seed"));
+  CHECK(item(c, "seed")->insertText.empty());
+}
+
+TEST_CASE("completion: outputs, metric fields and model versions after a dot") {
+  Fixture f;
+  auto c = completeAt(f, mainBody() + "  z = big.");
+  REQUIRE(c.items.size() == 2);
+  CHECK(item(c, "result")->detail == "Dataset<csv>");
+  CHECK(item(c, "rows")->detail == "Metrics");
+  c = completeAt(f, mainBody() + "  z = big.re");
+  CHECK(c.items.size() == 2); // the client filters by the word typed
+  c = completeAt(f, mainBody() + "  z = lib.");
+  REQUIRE(item(c, "Double"));
+  CHECK(item(c, "Double")->kind == query::CompletionKind::Function);
+
+  Fixture g(kEval);
+  REQUIRE(g.sink.errorCount() == 0);
+  std::string body = std::string(kEval).substr(0, std::string(kEval).rfind('}'));
+  c = completeAt(g, body + "  m = e.metrics.");
+  REQUIRE(c.items.size() == 2);
+  CHECK(item(c, "auc")->detail == "float");
+  CHECK(item(c, "f1"));
+  // Inside the loop: the loop variable, and a binding lifted out of it as a list.
+  c = completeAt(g, body.substr(0, body.find("    each")) + "    y = ");
+  REQUIRE(item(c, "x"));
+  CHECK(item(c, "x")->detail == "Dataset<csv>");
+  c = completeAt(g, body + "  m = e.");
+  CHECK(c.items.size() == 2);
+  CHECK(item(c, "report")->detail == "File");
+  c = completeAt(g, body + "  m = each.");
+  CHECK(item(c, "metrics"));
+  c = completeAt(g, std::string(kEval) + "\nendpoint api {\n  model = churn.");
+  CHECK(item(c, "approved"));
+  CHECK(item(c, "latest"));
+}
+
+TEST_CASE("completion: the properties of each kind of declaration") {
+  Fixture f;
+  std::string text = kMain;
+  // In Load's block, which sets run and timeout already.
+  auto c = completeAt(f, text.substr(0, text.find("  timeout")) + "  re");
+  REQUIRE(item(c, "retry"));
+  CHECK(item(c, "retry")->kind == query::CompletionKind::Property);
+  CHECK(item(c, "retry")->insertText == "retry = ");
+  CHECK(item(c, "cache"));
+  CHECK_FALSE(item(c, "run"));
+  CHECK_FALSE(item(c, "health")); // a server's
+  CHECK_FALSE(item(c, "big"));
+  for (auto& p : sema::propertyNames(ast::DeclKind::Endpoint)) {
+    c = completeAt(f, text + "\nendpoint api {\n  ", "\n}\n");
+    CHECK(item(c, p));
+  }
+  c = completeAt(f, text + "\nmonitor drift {\n  every = 1h\n  ");
+  CHECK(item(c, "alert"));
+  CHECK_FALSE(item(c, "every"));
+  // Names a property defines for its value.
+  c = completeAt(f, text + "\nendpoint api {\n  rollback = requests > 10 or ");
+  REQUIRE(item(c, "error_rate"));
+  CHECK(item(c, "error_rate")->detail == "percent");
+  CHECK(item(c, "latency_p99"));
+  c = completeAt(f, text + "\nendpoint api {\n  strategy = ");
+  CHECK(item(c, "canary"));
+  CHECK_FALSE(item(c, "error_rate"));
+  c = completeAt(f, text + "\nmonitor drift {\n  alert = ");
+  CHECK(item(c, "psi"));
+  // The value of a property: names, not properties.
+  c = completeAt(f, text + "\nschedule nightly {\n  run = ");
+  CHECK(item(c, "p"));
+  CHECK_FALSE(item(c, "cron"));
+}
+
+TEST_CASE("completion: stdlib modules in an import, declaration words, nothing in comments") {
+  Fixture f;
+  std::vector<std::string> mods = {"std/sklearn", "std/torch"};
+  auto c = completeAt(f, "import \"std/s", "\n", mods);
+  CHECK(c.items.size() == 2);
+  CHECK(c.replaceBegin == 8); // after the quote
+  CHECK(item(c, "std/sklearn")->kind == query::CompletionKind::Module);
+  c = completeAt(f, "import \"", "\"\n", mods);
+  CHECK(c.items.size() == 2);
+  c = completeAt(f, std::string(kMain) + "\npi");
+  CHECK(item(c, "pipeline"));
+  CHECK(item(c, "import"));
+  CHECK_FALSE(item(c, "raw"));
+  CHECK(completeAt(f, mainBody() + "  // raw").items.empty());
+  CHECK(completeAt(f, mainBody() + "  z = \"ra").items.empty());
+  CHECK(completeAt(f, mainBody() + "  z = 5").items.empty());
+}
+
+namespace {
+/// The semantic token that starts at `offset`, or null.
+const query::SemanticToken* tokenAt(const std::vector<query::SemanticToken>& ts, uint32_t offset) {
+  for (auto& t : ts)
+    if (t.begin == offset) return &t;
+  return nullptr;
+}
+} // namespace
+
+TEST_CASE("semantic tokens: names by what they are, literals, comments") {
+  Fixture f(std::string(kMain) + "// the end\n");
+  REQUIRE(f.sink.errorCount() == 0);
+  auto ts = query::semanticTokens(*f.prog, f.entry());
+  for (size_t i = 1; i < ts.size(); ++i)
+    CHECK(ts[i - 1].end <= ts[i].begin); // in order, never overlapping
+  using T = query::SemanticType;
+  auto is = [&](uint32_t at, T type, unsigned mods = 0) {
+    const query::SemanticToken* t = tokenAt(ts, at);
+    INFO("at " << at << ": " << f.text.substr(at, 12));
+    REQUIRE(t);
+    CHECK(t->type == type);
+    CHECK(t->modifiers == mods);
+  };
+  is(f.at("import"), T::Keyword);
+  is(f.at("\"./lib.mlp\""), T::String);
+  is(f.at("lib\n"), T::Namespace, query::kDeclaration);
+  is(f.at("step"), T::Keyword);
+  is(f.at("Load("), T::Function, query::kDeclaration);
+  is(f.at("seed: int"), T::Parameter, query::kDeclaration);
+  is(f.at("int)"), T::Type);
+  is(f.at("run ="), T::Property);
+  is(f.at("5m"), T::Number, query::kUnit);
+  is(f.at("raw = "), T::Variable, query::kDeclaration);
+  is(f.at("Load(seed ="), T::Function);
+  is(f.at("seed = seed"), T::Parameter);    // the named argument
+  is(f.at("seed = seed", 7), T::Parameter); // the pipeline's parameter
+  is(f.at("lib.Double"), T::Namespace);
+  is(f.at("lib.Double", 4), T::Function);
+  is(f.at("3)"), T::Number);
+  is(f.at("big.result", 4), T::Property);
+  is(f.at("// the end"), T::Comment);
+  // `${seed}` in the run string: string, parameter, string.
+  uint32_t s = f.at("\"load --seed ${seed}");
+  const query::SemanticToken* head = tokenAt(ts, s);
+  REQUIRE(head);
+  CHECK(head->type == T::String);
+  CHECK(head->end == f.at("seed} --out"));
+  is(f.at("seed} --out"), T::Parameter);
+  is(f.at("} --out"), T::String);
+}
+
+TEST_CASE("semantic tokens: a file with syntax errors still has its words, strings and numbers") {
+  Fixture f(std::string(kMain) + "\npipeline broken( {\n  x = \"s\" + 2GiB\n");
+  CHECK(f.sink.errorCount() > 0);
+  auto ts = query::semanticTokens(*f.prog, f.entry());
+  using T = query::SemanticType;
+  const query::SemanticToken* t = tokenAt(ts, f.at("2GiB"));
+  REQUIRE(t);
+  CHECK(t->type == T::Number);
+  CHECK(t->modifiers == query::kUnit);
+  t = tokenAt(ts, f.at("pipeline broken"));
+  REQUIRE(t);
+  CHECK(t->type == T::Keyword);
+  t = tokenAt(ts, f.at("\"s\""));
+  REQUIRE(t);
+  CHECK(t->type == T::String);
+  for (size_t i = 1; i < ts.size(); ++i)
+    CHECK(ts[i - 1].end <= ts[i].begin);
+}

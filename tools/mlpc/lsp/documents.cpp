@@ -17,6 +17,7 @@ bool Documents::open(const std::string& uri, int version, std::string text) {
   d.text = std::move(text);
   d.dirty = true;
   d.analysis.reset();
+  d.lastParsed.reset();
   return true;
 }
 
@@ -42,6 +43,14 @@ std::vector<Document*> Documents::all() {
     out.push_back(&d);
   return out;
 }
+
+namespace {
+bool hasSyntaxErrors(const Analysis& a) {
+  for (auto& d : a.sink.diagnostics())
+    if (d.code == DiagCode::SyntaxError && d.range.file == a.module->ast.file) return true;
+  return false;
+}
+} // namespace
 
 std::shared_ptr<const Analysis> Documents::check(const std::string& path) {
   auto a = std::make_shared<Analysis>();
@@ -69,6 +78,7 @@ std::shared_ptr<const Analysis> Documents::analyze(Document& doc) {
   doc.dirty = false;
   doc.analysis.reset();
   doc.analysis = check(doc.path);
+  if (doc.analysis->module && !hasSyntaxErrors(*doc.analysis)) doc.lastParsed = doc.analysis;
   return doc.analysis;
 }
 

@@ -26,6 +26,9 @@ struct Document {
   std::string text;
   bool dirty = true; ///< changed since `analysis` was made
   std::shared_ptr<const Analysis> analysis;
+  /// The last analysis whose text had no syntax errors in this document: completion reads its
+  /// declarations while the current text is half-typed.
+  std::shared_ptr<const Analysis> lastParsed;
 };
 
 class Documents {
@@ -47,6 +50,8 @@ public:
   /// A check of a file that is not open (a definition's target), from disk; null when the URI
   /// is not a readable local file.
   std::shared_ptr<const Analysis> analyzeClosed(const std::string& uri);
+
+  const std::vector<std::string>& stdlibDirs() const { return stdlibDirs_; }
 
 private:
   std::vector<std::string> stdlibDirs_;

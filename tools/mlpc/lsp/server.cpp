@@ -22,6 +22,9 @@ Server::Server(Transport& t, ServerOptions opts)
         {"documentSymbolProvider", true},
         {"documentFormattingProvider", true},
         {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
+        // `.` for members, `"` for an import's path.
+        {"completionProvider", {{"triggerCharacters", {".", "\""}}}},
+        {"semanticTokensProvider", {{"legend", semanticTokensLegend()}, {"full", true}}},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};
   };
@@ -34,6 +37,8 @@ Server::Server(Transport& t, ServerOptions opts)
   registerSync();
   registerFeatures();
   registerFormatting();
+  registerCompletion();
+  registerSemanticTokens();
 }
 
 void Server::log(const std::string& text) {

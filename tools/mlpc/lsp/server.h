@@ -23,6 +23,9 @@ struct RequestError : std::runtime_error {
   int code;
 };
 
+/// The semantic tokens legend the server announces (token types and modifiers).
+Json semanticTokensLegend();
+
 class Server {
 public:
   Server(Transport& t, ServerOptions opts);
@@ -66,6 +69,9 @@ private:
   // features.cpp: hover, definition, references, rename, document symbols.
   void registerFeatures();
   void registerFormatting();
+  // completion.cpp, semantic_tokens.cpp
+  void registerCompletion();
+  void registerSemanticTokens();
 };
 
 } // namespace mlpc::lsp

@@ -31,6 +31,8 @@ function M.attach(bufnr, opts)
   end
   if client_id ~= nil then
     vim.lsp.buf_attach_client(bufnr, client_id)
+    -- <C-x><C-o> asks the server for completions (Neovim 0.7 sets no omnifunc itself).
+    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
   end
   return client_id
 end
