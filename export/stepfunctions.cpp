@@ -31,6 +31,7 @@ constexpr long long kMaxHistoryEvents = 25000;  ///< events in one execution's h
 constexpr size_t kMaxProcessingInputs = 10;     ///< CreateProcessingJob ProcessingInputs
 constexpr double kMaxRuntimeS = 777600;         ///< StoppingCondition.MaxRuntimeInSeconds
 constexpr size_t kJobNamePrefix = 26;           ///< 63 (job name) - 1 - 36 (a UUID)
+constexpr double kMaxRangeItems = 1000;         ///< items States.ArrayRange makes
 
 /// Paths of the state holding a backslash and a newline: a States.Format template gets them
 /// as arguments, since the ASL validator's grammar takes neither `\\` nor a newline in one.
@@ -106,24 +107,40 @@ struct Sf {
     std::string call, output; ///< `xs` is an output of a call in the loop's body…
     bool item = false;        ///< …or the loop's list itself
     std::string state;        ///< the first state of the picking loop
+    /// Over nested `for`s (`argmax(flatten(xs), flatten(s.f))`): the loops, outermost first,
+    /// whose kept results a Pass flattens before picking; each iteration's `index` is then an
+    /// object with every loop's index.
+    std::vector<const Node*> nest;
   };
-  std::map<std::string, Pick> picks;          ///< value node id -> its pick
-  std::map<std::string, std::string> collect; ///< for node id -> "" (its results are kept)
+  std::map<std::string, Pick> picks; ///< value node id -> its pick
+  /// `for` node id -> how each iteration's result is kept: "" its index, item and metrics;
+  /// "nest" the same with `index` and `item` of every enclosing loop (the innermost loop of a
+  /// nested pick); "outer" the kept results of the loop in its body (`results`).
+  std::map<std::string, std::string> collect;
+  /// Node id -> the `for`s around it, outermost first.
+  std::map<std::string, std::vector<const Node*>> forsOf;
+  /// Value bindings with arithmetic that states cannot compute (`gap = t.auc - limit`): a
+  /// processing job computes each, and its value is read into `$.metrics.NAME_value.value`.
+  std::set<std::string> computed;
   std::string bucket, keyPrefix;
 
   Sf(const plan::Plan& p, const Options& o) : plan(p), opt(o) {
     names.reserve("Succeeded");
     names.reserve("Defaults");
     names.reserve("Init");
+    std::vector<const Node*> fors;
     std::function<void(const std::vector<Node>&, std::vector<std::string>&)> index =
         [&](const std::vector<Node>& nodes, std::vector<std::string>& around) {
           for (auto& n : nodes) {
             nodeOf[n.id] = &n;
             loopsOf[n.id] = around;
+            forsOf[n.id] = fors;
             stateName(n.id);
             if (auto* f = n.as<plan::ForNode>()) {
               around.push_back(f->var);
+              fors.push_back(&n);
               index(f->body, around);
+              fors.pop_back();
               around.pop_back();
             } else {
               for (auto* c : n.children())
@@ -138,6 +155,8 @@ struct Sf {
     bucket = rest.substr(0, slash);
     keyPrefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
     findPicks();
+    findIndexed();
+    findComputed();
   }
 
   [[noreturn]] void unsupported(const std::string& range, const std::string& what) {
@@ -154,7 +173,9 @@ struct Sf {
   }
 
   /// The S3 key (after the bucket) of output `out` of call `id`, or of a file in it (`file`):
-  /// PREFIX/EXECUTION/STATE[/INDEX…]/OUT[/file], the indices those of the `for`s around the call.
+  /// PREFIX/EXECUTION/STATE[/INDEX…]/OUT[/file], the indices those of the `for`s around the call
+  /// (`pickIndex` "": this iteration's; a path: the one there; a path ending in `.`: the loop
+  /// variable's under it; a number: that iteration, known at export).
   Text outputKey(const std::string& id, const std::string& out, const std::string& file,
                  const std::string& pickIndex = "") {
     Text t;
@@ -163,7 +184,14 @@ struct Sf {
     t.text("/" + stateName(id));
     for (auto& v : loopsOf[id]) {
       t.text("/");
-      t.path(pickIndex.empty() ? "$.index." + v : pickIndex);
+      if (pickIndex.empty())
+        t.path("$.index." + v);
+      else if (pickIndex.back() == '.') // the picked iteration's index of each loop
+        t.path(pickIndex + v);
+      else if (pickIndex[0] == '$')
+        t.path(pickIndex);
+      else
+        t.text(pickIndex); // an index known at export
     }
     t.text("/" + out);
     if (!file.empty()) t.text("/" + file);
@@ -180,17 +208,27 @@ struct Sf {
   }
   /// The S3 URI of an artifact expression: a call's output, or the output an argmax picked.
   std::optional<Text> artifactUri(const ExprP& e) {
+    if (!indexedFor(e).empty())
+      return outputUri(e->of->name, *e->of->output,
+                       plan::commandText(*constantValue(plan, e->index, nullptr), "int"));
     if (!e || e->kind != ExprKind::Ref || e->lifted) return std::nullopt;
     if (e->output) return outputUri(e->name, *e->output);
     if (auto it = picks.find(e->name); it != picks.end() && !it->second.item)
-      return outputUri(it->second.call, it->second.output, pickPath(e->name) + ".index");
+      return outputUri(it->second.call, it->second.output,
+                       pickPath(e->name) + (it->second.nest.empty() ? ".index" : ".index."));
     return std::nullopt;
   }
-  /// The output (of a call) an artifact expression is, for its type.
+  /// The output (of a call) an artifact expression is, for its type; null for a transform's.
   const plan::StepOutput* artifactOutput(const ExprP& e) {
+    if (e->kind == ExprKind::Index) return outputOf(e->of->name, *e->of->output);
     if (e->output) return outputOf(e->name, *e->output);
     auto& p = picks.at(e->name);
     return outputOf(p.call, p.output);
+  }
+  /// The name of the output an artifact expression is.
+  std::string artifactName(const ExprP& e) {
+    if (e->kind == ExprKind::Index) return *e->of->output;
+    return e->output ? *e->output : picks.at(e->name).output;
   }
 
   /// Finds `argmax`/`argmin` bindings this target can express (see Pick).
@@ -243,10 +281,128 @@ struct Sf {
       picks[n.id] = p;
       collect[f->id] = "";
     }
+    for (auto& n : plan.nodes)
+      if (auto* v = n.as<plan::ValueNode>(); v && !picks.count(n.id)) findNestedPick(n, *v);
   }
 
+  /// `argmax(flatten(xs), flatten(s.f))` (or argmin, or over deeper nests): `s` a metrics output
+  /// of a call directly in the innermost of `for`s each directly in the one before, the first
+  /// at the top level; `xs` an output of such a call. Lifted once per loop.
+  void findNestedPick(const Node& n, const plan::ValueNode& v) {
+    std::optional<Selection> sel = selectionOf(plan, v);
+    if (!sel || sel->scores.node.empty() || sel->items.node.empty() || !sel->scores.output ||
+        !sel->items.output || sel->scores.field.empty() || sel->scores.lifted < 2 ||
+        sel->items.lifted != sel->scores.lifted)
+      return;
+    auto* so = outputOf(sel->scores.node, *sel->scores.output);
+    if (!so || !so->isMetrics() || !outputOf(sel->items.node, *sel->items.output)) return;
+    const std::vector<const Node*>& nest = forsOf[sel->scores.node];
+    if (nest.size() != static_cast<size_t>(sel->scores.lifted) || forsOf[sel->items.node] != nest)
+      return;
+    auto directlyIn = [](const std::vector<Node>& body, const std::string& id) {
+      for (auto& b : body)
+        if (b.id == id) return true;
+      return false;
+    };
+    if (!directlyIn(plan.nodes, nest[0]->id)) return;
+    for (size_t i = 1; i < nest.size(); ++i)
+      if (!directlyIn(nest[i - 1]->as<plan::ForNode>()->body, nest[i]->id)) return;
+    auto& inner = nest.back()->as<plan::ForNode>()->body;
+    if (!directlyIn(inner, sel->scores.node) || !directlyIn(inner, sel->items.node)) return;
+    Pick p;
+    p.forNode = nest[0];
+    p.min = sel->argmin;
+    p.scorePath = "metrics." + metricsKey(stateName(sel->scores.node), *sel->scores.output) +
+                  ".value." + sel->scores.field;
+    p.call = sel->items.node;
+    p.output = *sel->items.output;
+    p.nest = nest;
+    picks[n.id] = p;
+    for (size_t i = 0; i < nest.size(); ++i)
+      collect[nest[i]->id] = i + 1 == nest.size() ? "nest" : "outer";
+  }
+
+  /// `xs[I]` of the results of a call directly in the body of a top-level `for`, I a
+  /// non-negative index known at export: the `for`'s node id (its results are then kept), or "".
+  std::string indexedFor(const ExprP& e) {
+    if (!e || e->kind != ExprKind::Index || !e->of || e->of->kind != ExprKind::Ref ||
+        e->of->lifted.value_or(0) != 1 || !e->of->output)
+      return "";
+    auto k = constantValue(plan, e->index, nullptr);
+    if (!k || !k->is_number_integer() || k->get<long long>() < 0) return "";
+    auto it = forsOf.find(e->of->name);
+    if (it == forsOf.end() || it->second.size() != 1) return "";
+    for (auto& top : plan.nodes)
+      if (&top == it->second[0]) return top.id;
+    return "";
+  }
+  /// Keeps the results of the `for`s whose iterations are indexed (`s[0].auc`, `s[0]`).
+  void findIndexed() {
+    std::function<void(const ExprP&)> visit = [&](const ExprP& e) {
+      if (!e) return;
+      if (std::string f = indexedFor(e); !f.empty()) collect[f] = "";
+      for (auto& i : e->items)
+        visit(i);
+      for (auto& a : e->named)
+        visit(a.value);
+      for (auto& p : e->parts)
+        visit(p.expr);
+      visit(e->of);
+      visit(e->index);
+    };
+    forEachNode(plan.nodes, [&](const Node& n) {
+      if (auto* c = n.as<plan::CallNode>())
+        for (auto& a : c->args)
+          visit(a.value);
+      if (auto* t = n.as<plan::TransformNode>()) visit(t->model), visit(t->data);
+      if (auto* v = n.as<plan::ValueNode>()) visit(v->value);
+      if (auto* i = n.as<plan::IfNode>()) visit(i->cond);
+      if (auto* f = n.as<plan::FailNode>()) visit(f->message);
+      if (auto* r = n.as<plan::RegisterNode>()) {
+        visit(r->model), visit(r->metrics);
+        for (auto& t : r->tags)
+          visit(t.value);
+      }
+    });
+  }
+
+  static bool arithmetic(const ExprP& e) {
+    if (!e) return false;
+    if (e->kind == ExprKind::Op &&
+        (e->name == "+" || e->name == "-" || e->name == "*" || e->name == "/" || e->name == "neg"))
+      return true;
+    for (auto& i : e->items)
+      if (arithmetic(i)) return true;
+    for (auto& a : e->named)
+      if (arithmetic(a.value)) return true;
+    for (auto& p : e->parts)
+      if (arithmetic(p.expr)) return true;
+    return arithmetic(e->of) || arithmetic(e->index);
+  }
+
+  /// Finds the value bindings a job computes (`computed`): arithmetic on run-time values,
+  /// which neither a state's paths nor a Choice rule can express.
+  void findComputed() {
+    forEachNode(plan.nodes, [&](const Node& n) {
+      auto* v = n.as<plan::ValueNode>();
+      if (!v || !v->value || picks.count(n.id) || v->value->kind == ExprKind::Call ||
+          !arithmetic(v->value))
+        return;
+      loops = loopsOf[n.id];
+      bool written = false;
+      try {
+        textOf(v->value, v->type, n.range);
+        written = true;
+      } catch (const Unsupported&) {
+      }
+      if (!written) computed.insert(n.id);
+    });
+    loops.clear();
+  }
+
+  /// A value binding written out where it is used (not one a job computes).
   const plan::ValueNode* valueNode(const Expr& e) {
-    if (e.kind != ExprKind::Ref || e.lifted || e.output) return nullptr;
+    if (e.kind != ExprKind::Ref || e.lifted || e.output || computed.count(e.name)) return nullptr;
     auto it = nodeOf.find(e.name);
     return it == nodeOf.end() ? nullptr : it->second->as<plan::ValueNode>();
   }
@@ -303,6 +459,20 @@ struct Sf {
                   nullptr, kindOf(type)};
         }
       }
+      if (std::string f = indexedFor(of); !f.empty()) {
+        auto* o = outputOf(of->of->name, *of->of->output);
+        if (o && o->isMetrics()) {
+          std::string type;
+          if (o->fields)
+            for (auto& [fd, t] : *o->fields)
+              if (fd == path) type = t;
+          return {"$.loops." + stateName(f) + "[" +
+                      plan::commandText(*constantValue(plan, of->index, nullptr), "int") +
+                      "].metrics." + metricsKey(stateName(of->of->name), *of->of->output) +
+                      ".value." + path,
+                  nullptr, kindOf(type)};
+        }
+      }
       if (of && of->kind == ExprKind::Ref && of->output && !of->lifted) {
         auto* o = outputOf(of->name, *of->output);
         if (o && o->isMetrics()) {
@@ -317,6 +487,9 @@ struct Sf {
       break;
     }
     case ExprKind::Ref:
+      if (computed.count(e->name) && !e->lifted && !e->output)
+        return {"$.metrics." + metricsKey(stateName(e->name), "value") + ".value", nullptr,
+                kindOf(nodeOf[e->name]->as<plan::ValueNode>()->type)};
       if (auto it = picks.find(e->name); it != picks.end() && it->second.item && !e->lifted) {
         auto* p = param(it->second.forNode->as<plan::ForNode>()->over->name);
         std::string t = p ? p->type.substr(5, p->type.size() - 6) : "";
@@ -450,6 +623,64 @@ struct Sf {
     return v.get<double>();
   }
 
+  /// A processing job's input: the S3 prefix `uri` downloaded to kInputRoot/NAME.
+  static Json s3Input(const std::string& name, const Text& uri) {
+    Json s3 = {{"LocalPath", kInputRoot + name},
+               {"S3DataType", "S3Prefix"},
+               {"S3InputMode", "File"},
+               {"S3DataDistributionType", "FullyReplicated"}};
+    uri.setIn(s3, "S3Uri");
+    return {{"InputName", name}, {"AppManaged", false}, {"S3Input", s3}};
+  }
+  /// A processing job's output `out` of node `id`, uploaded from kOutputRoot/OUT to outputUri.
+  Json s3Output(const std::string& id, const std::string& out) {
+    Json s3 = Json::object();
+    outputUri(id, out).setIn(s3, "S3Uri");
+    s3["LocalPath"] = kOutputRoot + out;
+    s3["S3UploadMode"] = "EndOfJob";
+    return {{"OutputName", out}, {"AppManaged", false}, {"S3Output", s3}};
+  }
+  /// Where an artifact downloaded to `dir` is in the job: the directory of a `Dir` output, else
+  /// the file named after the output in it.
+  std::string artifactPath(const ExprP& v, const std::string& dir) {
+    const plan::StepOutput* o = artifactOutput(v);
+    return o && o->type == "Dir" ? dir : dir + "/" + artifactName(v);
+  }
+
+  /// The first Parameters of CreateProcessingJob for state `state`: a job name unique per
+  /// execution, the role, one instance of `instance` and the container running `script` (as
+  /// the sagemaker target does: `eval "$*"` of the pieces; a script of several lines has `\`
+  /// and newlines escaped as `\\` and `\n`, since the ASL validator's schema takes no newline
+  /// in an array item, and `printf '%b'` turns them back, the `x` keeping trailing newlines).
+  Json jobParameters(const std::string& state, const std::string& instance,
+                     const std::string& image, std::string script, const std::string& step,
+                     const std::string& range) {
+    std::string evalScript = "eval \"$*\"";
+    if (script.find('\n') != std::string::npos) {
+      std::string escaped;
+      for (char ch : script)
+        escaped += ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" : std::string(1, ch);
+      script = escaped;
+      evalScript = "s=$(printf '%bx' \"$*\"); eval \"${s%x}\"";
+    }
+    Json args = containerArguments(script, step, range, kTitle, kDoc);
+    std::string jobPrefix;
+    for (char ch : state)
+      jobPrefix += ch == '_' ? '-' : ch;
+    if (jobPrefix.size() > kJobNamePrefix) jobPrefix.resize(kJobNamePrefix);
+    while (!jobPrefix.empty() && jobPrefix.back() == '-')
+      jobPrefix.pop_back();
+    return {{"ProcessingJobName.$", "States.Format('" + jobPrefix + "-{}', States.UUID())"},
+            {"RoleArn.$", std::string("$.params.") + kRoleParam},
+            {"ProcessingResources",
+             {{"ClusterConfig",
+               {{"InstanceType", instance}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}}}},
+            {"AppSpecification",
+             {{"ImageUri", image},
+              {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", evalScript, "mlpc-step"})},
+              {"ContainerArguments", args}}}};
+  }
+
   /// A processing job for a call, then a read of each metrics output. Returns the first state.
   std::string callStates(const Node& n, const plan::CallNode& c, const std::string& next,
                          States& out) {
@@ -480,16 +711,8 @@ struct Sf {
         if (plan::isArtifactType(ptype)) {
           if (auto uri = artifactUri(v)) {
             std::string dir = kInputRoot + e->name;
-            if (declared.insert("a:" + e->name).second) {
-              Json s3 = {{"LocalPath", dir},
-                         {"S3DataType", "S3Prefix"},
-                         {"S3InputMode", "File"},
-                         {"S3DataDistributionType", "FullyReplicated"}};
-              uri->setIn(s3, "S3Uri");
-              inputs.push_back({{"InputName", e->name}, {"AppManaged", false}, {"S3Input", s3}});
-            }
-            const plan::StepOutput* o = artifactOutput(v);
-            return q(o && o->type == "Dir" ? dir : dir + "/" + (o ? o->name : e->name));
+            if (declared.insert("a:" + e->name).second) inputs.push_back(s3Input(e->name, *uri));
+            return q(artifactPath(v, dir));
           }
           if (v->kind == ExprKind::Data && plan.data.find(v->name))
             return q(srcPath(plan.data.find(v->name)->path));
@@ -559,20 +782,7 @@ struct Sf {
         unsupported(def->range, "the image of step `" + def->name + "`, known only at run time");
       image = v->get<std::string>();
     }
-    // The convention of the sagemaker target (`eval "$*"` of the pieces). A script of several
-    // lines has `\` and newlines escaped as `\\` and `\n` (the ASL validator's schema takes no
-    // newline in an array item), and `printf '%b'` turns them back
-    // (the `x` keeps trailing newlines).
     std::string script = "cd " + shellQuote(srcPath(def->dir)) + " && " + command;
-    std::string evalScript = "eval \"$*\"";
-    if (script.find('\n') != std::string::npos) {
-      std::string escaped;
-      for (char ch : script)
-        escaped += ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" : std::string(1, ch);
-      script = escaped;
-      evalScript = "s=$(printf '%bx' \"$*\"); eval \"${s%x}\"";
-    }
-    Json args = containerArguments(script, def->name, n.range, kTitle, kDoc);
     if (inputs.size() > kMaxProcessingInputs)
       unsupported(n.range, "step `" + def->name + "` with " + std::to_string(inputs.size()) +
                                " inputs from other steps: a processing job takes at most 10 "
@@ -582,28 +792,9 @@ struct Sf {
         instanceType(plan, *def, c.args, n.range, kTitle, "docs/export/sagemaker.md");
 
     Json outputs = Json::array();
-    for (auto& o : def->outputs) {
-      Json s3 = Json::object();
-      outputUri(n.id, o.name).setIn(s3, "S3Uri");
-      s3["LocalPath"] = kOutputRoot + o.name;
-      s3["S3UploadMode"] = "EndOfJob";
-      outputs.push_back({{"OutputName", o.name}, {"AppManaged", false}, {"S3Output", s3}});
-    }
-    std::string jobPrefix;
-    for (char ch : name)
-      jobPrefix += ch == '_' ? '-' : ch;
-    if (jobPrefix.size() > kJobNamePrefix) jobPrefix.resize(kJobNamePrefix);
-    while (!jobPrefix.empty() && jobPrefix.back() == '-')
-      jobPrefix.pop_back();
-    Json a = {{"ProcessingJobName.$", "States.Format('" + jobPrefix + "-{}', States.UUID())"},
-              {"RoleArn.$", std::string("$.params.") + kRoleParam},
-              {"ProcessingResources",
-               {{"ClusterConfig",
-                 {{"InstanceType", instance}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}}}},
-              {"AppSpecification",
-               {{"ImageUri", image},
-                {"ContainerEntrypoint", Json::array({"/bin/sh", "-c", evalScript, "mlpc-step"})},
-                {"ContainerArguments", args}}}};
+    for (auto& o : def->outputs)
+      outputs.push_back(s3Output(n.id, o.name));
+    Json a = jobParameters(name, instance, image, script, def->name, n.range);
     if (!env.empty()) a["Environment"] = env;
     if (!inputs.empty()) a["ProcessingInputs"] = inputs;
     if (!outputs.empty()) a["ProcessingOutputConfig"] = {{"Outputs", outputs}};
@@ -655,6 +846,181 @@ struct Sf {
     out.push_back({name, task});
     for (auto& r : reads)
       out.push_back(r);
+    return name;
+  }
+
+  /// Python for a computed binding's job: run-time values come in as environment variables
+  /// (`env`: MLP_V0…, set with States.Format from the state), read by `v` as JSON (text as it is).
+  std::string pyExpr(const Node& n, const ExprP& e, Json& env) {
+    auto fail = [&]() -> std::string {
+      unsupported(n.range, "the computed binding `" + n.id + " = " +
+                               text(n.as<plan::ValueNode>()->value) + "`: `" + text(e) +
+                               "` cannot be computed by a job (only literals, parameters, loop "
+                               "variables, fields of metrics, `len` and operators on them)");
+    };
+    if (!e) return fail();
+    auto var = [&](const std::string& path, bool isText) {
+      std::string name = "MLP_V" + std::to_string(env.size());
+      env[name + ".$"] = "States.Format('{}', " + path + ")";
+      return std::string(isText ? "os.environ[" : "v(") + Json(name).dump() + (isText ? "]" : ")");
+    };
+    switch (e->kind) {
+    case ExprKind::Op: {
+      static const std::map<std::string, std::string> ops = {
+          {"and", "and"}, {"or", "or"}, {"+", "+"}, {"-", "-"},   {"*", "*"},   {"/", "/"},
+          {"<", "<"},     {"<=", "<="}, {">", ">"}, {">=", ">="}, {"==", "=="}, {"!=", "!="}};
+      if (e->items.size() == 1 && (e->name == "not" || e->name == "neg"))
+        return std::string(e->name == "not" ? "not " : "-") + "(" + pyExpr(n, e->items[0], env) +
+               ")";
+      auto it = ops.find(e->name);
+      if (it != ops.end() && e->items.size() == 2) {
+        // In order, so that the environment variables are numbered left to right.
+        std::string a = pyExpr(n, e->items[0], env);
+        std::string b = pyExpr(n, e->items[1], env);
+        return "(" + a + " " + it->second + " " + b + ")";
+      }
+      return fail();
+    }
+    case ExprKind::Call:
+      if (e->name == "len" && e->named.size() == 1) return pyLength(n, e->named[0].value, env);
+      break;
+    case ExprKind::Ref:
+      if (const plan::ValueNode* v = valueNode(*e); v && !picks.count(e->name))
+        return "(" + pyExpr(n, v->value, env) + ")";
+      break;
+    default:
+      break;
+    }
+    if (auto k = foldedValue(plan, e, nullptr); k && !mentions(*e, ExprKind::Param)) {
+      if (k->is_boolean()) return k->get<bool>() ? "True" : "False";
+      if (k->is_number() || k->is_string()) return k->dump();
+      return fail();
+    }
+    Operand o = operand(e, n.range);
+    if (o.path.empty())
+      return o.lit.is_boolean() ? (o.lit.get<bool>() ? "True" : "False") : o.lit.dump();
+    return var(o.path, o.type == "str");
+  }
+
+  /// `len(l)` in a computed binding: of a list parameter, a `range(n)`, a literal, or a loop's
+  /// results (the length of the list of the outermost loop it is lifted over).
+  std::string pyLength(const Node& n, const ExprP& l, Json& env) {
+    if (l && l->kind == ExprKind::Param && param(l->name) &&
+        param(l->name)->type.rfind("list<", 0) == 0) {
+      std::string name = "MLP_V" + std::to_string(env.size());
+      env[name + ".$"] = "States.Format('{}', States.ArrayLength($.params." + l->name + "))";
+      return "v(" + Json(name).dump() + ")";
+    }
+    if (l && l->kind == ExprKind::Call && l->name == "range" && l->named.size() == 1)
+      return "len(range(" + pyExpr(n, l->named[0].value, env) + "))";
+    if (l && l->kind == ExprKind::Ref && l->lifted) {
+      auto& fors = forsOf[l->name];
+      if (fors.size() >= static_cast<size_t>(*l->lifted))
+        return pyLength(
+            n, fors[fors.size() - static_cast<size_t>(*l->lifted)]->as<plan::ForNode>()->over, env);
+    }
+    if (auto k = foldedValue(plan, l, nullptr);
+        k && k->is_array() && !mentions(*l, ExprKind::Param))
+      return std::to_string(k->size());
+    unsupported(n.range, "`len(" + text(l) + ")` in the computed binding `" + n.id + "`");
+  }
+
+  /// A computed binding (`computed`): a processing job (`--image`, with python3) evaluates it
+  /// and writes its JSON to its output `value`, which a getObject reads into the state.
+  std::string computeStates(const Node& n, const plan::ValueNode& v, const std::string& next,
+                            States& out) {
+    Json env = Json::object();
+    std::string expr = pyExpr(n, v.value, env);
+    std::string dir = std::string(kOutputRoot) + "value";
+    std::string script = "import json\nimport os\n\n\ndef v(name):\n"
+                         "    text = os.environ[name]\n"
+                         "    try:\n"
+                         "        return json.loads(text)\n"
+                         "    except ValueError:\n"
+                         "        return text\n\n\n"
+                         "value = " +
+                         expr + "\nos.makedirs(" + Json(dir).dump() + ", exist_ok=True)\n" +
+                         "with open(" + Json(dir + "/value").dump() + ", \"w\") as f:\n" +
+                         "    json.dump(value, f)\n";
+    std::string name = stateName(n.id);
+    Json a = jobParameters(name, "ml.m5.large", opt.image,
+                           "/usr/bin/python3 -c " + shellQuote(script), n.id, n.range);
+    if (!env.empty()) a["Environment"] = env;
+    a["ProcessingOutputConfig"] = {{"Outputs", Json::array({s3Output(n.id, "value")})}};
+    checkPayload(a, "the computed binding `" + n.id + "`", n.range);
+    std::string read = names.name(n.id + "#read:value", "s", name + "_read_value");
+    Json p = {{"Bucket", bucket}};
+    outputKey(n.id, "value", "value").setIn(p, "Key");
+    out.push_back({name,
+                   {{"Type", "Task"},
+                    {"Resource", "arn:aws:states:::sagemaker:createProcessingJob.sync"},
+                    {"Parameters", a},
+                    {"ResultPath", nullptr},
+                    {"Next", read}}});
+    out.push_back({read,
+                   {{"Type", "Task"},
+                    {"Resource", "arn:aws:states:::aws-sdk:s3:getObject"},
+                    {"Parameters", p},
+                    {"ResultSelector", {{"value.$", "States.StringToJson($.Body)"}}},
+                    {"ResultPath", "$.metrics." + metricsKey(name, "value")},
+                    {"Next", next}}});
+    return name;
+  }
+
+  /// Batch inference: a processing job in the server's image (or `--image`) runs the stdlib's
+  /// shard driver, which starts the server in the job on a local port and posts it every row;
+  /// the predictions are the job's output `predictions`, as for the sagemaker target.
+  std::string transformState(const Node& n, const plan::TransformNode& t, const std::string& next,
+                             States& out) {
+    const plan::StepDef* server = plan.servers.find(t.server);
+    if (!server) unsupported(n.range, "a transform through an unknown server `" + t.server + "`");
+    Json inputs = Json::array();
+    auto artifact = [&](const ExprP& v, const std::string& input) -> std::string {
+      if (auto uri = artifactUri(v)) {
+        inputs.push_back(s3Input(input, *uri));
+        return artifactPath(v, kInputRoot + input);
+      }
+      if (v && v->kind == ExprKind::Data && plan.data.find(v->name))
+        return imagePath(opt, plan.data.find(v->name)->path);
+      if (v && v->kind == ExprKind::Param && param(v->name) && param(v->name)->source() &&
+          param(v->name)->source()->path.rfind('/', 0) != 0)
+        return imagePath(opt, param(v->name)->source()->path);
+      unsupported(n.range, "the " + input + " `" + text(v) + "` of a batch inference");
+    };
+    std::string model = artifact(t.model, "model");
+    std::string data = artifact(t.data, "data");
+    std::string run =
+        serverTemplate(plan, *server, server->run, model, kTransformPort, true, kTitle, n.range);
+    bool join = transformJoinSource(plan, t, kTitle, n.range);
+    std::string dir = std::string(kOutputRoot) + "predictions";
+    std::string script =
+        "mkdir -p " + dir + " && cd " + shellQuote(imagePath(opt, server->dir)) + " && " +
+        transformCommand(*server, t, imagePath(opt, "@stdlib/std/sklearn/transform_shard.py"), run,
+                         kTransformPort, join, data, dir + "/predictions");
+    std::string image = opt.image;
+    if (server->image) {
+      auto v = foldedValue(plan, server->image, nullptr);
+      if (!v || !v->is_string())
+        unsupported(server->range,
+                    "the image of server `" + server->name + "`, known only at run time");
+      image = v->get<std::string>();
+    }
+    std::string name = stateName(n.id);
+    Json a = jobParameters(name, "ml.m5.large", image, script, server->name, n.range);
+    Json env = Json::object();
+    for (auto& e : server->env)
+      env[e.name] =
+          serverTemplate(plan, *server, e.value, model, kTransformPort, false, kTitle, n.range);
+    if (!env.empty()) a["Environment"] = env;
+    if (!inputs.empty()) a["ProcessingInputs"] = inputs;
+    a["ProcessingOutputConfig"] = {{"Outputs", Json::array({s3Output(n.id, "predictions")})}};
+    checkPayload(a, "the batch inference `" + n.id + "`", n.range);
+    out.push_back({name,
+                   {{"Type", "Task"},
+                    {"Resource", "arn:aws:states:::sagemaker:createProcessingJob.sync"},
+                    {"Parameters", a},
+                    {"ResultPath", nullptr},
+                    {"Next", next}}});
     return name;
   }
 
@@ -736,7 +1102,11 @@ struct Sf {
 
   /// The first state of a node's states (`next` for a node that makes none).
   std::string entry(const Node& n, const std::string& next) {
-    if (n.kind() == plan::NodeKind::Value) return picks.count(n.id) ? stateName(n.id) : next;
+    if (n.kind() == plan::NodeKind::Value) {
+      if (auto it = picks.find(n.id); it != picks.end() && !it->second.nest.empty())
+        return names.name(n.id + "#flatten", "s", stateName(n.id) + "_flatten");
+      return picks.count(n.id) || computed.count(n.id) ? stateName(n.id) : next;
+    }
     if (auto* c = n.as<plan::IfNode>())
       if (auto k = constantCondition(*c)) {
         std::string after = next;
@@ -745,6 +1115,7 @@ struct Sf {
           after = entry(*it, after);
         return after;
       }
+    if (auto* f = n.as<plan::ForNode>(); f && rangeParam(*f)) return rangeState(n);
     return stateName(n.id);
   }
 
@@ -765,6 +1136,7 @@ struct Sf {
       return failState(n, *n.as<plan::FailNode>(), out);
     case plan::NodeKind::Value: {
       if (picks.count(n.id)) return pickStates(n, next, out);
+      if (computed.count(n.id)) return computeStates(n, *n.as<plan::ValueNode>(), next, out);
       auto* v = n.as<plan::ValueNode>();
       if (v->value && v->value->kind == ExprKind::Call) {
         if (v->value->name == "argmax" || v->value->name == "argmin")
@@ -781,8 +1153,7 @@ struct Sf {
       return next; // written out where it is used
     }
     case plan::NodeKind::Transform:
-      unsupported(n.range, "batch inference (`transform`) yet: it needs a model and a transform "
-                           "job, which this exporter does not generate");
+      return transformState(n, *n.as<plan::TransformNode>(), next, out);
     case plan::NodeKind::For:
       return mapState(n, *n.as<plan::ForNode>(), next, out);
     case plan::NodeKind::If: {
@@ -807,6 +1178,21 @@ struct Sf {
     const Pick& p = picks.at(n.id);
     std::string s = stateName(n.id);
     std::string list = "$.loops." + stateName(p.forNode->id);
+    std::string first = s;
+    if (!p.nest.empty()) {
+      // Every iteration of the nest in one list, in `flatten`'s order: a JSONPath with one
+      // `[*]` per loop gathers the kept results, outermost loop first.
+      std::string all = list;
+      for (size_t i = 1; i < p.nest.size(); ++i)
+        all += "[*].results";
+      first = names.name(n.id + "#flatten", "s", s + "_flatten");
+      out.push_back({first,
+                     {{"Type", "Pass"},
+                      {"Parameters", {{"all.$", all + "[*]"}}},
+                      {"ResultPath", "$.loops." + s},
+                      {"Next", s}}});
+      list = "$.loops." + s + ".all";
+    }
     std::string at = "$.argmax." + s;
     auto nm = [&](const std::string& suffix) {
       return names.name(n.id + "#" + suffix, "s", s + "_" + suffix);
@@ -866,7 +1252,7 @@ struct Sf {
           {"Parameters", {{"pick.$", "States.ArrayGetItem(" + list + ", " + at + ".best)"}}},
           {"ResultPath", at},
           {"Next", next}}});
-    return s;
+    return first;
   }
 
   std::string mapState(const Node& n, const plan::ForNode& f, const std::string& next,
@@ -879,11 +1265,22 @@ struct Sf {
       items = "$.params." + f.over->name;
       const std::string& t = param(f.over->name)->type;
       elemType = t.substr(5, t.size() - 6);
+    } else if (const plan::PipelineParam* count = rangeParam(f)) {
+      // `range(n)` of an int parameter: 0 … n-1 made when the state machine runs.
+      if (count->value.is_number() && count->value.get<double>() > kMaxRangeItems)
+        unsupported(n.range, "a `for` over `" + text(f.over) + "` of " +
+                                 plan::commandText(count->value, "int") +
+                                 " items: States.ArrayRange makes at most 1000 (" + kDoc +
+                                 ", Limits)");
+      items = "$.ranges." + name + ".items";
+      elemType = "int";
     } else {
       std::optional<Json> list = constantValue(plan, f.over, nullptr);
+      if (!list && !mentionsParam(f.over)) list = foldedValue(plan, f.over, nullptr);
       if (!list || !list->is_array())
         unsupported(n.range, "a `for` over `" + text(f.over) +
-                                 "` (only a list parameter or a list known at export)");
+                                 "` (only a list parameter, `range(n)` of an int parameter or a "
+                                 "list known at export)");
       checkPayload(*list, "the list of this `for`", n.range);
       constants[name] = *list;
       items = "$.const." + name;
@@ -904,7 +1301,14 @@ struct Sf {
     std::string done = names.name(n.id + "#done", "s", name + "_done");
     States body;
     std::string start = chain(f.body, done, body);
-    if (collect.count(n.id)) {
+    if (writes(body, "$.ranges.")) sel["ranges"] = Json::object();
+    if (writes(body, "$.loops.")) sel["loops"] = Json::object();
+    if (collect.count(n.id) && collect[n.id] == "outer") {
+      body.push_back({done,
+                      {{"Type", "Pass"},
+                       {"Parameters", {{"results.$", "$.loops." + stateName(innerFor(f)->id)}}},
+                       {"End", true}}});
+    } else if (collect.count(n.id)) {
       // Each iteration's result: its index, item and the metrics of the calls in the body,
       // for the argmax/argmin after the loop.
       Json metrics = Json::object();
@@ -919,8 +1323,8 @@ struct Sf {
       body.push_back({done,
                       {{"Type", "Pass"},
                        {"Parameters",
-                        {{"index.$", "$.index." + f.var},
-                         {"item.$", "$.item." + f.var},
+                        {{"index.$", collect[n.id] == "nest" ? "$.index" : "$.index." + f.var},
+                         {"item.$", collect[n.id] == "nest" ? "$.item" : "$.item." + f.var},
                          {"metrics", metrics}}},
                        {"End", true}}});
     } else {
@@ -930,6 +1334,7 @@ struct Sf {
     Json states = Json::object();
     for (auto& [k, v] : body)
       states[k] = v;
+    size_t mapAt = out.size();
     out.push_back(
         {name,
          {{"Type", "Map"},
@@ -939,7 +1344,77 @@ struct Sf {
            {{"ProcessorConfig", {{"Mode", "INLINE"}}}, {"StartAt", start}, {"States", states}}},
           {"ResultPath", collect.count(n.id) ? Json("$.loops." + name) : Json(nullptr)},
           {"Next", next}}});
+    if (const plan::PipelineParam* count = rangeParam(f)) {
+      // Before the Map: no Map for n < 1 (States.ArrayRange(0, -1, 1) is not an empty list),
+      // else the list 0 … n-1 into $.ranges.FOR.
+      std::string empty = next;
+      if (collect.count(n.id)) {
+        empty = names.name(n.id + "#empty", "s", name + "_empty");
+        out.push_back({empty,
+                       {{"Type", "Pass"},
+                        {"Result", Json::array()},
+                        {"ResultPath", "$.loops." + name},
+                        {"Next", next}}});
+      }
+      std::string made = names.name(n.id + "#items", "s", name + "_items");
+      States before;
+      before.push_back({rangeState(n),
+                        {{"Type", "Choice"},
+                         {"Choices", Json::array({{{"Variable", "$.params." + count->name},
+                                                   {"NumericGreaterThanEquals", 1},
+                                                   {"Next", made}}})},
+                         {"Default", empty}}});
+      before.push_back({made,
+                        {{"Type", "Pass"},
+                         {"Parameters",
+                          {{"items.$", "States.ArrayRange(0, States.MathAdd($.params." +
+                                           count->name + ", -1), 1)"}}},
+                         {"ResultPath", "$.ranges." + name},
+                         {"Next", name}}});
+      out.insert(out.begin() + static_cast<std::ptrdiff_t>(mapAt), before.begin(), before.end());
+      return rangeState(n);
+    }
     return name;
+  }
+
+  /// The `for` directly in the body of `f` whose results it keeps ("outer" in `collect`).
+  const Node* innerFor(const plan::ForNode& f) {
+    for (auto& b : f.body)
+      if (b.kind() == plan::NodeKind::For && collect.count(b.id)) return &b;
+    return nullptr;
+  }
+
+  /// The int parameter `n` of a `for` over `range(n)`, or null.
+  const plan::PipelineParam* rangeParam(const plan::ForNode& f) {
+    const ExprP& o = f.over;
+    if (!o || o->kind != ExprKind::Call || o->name != "range" || o->named.size() != 1 ||
+        !o->named[0].value || o->named[0].value->kind != ExprKind::Param)
+      return nullptr;
+    const plan::PipelineParam* p = param(o->named[0].value->name);
+    return p && p->type == "int" ? p : nullptr;
+  }
+  /// The first state of a `for` over `range(n)`: the Choice that skips it for n < 1.
+  std::string rangeState(const Node& n) {
+    return names.name(n.id + "#range", "s", stateName(n.id) + "_range");
+  }
+  /// Whether a state of `states` (not of a Map inside them) writes under `prefix`.
+  static bool writes(const States& states, const std::string& prefix) {
+    for (auto& [name, st] : states)
+      if (auto it = st.find("ResultPath");
+          it != st.end() && it->is_string() && it->get<std::string>().rfind(prefix, 0) == 0)
+        return true;
+    return false;
+  }
+  static bool mentionsParam(const ExprP& e) {
+    if (!e) return false;
+    if (e->kind == ExprKind::Param) return true;
+    for (auto& i : e->items)
+      if (mentionsParam(i)) return true;
+    for (auto& a : e->named)
+      if (mentionsParam(a.value)) return true;
+    for (auto& p : e->parts)
+      if (mentionsParam(p.expr)) return true;
+    return mentionsParam(e->of) || mentionsParam(e->index);
   }
 
   // ---- history events -------------------------------------------------------------------------
@@ -949,7 +1424,12 @@ struct Sf {
     std::optional<Json> list;
     if (f.over && f.over->kind == ExprKind::Param)
       if (auto* p = param(f.over->name)) list = p->value;
+    if (auto* count = rangeParam(f))
+      return count->value.is_number()
+                 ? static_cast<size_t>(std::max(0.0, count->value.get<double>()))
+                 : 0;
     if (!list) list = constantValue(plan, f.over, nullptr);
+    if (!list && !mentionsParam(f.over)) list = foldedValue(plan, f.over, nullptr);
     return list && list->is_array() ? list->size() : 0;
   }
 
@@ -980,13 +1460,18 @@ struct Sf {
     }
     case plan::NodeKind::Register:
       return 5;
+    case plan::NodeKind::Transform:
+      return 2 + 4; // a processing job, one attempt
+
     case plan::NodeKind::Fail:
       return 2;
     case plan::NodeKind::For: {
       auto& f = *n.as<plan::ForNode>();
       // MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited; per item
       // MapIterationStarted, MapIterationSucceeded, the body and its Succeed (2).
-      return 4 + static_cast<long long>(itemCount(f)) * (4 + events(f.body));
+      // `range(n)`: its Choice and Pass before, 2 each.
+      return (rangeParam(f) ? 4 : 0) + 4 +
+             static_cast<long long>(itemCount(f)) * (4 + events(f.body));
     }
     case plan::NodeKind::If: {
       auto& c = *n.as<plan::IfNode>();
@@ -996,11 +1481,14 @@ struct Sf {
       if (auto it = picks.find(n.id); it != picks.end()) {
         // The first Pass, the last Choice and Pass; per item Choice, Pass, Choice, Pass
         // (take) and Pass (next), 2 each.
-        long long items =
-            static_cast<long long>(itemCount(*it->second.forNode->as<plan::ForNode>()));
-        return 6 + 10 * items;
+        long long items = 1;
+        if (it->second.nest.empty())
+          items = static_cast<long long>(itemCount(*it->second.forNode->as<plan::ForNode>()));
+        for (auto* f : it->second.nest)
+          items *= static_cast<long long>(itemCount(*f->as<plan::ForNode>()));
+        return (it->second.nest.empty() ? 6 : 8) + 10 * items; // 8: the flattening Pass too
       }
-      return 0;
+      return computed.count(n.id) ? 2 + 4 + 5 : 0; // a job, then its read
     default:
       return 0;
     }
@@ -1057,6 +1545,7 @@ struct Sf {
       init["loops"] = Json::object();
       init["argmax"] = Json::object();
     }
+    if (writes(top, "$.ranges.")) init["ranges"] = Json::object();
     checkPayload({{"defaults", defaults}, {"const", constants}},
                  "pipeline `" + plan.pipeline.name + "`", plan.pipeline.range);
     Json states = Json::object();

@@ -19,15 +19,8 @@ fi
 validate() { (cd "$V" && asl/validate.sh "$1" 2>&1 | grep -v '^(SageMaker API model'); }
 
 # What Step Functions cannot express (docs/export/stepfunctions.md): the cases that must be
-# refused, and the words their error must contain.
-declare -A REFUSED=(
-  [examples/batch/batch.mlp]='batch inference (`transform`)'
-  [examples/regression/regression.mlp]='batch inference (`transform`)'
-  [tests/golden/plans/batch_transform.mlp]='batch inference (`transform`)'
-  [tests/golden/plans/flatten.mlp]='argmax'
-  [tests/golden/plans/step_properties.mlp]='`t.metrics.auc - limit` as a value'
-  [tests/golden/plans/sweep.mlp]='a `for` over `range(seeds)`'
-)
+# refused, and the words their error must contain. None: every example and golden case exports.
+declare -A REFUSED=()
 
 cases=()
 for f in "$ROOT"/examples/*/*.mlp "$ROOT"/examples/*.mlp "$ROOT"/tests/golden/plans/*.mlp; do
@@ -331,4 +324,65 @@ out=$("$MLPC" export long.mlp --to stepfunctions 2>&1)
 check_eq "a 300-character word: exit 2" 2 "$?"
 check_contains "a 300-character word: the 256-character limit, at the call" \
   "long.mlp:5:3: error: AWS Step Functions cannot express the command of step \`Long\`: it has a word of 300 characters, and a SageMaker job argument holds at most 256 (docs/export/stepfunctions.md, Limits)" "$out"
+
+# The shapes of what was once refused: batch inference, arithmetic on run-time values, a `for`
+# over range(n), indexed loop results and argmax over nested loops (flatten).
+G=$ROOT/tests/golden/plans
+sf() { (cd "$G" && "$MLPC" export "$1" --to stepfunctions -o "$T/$2") 2>&1; }
+sf batch_transform.mlp batch.asl.json >/dev/null
+check_eq "transform: a processing job run synchronously" \
+  "arn:aws:states:::sagemaker:createProcessingJob.sync" "$(j batch.asl.json 'd["States"]["predicted"]["Resource"]')"
+check_contains "transform: the stdlib shard driver starts the server's command" \
+  "/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd" \
+  "$(j batch.asl.json '" ".join(d["States"]["predicted"]["Parameters"]["AppSpecification"]["ContainerArguments"])')"
+check_eq "transform: the model is an input from its training step" \
+  "model States.Format('s3://mlpc-artifacts/exports/{}/m/model', \$\$.Execution.Name)" \
+  "$(j batch.asl.json '" ".join([(i["InputName"], i["S3Input"]["S3Uri.$"]) for i in d["States"]["predicted"]["Parameters"]["ProcessingInputs"]][0])')"
+check_eq "transform: the predictions are its output" "predictions" \
+  "$(j batch.asl.json 'd["States"]["predicted"]["Parameters"]["ProcessingOutputConfig"]["Outputs"][0]["OutputName"]')"
+check_eq "transform: a later step reads the predictions" \
+  "States.Format('s3://mlpc-artifacts/exports/{}/predicted/predictions', \$\$.Execution.Name)" \
+  "$(j batch.asl.json 'd["States"]["summary"]["Parameters"]["ProcessingInputs"][0]["S3Input"]["S3Uri.$"]')"
+check_contains "transform: the step reads the predictions file" "/opt/ml/processing/input/predictions/predictions" \
+  "$(j batch.asl.json '" ".join(d["States"]["summary"]["Parameters"]["AppSpecification"]["ContainerArguments"])')"
+
+sf step_properties.mlp props.asl.json >/dev/null
+check_eq "computed value: a job gets the metrics field and the parameter from the state" \
+  "States.Format('{}', \$.metrics.t_metrics.value.auc) States.Format('{}', \$.params.limit)" \
+  "$(j props.asl.json '" ".join(d["States"]["gap"]["Parameters"]["Environment"].values())')"
+check_contains "computed value: the job subtracts them in Python" 'value = (v("MLP_V0") - v("MLP_V1"))' \
+  "$(j props.asl.json '" ".join(d["States"]["gap"]["Parameters"]["AppSpecification"]["ContainerArguments"])')"
+check_eq "computed value: read back into the state" '$.metrics.gap_value' \
+  "$(j props.asl.json 'd["States"]["gap_read_value"]["ResultPath"]')"
+check_contains "computed value: the if compares it" '"Variable": "$.metrics.gap_value.value"' "$(cat props.asl.json)"
+check_contains "computed value: the fail message prints it" \
+  "States.Format('suspiciously good: {}', \$.metrics.gap_value.value)" "$(cat props.asl.json)"
+# The job's Python computes what mlpc run computes: run it on made-up values.
+script=$(j props.asl.json '__import__("subprocess").run(["sh", "-c", d["States"]["gap"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"][2].replace("eval ", "printf %s ", 1), "x"] + d["States"]["gap"]["Parameters"]["AppSpecification"]["ContainerArguments"], capture_output=True, text=True).stdout')
+got=$(MLP_V0=0.875 MLP_V1=0.5 sh -c "${script//\/opt\/ml\/processing\/output/$T/gapjob}" && cat "$T/gapjob/value/value")
+check_eq "computed value: the job writes auc - limit" "0.375" "$got"
+
+sf sweep.mlp sweep-golden.asl.json >/dev/null
+check_eq "range(n): the Map's items are made by States.ArrayRange" \
+  'States.ArrayRange(0, States.MathAdd($.params.seeds, -1), 1)' \
+  "$(j sweep-golden.asl.json '[s for s in d["States"].values() if (s.get("ResultPath") or "").startswith("$.ranges.")][0]["Parameters"]["items.$"]')"
+check_eq "range(n): the Map iterates over them" '$.ranges.for_13_3.items' \
+  "$(j sweep-golden.asl.json 'd["States"]["for_13_3"]["ItemsPath"]')"
+check_eq "range(n): n < 1 skips the loop" 1 \
+  "$(j sweep-golden.asl.json 'd["States"]["for_13_3_range"]["Choices"][0]["NumericGreaterThanEquals"]')"
+check_eq "len of loop results: the job reads the range's n and the list's length" \
+  "States.Format('{}', \$.params.seeds) States.Format('{}', States.ArrayLength(\$.params.depths))" \
+  "$(j sweep-golden.asl.json '" ".join(d["States"]["total"]["Parameters"]["Environment"].values())')"
+check_contains "xs[0].f: a field of the first iteration's kept metrics" \
+  '"Variable": "$.loops.for_8_3[0].metrics.s_metrics.value.auc"' "$(cat sweep-golden.asl.json)"
+check_contains "xs[0]: the first iteration's output" \
+  "States.Format('s3://mlpc-artifacts/exports/{}/s/0/metrics', \$\$.Execution.Name)" "$(cat sweep-golden.asl.json)"
+
+sf flatten.mlp flatten.asl.json >/dev/null
+check_eq "argmax over nested loops: the inner loop keeps every loop's index" '$.index' \
+  "$(j flatten.asl.json 'd["States"]["for_7_3"]["ItemProcessor"]["States"]["for_8_5"]["ItemProcessor"]["States"]["for_8_5_done"]["Parameters"]["index.$"]')"
+check_eq "argmax over nested loops: the outer loop keeps the inner loop's results" '$.loops.for_8_5' \
+  "$(j flatten.asl.json 'd["States"]["for_7_3"]["ItemProcessor"]["States"]["for_7_3_done"]["Parameters"]["results.$"]')"
+check_eq "argmax over nested loops: one list in flatten's order" '$.loops.for_7_3[*].results[*]' \
+  "$(j flatten.asl.json 'd["States"]["best_flatten"]["Parameters"]["all.$"]')"
 finish
