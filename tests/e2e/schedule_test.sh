@@ -93,8 +93,9 @@ check_contains "on_change: the firing says which data changed" "rows changed" \
 check "a schedule whose run is still going skips" wait_for fired busy Skipped
 check_contains "the skip says why" "the previous run has not finished" \
   "$("$MLPC" schedules show busy 2>&1)"
-check_eq "at most one run per schedule at a time" 1 \
-  "$("$MLPC" schedules show busy --json | json_get - "len([f for f in j['firings'] if f['status'] == 'Running'])")"
+# (At most, not exactly: between a run's end and the next firing none is going.)
+check_eq "at most one run per schedule at a time" true \
+  "$("$MLPC" schedules show busy --json | json_get - "len([f for f in j['firings'] if f['status'] == 'Running']) <= 1")"
 
 "$MLPC" down > /dev/null 2>&1
 check_eq "down: exit 0" 0 "$?"
