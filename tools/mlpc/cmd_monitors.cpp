@@ -56,19 +56,8 @@ json rowJson(const meta::MonitorExecutionRow& r, bool features) {
 
 std::optional<std::vector<meta::MonitorExecutionRow>> history(const std::string& ws,
                                                               const std::string& name) {
-  auto log = meta::DeployLog::open(ws);
-  if (!log) {
-    std::cerr << "error: cannot open the workspace's records: " << log.error() << "\n";
-    exitCode() = 2;
-    return std::nullopt;
-  }
-  auto rows = (*log)->monitorExecutions(name);
-  if (!rows) {
-    std::cerr << "error: cannot read the monitors' records: " << rows.error() << "\n";
-    exitCode() = 2;
-    return std::nullopt;
-  }
-  return *rows;
+  return readDeployLog(ws, "the monitors' records",
+                       [&](meta::DeployLog& log) { return log.monitorExecutions(name); });
 }
 
 std::string num(const std::optional<double>& v, const char* fmt = "%.3f") {

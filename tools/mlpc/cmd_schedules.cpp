@@ -36,19 +36,8 @@ json rowJson(const meta::ScheduleRunRow& r) {
 
 std::optional<std::vector<meta::ScheduleRunRow>> history(const std::string& ws,
                                                          const std::string& name) {
-  auto log = meta::DeployLog::open(ws);
-  if (!log) {
-    std::cerr << "error: cannot open the workspace's records: " << log.error() << "\n";
-    exitCode() = 2;
-    return std::nullopt;
-  }
-  auto rows = (*log)->scheduleRuns(name);
-  if (!rows) {
-    std::cerr << "error: cannot read the schedules' records: " << rows.error() << "\n";
-    exitCode() = 2;
-    return std::nullopt;
-  }
-  return *rows;
+  return readDeployLog(ws, "the schedules' records",
+                       [&](meta::DeployLog& log) { return log.scheduleRuns(name); });
 }
 
 /// A string field of the agent's status (not a plan), or "-".

@@ -1,9 +1,14 @@
 #pragma once
 // Shared by the commands that read a workspace's history: finding the workspace, formatting
 // times and tables.
+#include "commands.h"
 #include "run_support.h"
 
+#include "meta/deploy_log.h"
+
+#include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlpc::cli {
@@ -36,5 +41,26 @@ struct VersionRef {
   int64_t version = 0;
 };
 std::optional<VersionRef> parseVersionRef(const std::string& ref);
+
+/// What `read` returns from the workspace's deployment records (meta::DeployLog: schedule
+/// firings, monitoring executions); prints the error and sets exit code 2 when they cannot be
+/// opened or read (`what` names them: "the schedules' records").
+template <class Read>
+auto readDeployLog(const std::string& ws, const char* what, Read&& read)
+    -> std::optional<std::decay_t<decltype(*read(std::declval<meta::DeployLog&>()))>> {
+  auto log = meta::DeployLog::open(ws);
+  if (!log) {
+    std::cerr << "error: cannot open the workspace's records: " << log.error() << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  auto rows = read(**log);
+  if (!rows) {
+    std::cerr << "error: cannot read " << what << ": " << rows.error() << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
+  return std::move(*rows);
+}
 
 } // namespace mlpc::cli
