@@ -3,10 +3,13 @@
 #include "deploy/alarm.h"
 #include "monitor/capture_window.h"
 #include "monitor/drift.h"
+#include "store/sha256.h"
+#include "store/workspace_lock.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -120,7 +123,7 @@ std::optional<MonitorRunner::Baseline>
 MonitorRunner::baseline(const Entry& e, const std::optional<ServedModel>& served,
                         std::string& error) {
   Baseline b;
-  std::string path;
+  std::string path, dataHash; // dataHash: the artifact the training data is; "" for a data file
   if (!e.def.trainingDataBaseline) {
     const plan::Expr* x = e.def.baseline.get();
     const plan::DataDecl* d =
@@ -168,6 +171,7 @@ MonitorRunner::baseline(const Entry& e, const std::optional<ServedModel>& served
       return std::nullopt;
     }
     std::string hash = chosen->artifact.hash;
+    dataHash = hash;
     b.what =
         "training data of " + ver + " (input `" + chosen->name + "`, " + hash.substr(0, 12) + ")";
     auto p = store_.path(hash);
@@ -195,7 +199,40 @@ MonitorRunner::baseline(const Entry& e, const std::optional<ServedModel>& served
     error = "baseline " + b.what + ": " + error;
     return std::nullopt;
   }
+  b.hash = keepBaseline(path, dataHash, b);
   return b;
+}
+
+std::string MonitorRunner::keepBaseline(const std::string& path, std::string dataHash,
+                                        const Baseline& b) {
+  std::string key = path + "\n" + stampOf(path);
+  if (auto it = kept_.find(key); it != kept_.end()) return it->second;
+  if (dataHash.empty()) { // a data declaration's file: described by its bytes
+    auto h = store::sha256File(path);
+    if (!h) return "";
+    dataHash = *h;
+  }
+  // Staged in the store's tmp/ and moved in; the shared workspace lock keeps `mlpc verify
+  // --repair` from removing the object between the put and the row that refers to it.
+  auto lock = store::WorkspaceLock::shared(store_.workspace());
+  if (!lock) return "";
+  std::string stage = store_.tmpDir() + "/baseline-XXXXXX";
+  if (!::mkdtemp(stage.data())) return "";
+  writeJson(fs::path(stage) / "statistics.json", monitor::statisticsJson(*b.stats));
+  writeJson(fs::path(stage) / "constraints.json", monitor::constraintsJson(*b.stats));
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::path(stage) / "statistics.json", ec) ||
+      !fs::is_regular_file(fs::path(stage) / "constraints.json", ec)) {
+    fs::remove_all(stage, ec);
+    return "";
+  }
+  auto put = store_.put(stage, /*move=*/true);
+  fs::remove_all(stage, ec); // left only when the put failed
+  if (!put) return "";
+  meta::BaselineRow row{put->hash, dataHash, b.what, path, b.stats->rows, 0};
+  if (!log_.recordBaseline(row)) return "";
+  kept_[key] = put->hash;
+  return put->hash;
 }
 
 void MonitorRunner::runOnce(Entry& e, double now) {
@@ -219,6 +256,7 @@ void MonitorRunner::runOnce(Entry& e, double now) {
     return;
   }
   row.baseline = base->what;
+  if (!base->hash.empty()) row.baselineHash = base->hash;
   std::vector<std::string> features = served ? served->features : std::vector<std::string>{};
   if (features.empty()) // positional rows then take the baseline's columns in order
     for (auto& c : base->stats->columns)

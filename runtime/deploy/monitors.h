@@ -74,6 +74,7 @@ private:
   struct Baseline {
     std::string what; ///< for the record: the data name, or "training data of G vN (…)"
     std::shared_ptr<const monitor::DatasetStats> stats;
+    std::string hash; ///< the stored baseline object; "" when it could not be stored
   };
   void loop();
   void runOnce(Entry& e, double now);
@@ -85,6 +86,10 @@ private:
   /// content-addressed; a data file is re-read when its size or time changed).
   std::shared_ptr<const monitor::DatasetStats> statsOf(const std::string& path, std::string& error);
   void alerted(Entry& e, meta::MonitorExecutionRow& row, double now);
+  /// Keeps the baseline in the store (statistics.json and constraints.json as one directory
+  /// object) and records which data it describes: once per file and content. Returns the
+  /// object's hash, or "" when it cannot be stored (the monitoring run goes on without it).
+  std::string keepBaseline(const std::string& path, std::string dataHash, const Baseline& b);
 
   const plan::Plan& plan_;
   MonitorOptions opts_;
@@ -98,7 +103,8 @@ private:
   bool quit_ = false;
   std::vector<Entry> entries_;
   std::map<std::string, std::pair<std::string, std::shared_ptr<const monitor::DatasetStats>>>
-      stats_; ///< path -> (stamp, statistics)
+      stats_;                               ///< path -> (stamp, statistics)
+  std::map<std::string, std::string> kept_; ///< path + stamp -> the stored baseline's hash
   std::thread thread_;
 };
 

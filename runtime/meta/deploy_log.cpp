@@ -234,8 +234,8 @@ namespace {
 constexpr const char* kMonitorColumns =
     "SELECT id, monitor, endpoint, model_group, model_version, baseline, window_start, "
     "window_end, status, detail, records, rows_seen, skipped, psi, ks, missing, violations, "
-    "features_json, report_dir, alert, retrain_status, run_id, retrain_detail, finished_at "
-    "FROM monitor_executions ";
+    "features_json, report_dir, alert, retrain_status, run_id, retrain_detail, finished_at, "
+    "baseline_hash FROM monitor_executions ";
 
 MonitorExecutionRow monitorRow(const sqlite::Query& r) {
   MonitorExecutionRow row;
@@ -263,6 +263,7 @@ MonitorExecutionRow monitorRow(const sqlite::Query& r) {
   if (!r.isNull(21)) row.runId = r.text(21);
   row.retrainDetail = r.text(22);
   row.finishedAt = r.optReal(23);
+  if (!r.isNull(24)) row.baselineHash = r.text(24);
   return row;
 }
 
@@ -274,13 +275,13 @@ Result<int64_t> DeployLog::recordMonitorExecution(const MonitorExecutionRow& r) 
       "INSERT INTO monitor_executions (monitor, endpoint, model_group, model_version, baseline, "
       "window_start, window_end, status, detail, records, rows_seen, skipped, psi, ks, missing, "
       "violations, features_json, report_dir, alert, retrain_status, run_id, retrain_detail, "
-      "finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+      "finished_at, baseline_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+      "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
   if (!q) return q.err();
   q->bindAll(r.monitor, r.endpoint, r.modelGroup, r.modelVersion, r.baseline, r.windowStart,
              r.windowEnd, r.status, r.detail, r.records, r.rows, r.skipped, r.psi, r.ks, r.missing,
              r.violations, r.featuresJson, r.reportDir, int64_t{r.alert ? 1 : 0}, r.retrainStatus,
-             r.runId, r.retrainDetail, wallNow());
+             r.runId, r.retrainDetail, wallNow(), r.baselineHash);
   if (Status s = q->run(); !s) return s.err();
   return db_.lastInsertRowid();
 }
@@ -315,6 +316,28 @@ Result<std::vector<MonitorExecutionRow>> DeployLog::monitorExecutions(const std:
   q->bind(1, monitor);
   std::vector<MonitorExecutionRow> out;
   Status s = eachRow(*q, [&](const sqlite::Query& r) { out.push_back(monitorRow(r)); });
+  if (!s) return s.err();
+  return out;
+}
+
+Status DeployLog::recordBaseline(const BaselineRow& b) {
+  std::lock_guard lock(mu_);
+  return db_.run("INSERT OR IGNORE INTO baselines (hash, data_hash, data_name, data_path, "
+                 "rows_seen, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 b.hash, b.dataHash, b.dataName, b.dataPath, b.rows, wallNow());
+}
+
+Result<std::vector<BaselineRow>> DeployLog::baselines(const std::string& prefix) {
+  std::lock_guard lock(mu_);
+  Result<sqlite::Query> q =
+      db_.query("SELECT hash, data_hash, data_name, data_path, rows_seen, created_at "
+                "FROM baselines WHERE substr(hash, 1, length(?1)) = ?1 ORDER BY created_at, hash");
+  if (!q) return q.err();
+  q->bind(1, prefix);
+  std::vector<BaselineRow> out;
+  Status s = eachRow(*q, [&](const sqlite::Query& r) {
+    out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.int64(4), r.real(5)});
+  });
   if (!s) return s.err();
   return out;
 }

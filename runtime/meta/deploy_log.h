@@ -79,6 +79,19 @@ struct MonitorExecutionRow {
   std::optional<std::string> retrainStatus, runId;
   std::string retrainDetail;
   std::optional<double> finishedAt;
+  /// The stored baseline object (a BaselineRow's hash) it compared against, if one was stored.
+  std::optional<std::string> baselineHash;
+};
+
+/// A baseline kept in the store: a directory object holding SageMaker's `statistics.json` and
+/// `constraints.json`, and the data it describes.
+struct BaselineRow {
+  std::string hash;     ///< the directory object
+  std::string dataHash; ///< the bytes described: an artifact, or a `data` declaration's file
+  std::string dataName; ///< in user terms: "training data of iris v1 (input `data`)", a data name
+  std::string dataPath; ///< the file read (a store path, or the declaration's file)
+  int64_t rows = 0;
+  double createdAt = 0;
 };
 
 class DeployLog {
@@ -124,6 +137,10 @@ public:
   Status stopUnfinishedRetrains();
   /// Newest last; every monitor when `monitor` is empty.
   Result<std::vector<MonitorExecutionRow>> monitorExecutions(const std::string& monitor);
+  /// Records a stored baseline (idempotent: the same object describes the same data).
+  Status recordBaseline(const BaselineRow& b);
+  /// The baselines whose object hash starts with `prefix` (all with ""), oldest first.
+  Result<std::vector<BaselineRow>> baselines(const std::string& prefix);
   /// The monitoring execution whose alert started run `runId`, if one did.
   Result<std::optional<MonitorExecutionRow>> monitorExecutionOfRun(const std::string& runId);
 

@@ -19,6 +19,7 @@ struct ObjectUse {
     Code,         ///< a code file an execution depended on (recorded by hash only)
     RunCode,      ///< a code file a run kept in the store when it started (`mlpc reproduce`)
     Artifact,     ///< a row of the artifacts table (every stored output and `data` input)
+    Baseline,     ///< a monitor's baseline (statistics and constraints) of the data in `name`
   };
   Role role = Role::Artifact;
   std::string hash;

@@ -277,10 +277,28 @@ CREATE INDEX monitor_executions_by_monitor ON monitor_executions (monitor, id);
 CREATE INDEX monitor_executions_by_run ON monitor_executions (run_id);
 )sql";
 
+// Version 7: baselines are artifacts (issue 9). A monitor's baseline statistics and constraints
+// are kept in the store as one directory object (SageMaker's statistics.json and constraints.json),
+// and this row ties it to the data it describes (`data_hash`: the training data's artifact, or
+// the bytes of a `data` declaration's file); each monitoring execution names the baseline object
+// it compared against.
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE baselines (
+  hash        TEXT PRIMARY KEY,
+  data_hash   TEXT NOT NULL,
+  data_name   TEXT NOT NULL DEFAULT '',
+  data_path   TEXT NOT NULL DEFAULT '',
+  rows_seen   INTEGER NOT NULL,
+  created_at  REAL NOT NULL
+);
+CREATE INDEX baselines_by_data ON baselines (data_hash);
+ALTER TABLE monitor_executions ADD COLUMN baseline_hash TEXT;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
   return migrations;
 }
 

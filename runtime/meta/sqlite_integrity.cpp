@@ -26,6 +26,8 @@ std::string_view toString(ObjectUse::Role role) {
     return "run_code";
   case ObjectUse::Role::Artifact:
     return "artifact";
+  case ObjectUse::Role::Baseline:
+    return "baseline";
   }
   return "artifact";
 }
@@ -48,6 +50,8 @@ std::string describe(const ObjectUse& use) {
   case ObjectUse::Role::Artifact:
     return use.name.empty() ? std::string("a recorded artifact")
                             : fmt::format("a recorded {} artifact", use.name);
+  case ObjectUse::Role::Baseline:
+    return fmt::format("the monitoring baseline of {}", use.name);
   }
   return "a recorded artifact";
 }
@@ -185,6 +189,10 @@ constexpr Dangling kDangling[] = {
      "WHERE NOT EXISTS (SELECT 1 FROM model_versions v "
      "WHERE v.group_name = ev.group_name AND v.version = ev.version)",
      "model version {}@{} has approval history, but the version does not exist"},
+    {"SELECT m.id, m.monitor, m.baseline_hash FROM monitor_executions m "
+     "WHERE m.baseline_hash IS NOT NULL "
+     "AND NOT EXISTS (SELECT 1 FROM baselines b WHERE b.hash = m.baseline_hash)",
+     "monitoring execution {} of `{}` compared against baseline {}, which has no baseline record"},
 };
 
 Status checkReferences(sqlite::Db& db, std::vector<MetaProblem>& out) {
@@ -284,6 +292,18 @@ Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
                            std::string dir = q.text(1);
                            u.name = dir == "." ? q.text(2) : dir + "/" + q.text(2);
                            u.runId = q.text(3);
+                           out.push_back(std::move(u));
+                         });
+      !s)
+    return s.err();
+  // Monitors' baselines: directory objects the agent stored (statistics.json, constraints.json).
+  if (Status s = eachRow(db_, "SELECT hash, data_name FROM baselines ORDER BY hash",
+                         [&](const sqlite::Query& q) {
+                           ObjectUse u;
+                           u.role = ObjectUse::Role::Baseline;
+                           u.hash = q.text(0);
+                           u.kind = store::ArtifactKind::Dir;
+                           u.name = q.text(1);
                            out.push_back(std::move(u));
                          });
       !s)

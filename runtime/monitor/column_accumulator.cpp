@@ -1,6 +1,7 @@
 #include "monitor/column_accumulator.h"
 
 #include <algorithm>
+#include <boost/sort/spreadsort/spreadsort.hpp>
 #include <charconv>
 #include <cmath>
 
@@ -41,7 +42,7 @@ void ColumnAccumulator::add(std::string_view v) {
     allNumeric_ = false;
   }
   if (countsDropped_ && allNumeric_) return;
-  if (auto it = counts_.find(std::string(v)); it != counts_.end()) {
+  if (auto it = counts_.find(v); it != counts_.end()) {
     ++it->second;
   } else if (counts_.size() < kMaxDistinct) {
     counts_.emplace(std::string(v), 1);
@@ -67,7 +68,13 @@ void ColumnAccumulator::addNumber(double d) {
 void ColumnAccumulator::compact(size_t level) {
   if (level + 1 == levels_.size()) levels_.emplace_back(); // before taking references into it
   auto& v = levels_[level];
-  std::sort(v.begin(), v.end());
+  // Level 0 arrives unsorted: spreadsort (a radix-style sort for doubles) is several times faster
+  // than a comparison sort here. A higher level is exactly two sorted halves, one from each
+  // compaction below it, so a merge sorts it.
+  if (level > 0 && v.size() == 2 * kExact)
+    std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(kExact), v.end());
+  else
+    boost::sort::spreadsort::spreadsort(v.begin(), v.end());
   auto& up = levels_[level + 1];
   // Alternating the kept half keeps the sketch unbiased over many compactions.
   for (size_t i = flip_ ? 1 : 0; i < v.size(); i += 2)

@@ -54,6 +54,8 @@ int rank(const ObjectUse& u) {
     return 4;
   case ObjectUse::Role::Code:
     return 4;
+  case ObjectUse::Role::Baseline:
+    return 4;
   case ObjectUse::Role::Artifact:
     return 5;
   }

@@ -120,6 +120,14 @@ check_contains "sagemaker: the registration takes the winner's model" \
   "model: Steps.best.ProcessingOutputConfig.Outputs['model'].S3Output.S3Uri" "$sm"
 check_contains "sagemaker: and the winner's metrics" \
   "metrics: Steps.best-score.ProcessingOutputConfig.Outputs['metrics'].S3Output.S3Uri" "$sm"
+# A nested metric (issue 7 item 6) is read by SageMaker's JsonGet with its dotted path.
+sm=$(cd "$ROOT/tests/golden/plans" && "$MLPC" export nested_metrics.mlp --to sagemaker --json 2>&1 |
+  "$PY" -c 'import json, sys
+d = json.load(sys.stdin)
+cond = [s for s in d["Steps"] if s["Type"] == "Condition"][0]
+print(json.dumps(cond["Arguments"]["Conditions"][0]["LeftValue"]))')
+check_eq "sagemaker: a nested metric is read by its dotted path" \
+  '{"Std:JsonGet": {"PropertyFile": {"Get": "Steps.e.PropertyFiles.e-report"}, "Path": "regression.mse.value"}}' "$sm"
 sm=$(cd batch && "$MLPC" export batch.mlp --to sagemaker 2>&1)
 check_contains "sagemaker: transform runs the shard driver" \
   '/usr/bin/python3 /mlp/stdlib/std/sklearn/transform_shard.py --server-cmd' "$sm"

@@ -9,7 +9,8 @@
 # that caused it. Also: a garbage capture line is skipped and counted; a second alert while the
 # first retraining is going or cooling down starts no run; the baseline's data gone from the
 # store fails the execution with the version and data named; `down` leaves no process behind;
-# examples/closed_loop/run.sh (the same program) runs the loop end to end.
+# examples/closed_loop/run.sh (the same program) runs the loop end to end. The baseline is kept
+# in the store with lineage to its data; `mlpc report monitor:NAME` draws the drift over time.
 # Polls have deadlines (sanitizer builds).
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/deploy_lib.sh"
@@ -103,6 +104,56 @@ check_contains "monitors: its endpoint and period" "iris_api" "$out"
 out=$("$MLPC" monitors show iris_drift 2>&1)
 check_contains "monitors show: per-feature values" "petal_length_cm" "$out"
 check_contains "monitors show: the retraining run" "$run" "$out"
+
+# The baseline is kept in the store: one directory object per data file and content, recorded
+# with the data it describes, and followed by lineage.
+bobj=$(execs | json_get - "[e['baseline_object'] for e in j['executions'] if e['baseline_object']][0]")
+check_eq "executions name the stored baseline object" 64 "${#bobj}"
+check_contains "monitors show prints it" "stored as baseline:${bobj:0:12}" "$out"
+check "the object holds statistics.json and constraints.json" test -s \
+  "$WS/trees/${bobj:0:2}/$bobj/root/statistics.json" -a -s "$WS/trees/${bobj:0:2}/$bobj/root/constraints.json"
+check "its statistics describe v1's training data" jfile_true \
+  "$WS/trees/${bobj:0:2}/$bobj/root/statistics.json" \
+  "j['dataset']['item_count'] >= 100 and 'petal_length_cm' in [f['name'] for f in j['features']]"
+out=$("$MLPC" lineage "baseline:${bobj:0:10}" 2>&1)
+check_eq "lineage baseline:HASH: exit 0" 0 "$?"
+check_contains "lineage baseline:HASH: what it describes" "describes training data of iris v1" "$out"
+check_contains "lineage baseline:HASH: down to the data's source" "std/data.LoadExample" "$out"
+out=$("$MLPC" lineage "baseline:0000000000" 2>&1)
+check_eq "lineage of an unknown baseline: exit 2" 2 "$?"
+check_contains "which says so" "no stored baseline starts with 0000000000" "$out"
+out=$("$MLPC" verify --workspace "$WS" --json 2>&1)
+check "verify: the workspace is intact with baselines in it" jtrue "j['ok']" <<<"$out"
+check "verify: the baseline object is not garbage" jtrue \
+  "not any('${bobj:0:12}' in json.dumps(g) for g in j['garbage'])" <<<"$out"
+
+# The monitor's page in the HTML report: every execution, and each feature's drift over time.
+out=$("$MLPC" report monitor:iris_drift -o "$T/monitor.html" 2>&1)
+check_eq "report monitor:NAME: exit 0" 0 "$?"
+check_contains "it says what it wrote" "wrote $T/monitor.html (monitor iris_drift" "$out"
+html=$(cat "$T/monitor.html" 2> /dev/null)
+n=$(execs | json_get - "len(j['executions'])")
+check_eq "one table row per execution (at least $n)" 1 \
+  "$(("$(grep -o 'data-testid="execution"' <<<"$html" | wc -l)" >= n))"
+check_contains "an execution row marks the alert" 'data-alert="true"' "$html"
+for f in sepal_length_cm petal_length_cm; do
+  check_contains "a drift section for $f" "data-testid=\"feature\" data-name=\"$f\"" "$html"
+done
+check_contains "psi over time" 'data-measure="psi"' "$html"
+check_contains "ks over time" 'data-measure="ks"' "$html"
+check_contains "the baseline is named with its stored object" "baseline:${bobj:0:12}" "$html"
+check "no script in the page" bash -c '! grep -qi "<script" "$1"' _ "$T/monitor.html"
+if [ -x /usr/bin/chromium ]; then
+  timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --user-data-dir="$T/chrome" --dump-dom "file://$T/monitor.html" > "$T/monitor.dom" 2> /dev/null
+  check "chromium renders the monitor page with its charts" grep -q 'data-testid="drift-chart"' "$T/monitor.dom"
+fi
+out=$("$MLPC" report monitor:nosuch -o "$T/none.html" 2>&1)
+check_eq "report of a monitor with no executions: exit 2" 2 "$?"
+check_contains "which names it" "monitor \`nosuch\` has no monitoring execution" "$out"
+check "and writes nothing" test ! -e "$T/none.html"
+out=$("$MLPC" report monitor: 2>&1)
+check_eq "report monitor: without a name: exit 2" 2 "$?"
 
 # Approve v2: the endpoint (iris.approved) rolls it out by its canary strategy.
 "$MLPC" models approve iris 2 > /dev/null 2>&1

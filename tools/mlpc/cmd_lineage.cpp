@@ -47,6 +47,26 @@ std::string alertText(const meta::MonitorExecutionRow& r) {
          ", against baseline " + r.baseline + "; its run " + r.runId.value_or("?") + "\n";
 }
 
+/// The stored baseline whose hash starts with `prefix`; prints the error and returns nullopt.
+std::optional<meta::BaselineRow> resolveBaseline(const std::string& wsDir,
+                                                 const std::string& prefix) {
+  if (prefix.empty() || prefix.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    std::cerr << "error: `baseline:" << prefix
+              << "`: write baseline:HASH with a hash prefix, as `mlpc monitors show` prints it\n";
+    return std::nullopt;
+  }
+  auto rows = readDeployLog(wsDir, "the baselines",
+                            [&](meta::DeployLog& log) { return log.baselines(prefix); });
+  if (!rows) return std::nullopt;
+  if (rows->size() == 1) return rows->front();
+  std::cerr << "error: "
+            << (rows->empty() ? "no stored baseline starts with " + prefix
+                              : "baseline:" + prefix + " is ambiguous: " +
+                                    std::to_string(rows->size()) + " baselines start with it")
+            << "\n";
+  return std::nullopt;
+}
+
 } // namespace
 
 void registerLineage(CLI::App& app) {
@@ -59,8 +79,9 @@ void registerLineage(CLI::App& app) {
       "lineage", "Which data, code, params and command made an artifact (or what used it)");
   addWorkspaceOption(*cmd, o->ws);
   cmd->add_option("REF", o->ref,
-                  "An artifact hash prefix, RUN:step.output, GROUP@VERSION, or endpoint:NAME (the "
-                  "version the endpoint serves)")
+                  "An artifact hash prefix, RUN:step.output, GROUP@VERSION, endpoint:NAME (the "
+                  "version the endpoint serves) or baseline:HASH (a monitor's stored baseline: "
+                  "the data it describes)")
       ->required();
   auto* up = cmd->add_flag("--upstream", o->up, "What it was made from (the default)");
   cmd->add_flag("--downstream", o->down, "What was made from it")->excludes(up);
@@ -79,6 +100,23 @@ void registerLineage(CLI::App& app) {
       }
       ref = ev->group + "@" + std::to_string(ev->version);
       header = ev->header;
+    }
+    // `baseline:HASH`: a monitor's stored baseline leads to the data it describes.
+    if (ref.rfind("baseline:", 0) == 0) {
+      auto b = resolveBaseline(ws->dir, ref.substr(9));
+      if (!b) {
+        exitCode() = 2;
+        return;
+      }
+      header += "baseline " + b->hash.substr(0, 12) +
+                " (statistics.json, constraints.json) describes " + b->dataName + ", " +
+                std::to_string(b->rows) + " rows\n";
+      if (!ws->meta->resolveArtifact(b->dataHash)) { // a data file no run has read
+        std::cout << header << "  source data file " << b->dataPath << " ("
+                  << b->dataHash.substr(0, 12) << "), not in the store\n";
+        return;
+      }
+      ref = b->dataHash;
     }
     std::string more;
     std::string hash = resolveRef(*ws->meta, ref, more);

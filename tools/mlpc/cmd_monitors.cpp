@@ -34,6 +34,7 @@ json rowJson(const meta::MonitorExecutionRow& r, bool features) {
          {"model_group", r.modelGroup},
          {"model_version", r.modelVersion ? json(*r.modelVersion) : json()},
          {"baseline", r.baseline},
+         {"baseline_object", r.baselineHash ? json(*r.baselineHash) : json()},
          {"window_start", r.windowStart},
          {"window_end", r.windowEnd},
          {"status", r.status},
@@ -161,7 +162,10 @@ void showCmd(const MonitorsOpts& o) {
   for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
     json f = json::parse(it->featuresJson, nullptr, false);
     if (!it->psi || !f.is_array() || f.empty()) continue;
-    std::cout << "\nexecution " << it->id << " against baseline " << it->baseline << ":\n";
+    std::cout << "\nexecution " << it->id << " against baseline " << it->baseline;
+    if (it->baselineHash) // kept in the store: `mlpc lineage baseline:HASH` leads to its data
+      std::cout << " (stored as baseline:" << it->baselineHash->substr(0, 12) << ")";
+    std::cout << ":\n";
     std::vector<std::vector<std::string>> ft;
     for (auto& x : f) {
       auto n = [&](const char* k) {

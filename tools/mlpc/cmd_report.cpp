@@ -1,7 +1,10 @@
 // `mlpc report RUN [-o report.html]`: one self-contained HTML page about a run: its parameters,
 // DAG, timeline, metrics across runs and the model versions it registered with their lineage.
+// `mlpc report monitor:NAME`: the page of a monitor, its executions and drift over time.
 #include "commands.h"
 #include "history_support.h"
+#include "mlpc/version.h"
+#include "report_monitor.h"
 #include "report_page.h"
 
 #include <cerrno>
@@ -57,6 +60,35 @@ std::string writeAtomically(const std::string& path, const std::string& text) {
   return "";
 }
 
+/// Writes the page and says so; an error is exit 2 with nothing written.
+void writePage(const std::string& out, const std::string& html, const std::string& what) {
+  if (std::string err = writeAtomically(out, html); !err.empty()) {
+    std::cerr << "error: cannot write the report to " << out << ": " << err << "\n";
+    exitCode() = 2;
+    return;
+  }
+  std::cout << "wrote " << out << " (" << what << ", " << (html.size() + 1023) / 1024 << " KiB)\n";
+}
+
+/// `mlpc report monitor:NAME`.
+void monitorReport(const std::string& wsDir, const std::string& name, std::string out) {
+  auto ws = findWorkspaceDir(wsDir);
+  if (!ws) return;
+  auto rows = readDeployLog(*ws, "the monitors' records",
+                            [&](meta::DeployLog& log) { return log.monitorExecutions(name); });
+  if (!rows) return;
+  if (rows->empty()) {
+    std::cerr << "error: monitor `" << name
+              << "` has no monitoring execution in this workspace (the agent that `mlpc up` "
+                 "starts runs monitors)\n";
+    exitCode() = 2;
+    return;
+  }
+  report::MonitorReport data{name, std::move(*rows), kVersion};
+  if (out.empty()) out = "report-monitor-" + name + ".html";
+  writePage(out, report::renderMonitorReport(data), "monitor " + name);
+}
+
 } // namespace
 
 void registerReport(CLI::App& app) {
@@ -66,11 +98,23 @@ void registerReport(CLI::App& app) {
   auto o = std::make_shared<O>();
   auto* cmd = app.add_subcommand(
       "report", "Write one self-contained HTML page about a run: parameters, DAG, timeline, "
-                "metrics across runs, registered models and their lineage");
+                "metrics across runs, registered models and their lineage; or, for "
+                "monitor:NAME, a monitor's executions and each feature's drift over time");
   addWorkspaceOption(*cmd, o->ws);
-  cmd->add_option("RUN", o->run, "A run id or a unique prefix of one")->required();
-  cmd->add_option("-o,--output", o->out, "Where to write the page (default: report-RUN.html)");
+  cmd->add_option("RUN", o->run, "A run id or a unique prefix of one, or monitor:NAME")->required();
+  cmd->add_option("-o,--output", o->out,
+                  "Where to write the page (default: report-RUN.html, report-monitor-NAME.html)");
   cmd->callback([o] {
+    if (o->run.rfind("monitor:", 0) == 0) {
+      std::string name = o->run.substr(8);
+      if (name.empty()) {
+        std::cerr << "error: `monitor:` needs the monitor's name, e.g. monitor:drift\n";
+        exitCode() = 2;
+        return;
+      }
+      monitorReport(o->ws, name, o->out);
+      return;
+    }
     auto ws = openHistory(o->ws);
     if (!ws) return;
     auto data = report::collectReport(*ws, o->run);
@@ -80,14 +124,7 @@ void registerReport(CLI::App& app) {
       return;
     }
     std::string out = o->out.empty() ? "report-" + data->run.id + ".html" : o->out;
-    std::string html = report::renderReport(*data);
-    if (std::string err = writeAtomically(out, html); !err.empty()) {
-      std::cerr << "error: cannot write the report to " << out << ": " << err << "\n";
-      exitCode() = 2;
-      return;
-    }
-    std::cout << "wrote " << out << " (run " << data->run.id << ", " << (html.size() + 1023) / 1024
-              << " KiB)\n";
+    writePage(out, report::renderReport(*data), "run " + data->run.id);
   });
 }
 

@@ -94,11 +94,12 @@ std::string timelineSvg(const std::vector<TimelineBar>& bars, double span) {
   return o;
 }
 
-std::string metricChartSvg(const std::string& name, const std::vector<MetricPoint>& points) {
+std::string metricChartSvg(const std::string& name, const std::vector<MetricPoint>& points,
+                           const std::string& what) {
   constexpr double kW = 360, kH = 190, kL = 52, kR = 16, kT = 18, kB = 34;
   std::string o = "<svg class=\"metric-chart\" width=\"" + px(kW) + "\" height=\"" + px(kH) +
                   "\" viewBox=\"0 0 " + px(kW) + " " + px(kH) + "\" role=\"img\" aria-label=\"" +
-                  esc(name) + " across runs\">";
+                  esc(name) + " across " + what + "s\">";
   if (points.empty()) return o + "</svg>";
   double lo = points[0].value, hi = lo;
   for (auto& p : points) {
@@ -132,7 +133,7 @@ std::string metricChartSvg(const std::string& name, const std::vector<MetricPoin
     o += "<text x=\"" + px(X(n - 1)) + "\" y=\"" + px(kH - 14) + "\" text-anchor=\"end\">" +
          esc(day(points.back().startedAt)) + "</text>";
   o += "<text x=\"" + px((kL + kW - kR) / 2) + "\" y=\"" + px(kH - 2) +
-       "\" text-anchor=\"middle\">" + std::to_string(n) + (n == 1 ? " run" : " runs") +
+       "\" text-anchor=\"middle\">" + std::to_string(n) + " " + what + (n == 1 ? "" : "s") +
        ", oldest → newest (UTC)</text>";
   o += "</g>";
   if (n > 1) {
@@ -149,7 +150,7 @@ std::string metricChartSvg(const std::string& name, const std::vector<MetricPoin
          px(X(i)) + "\" cy=\"" + px(Y(p.value)) + "\" r=\"" + (p.current ? "6" : "4") +
          "\"><title>" +
          esc(p.runId + " · " + formatTime(p.startedAt) + " UTC · " + name + " = " + num(p.value) +
-             (p.current ? " (this run)" : "")) +
+             (p.current ? " (this " + what + ")" : "")) +
          "</title></circle>";
   }
   for (size_t i = 0; i < n; ++i)

@@ -27,8 +27,10 @@ struct MetricPoint {
   bool current = false;
 };
 
-/// Points in time order, evenly spaced; the current run highlighted. `name` labels the chart.
-std::string metricChartSvg(const std::string& name, const std::vector<MetricPoint>& points);
+/// Points in time order, evenly spaced; the current one highlighted. `name` labels the chart;
+/// `what` names a point in the axis caption ("run": "3 runs, oldest → newest").
+std::string metricChartSvg(const std::string& name, const std::vector<MetricPoint>& points,
+                           const std::string& what = "run");
 
 /// A round step for about `want` ticks over `span` (1, 2 or 5 times a power of ten).
 double niceStep(double span, int want);

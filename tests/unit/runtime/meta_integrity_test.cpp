@@ -1,5 +1,6 @@
 // What `mlpc verify` reads from the metadata: every reference to a stored object, and the
 // consistency checks (schema, SQLite integrity, references between rows).
+#include "meta/deploy_log.h"
 #include "meta/migrations.h"
 #include "meta_test_support.h"
 #include "store/sha256.h"
@@ -194,4 +195,50 @@ TEST_CASE("openWithoutMigrating reports the stored version and changes nothing",
     REQUIRE(db.exec("DROP TABLE schema_version").ok());
   }
   CHECK(SqliteMetaStore::openWithoutMigrating(dir.path()).value()->schemaVersion() == 0);
+}
+
+TEST_CASE("a monitor's stored baseline is a required directory object; an execution naming an "
+          "unrecorded one is reported",
+          "[meta][integrity]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  auto log = DeployLog::open(dir.path()).value();
+  std::string b = store::sha256Bytes("baseline"), data = store::sha256Bytes("data");
+  BaselineRow row{b, data, "training data of iris v1 (input `data`)", "/store/x.csv", 150, 0};
+  REQUIRE(log->recordBaseline(row).ok());
+  REQUIRE(log->recordBaseline(row).ok()); // the same object again: one row
+  CHECK(log->baselines("").value().size() == 1);
+  auto found = log->baselines(b.substr(0, 8)).value();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].dataHash == data);
+  CHECK(found[0].rows == 150);
+  CHECK(found[0].dataName == "training data of iris v1 (input `data`)");
+  std::string other = b.substr(0, 8);
+  other[0] = other[0] == '0' ? '1' : '0';
+  CHECK(log->baselines(other).value().empty());
+
+  MonitorExecutionRow ex;
+  ex.monitor = "drift";
+  ex.endpoint = "api";
+  ex.status = "Completed";
+  ex.baselineHash = b;
+  REQUIRE(log->recordMonitorExecution(ex).ok());
+  CHECK(log->monitorExecutions("drift").value().at(0).baselineHash == b);
+
+  std::vector<ObjectUse> uses = meta->objectUses().value();
+  auto it = std::find_if(uses.begin(), uses.end(),
+                         [](const ObjectUse& u) { return u.role == ObjectUse::Role::Baseline; });
+  REQUIRE(it != uses.end());
+  CHECK(it->hash == b);
+  CHECK(it->kind == store::ArtifactKind::Dir);
+  CHECK(it->required);
+  CHECK(describe(*it) == "the monitoring baseline of training data of iris v1 (input `data`)");
+  CHECK(meta->checkConsistency().value().empty());
+
+  ex.baselineHash = std::string(64, 'e');
+  int64_t id = log->recordMonitorExecution(ex).value();
+  CHECK(messages(meta->checkConsistency().value()) ==
+        std::vector<std::string>{"reference: monitoring execution " + std::to_string(id) +
+                                 " of `drift` compared against baseline " + std::string(64, 'e') +
+                                 ", which has no baseline record"});
 }

@@ -1,4 +1,5 @@
 // meta.db: creation, configuration, migrations and open errors.
+#include "meta/deploy_log.h"
 #include "meta/migrations.h"
 #include "meta/sqlite_db.h"
 #include "meta_test_support.h"
@@ -36,18 +37,33 @@ TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]"
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
   REQUIRE(meta.ok());
   CHECK((*meta)->schemaVersion() == latestSchemaVersion());
-  CHECK(latestSchemaVersion() == 6);
+  CHECK(latestSchemaVersion() == 7);
   CHECK((*meta)->path() == dir / "meta.db");
   meta = store::fail("closed");
 
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  CHECK(scalar(db, "SELECT version FROM schema_version") == "6");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "7");
   CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
-  for (const char* table :
-       {"runs", "run_params", "executions", "artifacts", "execution_inputs", "execution_outputs",
-        "execution_code", "metrics", "file_hashes", "model_versions", "model_version_events",
-        "run_code", "deployments", "endpoint_state", "traffic_steps", "deployment_events",
-        "endpoint_instances"}) {
+  for (const char* table : {"runs",
+                            "run_params",
+                            "executions",
+                            "artifacts",
+                            "execution_inputs",
+                            "execution_outputs",
+                            "execution_code",
+                            "metrics",
+                            "file_hashes",
+                            "model_versions",
+                            "model_version_events",
+                            "run_code",
+                            "deployments",
+                            "endpoint_state",
+                            "traffic_steps",
+                            "deployment_events",
+                            "endpoint_instances",
+                            "schedule_runs",
+                            "monitor_executions",
+                            "baselines"}) {
     INFO(table);
     CHECK(scalar(db, std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                                  "name = '") +
@@ -133,7 +149,7 @@ TEST_CASE("a version-2 workspace is upgraded in place: its runs kept no code", "
                 .ok());
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 6);
+  CHECK(meta->schemaVersion() == 7);
   CHECK(meta->getRun("r-1").value().pipeline == "p");
   CHECK(meta->runCodeOf("r-1").value().empty());
   // New runs record theirs: a kept file by hash, a missing one without.
@@ -177,4 +193,24 @@ TEST_CASE("opening in an unwritable directory names the file", "[meta][schema]")
   ::chmod(dir.path().c_str(), 0700);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a version-6 workspace is upgraded in place: its monitoring executions name no stored "
+          "baseline",
+          "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    std::vector<std::string_view> v6(schemaMigrations().begin(), schemaMigrations().begin() + 6);
+    REQUIRE(migrate(db, v6).value() == 6);
+    REQUIRE(db.exec("INSERT INTO monitor_executions (monitor, endpoint, window_start, window_end, "
+                    "status) VALUES ('m', 'e', 1, 2, 'NoData')")
+                .ok());
+  }
+  auto log = DeployLog::open(dir.path()).value();
+  auto rows = log->monitorExecutions("m").value();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "NoData");
+  CHECK_FALSE(rows[0].baselineHash.has_value());
+  CHECK(log->baselines("").value().empty());
 }
