@@ -1,5 +1,6 @@
 #include "monitor/capture_window.h"
 
+#include "monitor/capture_sax.h"
 #include "monitor/csv_rows.h"
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 namespace mlpc::monitor {
 
@@ -18,6 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 constexpr size_t kMaxProblems = 5;
+constexpr size_t kWorkers = 2;          // the machines mlpc targets have two cores or more
+constexpr size_t kParallelLines = 2000; // below this, one thread is as fast
 
 /// Builds the window's rows as requests arrive, named or positional.
 struct Rows {
@@ -75,14 +79,13 @@ bool looksNumeric(const std::string& s) {
 }
 
 /// The rows of one request body; false with `why` when none can be taken.
-bool addBody(Rows& rows, const json& input, std::string& why) {
-  auto enc = input.find("encoding");
-  auto data = input.find("data");
-  if (enc == input.end() || data == input.end() || !enc->is_string() || !data->is_string()) {
+bool addBody(Rows& rows, const CaptureRecord& rec, std::string& why) {
+  if (!rec.encoding || !rec.data) {
     why = "no endpointInput data/encoding";
     return false;
   }
-  const std::string& text = data->get_ref<const std::string&>();
+  const std::string* enc = &*rec.encoding;
+  const std::string& text = *rec.data;
   if (*enc == "CSV") {
     std::vector<std::vector<std::string>> csv;
     if (!parseCsvText(text, csv, why)) return false;
@@ -110,6 +113,21 @@ bool addBody(Rows& rows, const json& input, std::string& why) {
     return true;
   }
   if (*enc == "JSON") {
+    std::vector<Instance> instances;
+    if (readInstances(text, instances)) { // the usual flat body, without a document
+      for (auto& item : instances) {
+        if (item.named) {
+          rows.w.named = true;
+          std::vector<std::string> row;
+          for (auto& [k, v] : item.fields)
+            rows.set(row, k, std::move(v));
+          rows.w.rows.push_back(std::move(row));
+        } else if (!rows.addPositional(std::move(item.values), why)) {
+          return false;
+        }
+      }
+      return true;
+    }
     json doc = json::parse(text, nullptr, false);
     auto inst = doc.is_object() ? doc.find("instances") : doc.end();
     if (!doc.is_object() || inst == doc.end() || !inst->is_array()) {
@@ -136,7 +154,7 @@ bool addBody(Rows& rows, const json& input, std::string& why) {
     }
     return true;
   }
-  why = "a body encoded as " + enc->get<std::string>() + " (neither CSV nor JSON)";
+  why = "a body encoded as " + *enc + " (neither CSV nor JSON)";
   return false;
 }
 
@@ -163,7 +181,6 @@ std::string isoUtc(double t) {
 CaptureWindow readCaptureWindow(const std::string& endpointDir, const std::string& from,
                                 const std::string& to, const std::vector<std::string>& features) {
   CaptureWindow w;
-  Rows rows{w, features, {}, {}};
   std::error_code ec;
   if (!fs::is_directory(endpointDir, ec)) return w;
   std::vector<fs::path> files;
@@ -175,46 +192,75 @@ CaptureWindow readCaptureWindow(const std::string& endpointDir, const std::strin
       if (hour >= from.substr(0, 13) && hour <= to.substr(0, 13)) files.push_back(it->path());
     }
   std::sort(files.begin(), files.end());
-  auto skip = [&](const std::string& why) {
-    ++w.skipped;
-    if (w.problems.size() < kMaxProblems) w.problems.push_back(why);
+  // The lines are read first, then parsed by kWorkers threads over consecutive shares (JSON
+  // parsing is nearly all of a large window's cost); the shares are joined in order, so the rows
+  // and problems come out as one pass would give them.
+  struct Line {
+    size_t file;
+    std::string text;
   };
-  for (auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
+  std::vector<Line> lines;
+  for (size_t f = 0; f < files.size(); ++f) {
+    std::ifstream in(files[f], std::ios::binary);
     std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      json rec = json::parse(line, nullptr, false);
-      const json* meta = nullptr;
-      const json* input = nullptr;
-      if (rec.is_object()) {
-        auto m = rec.find("eventMetadata");
-        auto c = rec.find("captureData");
-        if (m != rec.end() && m->is_object()) meta = &*m;
-        if (c != rec.end() && c->is_object()) {
-          auto i = c->find("endpointInput");
-          if (i != c->end() && i->is_object()) input = &*i;
-        }
-      }
-      const json* when = nullptr;
-      if (meta)
-        if (auto it = meta->find("inferenceTime"); it != meta->end() && it->is_string())
-          when = &*it;
-      if (!input || !when) {
-        ++w.records;
-        skip(f.filename().string() + ": a line that is not a capture record");
+    while (std::getline(in, line))
+      if (!line.empty()) lines.push_back({f, std::move(line)});
+  }
+  auto readShare = [&](size_t begin, size_t end, CaptureWindow& part) {
+    Rows rows{part, features, {}, {}};
+    auto skip = [&](const std::string& why) {
+      ++part.skipped;
+      if (part.problems.size() < kMaxProblems) part.problems.push_back(why);
+    };
+    for (size_t l = begin; l < end; ++l) {
+      CaptureRecord rec;
+      if (!readCaptureRecord(lines[l].text, rec) || !rec.hasMeta || !rec.hasInput || !rec.when) {
+        ++part.records;
+        skip(files[lines[l].file].filename().string() + ": a line that is not a capture record");
         continue;
       }
-      const std::string& t = when->get_ref<const std::string&>();
+      const std::string& t = *rec.when;
       if (t < from || t >= to) continue;
-      ++w.records;
-      size_t before = w.rows.size();
+      ++part.records;
+      size_t before = part.rows.size();
       std::string why;
-      if (!addBody(rows, *input, why)) {
-        w.rows.resize(before); // a record counts whole or not at all
+      if (!addBody(rows, rec, why)) {
+        part.rows.resize(before); // a record counts whole or not at all
         skip(why);
       }
     }
+  };
+  size_t shares = lines.size() >= kParallelLines ? kWorkers : 1;
+  std::vector<CaptureWindow> parts(shares);
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < shares; ++k)
+    threads.emplace_back(readShare, lines.size() * k / shares, lines.size() * (k + 1) / shares,
+                         std::ref(parts[k]));
+  readShare(0, lines.size() / shares, parts[0]);
+  for (auto& t : threads)
+    t.join();
+  w = std::move(parts[0]);
+  Rows joined{w, features, {}, {}};
+  for (size_t c = 0; c < w.header.size(); ++c)
+    joined.index.emplace(w.header[c], c);
+  for (size_t k = 1; k < shares; ++k) {
+    CaptureWindow& part = parts[k];
+    std::vector<size_t> target(part.header.size()); // the share's columns in the joined header
+    for (size_t c = 0; c < part.header.size(); ++c)
+      target[c] = joined.column(part.header[c]);
+    for (auto& row : part.rows) {
+      std::vector<std::string> moved;
+      for (size_t c = 0; c < row.size(); ++c) {
+        if (moved.size() <= target[c]) moved.resize(target[c] + 1);
+        moved[target[c]] = std::move(row[c]);
+      }
+      w.rows.push_back(std::move(moved));
+    }
+    w.named = w.named || part.named;
+    w.records += part.records;
+    w.skipped += part.skipped;
+    for (auto& p : part.problems)
+      if (w.problems.size() < kMaxProblems) w.problems.push_back(std::move(p));
   }
   return w;
 }

@@ -42,11 +42,7 @@ void ColumnAccumulator::add(std::string_view v) {
     allNumeric_ = false;
   }
   if (countsDropped_ && allNumeric_) return;
-  if (auto it = counts_.find(v); it != counts_.end()) {
-    ++it->second;
-  } else if (counts_.size() < kMaxDistinct) {
-    counts_.emplace(std::string(v), 1);
-  }
+  counts_.add(v, kMaxDistinct);
   if (allNumeric_ && counts_.size() > kNumericDistinct) { // a numeric column needs no counts
     counts_.clear();
     countsDropped_ = true;
@@ -131,7 +127,7 @@ ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_
   col.inferredType = "String";
   col.distinct = static_cast<long long>(counts_.size());
   col.distinctExact = !countsDropped_ && counts_.size() < kMaxDistinct;
-  std::vector<std::pair<std::string, long long>> byCount(counts_.begin(), counts_.end());
+  std::vector<std::pair<std::string, long long>> byCount = counts_.entries();
   // The most frequent first; equal counts in text order, so the output is deterministic.
   std::sort(byCount.begin(), byCount.end(), [](auto& a, auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;

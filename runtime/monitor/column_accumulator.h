@@ -12,9 +12,9 @@
 ///   is a number the counts stop at kNumericDistinct distinct values: a numeric column needs none,
 ///   and one that turns to text after that many distinct numbers has an inexact distinct count.
 #include "monitor/statistics.h"
+#include "monitor/text_counts.h"
 
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace mlpc::monitor {
@@ -38,12 +38,7 @@ private:
   double mean_ = 0, m2_ = 0, sum_ = 0, min_ = 0, max_ = 0;
   std::vector<std::vector<double>> levels_{1}; ///< level h: values of weight 2^h
   bool flip_ = false;
-  /// Looked up by string_view: no string is made for a value already counted.
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, long long, TextHash, std::equal_to<>> counts_;
+  TextCounts counts_;
 };
 
 } // namespace mlpc::monitor

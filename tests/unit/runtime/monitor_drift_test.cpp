@@ -1,6 +1,7 @@
 // Drift measures and checks (runtime/monitor/drift.h) against values worked out by hand, and the
 // capture window reader (runtime/monitor/capture_window.h) over real capture files: named and
 // positional rows, the time window, and records that must be skipped, not fatal.
+#include "monitor/capture_sax.h"
 #include "monitor/capture_window.h"
 #include "monitor/column_accumulator.h"
 #include "monitor/drift.h"
@@ -155,6 +156,78 @@ TEST_CASE("the capture window: named and positional rows, the window, bad record
       CHECK(c.sum == Approx(2 + 7 + 5 + 7));
     }
   }
+}
+
+TEST_CASE("capture records and JSON bodies are read without a document, else as one", "[capture]") {
+  CaptureRecord r;
+  REQUIRE(readCaptureRecord(
+      R"({"captureData": {"endpointInput": {"observedContentType": "application/json",)"
+      R"( "mode": "INPUT", "data": "{}", "encoding": "JSON"}, "endpointOutput": {"data": "x",)"
+      R"( "encoding": "CSV"}}, "eventMetadata": {"eventId": "e", "inferenceTime": "T"}, "x": [1]})",
+      r));
+  CHECK(r.hasMeta);
+  CHECK(r.hasInput);
+  CHECK(r.when == "T");
+  CHECK(r.encoding == "JSON"); // endpointInput's, not endpointOutput's
+  CHECK(r.data == "{}");
+  CaptureRecord partial;
+  REQUIRE(
+      readCaptureRecord(R"({"eventMetadata": {"inferenceTime": 5}, "captureData": {}})", partial));
+  CHECK(partial.hasMeta);
+  CHECK_FALSE(partial.hasInput);
+  CHECK_FALSE(partial.when); // a number is no time
+  CaptureRecord none;
+  CHECK_FALSE(readCaptureRecord("not json {", none));
+  CHECK_FALSE(readCaptureRecord("[1, 2]", none));
+  CHECK_FALSE(readCaptureRecord(R"({"a": 1} {"b": 2})", none));
+
+  std::vector<Instance> in;
+  REQUIRE(
+      readInstances(R"({"instances": [[1.50, -2, true, null, "s"], {"a": 1e3, "b": "x"}]})", in));
+  REQUIRE(in.size() == 2);
+  CHECK_FALSE(in[0].named);
+  CHECK(in[0].values == std::vector<std::string>{"1.50", "-2", "true", "", "s"}); // as sent
+  CHECK(in[1].named);
+  CHECK(in[1].fields == std::vector<std::pair<std::string, std::string>>{{"a", "1e3"}, {"b", "x"}});
+  // Shapes the flat reader leaves to the document reader.
+  for (const char* body :
+       {R"({"instances": [[[1]]]})", R"({"instances": [1, 2]})", R"({"instances": 5})",
+        R"([[1, 2]])", R"({"other": [[1]]})", R"({"instances": [[1, 2]]} x)"}) {
+    std::vector<Instance> out;
+    INFO(body);
+    CHECK_FALSE(readInstances(body, out));
+  }
+}
+
+TEST_CASE("a large window is read in two shares, joined in order", "[capture]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("mlpc-capture-big-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "v1/2026/12/03/10");
+  {
+    std::ofstream a(dir / "v1/2026/12/03/10/capture.jsonl");
+    for (int i = 0; i < 5000; ++i) {
+      // The first share names f1 only; the second half brings a new column, g, first.
+      std::string body = i < 2500
+                             ? "{\"instances\": [{\"f1\": " + std::to_string(i) + "}]}"
+                             : "{\"instances\": [{\"g\": 1, \"f1\": " + std::to_string(i) + "}]}";
+      nlohmann::json j{{"captureData", {{"endpointInput", {{"data", body}, {"encoding", "JSON"}}}}},
+                       {"eventMetadata", {{"inferenceTime", "2026-12-03T10:00:05Z"}}}};
+      a << j.dump() << "\n";
+      if (i == 4000) a << "not json {\n"; // in the second share
+    }
+  }
+  auto w = readCaptureWindow(dir.string(), "2026-12-03T10:00:00Z", "2026-12-03T11:00:00Z", {"f1"});
+  fs::remove_all(dir);
+  CHECK(w.records == 5001);
+  CHECK(w.skipped == 1);
+  REQUIRE(w.header == std::vector<std::string>{"f1", "g"});
+  REQUIRE(w.rows.size() == 5000);
+  bool inOrder = true;
+  for (int i = 0; i < 5000; ++i)
+    inOrder = inOrder && w.rows[static_cast<size_t>(i)][0] == std::to_string(i);
+  CHECK(inOrder);
+  CHECK(w.rows[2499].size() == 1);
+  CHECK(w.rows[4999] == std::vector<std::string>{"4999", "1"});
 }
 
 TEST_CASE("column statistics stream in bounded memory with accurate quantiles", "[statistics]") {
