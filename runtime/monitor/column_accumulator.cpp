@@ -1,7 +1,7 @@
 #include "monitor/column_accumulator.h"
 
 #include <algorithm>
-#include <boost/sort/spreadsort/spreadsort.hpp>
+#include <boost/sort/pdqsort/pdqsort.hpp>
 #include <charconv>
 #include <cmath>
 
@@ -64,13 +64,14 @@ void ColumnAccumulator::addNumber(double d) {
 void ColumnAccumulator::compact(size_t level) {
   if (level + 1 == levels_.size()) levels_.emplace_back(); // before taking references into it
   auto& v = levels_[level];
-  // Level 0 arrives unsorted: spreadsort (a radix-style sort for doubles) is several times faster
-  // than a comparison sort here. A higher level is exactly two sorted halves, one from each
-  // compaction below it, so a merge sorts it.
+  // Level 0 arrives unsorted: branchless pdqsort is about twice as fast as std::sort on doubles
+  // (boost's spreadsort was faster still, but its float_sort overflows a signed integer on
+  // values of both signs, which UBSan reports). A higher level is exactly two sorted halves,
+  // one from each compaction below it, so a merge sorts it.
   if (level > 0 && v.size() == 2 * kExact)
     std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(kExact), v.end());
   else
-    boost::sort::spreadsort::spreadsort(v.begin(), v.end());
+    boost::sort::pdqsort_branchless(v.begin(), v.end());
   auto& up = levels_[level + 1];
   // Alternating the kept half keeps the sketch unbiased over many compactions.
   for (size_t i = flip_ ? 1 : 0; i < v.size(); i += 2)
