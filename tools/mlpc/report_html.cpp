@@ -158,4 +158,12 @@ footer { color:var(--muted); font-size:12px; text-align:center; margin-top:24px;
 )css";
 }
 
+std::string pageStart(const std::string& title, const std::string& mlpcVersion) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta name=\"generator\" content=\"mlpc " +
+         esc(mlpcVersion) + "\">\n<title>" + esc(title) + "</title>\n<style>" +
+         std::string(stylesheet()) + "</style>\n</head>\n<body>\n<main>\n";
+}
+
 } // namespace mlpc::cli::report

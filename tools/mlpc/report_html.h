@@ -26,4 +26,8 @@ std::string statusClass(std::string_view execStatus);
 /// The stylesheet of the whole report (inline).
 std::string_view stylesheet();
 
+/// A page's start, up to and including `<main>`: doctype, meta tags, the title and the
+/// stylesheet. Every page of the report begins with it.
+std::string pageStart(const std::string& title, const std::string& mlpcVersion);
+
 } // namespace mlpc::cli::report

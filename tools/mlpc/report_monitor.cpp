@@ -147,11 +147,7 @@ void drift(std::string& o, const MonitorReport& d) {
 std::string renderMonitorReport(const MonitorReport& d) {
   std::string o;
   o.reserve(64 * 1024);
-  o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-       "<meta name=\"generator\" content=\"mlpc " +
-       esc(d.mlpcVersion) + "\">\n<title>" + esc("Monitor " + d.name + " — mlpc report") +
-       "</title>\n<style>" + std::string(stylesheet()) + "</style>\n</head>\n<body>\n<main>\n";
+  o += pageStart("Monitor " + d.name + " — mlpc report", d.mlpcVersion);
   if (d.executions.empty()) {
     o += "<section data-testid=\"summary\"><h1>Monitor " + esc(d.name) +
          "</h1><p class=\"muted\">No monitoring execution is recorded.</p></section>\n";

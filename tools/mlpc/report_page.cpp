@@ -518,12 +518,7 @@ void versions(std::string& o, const ReportData& d) {
 std::string renderReport(const ReportData& d) {
   std::string o;
   o.reserve(64 * 1024);
-  o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-       "<meta name=\"generator\" content=\"mlpc " +
-       esc(d.mlpcVersion) + "\">\n<title>" +
-       esc("Run " + d.run.id + " of " + d.run.pipeline + " — mlpc report") + "</title>\n<style>" +
-       std::string(stylesheet()) + "</style>\n</head>\n<body>\n<main>\n";
+  o += pageStart("Run " + d.run.id + " of " + d.run.pipeline + " — mlpc report", d.mlpcVersion);
   header(o, d);
   params(o, d);
   dag(o, d);
