@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <set>
 #include <spawn.h>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -141,6 +143,7 @@ public:
   explicit SlurmRunner(SlurmOptions o) : opts_(std::move(o)) {
     std::error_code ec;
     fs::create_directories(opts_.jobDir, ec);
+    startWatchdog(); // before the threads: fork() from one thread only
     for (int i = 0; i < std::max(1, opts_.submitThreads); ++i)
       submitters_.emplace_back([this] { submitLoop(); });
   }
@@ -153,6 +156,7 @@ public:
     cv_.notify_all();
     for (auto& t : submitters_)
       t.join();
+    stopWatchdog();
   }
 
   bool start(const CommandSpec& spec, std::string& error) override {
@@ -302,6 +306,7 @@ private:
       std::string out, err;
       int rc = runCapture(args, out, err);
       std::string jobId = rc == 0 ? trimmed(out.substr(0, out.find(';'))) : "";
+      if (!jobId.empty()) listJob(jobId);
       bool cancel = false;
       {
         std::lock_guard lock(mu_);
@@ -328,6 +333,62 @@ private:
       }
       if (cancel) scancel({jobId});
     }
+  }
+
+  /// Slurm keeps running a job when mlpc dies, so a watchdog outlives mlpc by a moment to cancel
+  /// them: a shell that the kernel sends SIGTERM when this thread (the one that made the runner,
+  /// the main thread) dies (PR_SET_PDEATHSIG), kill -9 included; it then scancels every job id
+  /// listed in `PID.jobs`. A normal end sends it SIGUSR1 instead: the executor has already waited
+  /// for or cancelled every job. If mlpc died between fork and prctl, the shell's own check of
+  /// its parent finds it gone within seconds.
+  void startWatchdog() {
+    jobsFile_ = opts_.jobDir + "/" + std::to_string(::getpid()) + ".jobs";
+    std::ofstream(jobsFile_, std::ios::trunc).close();
+    std::string parent = std::to_string(::getpid()), f = shellQuote(jobsFile_);
+    std::string script =
+        "f=" + f + "\ncancel() { kill $s 2>/dev/null; [ -s \"$f\" ] && scancel $(cat \"$f\") " +
+        "2>/dev/null; rm -f \"$f\"; exit 0; }\ntrap cancel TERM\n" +
+        "trap 'kill $s 2>/dev/null; rm -f \"$f\"; exit 0' USR1\n" + "while kill -0 " + parent +
+        " 2>/dev/null; do sleep 5 & s=$!; wait $s; done\ncancel\n";
+    pid_t self = ::getpid();
+    pid_t w = ::fork();
+    if (w == 0) {
+      // Ctrl-C and a hangup reach the whole process group: mlpc handles those itself, and the
+      // watchdog must stay to see how mlpc ends. It holds none of mlpc's files or pipes.
+      sigset_t none;
+      ::sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr); // a mask survives exec
+      ::signal(SIGINT, SIG_IGN);
+      ::signal(SIGHUP, SIG_IGN);
+      ::signal(SIGQUIT, SIG_IGN);
+      int null = ::open("/dev/null", O_RDWR);
+      if (null >= 0)
+        for (int fd = 0; fd < 3; ++fd)
+          ::dup2(null, fd);
+      ::close_range(3, ~0U, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != self)
+        ::raise(SIGTERM); // already gone: the trap is not set yet, so
+                          // this ends the child; the jobs file stays
+      ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    watchdog_ = w > 0 ? w : 0;
+  }
+
+  void stopWatchdog() {
+    if (watchdog_ <= 0) return;
+    ::kill(watchdog_, SIGUSR1);
+    int status = 0;
+    while (::waitpid(watchdog_, &status, 0) < 0 && errno == EINTR) {
+    }
+    watchdog_ = 0;
+  }
+
+  /// Lists a submitted job for the watchdog (one id a line, appended).
+  void listJob(const std::string& jobId) {
+    std::lock_guard lock(listMu_);
+    std::ofstream(jobsFile_, std::ios::app) << jobId << "\n";
   }
 
   static void scancel(const std::vector<std::string>& ids) {
@@ -475,6 +536,9 @@ private:
   std::vector<std::thread> submitters_;
   uint64_t seq_ = 0;
   double lastSqueue_ = 0;
+  std::string jobsFile_; ///< the ids the watchdog cancels if mlpc dies
+  std::mutex listMu_;
+  pid_t watchdog_ = 0;
 };
 
 } // namespace

@@ -3,7 +3,7 @@
 # slurm-wlm and munge, started and stopped here by tests/slurm/cluster.sh): examples/slurm runs
 # with every step call a batch job carrying its resources, and makes byte-identical artifacts to
 # a local run; a second run is all cached; a failing step, a timeout, a job killed under the
-# step, an impossible request and Ctrl-C (scancel: no job left) behave as with the local
+# step, an impossible request, Ctrl-C and kill -9 (scancel: no job left) behave as with the local
 # executor; a failed run resumes from its cached steps; bad options are exit 2.
 source "$(dirname "$0")/lib.sh" "$@"
 for b in slurmctld slurmd munged sbatch; do
@@ -132,6 +132,17 @@ kill -INT "$pid"
 wait "$pid"
 check_eq "Ctrl-C: exit 130" 130 "$?"
 check "Ctrl-C: no job of the run is left in Slurm" wait_gone
+
+# ---- kill -9: mlpc's watchdog cancels the run's jobs, and is gone itself
+"$MLPC" run f.mlp -p long --executor slurm --workspace "$T/wsK" > killed.out 2>&1 &
+pid=$!
+check "kill -9: the long step is running as a job" wait_running
+kill -9 "$pid"
+wait "$pid" 2> /dev/null
+check "kill -9: no job of the run is left in Slurm" wait_gone
+no_watchdog() { ! pgrep -f "$T/wsK" > /dev/null; }
+wait_no_watchdog() { local i; for i in $(seq 1 100); do no_watchdog && return 0; sleep 0.1; done; return 1; }
+check "kill -9: no process of the run is left" wait_no_watchdog
 
 # ---- bad options
 out=$("$MLPC" run f.mlp -p fails --partition debug 2>&1)
