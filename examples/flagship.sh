@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # examples/flagship.sh — walk through the flagship example (examples/churn/churn.mlp):
-# type-check it, compile its pipeline to a plan, and summarise the plan.
+# type-check it, compile its pipeline to a plan, and summarise the plan; run it, look at the runs,
+# the registry, lineage, a reproduction and the report; then serve the approved version with
+# `mlpc up`, send it a request, trace the endpoint back to its data, and stop the agent.
 #
 #   examples/flagship.sh            uses ./build/mlpc (made by ./setup.sh)
 #   MLPC=path/to/mlpc examples/flagship.sh
@@ -119,5 +121,22 @@ section "11. Reproduce churn version 1 from its recorded plan, params and input 
 section "12. A self-contained HTML report of the first run"
 "$MLPC" report "$RUN1" -o "$OUT/report.html"
 echo "open $OUT/report.html in a browser"
+
+section "13. Serve the approved version: mlpc up runs endpoint churn_api (and the monitor, the schedule)"
+( cd "$ROOT" && "$MLPC" up examples/churn/churn.mlp --detach --port 0 )
+# However the walk-through ends from here, the agent and its servers stop with it.
+trap '"$MLPC" down > /dev/null 2>&1 || true' EXIT
+# One row of the dataset the model was trained on (its 30 features, without the label).
+ROW=$("$PY" -c 'from sklearn.datasets import load_breast_cancer as l; print(",".join(map(str, l().data[-1])))')
+echo "invoke churn_api with one row:"
+"$MLPC" invoke churn_api --data "$ROW"
+"$MLPC" endpoints
+
+section "14. Lineage from the endpoint: which data trained the model serving on churn_api?"
+"$MLPC" lineage endpoint:churn_api
+
+section "15. Stop the agent: mlpc down"
+"$MLPC" down
+trap - EXIT
 
 section "done: workspace $WS"

@@ -1,5 +1,6 @@
 #include "deploy/agent.h"
 
+#include "deploy/agent_files.h"
 #include "meta/process.h"
 
 #include <httplib.h>
@@ -35,6 +36,7 @@ Agent::Agent(const plan::Plan& plan, AgentOptions options, meta::MetaStore& meta
     so.workspace = opts_.ctx.workspace;
     so.baseDir = opts_.ctx.baseDir;
     so.logDir = logDir_;
+    so.marksFile = agentDir(opts_.ctx.workspace) + "/schedules.json";
     schedules_ = std::make_unique<ScheduleRunner>(plan_, so, spawner_, log_);
   }
   if (!plan_.monitors.empty()) {

@@ -1,5 +1,7 @@
 #include "deploy/schedules.h"
 
+#include "monitor/capture_window.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +17,13 @@ namespace {
 std::string number(double v) {
   json j = v == std::floor(v) && std::fabs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v);
   return j.dump();
+}
+
+constexpr int64_t kMissedCap = 100000;
+
+std::string missedText(int64_t n) {
+  return (n >= kMissedCap ? "at least " : "") + std::to_string(n) +
+         (n == 1 ? " firing missed" : " firings missed");
 }
 
 } // namespace
@@ -67,6 +76,49 @@ ScheduleRunner::ScheduleRunner(const plan::Plan& plan, ScheduleOptions opts, Spa
     }
     entries_.push_back(std::move(e));
   }
+  countMissed(now);
+}
+
+ScheduleMark ScheduleRunner::mark(const Entry& e) const {
+  if (!e.error.empty() || (e.trigger != "cron" && e.trigger != "every")) return {};
+  std::string spec = e.trigger == "cron" ? e.def.cron->get<std::string>() : number(e.everyS);
+  return {e.trigger, spec, e.nextAt};
+}
+
+void ScheduleRunner::countMissed(double now) {
+  if (opts_.marksFile.empty()) return;
+  auto before = readScheduleMarks(opts_.marksFile);
+  double writtenAt = 0;
+  for (auto& [name, m] : before)
+    writtenAt = std::max(writtenAt, m.writtenAt);
+  for (auto& e : entries_) {
+    auto was = before.find(e.name);
+    if (was == before.end()) continue;
+    // A minute-by-minute cron down for years would walk millions of minutes: count up to a cap.
+    e.missedAtStart = missedFirings(was->second, mark(e), e.cron, now, kMissedCap);
+    e.lastAgentAt = was->second.writtenAt;
+  }
+}
+
+void ScheduleRunner::recordMissed(Entry& e) {
+  if (e.missedAtStart == 0) return;
+  meta::ScheduleRunRow row;
+  row.schedule = e.name;
+  row.trigger = e.trigger;
+  row.status = "Missed";
+  row.detail = missedText(e.missedAtStart) + " while no agent ran (the last agent was seen at " +
+               monitor::isoUtc(e.lastAgentAt) + "); missed firings are not made up";
+  if (auto id = log_.startScheduleRun(row))
+    (void)log_.finishScheduleRun(*id, "Missed", std::nullopt, std::nullopt, row.detail);
+}
+
+void ScheduleRunner::writeMarks() {
+  if (opts_.marksFile.empty()) return;
+  std::map<std::string, ScheduleMark> marks;
+  for (auto& e : entries_)
+    if (auto m = mark(e); !m.trigger.empty()) marks[e.name] = m;
+  marksAt_ = meta::wallNow();
+  marksDirty_ = !writeScheduleMarks(opts_.marksFile, marks, marksAt_);
 }
 
 std::string ScheduleRunner::contentHash(const std::string& path) {
@@ -83,6 +135,9 @@ std::string ScheduleRunner::contentHash(const std::string& path) {
 
 void ScheduleRunner::start() {
   if (entries_.empty() || thread_.joinable()) return;
+  for (auto& e : entries_)
+    recordMissed(e);
+  writeMarks();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -93,10 +148,14 @@ void ScheduleRunner::stop() {
     quit_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  bool started = thread_.joinable();
+  if (started) thread_.join();
   std::lock_guard lock(mu_);
   for (auto& e : entries_)
     reap(e, true);
+  // The time this agent stopped. An agent that never started leaves the last marks as they are:
+  // the firings they count are still to be reported.
+  if (started) writeMarks();
 }
 
 void ScheduleRunner::loop() {
@@ -105,6 +164,9 @@ void ScheduleRunner::loop() {
     double now = meta::wallNow();
     for (auto& e : entries_)
       tick(e, now);
+    // Rewritten when a next firing moved, and every 10 s so that its time says when this agent
+    // was last seen alive (after a kill -9 too).
+    if (marksDirty_ || now - marksAt_ >= 10) writeMarks();
     cv_.wait_for(lock, std::chrono::milliseconds(250));
   }
 }
@@ -131,6 +193,7 @@ void ScheduleRunner::tick(Entry& e, double now) {
     while (e.nextAt <= now)
       e.nextAt += e.everyS;
   }
+  marksDirty_ = true;
   fire(e, detail);
 }
 
@@ -195,6 +258,7 @@ json ScheduleRunner::status() {
     if (e.trigger == "cron") j["cron"] = *e.def.cron;
     if (e.trigger == "every") j["every_s"] = e.everyS;
     if (e.trigger == "on_change") j["data"] = e.dataNames;
+    j["missed_at_start"] = e.missedAtStart;
     j["next_at"] =
         (e.trigger == "cron" || e.trigger == "every") && e.error.empty() ? json(e.nextAt) : json();
     out.push_back(j);

@@ -5,8 +5,11 @@
 /// seconds through store::HashCache, which re-reads a file only when its stat changed). A schedule
 /// has at most one run at a time: a firing while its run is still going is recorded as Skipped.
 /// Every firing is recorded (meta::ScheduleRunRow) with the run it started and how that run ended.
+/// Firings missed while no agent ran are not made up: the next agent counts them (from the marks
+/// in `marksFile`, see missed_firings.h), records them as one `Missed` row and reports them.
 /// The runs are the agent's children: they stop with it (SIGTERM, then SIGKILL) and die with it on
 /// kill -9.
+#include "deploy/missed_firings.h"
 #include "deploy/pipeline_launch.h"
 #include "meta/deploy_log.h"
 #include "plan/cron.h"
@@ -32,6 +35,7 @@ struct ScheduleOptions {
   std::string baseDir;     ///< where the plan's relative data paths start
   std::string logDir;      ///< each run's output goes to a file here
   double pollS = 2;        ///< how often on_change data is checked
+  std::string marksFile;   ///< each schedule's next firing, kept for the next agent ("": none)
 };
 
 class ScheduleRunner {
@@ -42,11 +46,13 @@ public:
   ScheduleRunner(const ScheduleRunner&) = delete;
   ScheduleRunner& operator=(const ScheduleRunner&) = delete;
 
-  /// Starts the schedules' thread (nothing to do without schedules).
+  /// Records the firings missed since the last agent, then starts the schedules' thread
+  /// (nothing to do without schedules).
   void start();
   /// Stops the thread and every run still going (SIGTERM, SIGKILL after 10 s).
   void stop();
-  /// Each schedule: its trigger, next firing (cron, every), running run, last firing.
+  /// Each schedule: its trigger, next firing (cron, every), running run, last firing, and the
+  /// firings missed while no agent ran (`missed_at_start`).
   nlohmann::json status();
 
 private:
@@ -63,6 +69,8 @@ private:
     double lastPoll = 0;
     std::unique_ptr<PipelineLaunch> run;
     int64_t rowId = 0;
+    int64_t missedAtStart = 0;
+    double lastAgentAt = 0; ///< when the last agent wrote its marks (0: unknown)
   };
   void loop();
   void tick(Entry& e, double now);
@@ -71,6 +79,10 @@ private:
   std::string contentHash(const std::string& path);
   void fire(Entry& e, const std::string& detail);
   void reap(Entry& e, bool stopping);
+  ScheduleMark mark(const Entry& e) const;
+  void countMissed(double now);
+  void recordMissed(Entry& e);
+  void writeMarks();
 
   const plan::Plan& plan_;
   ScheduleOptions opts_;
@@ -80,6 +92,8 @@ private:
   std::condition_variable cv_;
   bool quit_ = false;
   std::vector<Entry> entries_;
+  bool marksDirty_ = false; ///< a next firing moved since the marks were written
+  double marksAt_ = 0;      ///< when they were written
   store::HashCache hashes_; ///< in memory only
   std::thread thread_;
 };

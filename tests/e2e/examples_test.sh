@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples_test.sh — `mlpc run` every example pipeline in examples/ (see examples/README.md),
 # with small parameters (few trees, few rows), in one scratch workspace; then `mlpc show`,
-# `mlpc lineage` and `mlpc models` on what they made; and examples/flagship.sh.
+# `mlpc lineage` and `mlpc models` on what they made; and examples/flagship.sh, which ends by
+# serving the approved version (`mlpc up`, invoke, lineage from the endpoint, `mlpc down`).
 #
 # Every example with a pipeline runs: they need only Debian's /usr/bin/python3 with
 # python3-sklearn/pandas (the sklearn steps) and python3-xgboost (regression/), and batch/ also
@@ -131,5 +132,11 @@ MLPC="$MLPC" MLPC_EXAMPLE_DIR="$T/flagship" bash "$ROOT/examples/flagship.sh" > 
 rc=$?
 check_eq "examples/flagship.sh exits 0" 0 "$rc"
 [ $rc = 0 ] || tail -20 "$T/flagship.out" | sed 's/^/    | /'
+check_contains "flagship: the served version answers a row" "prediction,probability" \
+  "$(cat "$T/flagship.out")"
+check_contains "flagship: lineage from the endpoint reaches the version" \
+  "endpoint churn_api (InService) serves churn version 1" "$(cat "$T/flagship.out")"
+check_contains "flagship: the agent is stopped" "stopped the agent" "$(cat "$T/flagship.out")"
+check_eq "flagship: no agent or server is left" 0 "$(pgrep -fc "$T/flagship/workspace")"
 
 finish

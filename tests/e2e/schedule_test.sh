@@ -4,7 +4,8 @@
 # (not on a touch); `cron` has its next firing in UTC; a schedule whose run is still going skips
 # (recorded Skipped); `mlpc schedules` and `schedules show` list it all; the runs are ordinary
 # runs (`mlpc runs`, `mlpc show`). Stopping the agent stops a scheduled run (Stopped), and
-# kill -9 of the agent leaves no `mlpc run` behind. Polls have deadlines (sanitizer builds).
+# kill -9 of the agent leaves no `mlpc run` behind; firings missed while no agent ran are counted
+# and reported by the next start, not made up. Polls have deadlines (sanitizer builds).
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/deploy_lib.sh"
 
@@ -113,6 +114,21 @@ check "kill -9: no scheduled mlpc run is left" wait_for gone
 "$MLPC" up s.mlp --pipeline count --detach --port 0 > /dev/null 2>&1
 stopped=$("$MLPC" schedules show busy --json | json_get - "len([f for f in j['firings'] if f['status'] == 'Stopped'])")
 check "the next agent records the killed run Stopped ($stopped)" test "$stopped" -ge 2
+"$MLPC" down > /dev/null 2>&1
+
+# Firings missed while no agent ran are not made up: the next start counts them and says so.
+sleep 5
+out=$("$MLPC" up s.mlp --pipeline count --detach --port 0 2>&1)
+check_contains "up after 5 s down: says the every-2s schedule missed firings" \
+  'schedule `tick`: ' "$out"
+check_contains "…while no agent ran, not made up" "missed while no agent ran; missed firings are not made up" "$out"
+missed=$(sched_field tick "['missed_at_start']")
+check "…at least two of them ($missed)" test "$missed" -ge 2
+check_eq "the cron schedule missed none (its next firing is 03:00 UTC)" 0 \
+  "$(sched_field nightly "['missed_at_start']")"
+show=$("$MLPC" schedules show tick 2>&1)
+check_contains "schedules show: the missed firings are one Missed row" "Missed" "$show"
+check_contains "…saying when the last agent was seen" "the last agent was seen at" "$show"
 "$MLPC" down > /dev/null 2>&1
 
 out=$("$MLPC" schedules show nope 2>&1)

@@ -28,4 +28,6 @@ namespace mlpc::cli {
 /// The agent's endpoints (GET /mlpc/endpoints) as a table: name, state, URL, versions with
 /// their traffic share and instance count; the reason of each Failed endpoint below it.
 void printEndpointsTable(const nlohmann::json& status);
+/// One line per schedule that missed firings while no agent ran (the agent's status, as above).
+void printMissedFirings(const nlohmann::json& status);
 } // namespace mlpc::cli

@@ -124,6 +124,19 @@ void showCmd(const SchedulesOpts& o) {
 
 } // namespace
 
+void printMissedFirings(const json& status) {
+  auto list = status.find("schedules"); // the agent status, not a plan
+  if (list == status.end() || !list->is_array()) return;
+  for (auto& s : *list) {
+    int64_t n = s.value("missed_at_start", int64_t{0});
+    if (n <= 0) continue;
+    std::string name = text(s, "name");
+    std::cout << "schedule `" << name << "`: " << n << (n == 1 ? " firing" : " firings")
+              << " missed while no agent ran; missed firings are not made up (mlpc schedules show "
+              << name << ")\n";
+  }
+}
+
 void registerSchedules(CLI::App& app) {
   auto o = std::make_shared<SchedulesOpts>();
   auto* cmd = app.add_subcommand(

@@ -112,6 +112,7 @@ int startDetached(const UpOpts& o, const std::string& ws) {
         std::cout << "mlpc agent running in the background (pid " << pid << ", "
                   << (*status)["agent"]["url"].get<std::string>() << "); log: " << logPath << "\n";
         printEndpointsTable(*status);
+        printMissedFirings(*status);
         std::cout << "stop it with `mlpc down`\n";
         return 0;
       }
@@ -154,7 +155,9 @@ void runAgent(const UpOpts& o, LoadedPlan& lp, sched::Workspace& ws) {
   std::cout << "mlpc agent (pid " << ::getpid() << ") listening on " << agent.baseUrl() << "\n"
             << std::flush;
   agent.bringUp();
-  printEndpointsTable(agent.status());
+  auto status = agent.status();
+  printEndpointsTable(status);
+  printMissedFirings(status);
   std::cout << std::flush;
   agent.supervise([] { return exec::interruptRequested(); });
   std::cout << "stopping: draining requests in flight, stopping the servers\n" << std::flush;
