@@ -494,9 +494,12 @@ private:
     // controller unreachable) leaves the jobs waiting for the next look.
     bool allGone = rc != 0 && err.find("Invalid job id") != std::string::npos;
     if (rc != 0 && !allGone) return;
+    // Only the jobs asked about: one that got its id from a submitting thread since the list was
+    // made is not in squeue's answer, and must not be taken for a job Slurm forgot.
+    std::set<std::string> asked(ask.begin(), ask.end());
     std::lock_guard lock(mu_);
     for (auto& [cid, j] : jobs_) {
-      if (j.jobId.empty() || j.terminalSince > 0) continue;
+      if (j.jobId.empty() || j.terminalSince > 0 || !asked.count(j.jobId)) continue;
       auto f = state.find(j.jobId);
       std::string s = f != state.end() ? f->second : "GONE";
       if (terminalState(s)) {
