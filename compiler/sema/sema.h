@@ -120,6 +120,11 @@ std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& op
 /// file exists). Module::path and Options::overlay use it.
 std::string canonicalPath(const std::string& path);
 
+/// The file `import "<importPath>"` names when the path is relative (`./x`, `../x`), for an
+/// importing file in directory `dir`: `.mlp` is added when the file without it does not exist.
+/// Empty for `std/…` and any other path. The loader and the editors' workspace index use it.
+std::string localImportPath(const std::string& dir, const std::string& importPath);
+
 /// The properties a declaration of kind `k` may set, as the checker accepts them (empty for
 /// imports, data and pipelines). Editors complete from the same list.
 const std::vector<std::string>& propertyNames(ast::DeclKind k);

@@ -34,11 +34,29 @@ def line_of(path, needle):
     raise AssertionError(needle + " not in " + path)
 
 
+def offset_of(t, pos):
+    lines = t.split("\n")
+    start = sum(len(l) + 1 for l in lines[:pos["line"]])
+    line, units, i = lines[pos["line"]], 0, 0
+    while i < len(line) and units < pos["character"]:
+        units += 2 if ord(line[i]) > 0xFFFF else 1
+        i += 1
+    return start + i
+
+
+def apply(t, edits):
+    for e in sorted(edits, key=lambda e: offset_of(t, e["range"]["start"]), reverse=True):
+        a, b = offset_of(t, e["range"]["start"]), offset_of(t, e["range"]["end"])
+        t = t[:a] + e["newText"] + t[b:]
+    return t
+
+
 def main():
     mlpc = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="mlpc-lsp-protocol-")
     try:
         run(mlpc, tmp)
+        run_workspace(mlpc, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (PASSED, FAILED))
@@ -274,21 +292,6 @@ def run(mlpc, tmp):
     check("references on a comment: none", references("// churn.mlp") == [])
 
     # ---- rename
-    def offset_of(t, pos):
-        lines = t.split("\n")
-        start = sum(len(l) + 1 for l in lines[:pos["line"]])
-        line, units, i = lines[pos["line"]], 0, 0
-        while i < len(line) and units < pos["character"]:
-            units += 2 if ord(line[i]) > 0xFFFF else 1
-            i += 1
-        return start + i
-
-    def apply(t, edits):
-        for e in sorted(edits, key=lambda e: offset_of(t, e["range"]["start"]), reverse=True):
-            a, b = offset_of(t, e["range"]["start"]), offset_of(t, e["range"]["end"])
-            t = t[:a] + e["newText"] + t[b:]
-        return t
-
     def rename_at(needle, delta, new):
         return c.request("textDocument/rename", {
             "textDocument": {"uri": uri}, "position": position_of_str(text, needle, 0, delta),
@@ -556,6 +559,96 @@ def run(mlpc, tmp):
         err = f.read()
     check("no internal exception text on stderr",
           "what():" not in err and "json.exception" not in err, err[:500])
+
+
+WORKSPACE = {
+    "shared.mlp": 'step Make(n: int) -> Dataset<csv> {\n  run = "make --n ${n} --out ${out}"\n}\n',
+    "a.mlp": 'import "./shared.mlp"\n\npipeline a() {\n  x = shared.Make(n = 1)\n'
+             '  y = shared.Make(n = 2)\n}\n',
+    "sub/b.mlp": 'import "../shared.mlp" as s\n\npipeline b() {\n  z = s.Make(n = 3)\n}\n',
+    # Does not parse: skipped, not fatal.
+    "broken.mlp": 'import "./shared.mlp"\n\npipeline broken( {\n  w = shared.Make(n = 4)\n',
+    # Not searched: build output and hidden directories.
+    "build/c.mlp": 'import "../shared.mlp"\n\npipeline c() {\n  v = shared.Make(n = 5)\n}\n',
+    ".hidden/d.mlp": 'import "../shared.mlp"\n\npipeline d() {\n  u = shared.Make(n = 6)\n}\n',
+}
+
+
+def run_workspace(mlpc, tmp):
+    """References and rename reach the workspace files that import the current one."""
+    root = os.path.join(tmp, "workspace")
+    for name, body in WORKSPACE.items():
+        os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+        with open(os.path.join(root, name), "w", encoding="utf-8") as f:
+            f.write(body)
+    uri = {name: uri_of(os.path.join(root, name)) for name in WORKSPACE}
+    c = Client(mlpc)
+    c.request("initialize", {"processId": os.getpid(), "capabilities": {}, "rootUri": None,
+                             "workspaceFolders": [{"uri": uri_of(root), "name": "ws"}]})
+    c.notify("initialized", {})
+    shared = WORKSPACE["shared.mlp"]
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri["shared.mlp"],
+                                                       "languageId": "mlp", "version": 1,
+                                                       "text": shared}})
+    check("workspace: shared.mlp checks clean", c.diagnostics(uri["shared.mlp"], 1) == [])
+
+    def refs(name, text, needle, delta=0):
+        r = c.request("textDocument/references", {
+            "textDocument": {"uri": uri[name]}, "position": position_of_str(text, needle, 0, delta),
+            "context": {"includeDeclaration": True}})
+        found = {}
+        for loc in r.get("result") or []:
+            found.setdefault(loc["uri"], []).append(loc["range"]["start"])
+        return found
+
+    found = refs("shared.mlp", shared, "Make")
+    a, b = WORKSPACE["a.mlp"], WORKSPACE["sub/b.mlp"]
+    want = {uri["shared.mlp"]: [position_of_str(shared, "Make")],
+            uri["a.mlp"]: [position_of_str(a, "Make"), position_of_str(a, "Make", 1)],
+            uri["sub/b.mlp"]: [position_of_str(b, "Make")]}
+    check("workspace references from the declaration: the uses in a.mlp and sub/b.mlp",
+          found == want, (found, want))
+    check("workspace references: nothing from build/, .hidden/ or the file that does not parse",
+          not any(u in found for u in (uri["build/c.mlp"], uri[".hidden/d.mlp"],
+                                       uri["broken.mlp"])), found)
+    found = refs("a.mlp", a, "shared.Make", len("shared."))
+    check("workspace references from a use in an importer: the other importer too",
+          found == want, (found, want))
+    found = refs("shared.mlp", shared, "n: int")
+    check("workspace references of a parameter: the named arguments in the importers",
+          found.get(uri["a.mlp"]) == [position_of_str(a, "n = 1"), position_of_str(a, "n = 2")]
+          and found.get(uri["sub/b.mlp"]) == [position_of_str(b, "n = 3")], found)
+    check("workspace references of a local name: this file only",
+          list(refs("a.mlp", a, "x =")) == [uri["a.mlp"]])
+
+    # An open importer's unsaved text wins over its file.
+    b2 = b.replace("}\n", "  t = s.Make(n = 7)\n}\n")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri["sub/b.mlp"],
+                                                       "languageId": "mlp", "version": 1,
+                                                       "text": b2}})
+    c.diagnostics(uri["sub/b.mlp"], 1)
+    found = refs("shared.mlp", shared, "Make")
+    check("workspace references: an open importer's unsaved text",
+          found.get(uri["sub/b.mlp"]) == [position_of_str(b2, "Make"),
+                                          position_of_str(b2, "Make", 1)], found)
+
+    r = c.request("textDocument/rename", {"textDocument": {"uri": uri["shared.mlp"]},
+                                          "position": position_of_str(shared, "Make"),
+                                          "newName": "Produce"})
+    changes = (r.get("result") or {}).get("changes", {})
+    check("workspace rename: edits in shared.mlp, a.mlp and sub/b.mlp only",
+          sorted(changes) == sorted([uri["shared.mlp"], uri["a.mlp"], uri["sub/b.mlp"]]), r)
+    renamed = {name: apply(text, changes.get(uri[name], []))
+               for name, text in (("shared.mlp", shared), ("a.mlp", a), ("sub/b.mlp", b2))}
+    check("workspace rename: every use renamed",
+          all("Make" not in t and "Produce" in t for t in renamed.values())
+          and renamed["a.mlp"].count("shared.Produce(") == 2
+          and renamed["sub/b.mlp"].count("s.Produce(") == 2, renamed)
+    r = c.request("textDocument/rename", {"textDocument": {"uri": uri["shared.mlp"]},
+                                          "position": position_of_str(shared, "Make"),
+                                          "newName": "import"})
+    check("workspace rename to a keyword: refused", r.get("error", {}).get("code") == -32803, r)
+    check("workspace: the server exits cleanly", c.close() == 0)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,64 @@ TEST_CASE("references and rename") {
   CHECK_FALSE(plan.error.empty());
 }
 
+TEST_CASE("workspace: a file's local imports, from its syntax alone") {
+  Fixture f;
+  std::string main = sema::canonicalPath((f.dir / "main.mlp").string());
+  auto imports = query::localImports(main, std::string("import \"std/sklearn\"\n") + kMain);
+  REQUIRE(imports);
+  CHECK(*imports == std::vector<std::string>{sema::canonicalPath((f.dir / "lib.mlp").string())});
+  // Without `.mlp` (added as the loader adds it), and from a subdirectory.
+  auto sub = sema::canonicalPath((f.dir / "sub" / "x.mlp").string());
+  imports = query::localImports(sub, "import \"../lib\" as l\n");
+  REQUIRE(imports);
+  CHECK(*imports == std::vector<std::string>{sema::canonicalPath((f.dir / "lib.mlp").string())});
+  CHECK_FALSE(query::localImports(main, std::string(kMain) + "\npipeline broken( {\n"));
+}
+
+TEST_CASE("workspace: the exported declaration under the cursor and its uses in an importer") {
+  Fixture f;
+  REQUIRE(f.sink.errorCount() == 0);
+  // From a use in the importer: the step declared in lib.mlp.
+  auto ex = query::exportedAt(*f.prog, f.entry(), f.at("lib.Double(raw", 4));
+  REQUIRE(ex);
+  CHECK(ex->path == sema::canonicalPath((f.dir / "lib.mlp").string()));
+  CHECK(ex->name == "Double");
+  CHECK(ex->offset == std::string(kLib).find("Double("));
+  ex = query::exportedAt(*f.prog, f.entry(), f.at("factor = 3"));
+  REQUIRE(ex);
+  CHECK(ex->name == "factor");
+  CHECK_FALSE(query::exportedAt(*f.prog, f.entry(), f.at("raw = ")));     // a binding
+  CHECK_FALSE(query::exportedAt(*f.prog, f.entry(), f.at("lib.Double"))); // a module alias
+
+  // lib.mlp checked on its own (as an editor has it open) does not load main.mlp ...
+  SourceManager sm;
+  DiagnosticSink sink;
+  auto lib = sema::analyze((f.dir / "lib.mlp").string(), {}, sm, sink);
+  auto fromDecl = query::exportedAt(*lib, *lib->entry,
+                                    static_cast<uint32_t>(std::string(kLib).find("Double(")));
+  REQUIRE(fromDecl);
+  CHECK(query::references(*lib, *lib->entry, fromDecl->offset, false).empty());
+  // ... but main.mlp's program finds its uses there.
+  auto uses = query::usesIn(*f.prog, f.entry(), *fromDecl);
+  REQUIRE(uses.size() == 2);
+  CHECK(uses[0].begin == f.at("lib.Double(raw", 4));
+  CHECK(uses[1].begin == f.at("lib.Double(big", 4));
+  CHECK(query::renameRefusal(*f.prog, uses, "Double").empty());
+  CHECK_THAT(query::renameRefusal(*f.prog, uses, "Dbl"),
+             Catch::Contains("not written out everywhere"));
+  // The parameter's named argument.
+  auto factor = query::exportedAt(*lib, *lib->entry,
+                                  static_cast<uint32_t>(std::string(kLib).find("factor: int")));
+  REQUIRE(factor);
+  uses = query::usesIn(*f.prog, f.entry(), *factor);
+  REQUIRE(uses.size() == 1);
+  CHECK(uses[0].begin == f.at("factor = 3"));
+  // A declaration that moved since (a stale offset) finds nothing.
+  auto stale = *fromDecl;
+  stale.offset += 1;
+  CHECK(query::usesIn(*f.prog, f.entry(), stale).empty());
+}
+
 TEST_CASE("the overlay's text is checked instead of the file's") {
   std::string changed = kLib;
   changed.replace(changed.find("(result: "), 9, "(scaled: ");
