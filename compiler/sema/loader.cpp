@@ -27,6 +27,10 @@ bool isFile(const fs::path& p) {
 
 } // namespace
 
+bool stopsChecking(DiagCode code) {
+  return code == DiagCode::SyntaxError || code == DiagCode::BadLiteral;
+}
+
 std::string localImportPath(const std::string& dir, const std::string& importPath) {
   if (importPath.rfind("./", 0) != 0 && importPath.rfind("../", 0) != 0) return "";
   fs::path cand = fs::path(dir) / importPath;
@@ -171,7 +175,7 @@ void Checker::run(const std::string& entryPath) {
   if (!prog.entry) return;
   // After syntax errors the trees have holes; checking them would mostly report the holes.
   for (auto& d : sink.diagnostics())
-    if (d.code == DiagCode::SyntaxError || d.code == DiagCode::BadLiteral) return;
+    if (stopsChecking(d.code)) return;
   for (auto& m : prog.modules)
     declareSymbols(*m);
   // The side tables get an entry per expression; sizing them once avoids rehashing large

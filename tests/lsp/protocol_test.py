@@ -482,9 +482,56 @@ def run(mlpc, tmp):
           dict(pos, character=pos["character"] - 4), items.get("std/data"))
     items, _ = complete_in(39, good, "// churn.mlp")
     check("completion in a comment: nothing", items == {}, items)
+
+    # Record fields and `${…}`: a step that parsed first, then half-typed versions of it.
+    with_step = good + ('\nstep Extra(rows: int) -> (table: Dataset<csv>) {\n'
+                        '  run   = "extra --rows ${rows} --out ${table}"\n'
+                        '  retry = { attempts: 2 }\n}\n')
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 40},
-                                        "contentChanges": [{"text": good}]})
+                                        "contentChanges": [{"text": with_step}]})
     c.diagnostics(uri, 40)
+    check("completion triggered by `{` (a record's fields, `${`)",
+          "{" in comp.get("triggerCharacters", []), comp)
+    items, _ = complete_in(41, with_step.replace("  retry", "  resources = { \n  retry"),
+                           "resources = { ")
+    check("completion in `resources = {`: its fields", sorted(items) == ["cpu", "gpu", "memory"]
+          and items["cpu"].get("textEdit", {}).get("newText") == "cpu: "
+          and items["cpu"].get("kind") == 5 and items["cpu"].get("detail") == "float", items)
+    items, _ = complete_in(42, with_step.replace("attempts: 2 }", "attempts: 2, "),
+                           "attempts: 2, ")
+    check("completion in `retry = {`: the fields not given yet", sorted(items) == ["backoff"],
+          sorted(items))
+    items, _ = complete_in(43, good.replace("  capture   = 20%",
+                                            "  capture   = 20%\n  autoscale = { min: 1, "),
+                           "autoscale = { min: 1, ")
+    check("completion in `autoscale = {`: its fields, the required ones marked",
+          sorted(items) == ["max", "scale_in_cooldown", "scale_out_cooldown", "target"] and
+          "required" in items["target"].get("detail", "") and
+          "required" not in items["scale_in_cooldown"].get("detail", ""), items)
+    items, _ = complete_in(44, with_step, "retry = { attempts: ")
+    check("completion in a field's value: not the field names", "backoff" not in items,
+          sorted(items))
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 45},
+                                        "contentChanges": [{"text": with_step}]})
+    c.diagnostics(uri, 45)
+    # Typed as in an editor: the string is not closed yet (the checker stops at it).
+    items, pos = complete_in(46, with_step.replace('--out ${table}"', "--out ${ta"), "${ta")
+    check("completion in `${` of a step's run: its parameters and outputs",
+          sorted(items) == ["rows", "table"] and items["rows"].get("detail") == "int", items)
+    check("completion in `${`: the edit replaces the name typed so far",
+          items.get("table", {}).get("textEdit", {}).get("range", {}).get("start") ==
+          dict(pos, character=pos["character"] - 2), items.get("table"))
+    # With the quote closed (an editor's auto-pairs): an unclosed `${` also stops the checker, so
+    # the names come from the version that parsed.
+    items, _ = complete_in(47, with_step.replace("--out ${table}", "--out ${ta"), "${ta")
+    check("completion in `${` of a closed string", sorted(items) == ["rows", "table"], items)
+    items, _ = complete_in(48, with_step, '"extra --ro')
+    check("completion in a run string outside `${`: nothing", items == {}, items)
+    items, _ = complete_in(49, with_step.replace("below ${threshold}", "below ${thr"), "${thr")
+    check("completion in `${` outside a step or server: nothing", items == {}, items)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 50},
+                                        "contentChanges": [{"text": good}]})
+    c.diagnostics(uri, 50)
 
     # ---- semantic tokens: the legend, then names by what they are
     legend = (caps.get("semanticTokensProvider") or {}).get("legend", {})

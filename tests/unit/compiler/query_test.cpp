@@ -385,6 +385,51 @@ TEST_CASE("completion: the properties of each kind of declaration") {
   CHECK_FALSE(item(c, "cron"));
 }
 
+TEST_CASE("completion: the fields of a record-valued property, from sema's one table") {
+  Fixture f;
+  std::string text = kMain;
+  std::string inLoad = text.substr(0, text.find("  timeout"));
+  auto c = completeAt(f, inLoad + "  resources = { ");
+  REQUIRE(c.items.size() == sema::propertyFields(ast::DeclKind::Step, "resources")->size());
+  REQUIRE(item(c, "memory"));
+  CHECK(item(c, "memory")->kind == query::CompletionKind::Field);
+  CHECK(item(c, "memory")->insertText == "memory: ");
+  c = completeAt(f, inLoad + "  retry = { backoff: 1m, at");
+  CHECK(c.items.size() == 1);
+  CHECK(item(c, "attempts"));
+  CHECK(c.replaceBegin == inLoad.size() + std::string("  retry = { backoff: 1m, ").size());
+  c = completeAt(f, text + "\nendpoint api {\n  autoscale = {\n    min: 1,\n    ");
+  CHECK(item(c, "target"));
+  CHECK_FALSE(item(c, "min"));
+  CHECK_THAT(item(c, "max")->detail, Catch::Contains("required"));
+  // Not in a field's value, nor in a record that is not a property's (a run's env is free-form).
+  c = completeAt(f, inLoad + "  resources = { cpu: ");
+  CHECK_FALSE(item(c, "gpu"));
+  c = completeAt(f, inLoad + "  env = { ");
+  CHECK_FALSE(item(c, "cpu"));
+}
+
+TEST_CASE("completion: `${…}` in a step's strings names its parameters and outputs") {
+  Fixture f;
+  std::string text = kMain;
+  std::string before = text.substr(0, text.find("${out}")) + "${";
+  auto c = completeAt(f, before, "\"\n}\n");
+  CHECK(item(c, "seed"));
+  CHECK(item(c, "out")); // the unnamed output
+  CHECK(c.items.size() == 2);
+  CHECK(c.replaceBegin == before.size());
+  c = completeAt(f, text.substr(0, text.find("${seed}")) + "${se", "}\"\n}\n");
+  CHECK(item(c, "seed"));
+  c = completeAt(f, text.substr(0, text.find("${seed}")) + "${seed} x", "\"\n}\n");
+  CHECK(c.items.empty()); // after the closing brace
+  // A server's strings: its parameters and the `port` the runtime gives it.
+  Fixture server(std::string(kMain) + "\nserver Api(model: Model<sklearn>) {\n"
+                                      "  run = \"serve ${model} --port ${port}\"\n}\n");
+  c = completeAt(server, server.text.substr(0, server.text.find("${port}")) + "${", "\"\n}\n");
+  CHECK(item(c, "model"));
+  CHECK(item(c, "port"));
+}
+
 TEST_CASE("completion: stdlib modules in an import, declaration words, nothing in comments") {
   Fixture f;
   std::vector<std::string> mods = {"std/sklearn", "std/torch"};

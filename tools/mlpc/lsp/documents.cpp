@@ -47,7 +47,7 @@ std::vector<Document*> Documents::all() {
 namespace {
 bool hasSyntaxErrors(const Analysis& a) {
   for (auto& d : a.sink.diagnostics())
-    if (d.code == DiagCode::SyntaxError && d.range.file == a.module->ast.file) return true;
+    if (sema::stopsChecking(d.code) && d.range.file == a.module->ast.file) return true;
   return false;
 }
 } // namespace

@@ -23,8 +23,8 @@ Server::Server(Transport& t, ServerOptions opts)
         {"documentSymbolProvider", true},
         {"documentFormattingProvider", true},
         {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
-        // `.` for members, `"` for an import's path.
-        {"completionProvider", {{"triggerCharacters", {".", "\""}}}},
+        // `.` for members, `"` for an import's path, `{` for a record's fields and `${`.
+        {"completionProvider", {{"triggerCharacters", {".", "\"", "{"}}}},
         {"semanticTokensProvider", {{"legend", semanticTokensLegend()}, {"full", true}}},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};
