@@ -695,7 +695,41 @@ def run_workspace(mlpc, tmp):
                                           "position": position_of_str(shared, "Make"),
                                           "newName": "import"})
     check("workspace rename to a keyword: refused", r.get("error", {}).get("code") == -32803, r)
+
+    # An open document outside the workspace folders is searched too.
+    outside = os.path.join(tmp, "outside", "o.mlp")
+    o = 'import "../workspace/shared.mlp"\n\npipeline o() {\n  q = shared.Make(n = 8)\n}\n'
+    os.makedirs(os.path.dirname(outside))
+    with open(outside, "w", encoding="utf-8") as f:
+        f.write(o)
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri_of(outside), "languageId": "mlp",
+                                                       "version": 1, "text": o}})
+    c.diagnostics(uri_of(outside), 1)
+    found = refs("shared.mlp", shared, "Make")
+    check("workspace references: an open document outside the folders",
+          found.get(uri_of(outside)) == [position_of_str(o, "Make")], found)
     check("workspace: the server exits cleanly", c.close() == 0)
+
+    # Past 1,000 .mlp files the index stops listing, and says so.
+    many = os.path.join(tmp, "many")
+    os.makedirs(many)
+    for i in range(1001):
+        open(os.path.join(many, "f%04d.mlp" % i), "w").close()
+    stderr_path = os.path.join(tmp, "many.stderr")
+    c = Client(mlpc, stderr_path=stderr_path)
+    c.initialize(many)
+    first = os.path.join(many, "f0000.mlp")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri_of(first), "languageId": "mlp",
+                                                       "version": 1, "text": "data d: int = 1\n"}})
+    r = c.request("textDocument/references", {
+        "textDocument": {"uri": uri_of(first)}, "position": {"line": 0, "character": 5},
+        "context": {"includeDeclaration": True}})
+    check("a workspace past the cap: references still answer", len(r.get("result") or []) == 1, r)
+    c.close()
+    with open(stderr_path, encoding="utf-8", errors="replace") as f:
+        err = f.read()
+    check("a workspace past the cap: the server says so",
+          "more than 1000 .mlp files" in err, err[:300])
 
 
 if __name__ == "__main__":
