@@ -4,6 +4,7 @@
 #include "query/query.h"
 #include "syntax/lex.h"
 
+#include <cctype>
 #include <set>
 
 namespace mlpc::query {
@@ -163,6 +164,18 @@ public:
     }
   }
 
+  /// What `${…}` may name in a step's or server's strings: its parameters and outputs (an
+  /// unnamed output is `out`), and a server's `port`.
+  void interpolations(const ast::Decl* d) {
+    if (!d || (d->kind != ast::DeclKind::Step && d->kind != ast::DeclKind::Server)) return;
+    auto& s = d->as<ast::StepDecl>();
+    for (auto& param : s.params)
+      add(param.name.name, CompletionKind::Variable, typeText(prog_.paramType(param)));
+    for (auto& o : s.outputs)
+      add(o.name.name, CompletionKind::Variable, typeText(prog_.paramType(o)));
+    if (d->kind == ast::DeclKind::Server) add("port", CompletionKind::Variable, "int");
+  }
+
   void loopVar(const ast::Decl* d, const std::string& name) {
     sema::Type t = d && d->kind == ast::DeclKind::Pipeline
                        ? loopVarType(d->as<ast::PipelineDecl>().body, name)
@@ -301,6 +314,16 @@ std::vector<std::string> nameChain(const std::vector<LexToken>& toks, size_t n) 
   return chain;
 }
 
+/// Where the name typed so far begins when `offset` is inside an unclosed `${` of the string
+/// token starting at `begin` (`"train ${da|`); nullopt elsewhere in a string.
+std::optional<uint32_t> interpolationAt(const std::string& text, uint32_t begin, uint32_t offset) {
+  uint32_t i = offset;
+  while (i > begin && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_'))
+    --i;
+  if (i < begin + 2 || text.compare(i - 2, 2, "${") != 0) return std::nullopt;
+  return i;
+}
+
 } // namespace
 
 Completions complete(const std::string& text, uint32_t offset, const sema::Program& prog,
@@ -319,12 +342,21 @@ Completions complete(const std::string& text, uint32_t offset, const sema::Progr
     ++n; // the cursor is just after a token that is not being typed
   if (n < toks.size() && toks[n].begin < offset) {
     const LexToken& in = toks[n];
-    // Inside a string: only an import's path completes.
+    // Inside a string: an import's path, and a name in `${…}` in a step's or server's string.
     if (in.kind == LexKind::String) {
       if (n > 0 && toks[n - 1].text == "import" && in.text.rfind("\"\"\"", 0) != 0) {
         out.replaceBegin = in.begin + 1;
         for (auto& mod : stdlibModules)
           out.items.push_back({mod, CompletionKind::Module, "", ""});
+      } else if (auto name = interpolationAt(text, in.begin, offset)) {
+        out.replaceBegin = *name;
+        Context ctx = readContext(text, toks, n);
+        const ast::Decl* decl = ctx.declName.empty() ? nullptr : findDecl(m, ctx.declName);
+        if (decl && ctx.decl == decl->kind) {
+          Completer c(prog, m);
+          c.interpolations(decl);
+          out.items = std::move(c.items);
+        }
       }
       return out;
     }
@@ -383,6 +415,24 @@ Completions complete(const std::string& text, uint32_t offset, const sema::Progr
       if (!set.count(p)) c.add(p, CompletionKind::Property, "", p + " = ");
     out.items = std::move(c.items);
     return out;
+  }
+
+  // A field's name in a record-valued property (`resources = { cpu: 2, |`): the fields not given.
+  if (propertyBlock && ctx.opens.size() == 2 && bracket == "{" && inner.token >= 2 &&
+      toks[inner.token - 1].text == "=" && isName(toks[inner.token - 2]) &&
+      (toks[n - 1].text == "{" || toks[n - 1].text == ",")) {
+    if (auto* fields = sema::propertyFields(*ctx.decl, toks[inner.token - 2].text)) {
+      std::set<std::string> given;
+      for (size_t i = inner.token + 1; i + 1 < n; ++i)
+        if (isName(toks[i]) && toks[i + 1].text == ":") given.insert(toks[i].text);
+      for (auto& f : *fields)
+        if (!given.count(f.name))
+          c.add(f.name, CompletionKind::Field,
+                typeText(sema::Type::of(f.type)) + (f.required ? " (required)" : ""),
+                f.name + ": ");
+      out.items = std::move(c.items);
+      return out;
+    }
   }
 
   // A declaration's parameter list (`step S(|`) and a data source (`file(|`): nothing to offer.

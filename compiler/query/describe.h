@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlpc::query {
 
@@ -20,5 +21,8 @@ const ast::StepDecl* producer(const sema::Program& prog, const ast::Expr* object
 std::optional<SourceRange> declarationOf(const sema::Program& prog, const ast::Expr& e);
 std::optional<SourceRange> declarationOfArg(const sema::Program& prog, const ast::CallExpr& call,
                                             const ast::Arg& arg);
+/// Appends every use in `m` of the declaration whose name is at `target`, in source order.
+void collectUses(const sema::Program& prog, SourceRange target, const ast::Module& m,
+                 std::vector<SourceRange>& out);
 
 } // namespace mlpc::query

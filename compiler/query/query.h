@@ -79,6 +79,38 @@ struct RenamePlan {
 RenamePlan planRename(const sema::Program& prog, const sema::Module& m, uint32_t offset,
                       const std::string& newName);
 
+/// Why the name `oldName` at these places (its declaration and uses, in `prog`'s files) cannot be
+/// renamed: a place in the stdlib or outside the loaded files, or one that does not spell the
+/// name; empty when it can. planRename applies it to what it found; an editor applies it to the
+/// uses it finds in other files (usesIn).
+std::string renameRefusal(const sema::Program& prog, const std::vector<SourceRange>& places,
+                          const std::string& oldName);
+
+// ---- Across a workspace: the files that import a file, which its program does not load.
+
+/// The local files (`./…`, `../…`) that `text`, the content of the file at canonical `path`,
+/// imports, as canonical paths in source order: the edges of an editor's workspace index. From
+/// the syntax alone (nothing is checked or loaded); nullopt when the text has syntax errors.
+std::optional<std::vector<std::string>> localImports(const std::string& path,
+                                                     const std::string& text);
+
+/// A declaration that files importing its file can use: a top-level declaration of a local
+/// (not stdlib) file, or a parameter or output of one.
+struct Exported {
+  std::string path;    ///< the canonical path of the declaring file
+  uint32_t offset = 0; ///< where its name begins in that file
+  std::string name;
+};
+/// The exported declaration the name at `offset` declares or refers to; nullopt for local names
+/// (bindings, loop variables), modules, builtins and the stdlib.
+std::optional<Exported> exportedAt(const sema::Program& prog, const sema::Module& m,
+                                   uint32_t offset);
+/// The uses of `decl` in `importer`, a module of `prog` that imports decl's file: names, members,
+/// named arguments and `${…}`, in source order. Empty when that file (as `prog` loaded it) no
+/// longer declares `decl.name` at `decl.offset`.
+std::vector<SourceRange> usesIn(const sema::Program& prog, const sema::Module& importer,
+                                const Exported& decl);
+
 /// The LSP's SymbolKind numbers for what a file declares.
 enum class SymbolKind {
   Module = 2,

@@ -13,6 +13,21 @@ bool same(SourceRange a, SourceRange b) {
 
 } // namespace
 
+void collectUses(const sema::Program& prog, SourceRange target, const ast::Module& m,
+                 std::vector<SourceRange>& out) {
+  Uses uses([&](const ast::Expr& e, const ast::CallExpr* call, const ast::Arg* arg) {
+    if (arg) {
+      if (auto d = declarationOfArg(prog, *call, *arg); d && same(*d, target))
+        out.push_back(arg->name.range);
+      return;
+    }
+    if (auto d = declarationOf(prog, e); d && same(*d, target))
+      out.push_back(e.kind == ast::ExprKind::Member ? e.as<ast::MemberExpr>().member.range
+                                                    : e.range);
+  });
+  uses.module(m);
+}
+
 std::vector<SourceRange> references(const sema::Program& prog, const sema::Module& m,
                                     uint32_t offset, bool includeDeclaration) {
   std::vector<SourceRange> out;
@@ -21,18 +36,8 @@ std::vector<SourceRange> references(const sema::Program& prog, const sema::Modul
   // A module (an import's name or path) has no single name to point at.
   if (target->begin == 0 && target->end == 0) return out;
   if (includeDeclaration) out.push_back(*target);
-  Uses uses([&](const ast::Expr& e, const ast::CallExpr* call, const ast::Arg* arg) {
-    if (arg) {
-      if (auto d = declarationOfArg(prog, *call, *arg); d && same(*d, *target))
-        out.push_back(arg->name.range);
-      return;
-    }
-    if (auto d = declarationOf(prog, e); d && same(*d, *target))
-      out.push_back(e.kind == ast::ExprKind::Member ? e.as<ast::MemberExpr>().member.range
-                                                    : e.range);
-  });
   for (auto& mod : prog.modules)
-    uses.module(mod->ast);
+    collectUses(prog, *target, mod->ast, out);
   return out;
 }
 

@@ -23,6 +23,21 @@ bool isName(const std::string& s) {
 
 } // namespace
 
+std::string renameRefusal(const sema::Program& prog, const std::vector<SourceRange>& places,
+                          const std::string& oldName) {
+  for (SourceRange r : places) {
+    const sema::Module* owner = moduleOfFile(prog, r.file);
+    if (!owner) return "`" + oldName + "` is used outside the loaded files";
+    if (!owner->stdlibName.empty())
+      return "`" + oldName + "` is declared in the standard library (`" + owner->stdlibName +
+             "`), which is not renamed";
+    // Every place must spell the old name (an output named `out` by default is written nowhere).
+    if (prog.sm.text(r) != oldName)
+      return "`" + oldName + "` cannot be renamed: it is not written out everywhere";
+  }
+  return "";
+}
+
 RenamePlan planRename(const sema::Program& prog, const sema::Module& m, uint32_t offset,
                       const std::string& newName) {
   RenamePlan plan;
@@ -49,23 +64,8 @@ RenamePlan planRename(const sema::Program& prog, const sema::Module& m, uint32_t
     return plan;
   }
   plan.oldName = std::string(prog.sm.text(plan.name));
-  for (SourceRange r : refs) {
-    const sema::Module* owner = moduleOfFile(prog, r.file);
-    if (!owner) {
-      plan.error = "`" + plan.oldName + "` is used outside the loaded files";
-      return plan;
-    }
-    if (!owner->stdlibName.empty()) {
-      plan.error = "`" + plan.oldName + "` is declared in the standard library (`" +
-                   owner->stdlibName + "`), which is not renamed";
-      return plan;
-    }
-    // Every place must spell the old name (an output named `out` by default is written nowhere).
-    if (prog.sm.text(r) != plan.oldName) {
-      plan.error = "`" + plan.oldName + "` cannot be renamed: it is not written out everywhere";
-      return plan;
-    }
-  }
+  plan.error = renameRefusal(prog, refs, plan.oldName);
+  if (!plan.error.empty()) return plan;
   if (!newName.empty() && !isName(newName)) {
     plan.error = "`" + newName + "` is not a valid name (letters, digits and `_`, not a keyword)";
     return plan;

@@ -8,24 +8,13 @@
 namespace mlpc::sema {
 
 namespace {
-struct FieldRule {
-  TypeKind type;
-  bool required;
-};
-const std::map<std::string, FieldRule>& autoscaleFields() {
-  static const std::map<std::string, FieldRule> fields = {
-      {"min", {TypeKind::Int, true}},
-      {"max", {TypeKind::Int, true}},
-      {"target", {TypeKind::Float, true}},
-      {"scale_out_cooldown", {TypeKind::Duration, false}},
-      {"scale_in_cooldown", {TypeKind::Duration, false}}};
-  return fields;
+const std::vector<RecordField>& autoscaleFields() {
+  return *propertyFields(ast::DeclKind::Endpoint, "autoscale");
 }
-std::string fieldNames() {
-  std::string s;
-  for (auto& [k, _] : autoscaleFields())
-    s += (s.empty() ? "" : ", ") + k;
-  return s;
+const RecordField* autoscaleField(const std::string& name) {
+  for (auto& f : autoscaleFields())
+    if (f.name == name) return &f;
+  return nullptr;
 }
 } // namespace
 
@@ -57,23 +46,23 @@ void Checker::checkAutoscale(const ast::PolicyDecl& d, const ast::Property& p,
   for (auto& f : p.value->as<ast::RecordExpr>().fields) {
     const std::string& n = f.name.name;
     written.insert(n);
-    auto it = autoscaleFields().find(n);
-    if (it == autoscaleFields().end()) {
+    const RecordField* field = autoscaleField(n);
+    if (!field) {
       auto& diag = sink.report(DiagCode::UnknownProperty, f.name.range,
                                "unknown field `" + n + "` in `autoscale`")
                        .withLabel("not an autoscale field");
       std::vector<std::string> names;
-      for (auto& [k, _] : autoscaleFields())
-        names.push_back(k);
+      for (auto& x : autoscaleFields())
+        names.push_back(x.name);
       std::string near = closestName(n, names);
       if (!near.empty()) diag.note("did you mean `" + near + "`?");
-      diag.note("the fields are " + fieldNames());
+      diag.note("the fields are " + fieldList(autoscaleFields()));
       continue;
     }
     Type t = prog.typeOf(f.value.get());
     if (t.isError() || hasErrorWithin(f.value->range)) continue;
-    expectType(*f.value, t, Type::of(it->second.type), "`autoscale." + n + "`");
-    if (!assignable(t, Type::of(it->second.type))) continue;
+    expectType(*f.value, t, Type::of(field->type), "`autoscale." + n + "`");
+    if (!assignable(t, Type::of(field->type))) continue;
     auto v = constantNumber(*f.value);
     if (!v) {
       sink.report(DiagCode::InvalidValue, f.value->range,
@@ -91,10 +80,10 @@ void Checker::checkAutoscale(const ast::PolicyDecl& d, const ast::Property& p,
       sink.report(DiagCode::PropertyOutOfRange, f.value->range, "`autoscale." + n + "` " + why)
           .withLabel("out of range");
   }
-  for (auto& [k, rule] : autoscaleFields())
-    if (rule.required && !written.count(k))
+  for (auto& x : autoscaleFields())
+    if (x.required && !written.count(x.name))
       sink.report(DiagCode::MissingProperty, p.value->range,
-                  "`autoscale` of endpoint `" + d.name.name + "` has no `" + k + "`")
+                  "`autoscale` of endpoint `" + d.name.name + "` has no `" + x.name + "`")
           .withLabel("needs min, max and target")
           .note("e.g. `autoscale = { min: 1, max: 4, target: 600 }`");
   bool counts = values.count("min") && values.count("max") && values["min"] >= 1;

@@ -3,6 +3,7 @@
 
 #include "plan/property_rules.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -307,35 +308,26 @@ void Checker::checkCommandProps(const ast::StepDecl& d, const Module&) {
         expectType(*p.value, t, Type::record(TypeKind::Record, {}), "`" + n + "`");
         continue;
       }
-      std::map<std::string, std::vector<Type>> fields =
-          n == "resources"
-              ? std::map<std::string, std::vector<Type>>{{"cpu", {Type::of(TypeKind::Float)}},
-                                                         {"memory", {Type::of(TypeKind::Size)}},
-                                                         {"gpu", {Type::of(TypeKind::Int)}}}
-              : std::map<std::string, std::vector<Type>>{
-                    {"attempts", {Type::of(TypeKind::Int)}},
-                    {"backoff", {Type::of(TypeKind::Duration)}}};
+      // As a step's (a server's `retry` is reported as unknown, and its fields checked all the
+      // same).
+      const std::vector<RecordField>& fields = *propertyFields(ast::DeclKind::Step, n);
       std::vector<std::string> names;
-      for (auto& [k, _] : fields)
-        names.push_back(k);
+      for (auto& f : fields)
+        names.push_back(f.name);
       for (auto& f : p.value->as<ast::RecordExpr>().fields) {
-        auto it = fields.find(f.name.name);
+        auto it = std::find_if(fields.begin(), fields.end(),
+                               [&](const RecordField& x) { return x.name == f.name.name; });
         if (it == fields.end()) {
           auto& diag = sink.report(DiagCode::UnknownProperty, f.name.range,
                                    "unknown field `" + f.name.name + "` in `" + n + "`")
                            .withLabel("not a " + n + " field");
           std::string near = closestName(f.name.name, names);
           if (!near.empty()) diag.note("did you mean `" + near + "`?");
-          diag.note("the fields are " + [&] {
-            std::string s;
-            for (auto& x : names)
-              s += (s.empty() ? "" : ", ") + x;
-            return s;
-          }());
+          diag.note("the fields are " + fieldList(fields));
           continue;
         }
         Type ft = prog.typeOf(f.value.get());
-        expectType(*f.value, ft, it->second[0], "`" + n + "." + f.name.name + "`");
+        expectType(*f.value, ft, Type::of(it->type), "`" + n + "." + f.name.name + "`");
         checkPropertyRange(n + "." + f.name.name, *f.value);
       }
     } else {

@@ -27,6 +27,17 @@ bool isFile(const fs::path& p) {
 
 } // namespace
 
+bool stopsChecking(DiagCode code) {
+  return code == DiagCode::SyntaxError || code == DiagCode::BadLiteral;
+}
+
+std::string localImportPath(const std::string& dir, const std::string& importPath) {
+  if (importPath.rfind("./", 0) != 0 && importPath.rfind("../", 0) != 0) return "";
+  fs::path cand = fs::path(dir) / importPath;
+  if (!isFile(cand) && cand.extension() != ".mlp") cand += ".mlp";
+  return cand.string();
+}
+
 const Module* Checker::load(const std::string& path, std::string display,
                             const std::string& stdlibName, SourceRange importedAt,
                             std::vector<std::string>& stack) {
@@ -74,13 +85,9 @@ const Module* Checker::load(const std::string& path, std::string display,
           break;
         }
       }
-    } else if (imp.path.rfind("./", 0) == 0 || imp.path.rfind("../", 0) == 0) {
-      fs::path cand = fs::path(m->dir) / imp.path;
+    } else if (fs::path cand = localImportPath(m->dir, imp.path); !cand.empty()) {
       fs::path shown = (fs::path(display).parent_path() / imp.path).lexically_normal();
-      if (!isFile(cand) && cand.extension() != ".mlp") {
-        cand += ".mlp";
-        shown += ".mlp";
-      }
+      if (cand.extension() != fs::path(imp.path).extension()) shown += ".mlp";
       searched.push_back(shown.string());
       if (isFile(cand)) {
         found = cand.string();
@@ -168,7 +175,7 @@ void Checker::run(const std::string& entryPath) {
   if (!prog.entry) return;
   // After syntax errors the trees have holes; checking them would mostly report the holes.
   for (auto& d : sink.diagnostics())
-    if (d.code == DiagCode::SyntaxError || d.code == DiagCode::BadLiteral) return;
+    if (stopsChecking(d.code)) return;
   for (auto& m : prog.modules)
     declareSymbols(*m);
   // The side tables get an entry per expression; sizing them once avoids rehashing large

@@ -79,6 +79,36 @@ const ContextNames* propertyContext(ast::DeclKind k, const std::string& prop) {
   }
 }
 
+const std::vector<RecordField>* propertyFields(ast::DeclKind k, const std::string& prop) {
+  static const std::vector<RecordField> resources = {
+      {"cpu", TypeKind::Float}, {"gpu", TypeKind::Int}, {"memory", TypeKind::Size}};
+  static const std::vector<RecordField> retry = {{"attempts", TypeKind::Int},
+                                                 {"backoff", TypeKind::Duration}};
+  // SageMaker's target tracking on invocations per instance per minute.
+  static const std::vector<RecordField> autoscale = {{"max", TypeKind::Int, true},
+                                                     {"min", TypeKind::Int, true},
+                                                     {"scale_in_cooldown", TypeKind::Duration},
+                                                     {"scale_out_cooldown", TypeKind::Duration},
+                                                     {"target", TypeKind::Float, true}};
+  switch (k) {
+  case ast::DeclKind::Step:
+    return prop == "resources" ? &resources : prop == "retry" ? &retry : nullptr;
+  case ast::DeclKind::Server:
+    return prop == "resources" ? &resources : nullptr;
+  case ast::DeclKind::Endpoint:
+    return prop == "autoscale" ? &autoscale : nullptr;
+  default:
+    return nullptr;
+  }
+}
+
+std::string fieldList(const std::vector<RecordField>& fields) {
+  std::string s;
+  for (auto& f : fields)
+    s += (s.empty() ? "" : ", ") + f.name;
+  return s;
+}
+
 const std::vector<std::string>& pipelineBuiltins() {
   static const std::vector<std::string> names = {"range",  "len",     "argmax",
                                                  "argmin", "flatten", "transform"};

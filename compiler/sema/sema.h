@@ -120,6 +120,15 @@ std::unique_ptr<Program> analyze(const std::string& entryPath, const Options& op
 /// file exists). Module::path and Options::overlay use it.
 std::string canonicalPath(const std::string& path);
 
+/// The file `import "<importPath>"` names when the path is relative (`./x`, `../x`), for an
+/// importing file in directory `dir`: `.mlp` is added when the file without it does not exist.
+/// Empty for `std/…` and any other path. The loader and the editors' workspace index use it.
+std::string localImportPath(const std::string& dir, const std::string& importPath);
+
+/// Whether a diagnostic of this code leaves holes in the syntax tree, so that the checker stops
+/// before resolving names (syntax errors, invalid literals such as an unterminated `${`).
+bool stopsChecking(DiagCode code);
+
 /// The properties a declaration of kind `k` may set, as the checker accepts them (empty for
 /// imports, data and pipelines). Editors complete from the same list.
 const std::vector<std::string>& propertyNames(ast::DeclKind k);
@@ -128,6 +137,18 @@ using ContextNames = std::map<std::string, Type>;
 /// The names property `prop` of a declaration of kind `k` defines for its value; null when it
 /// defines none. The checker resolves them and editors complete them.
 const ContextNames* propertyContext(ast::DeclKind k, const std::string& prop);
+/// A field of a property whose value is a record of fixed fields (`resources = { cpu: 2 }`).
+struct RecordField {
+  std::string name;
+  TypeKind type;
+  bool required = false;
+};
+/// The fields of property `prop` of a declaration of kind `k` when its value is such a record
+/// (`resources`, `retry`, `autoscale`), in the order diagnostics list them; null otherwise. The
+/// checker validates against it and editors complete from it.
+const std::vector<RecordField>* propertyFields(ast::DeclKind k, const std::string& prop);
+/// Their names, comma-separated ("cpu, gpu, memory"), for diagnostics.
+std::string fieldList(const std::vector<RecordField>& fields);
 /// The functions a pipeline body may call besides steps and pipelines (`range`, `argmax`, ...).
 const std::vector<std::string>& pipelineBuiltins();
 /// The names `import "std/NAME"` can load from these stdlib roots ("std/sklearn", ...), sorted,

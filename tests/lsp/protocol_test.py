@@ -34,11 +34,29 @@ def line_of(path, needle):
     raise AssertionError(needle + " not in " + path)
 
 
+def offset_of(t, pos):
+    lines = t.split("\n")
+    start = sum(len(l) + 1 for l in lines[:pos["line"]])
+    line, units, i = lines[pos["line"]], 0, 0
+    while i < len(line) and units < pos["character"]:
+        units += 2 if ord(line[i]) > 0xFFFF else 1
+        i += 1
+    return start + i
+
+
+def apply(t, edits):
+    for e in sorted(edits, key=lambda e: offset_of(t, e["range"]["start"]), reverse=True):
+        a, b = offset_of(t, e["range"]["start"]), offset_of(t, e["range"]["end"])
+        t = t[:a] + e["newText"] + t[b:]
+    return t
+
+
 def main():
     mlpc = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="mlpc-lsp-protocol-")
     try:
         run(mlpc, tmp)
+        run_workspace(mlpc, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (PASSED, FAILED))
@@ -274,21 +292,6 @@ def run(mlpc, tmp):
     check("references on a comment: none", references("// churn.mlp") == [])
 
     # ---- rename
-    def offset_of(t, pos):
-        lines = t.split("\n")
-        start = sum(len(l) + 1 for l in lines[:pos["line"]])
-        line, units, i = lines[pos["line"]], 0, 0
-        while i < len(line) and units < pos["character"]:
-            units += 2 if ord(line[i]) > 0xFFFF else 1
-            i += 1
-        return start + i
-
-    def apply(t, edits):
-        for e in sorted(edits, key=lambda e: offset_of(t, e["range"]["start"]), reverse=True):
-            a, b = offset_of(t, e["range"]["start"]), offset_of(t, e["range"]["end"])
-            t = t[:a] + e["newText"] + t[b:]
-        return t
-
     def rename_at(needle, delta, new):
         return c.request("textDocument/rename", {
             "textDocument": {"uri": uri}, "position": position_of_str(text, needle, 0, delta),
@@ -479,9 +482,56 @@ def run(mlpc, tmp):
           dict(pos, character=pos["character"] - 4), items.get("std/data"))
     items, _ = complete_in(39, good, "// churn.mlp")
     check("completion in a comment: nothing", items == {}, items)
+
+    # Record fields and `${…}`: a step that parsed first, then half-typed versions of it.
+    with_step = good + ('\nstep Extra(rows: int) -> (table: Dataset<csv>) {\n'
+                        '  run   = "extra --rows ${rows} --out ${table}"\n'
+                        '  retry = { attempts: 2 }\n}\n')
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 40},
-                                        "contentChanges": [{"text": good}]})
+                                        "contentChanges": [{"text": with_step}]})
     c.diagnostics(uri, 40)
+    check("completion triggered by `{` (a record's fields, `${`)",
+          "{" in comp.get("triggerCharacters", []), comp)
+    items, _ = complete_in(41, with_step.replace("  retry", "  resources = { \n  retry"),
+                           "resources = { ")
+    check("completion in `resources = {`: its fields", sorted(items) == ["cpu", "gpu", "memory"]
+          and items["cpu"].get("textEdit", {}).get("newText") == "cpu: "
+          and items["cpu"].get("kind") == 5 and items["cpu"].get("detail") == "float", items)
+    items, _ = complete_in(42, with_step.replace("attempts: 2 }", "attempts: 2, "),
+                           "attempts: 2, ")
+    check("completion in `retry = {`: the fields not given yet", sorted(items) == ["backoff"],
+          sorted(items))
+    items, _ = complete_in(43, good.replace("  capture   = 20%",
+                                            "  capture   = 20%\n  autoscale = { min: 1, "),
+                           "autoscale = { min: 1, ")
+    check("completion in `autoscale = {`: its fields, the required ones marked",
+          sorted(items) == ["max", "scale_in_cooldown", "scale_out_cooldown", "target"] and
+          "required" in items["target"].get("detail", "") and
+          "required" not in items["scale_in_cooldown"].get("detail", ""), items)
+    items, _ = complete_in(44, with_step, "retry = { attempts: ")
+    check("completion in a field's value: not the field names", "backoff" not in items,
+          sorted(items))
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 45},
+                                        "contentChanges": [{"text": with_step}]})
+    c.diagnostics(uri, 45)
+    # Typed as in an editor: the string is not closed yet (the checker stops at it).
+    items, pos = complete_in(46, with_step.replace('--out ${table}"', "--out ${ta"), "${ta")
+    check("completion in `${` of a step's run: its parameters and outputs",
+          sorted(items) == ["rows", "table"] and items["rows"].get("detail") == "int", items)
+    check("completion in `${`: the edit replaces the name typed so far",
+          items.get("table", {}).get("textEdit", {}).get("range", {}).get("start") ==
+          dict(pos, character=pos["character"] - 2), items.get("table"))
+    # With the quote closed (an editor's auto-pairs): an unclosed `${` also stops the checker, so
+    # the names come from the version that parsed.
+    items, _ = complete_in(47, with_step.replace("--out ${table}", "--out ${ta"), "${ta")
+    check("completion in `${` of a closed string", sorted(items) == ["rows", "table"], items)
+    items, _ = complete_in(48, with_step, '"extra --ro')
+    check("completion in a run string outside `${`: nothing", items == {}, items)
+    items, _ = complete_in(49, with_step.replace("below ${threshold}", "below ${thr"), "${thr")
+    check("completion in `${` outside a step or server: nothing", items == {}, items)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 50},
+                                        "contentChanges": [{"text": good}]})
+    c.diagnostics(uri, 50)
 
     # ---- semantic tokens: the legend, then names by what they are
     legend = (caps.get("semanticTokensProvider") or {}).get("legend", {})
@@ -556,6 +606,130 @@ def run(mlpc, tmp):
         err = f.read()
     check("no internal exception text on stderr",
           "what():" not in err and "json.exception" not in err, err[:500])
+
+
+WORKSPACE = {
+    "shared.mlp": 'step Make(n: int) -> Dataset<csv> {\n  run = "make --n ${n} --out ${out}"\n}\n',
+    "a.mlp": 'import "./shared.mlp"\n\npipeline a() {\n  x = shared.Make(n = 1)\n'
+             '  y = shared.Make(n = 2)\n}\n',
+    "sub/b.mlp": 'import "../shared.mlp" as s\n\npipeline b() {\n  z = s.Make(n = 3)\n}\n',
+    # Does not parse: skipped, not fatal.
+    "broken.mlp": 'import "./shared.mlp"\n\npipeline broken( {\n  w = shared.Make(n = 4)\n',
+    # Not searched: build output and hidden directories.
+    "build/c.mlp": 'import "../shared.mlp"\n\npipeline c() {\n  v = shared.Make(n = 5)\n}\n',
+    ".hidden/d.mlp": 'import "../shared.mlp"\n\npipeline d() {\n  u = shared.Make(n = 6)\n}\n',
+}
+
+
+def run_workspace(mlpc, tmp):
+    """References and rename reach the workspace files that import the current one."""
+    root = os.path.join(tmp, "workspace")
+    for name, body in WORKSPACE.items():
+        os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+        with open(os.path.join(root, name), "w", encoding="utf-8") as f:
+            f.write(body)
+    uri = {name: uri_of(os.path.join(root, name)) for name in WORKSPACE}
+    c = Client(mlpc)
+    c.request("initialize", {"processId": os.getpid(), "capabilities": {}, "rootUri": None,
+                             "workspaceFolders": [{"uri": uri_of(root), "name": "ws"}]})
+    c.notify("initialized", {})
+    shared = WORKSPACE["shared.mlp"]
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri["shared.mlp"],
+                                                       "languageId": "mlp", "version": 1,
+                                                       "text": shared}})
+    check("workspace: shared.mlp checks clean", c.diagnostics(uri["shared.mlp"], 1) == [])
+
+    def refs(name, text, needle, delta=0):
+        r = c.request("textDocument/references", {
+            "textDocument": {"uri": uri[name]}, "position": position_of_str(text, needle, 0, delta),
+            "context": {"includeDeclaration": True}})
+        found = {}
+        for loc in r.get("result") or []:
+            found.setdefault(loc["uri"], []).append(loc["range"]["start"])
+        return found
+
+    found = refs("shared.mlp", shared, "Make")
+    a, b = WORKSPACE["a.mlp"], WORKSPACE["sub/b.mlp"]
+    want = {uri["shared.mlp"]: [position_of_str(shared, "Make")],
+            uri["a.mlp"]: [position_of_str(a, "Make"), position_of_str(a, "Make", 1)],
+            uri["sub/b.mlp"]: [position_of_str(b, "Make")]}
+    check("workspace references from the declaration: the uses in a.mlp and sub/b.mlp",
+          found == want, (found, want))
+    check("workspace references: nothing from build/, .hidden/ or the file that does not parse",
+          not any(u in found for u in (uri["build/c.mlp"], uri[".hidden/d.mlp"],
+                                       uri["broken.mlp"])), found)
+    found = refs("a.mlp", a, "shared.Make", len("shared."))
+    check("workspace references from a use in an importer: the other importer too",
+          found == want, (found, want))
+    found = refs("shared.mlp", shared, "n: int")
+    check("workspace references of a parameter: the named arguments in the importers",
+          found.get(uri["a.mlp"]) == [position_of_str(a, "n = 1"), position_of_str(a, "n = 2")]
+          and found.get(uri["sub/b.mlp"]) == [position_of_str(b, "n = 3")], found)
+    check("workspace references of a local name: this file only",
+          list(refs("a.mlp", a, "x =")) == [uri["a.mlp"]])
+
+    # An open importer's unsaved text wins over its file.
+    b2 = b.replace("}\n", "  t = s.Make(n = 7)\n}\n")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri["sub/b.mlp"],
+                                                       "languageId": "mlp", "version": 1,
+                                                       "text": b2}})
+    c.diagnostics(uri["sub/b.mlp"], 1)
+    found = refs("shared.mlp", shared, "Make")
+    check("workspace references: an open importer's unsaved text",
+          found.get(uri["sub/b.mlp"]) == [position_of_str(b2, "Make"),
+                                          position_of_str(b2, "Make", 1)], found)
+
+    r = c.request("textDocument/rename", {"textDocument": {"uri": uri["shared.mlp"]},
+                                          "position": position_of_str(shared, "Make"),
+                                          "newName": "Produce"})
+    changes = (r.get("result") or {}).get("changes", {})
+    check("workspace rename: edits in shared.mlp, a.mlp and sub/b.mlp only",
+          sorted(changes) == sorted([uri["shared.mlp"], uri["a.mlp"], uri["sub/b.mlp"]]), r)
+    renamed = {name: apply(text, changes.get(uri[name], []))
+               for name, text in (("shared.mlp", shared), ("a.mlp", a), ("sub/b.mlp", b2))}
+    check("workspace rename: every use renamed",
+          all("Make" not in t and "Produce" in t for t in renamed.values())
+          and renamed["a.mlp"].count("shared.Produce(") == 2
+          and renamed["sub/b.mlp"].count("s.Produce(") == 2, renamed)
+    r = c.request("textDocument/rename", {"textDocument": {"uri": uri["shared.mlp"]},
+                                          "position": position_of_str(shared, "Make"),
+                                          "newName": "import"})
+    check("workspace rename to a keyword: refused", r.get("error", {}).get("code") == -32803, r)
+
+    # An open document outside the workspace folders is searched too.
+    outside = os.path.join(tmp, "outside", "o.mlp")
+    o = 'import "../workspace/shared.mlp"\n\npipeline o() {\n  q = shared.Make(n = 8)\n}\n'
+    os.makedirs(os.path.dirname(outside))
+    with open(outside, "w", encoding="utf-8") as f:
+        f.write(o)
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri_of(outside), "languageId": "mlp",
+                                                       "version": 1, "text": o}})
+    c.diagnostics(uri_of(outside), 1)
+    found = refs("shared.mlp", shared, "Make")
+    check("workspace references: an open document outside the folders",
+          found.get(uri_of(outside)) == [position_of_str(o, "Make")], found)
+    check("workspace: the server exits cleanly", c.close() == 0)
+
+    # Past 1,000 .mlp files the index stops listing, and says so.
+    many = os.path.join(tmp, "many")
+    os.makedirs(many)
+    for i in range(1001):
+        open(os.path.join(many, "f%04d.mlp" % i), "w").close()
+    stderr_path = os.path.join(tmp, "many.stderr")
+    c = Client(mlpc, stderr_path=stderr_path)
+    c.initialize(many)
+    first = os.path.join(many, "f0000.mlp")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri_of(first), "languageId": "mlp",
+                                                       "version": 1, "text": "data d: int = 1\n"}})
+    r = c.request("textDocument/references", {
+        "textDocument": {"uri": uri_of(first)}, "position": {"line": 0, "character": 5},
+        "context": {"includeDeclaration": True}})
+    check("a workspace past the cap: references still answer", len(r.get("result") or []) == 1, r)
+    c.close()
+    with open(stderr_path, encoding="utf-8", errors="replace") as f:
+        err = f.read()
+    check("a workspace past the cap: the server says so",
+          "more than 1000 .mlp files" in err, err[:300])
 
 
 if __name__ == "__main__":

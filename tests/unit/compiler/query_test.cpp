@@ -143,6 +143,64 @@ TEST_CASE("references and rename") {
   CHECK_FALSE(plan.error.empty());
 }
 
+TEST_CASE("workspace: a file's local imports, from its syntax alone") {
+  Fixture f;
+  std::string main = sema::canonicalPath((f.dir / "main.mlp").string());
+  auto imports = query::localImports(main, std::string("import \"std/sklearn\"\n") + kMain);
+  REQUIRE(imports);
+  CHECK(*imports == std::vector<std::string>{sema::canonicalPath((f.dir / "lib.mlp").string())});
+  // Without `.mlp` (added as the loader adds it), and from a subdirectory.
+  auto sub = sema::canonicalPath((f.dir / "sub" / "x.mlp").string());
+  imports = query::localImports(sub, "import \"../lib\" as l\n");
+  REQUIRE(imports);
+  CHECK(*imports == std::vector<std::string>{sema::canonicalPath((f.dir / "lib.mlp").string())});
+  CHECK_FALSE(query::localImports(main, std::string(kMain) + "\npipeline broken( {\n"));
+}
+
+TEST_CASE("workspace: the exported declaration under the cursor and its uses in an importer") {
+  Fixture f;
+  REQUIRE(f.sink.errorCount() == 0);
+  // From a use in the importer: the step declared in lib.mlp.
+  auto ex = query::exportedAt(*f.prog, f.entry(), f.at("lib.Double(raw", 4));
+  REQUIRE(ex);
+  CHECK(ex->path == sema::canonicalPath((f.dir / "lib.mlp").string()));
+  CHECK(ex->name == "Double");
+  CHECK(ex->offset == std::string(kLib).find("Double("));
+  ex = query::exportedAt(*f.prog, f.entry(), f.at("factor = 3"));
+  REQUIRE(ex);
+  CHECK(ex->name == "factor");
+  CHECK_FALSE(query::exportedAt(*f.prog, f.entry(), f.at("raw = ")));     // a binding
+  CHECK_FALSE(query::exportedAt(*f.prog, f.entry(), f.at("lib.Double"))); // a module alias
+
+  // lib.mlp checked on its own (as an editor has it open) does not load main.mlp ...
+  SourceManager sm;
+  DiagnosticSink sink;
+  auto lib = sema::analyze((f.dir / "lib.mlp").string(), {}, sm, sink);
+  auto fromDecl = query::exportedAt(*lib, *lib->entry,
+                                    static_cast<uint32_t>(std::string(kLib).find("Double(")));
+  REQUIRE(fromDecl);
+  CHECK(query::references(*lib, *lib->entry, fromDecl->offset, false).empty());
+  // ... but main.mlp's program finds its uses there.
+  auto uses = query::usesIn(*f.prog, f.entry(), *fromDecl);
+  REQUIRE(uses.size() == 2);
+  CHECK(uses[0].begin == f.at("lib.Double(raw", 4));
+  CHECK(uses[1].begin == f.at("lib.Double(big", 4));
+  CHECK(query::renameRefusal(*f.prog, uses, "Double").empty());
+  CHECK_THAT(query::renameRefusal(*f.prog, uses, "Dbl"),
+             Catch::Contains("not written out everywhere"));
+  // The parameter's named argument.
+  auto factor = query::exportedAt(*lib, *lib->entry,
+                                  static_cast<uint32_t>(std::string(kLib).find("factor: int")));
+  REQUIRE(factor);
+  uses = query::usesIn(*f.prog, f.entry(), *factor);
+  REQUIRE(uses.size() == 1);
+  CHECK(uses[0].begin == f.at("factor = 3"));
+  // A declaration that moved since (a stale offset) finds nothing.
+  auto stale = *fromDecl;
+  stale.offset += 1;
+  CHECK(query::usesIn(*f.prog, f.entry(), stale).empty());
+}
+
 TEST_CASE("the overlay's text is checked instead of the file's") {
   std::string changed = kLib;
   changed.replace(changed.find("(result: "), 9, "(scaled: ");
@@ -325,6 +383,51 @@ TEST_CASE("completion: the properties of each kind of declaration") {
   c = completeAt(f, text + "\nschedule nightly {\n  run = ");
   CHECK(item(c, "p"));
   CHECK_FALSE(item(c, "cron"));
+}
+
+TEST_CASE("completion: the fields of a record-valued property, from sema's one table") {
+  Fixture f;
+  std::string text = kMain;
+  std::string inLoad = text.substr(0, text.find("  timeout"));
+  auto c = completeAt(f, inLoad + "  resources = { ");
+  REQUIRE(c.items.size() == sema::propertyFields(ast::DeclKind::Step, "resources")->size());
+  REQUIRE(item(c, "memory"));
+  CHECK(item(c, "memory")->kind == query::CompletionKind::Field);
+  CHECK(item(c, "memory")->insertText == "memory: ");
+  c = completeAt(f, inLoad + "  retry = { backoff: 1m, at");
+  CHECK(c.items.size() == 1);
+  CHECK(item(c, "attempts"));
+  CHECK(c.replaceBegin == inLoad.size() + std::string("  retry = { backoff: 1m, ").size());
+  c = completeAt(f, text + "\nendpoint api {\n  autoscale = {\n    min: 1,\n    ");
+  CHECK(item(c, "target"));
+  CHECK_FALSE(item(c, "min"));
+  CHECK_THAT(item(c, "max")->detail, Catch::Contains("required"));
+  // Not in a field's value, nor in a record that is not a property's (a run's env is free-form).
+  c = completeAt(f, inLoad + "  resources = { cpu: ");
+  CHECK_FALSE(item(c, "gpu"));
+  c = completeAt(f, inLoad + "  env = { ");
+  CHECK_FALSE(item(c, "cpu"));
+}
+
+TEST_CASE("completion: `${…}` in a step's strings names its parameters and outputs") {
+  Fixture f;
+  std::string text = kMain;
+  std::string before = text.substr(0, text.find("${out}")) + "${";
+  auto c = completeAt(f, before, "\"\n}\n");
+  CHECK(item(c, "seed"));
+  CHECK(item(c, "out")); // the unnamed output
+  CHECK(c.items.size() == 2);
+  CHECK(c.replaceBegin == before.size());
+  c = completeAt(f, text.substr(0, text.find("${seed}")) + "${se", "}\"\n}\n");
+  CHECK(item(c, "seed"));
+  c = completeAt(f, text.substr(0, text.find("${seed}")) + "${seed} x", "\"\n}\n");
+  CHECK(c.items.empty()); // after the closing brace
+  // A server's strings: its parameters and the `port` the runtime gives it.
+  Fixture server(std::string(kMain) + "\nserver Api(model: Model<sklearn>) {\n"
+                                      "  run = \"serve ${model} --port ${port}\"\n}\n");
+  c = completeAt(server, server.text.substr(0, server.text.find("${port}")) + "${", "\"\n}\n");
+  CHECK(item(c, "model"));
+  CHECK(item(c, "port"));
 }
 
 TEST_CASE("completion: stdlib modules in an import, declaration words, nothing in comments") {

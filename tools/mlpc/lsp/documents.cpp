@@ -47,7 +47,7 @@ std::vector<Document*> Documents::all() {
 namespace {
 bool hasSyntaxErrors(const Analysis& a) {
   for (auto& d : a.sink.diagnostics())
-    if (d.code == DiagCode::SyntaxError && d.range.file == a.module->ast.file) return true;
+    if (sema::stopsChecking(d.code) && d.range.file == a.module->ast.file) return true;
   return false;
 }
 } // namespace
@@ -57,12 +57,9 @@ std::shared_ptr<const Analysis> Documents::check(const std::string& path) {
   sema::Options opts;
   opts.stdlibDirs = stdlibDirs_;
   opts.overlay = [this](const std::string& canonical, std::string& text) {
-    for (auto& [_, d] : docs_)
-      if (d.path == canonical) {
-        text = d.text;
-        return true;
-      }
-    return false;
+    const std::string* open = openText(canonical);
+    if (open) text = *open;
+    return open != nullptr;
   };
   auto start = std::chrono::steady_clock::now();
   a->program = sema::analyze(path, opts, a->sm, a->sink);
@@ -86,8 +83,28 @@ std::shared_ptr<const Analysis> Documents::analyzeClosed(const std::string& uri)
   auto path = uriToPath(uri);
   std::error_code ec;
   if (!path || !std::filesystem::is_regular_file(*path, ec)) return nullptr;
-  auto a = check(sema::canonicalPath(*path));
+  return analyzePath(sema::canonicalPath(*path));
+}
+
+std::shared_ptr<const Analysis> Documents::analyzePath(const std::string& canonical) {
+  for (auto& [_, d] : docs_)
+    if (d.path == canonical && !d.dirty && d.analysis)
+      return d.analysis->module ? d.analysis : nullptr;
+  auto a = check(canonical);
   return a->module ? a : nullptr;
+}
+
+const std::string* Documents::openText(const std::string& canonical) const {
+  for (auto& [_, d] : docs_)
+    if (d.path == canonical) return &d.text;
+  return nullptr;
+}
+
+std::vector<std::string> Documents::openPaths() const {
+  std::vector<std::string> out;
+  for (auto& [_, d] : docs_)
+    out.push_back(d.path);
+  return out;
 }
 
 } // namespace mlpc::lsp

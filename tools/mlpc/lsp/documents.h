@@ -50,6 +50,13 @@ public:
   /// A check of a file that is not open (a definition's target), from disk; null when the URI
   /// is not a readable local file.
   std::shared_ptr<const Analysis> analyzeClosed(const std::string& uri);
+  /// A check of the file at a canonical path as the entry (open documents' text in place of
+  /// theirs); a clean open document's own analysis is reused. Null when it cannot be read.
+  std::shared_ptr<const Analysis> analyzePath(const std::string& canonical);
+  /// The unsaved text of the open document at a canonical path, or null.
+  const std::string* openText(const std::string& canonical) const;
+  /// The canonical paths of the open documents.
+  std::vector<std::string> openPaths() const;
 
   const std::vector<std::string>& stdlibDirs() const { return stdlibDirs_; }
 

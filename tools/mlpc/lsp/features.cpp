@@ -1,10 +1,47 @@
 // Language features on the checked program: hover, definition, references, rename, symbols.
 #include "lsp/convert.h"
 #include "lsp/server.h"
+#include "lsp/uri.h"
 
 #include "query/query.h"
 
 namespace mlpc::lsp {
+
+void Server::setWorkspace(const Json& params) {
+  std::vector<std::string> roots;
+  auto add = [&](const std::optional<std::string>& dir) {
+    if (dir && !dir->empty()) roots.push_back(sema::canonicalPath(*dir));
+  };
+  if (auto f = params.find("workspaceFolders"); f != params.end() && f->is_array())
+    for (const Json& folder : *f)
+      add(uriToPath(folder.at("uri").get<std::string>()));
+  if (roots.empty())
+    if (auto r = params.find("rootUri"); r != params.end() && r->is_string())
+      add(uriToPath(r->get<std::string>()));
+  if (roots.empty())
+    if (auto r = params.find("rootPath"); r != params.end() && r->is_string())
+      add(r->get<std::string>());
+  workspace_.setRoots(std::move(roots));
+}
+
+std::vector<Server::ImporterUses> Server::usesInImporters(const Analysis& a, uint32_t offset) {
+  std::vector<ImporterUses> out;
+  auto exported = query::exportedAt(*a.program, *a.module, offset);
+  if (!exported) return out;
+  std::string limit;
+  auto importers = workspace_.importersOf(
+      exported->path, [this](const std::string& p) { return docs_.openText(p); }, docs_.openPaths(),
+      limit);
+  if (!limit.empty()) log(limit);
+  for (const std::string& path : importers) {
+    if (query::moduleByPath(*a.program, path)) continue;
+    auto importer = docs_.analyzePath(path);
+    if (!importer) continue;
+    auto uses = query::usesIn(*importer->program, *importer->module, *exported);
+    if (!uses.empty()) out.push_back({std::move(importer), std::move(uses)});
+  }
+  return out;
+}
 
 void Server::registerFeatures() {
   // The analysis of the document a request names: an open one (checked now if it changed, and
@@ -43,16 +80,21 @@ void Server::registerFeatures() {
     return pos.location(*r);
   };
 
-  requests_["textDocument/references"] = [=](const Json& params) -> Json {
+  requests_["textDocument/references"] = [=, this](const Json& params) -> Json {
     auto a = analysisFor(params);
     Json out = Json::array();
     if (!a) return out;
     Positions pos(*a);
     bool withDecl =
         params.contains("context") && params["context"].value("includeDeclaration", false);
-    for (SourceRange r :
-         query::references(*a->program, *a->module, offsetOf(pos, *a, params), withDecl))
+    uint32_t offset = offsetOf(pos, *a, params);
+    for (SourceRange r : query::references(*a->program, *a->module, offset, withDecl))
       if (Json loc = pos.location(r); !loc.is_null()) out.push_back(std::move(loc));
+    for (auto& [importer, uses] : usesInImporters(*a, offset)) {
+      Positions ipos(*importer);
+      for (SourceRange r : uses)
+        if (Json loc = ipos.location(r); !loc.is_null()) out.push_back(std::move(loc));
+    }
     return out;
   };
 
@@ -65,18 +107,30 @@ void Server::registerFeatures() {
     return {{"range", pos.range(plan.name)}, {"placeholder", plan.oldName}};
   };
 
-  requests_["textDocument/rename"] = [=](const Json& params) -> Json {
+  requests_["textDocument/rename"] = [=, this](const Json& params) -> Json {
     auto a = analysisFor(params);
     if (!a) throw RequestError(kRequestFailed, "the document is not a readable .mlp file");
     std::string newName = params.at("newName").get<std::string>();
     Positions pos(*a);
-    auto plan = query::planRename(*a->program, *a->module, offsetOf(pos, *a, params), newName);
+    uint32_t offset = offsetOf(pos, *a, params);
+    auto plan = query::planRename(*a->program, *a->module, offset, newName);
     if (!plan.error.empty()) throw RequestError(kRequestFailed, plan.error);
+    auto elsewhere = usesInImporters(*a, offset);
+    for (auto& [importer, uses] : elsewhere)
+      if (auto why = query::renameRefusal(*importer->program, uses, plan.oldName); !why.empty())
+        throw RequestError(kRequestFailed, why);
     Json changes = Json::object();
-    for (SourceRange r : plan.edits) {
-      Json loc = pos.location(r);
+    auto edit = [&](Positions& p, SourceRange r) {
+      Json loc = p.location(r);
       changes[loc.at("uri").get<std::string>()].push_back(
           {{"range", loc.at("range")}, {"newText", newName}});
+    };
+    for (SourceRange r : plan.edits)
+      edit(pos, r);
+    for (auto& [importer, uses] : elsewhere) {
+      Positions ipos(*importer);
+      for (SourceRange r : uses)
+        edit(ipos, r);
     }
     return {{"changes", changes}};
   };

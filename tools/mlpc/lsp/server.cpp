@@ -9,8 +9,9 @@ namespace mlpc::lsp {
 
 Server::Server(Transport& t, ServerOptions opts)
     : transport_(t), opts_(std::move(opts)), docs_(opts_.stdlibDirs) {
-  requests_["initialize"] = [this](const Json&) {
+  requests_["initialize"] = [this](const Json& params) {
     initialized_ = true;
+    setWorkspace(params);
     Json caps = {
         {"positionEncoding", "utf-16"},
         // 2: incremental; the client sends ranges, which are applied in order.
@@ -22,8 +23,8 @@ Server::Server(Transport& t, ServerOptions opts)
         {"documentSymbolProvider", true},
         {"documentFormattingProvider", true},
         {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
-        // `.` for members, `"` for an import's path.
-        {"completionProvider", {{"triggerCharacters", {".", "\""}}}},
+        // `.` for members, `"` for an import's path, `{` for a record's fields and `${`.
+        {"completionProvider", {{"triggerCharacters", {".", "\"", "{"}}}},
         {"semanticTokensProvider", {{"legend", semanticTokensLegend()}, {"full", true}}},
     };
     return Json{{"capabilities", caps}, {"serverInfo", {{"name", "mlpc"}, {"version", kVersion}}}};

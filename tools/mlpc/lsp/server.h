@@ -5,6 +5,7 @@
 /// about a dirty document checks it first. Every handler's exception becomes a JSON-RPC error.
 #include "lsp/documents.h"
 #include "lsp/transport.h"
+#include "lsp/workspace.h"
 
 #include <functional>
 #include <map>
@@ -49,6 +50,7 @@ private:
   Transport& transport_;
   ServerOptions opts_;
   Documents docs_;
+  Workspace workspace_;
   std::map<std::string, Handler> requests_;
   std::map<std::string, Notification> notifications_;
   bool initialized_ = false;
@@ -68,6 +70,16 @@ private:
 
   // features.cpp: hover, definition, references, rename, document symbols.
   void registerFeatures();
+  /// The uses, in the workspace files that import its file, of the exported declaration at
+  /// `offset` of `a`'s document (none for a local name): each importer's analysis and its uses.
+  /// Importers that `a`'s program loads are left out (references already searched them).
+  struct ImporterUses {
+    std::shared_ptr<const Analysis> analysis;
+    std::vector<SourceRange> uses;
+  };
+  std::vector<ImporterUses> usesInImporters(const Analysis& a, uint32_t offset);
+  /// The workspace folders of an `initialize` request (workspaceFolders, rootUri or rootPath).
+  void setWorkspace(const Json& params);
   void registerFormatting();
   // completion.cpp, semantic_tokens.cpp
   void registerCompletion();
