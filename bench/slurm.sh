@@ -5,6 +5,7 @@
 #   (a) the cluster's start time (until the node takes jobs);
 #   (b) N trivial steps (bench/runtime/gen_dag.py: `echo I > OUT`, a binary tree) run by
 #       `mlpc run --executor slurm` against the local executor (-j 2), each in a fresh workspace;
+#       and a `for` of N trivial iterations under Slurm (ready at once: submitted as job arrays);
 #   (c) submissions per second: SUBMIT_N held jobs (`sbatch --hold --wrap true`: submitted, never
 #       run) one `sbatch` at a time, four at a time (as the runner's four submitting threads), and
 #       as one job array (`--array=0-(SUBMIT_N-1)`); then they are cancelled.
@@ -56,6 +57,24 @@ local_s=$(since "$t0")
 t0=$(now)
 run "$C/ws-slurm" --executor slurm
 slurm_s=$(since "$t0")
+# A wide `for`: its iterations are ready at once, so they are submitted as job arrays.
+cat > wide.mlp << WIDE
+step W(i: int) -> File {
+  run = "echo \${i} > \${out}"
+}
+pipeline wide() {
+  for i in range($N) {
+    w = W(i = i)
+  }
+}
+WIDE
+t0=$(now)
+"$MLPC" run wide.mlp --workspace "$C/ws-wide" --executor slurm > "$C/ws-wide.log" 2>&1 || {
+  tail -5 "$C/ws-wide.log" >&2
+  exit 1
+}
+wide_s=$(since "$t0")
+arrays=$(squeue -h -r -t all -o '%i %j' | awk '$2 ~ /^mlpc:w\[/ && $1 ~ /_/' | wc -l)
 cd "$C"
 
 submit() { sbatch --parsable --hold --job-name bench --output /dev/null --wrap true > /dev/null; }
@@ -78,6 +97,7 @@ cat << TABLE
 | cluster start (until the node takes jobs) | ${start_s} s |
 | $N trivial steps, local executor -j 2 | ${local_s} s |
 | $N trivial steps, --executor slurm | ${slurm_s} s ($("$PY" -c "print('%.0f' % (($slurm_s - $local_s) * 1000 / $N))") ms a step more) |
+| a \`for\` of $N trivial iterations, --executor slurm | ${wide_s} s (${arrays} of the $N ran as job array tasks) |
 | $SUBMIT_N sbatch, one at a time | ${serial_s} s ($(rate "$SUBMIT_N" "$serial_s") submissions/s) |
 | $SUBMIT_N sbatch, four at a time | ${four_s} s ($(rate "$SUBMIT_N" "$four_s") submissions/s) |
 | one job array of $SUBMIT_N tasks | ${array_s} s ($(rate "$SUBMIT_N" "$array_s") tasks/s) |

@@ -2,6 +2,7 @@
 
 #include "exec/interrupt.h"
 #include "exec/shell_quote.h"
+#include "exec/slurm_array.h"
 
 #include <algorithm>
 #include <cctype>
@@ -124,6 +125,9 @@ bool terminalState(const std::string& st) {
       "STAGE_OUT", "STOPPED",     "RESV_DEL_HOLD"};
   return !live.count(st);
 }
+
+/// At most this many tasks in one job array (Slurm's MaxArraySize defaults to 1001).
+constexpr size_t kMaxArrayTasks = 1000;
 
 struct Job {
   CommandSpec spec;
@@ -260,20 +264,14 @@ private:
     return ec ? p : a.string();
   }
 
-  std::vector<std::string> sbatchArgs(const Job& j) const {
-    const CommandSpec& c = j.spec;
-    // --export=ALL: the script sets the command's environment itself (env -i), and NONE or NIL
-    // make Slurm load the user's login environment on the node first (0.8-1.1 s per job here).
-    std::vector<std::string> a = {"sbatch", "--parsable", "--export=ALL",
-                                  "--job-name=mlpc:" +
-                                      (c.name.empty() ? std::to_string(c.id) : c.name)};
+  static std::string workdirOf(const CommandSpec& c) {
     std::error_code ec;
-    a.push_back("--chdir=" +
-                (c.workdir.empty() ? fs::current_path(ec).string() : absolute(c.workdir)));
-    a.push_back("--output=" + absolute(c.stdoutPath));
-    // One path for both streams: only --output, so that Slurm opens (and truncates) it once.
-    if (c.stderrPath != c.stdoutPath || c.stderrPath.empty())
-      a.push_back("--error=" + absolute(c.stderrPath));
+    return c.workdir.empty() ? fs::current_path(ec).string() : absolute(c.workdir);
+  }
+
+  /// What decides where and how long a job may run. Jobs that ask the same can share an array.
+  std::vector<std::string> requestArgs(const CommandSpec& c) const {
+    std::vector<std::string> a;
     a.push_back("--cpus-per-task=" +
                 std::to_string(std::max(1LL, static_cast<long long>(std::ceil(c.cpus)))));
     if (c.memoryBytes > 0)
@@ -285,44 +283,126 @@ private:
       a.push_back("--time=" +
                   std::to_string(static_cast<long long>(std::ceil(c.timeoutSeconds / 60.0)) + 1));
     if (!opts_.partition.empty()) a.push_back("--partition=" + opts_.partition);
+    return a;
+  }
+
+  static std::string jobName(const CommandSpec& c) {
+    return "mlpc:" + (c.name.empty() ? std::to_string(c.id) : c.name);
+  }
+
+  std::vector<std::string> sbatchArgs(const Job& j) const {
+    const CommandSpec& c = j.spec;
+    // --export=ALL: the script sets the command's environment itself (env -i), and NONE or NIL
+    // make Slurm load the user's login environment on the node first (0.8-1.1 s per job here).
+    std::vector<std::string> a = {"sbatch",
+                                  "--parsable",
+                                  "--export=ALL",
+                                  "--job-name=" + jobName(c),
+                                  "--chdir=" + workdirOf(c),
+                                  "--output=" + absolute(c.stdoutPath)};
+    // One path for both streams: only --output, so that Slurm opens (and truncates) it once.
+    if (c.stderrPath != c.stdoutPath || c.stderrPath.empty())
+      a.push_back("--error=" + absolute(c.stderrPath));
+    auto r = requestArgs(c);
+    a.insert(a.end(), r.begin(), r.end());
     a.push_back(j.script);
     return a;
   }
 
+  /// One submission: a job of its own, or an array of jobs that ask the same.
+  struct Submission {
+    std::vector<uint64_t> ids;
+    std::vector<std::string> args;
+    std::string arrayPath;
+    std::vector<ArrayTask> tasks;
+  };
+
+  /// Takes the queue's first job and, as one job array, every other waiting job with the same
+  /// requests (a `for`'s iterations, mostly). Called with mu_ held and the queue not empty.
+  std::optional<Submission> takeSubmission() {
+    Submission sub;
+    uint64_t first = queue_.front();
+    queue_.pop_front();
+    auto it = jobs_.find(first);
+    if (it == jobs_.end()) return std::nullopt;
+    sub.ids.push_back(first);
+    auto key = requestArgs(it->second.spec);
+    for (auto q = queue_.begin(); q != queue_.end() && sub.ids.size() < kMaxArrayTasks;) {
+      auto o = jobs_.find(*q);
+      if (o != jobs_.end() && requestArgs(o->second.spec) == key) {
+        sub.ids.push_back(*q);
+        q = queue_.erase(q);
+      } else {
+        ++q;
+      }
+    }
+    if (sub.ids.size() == 1) {
+      sub.args = sbatchArgs(it->second);
+      return sub;
+    }
+    for (uint64_t id : sub.ids) {
+      const CommandSpec& c = jobs_.at(id).spec;
+      sub.tasks.push_back(
+          {workdirOf(c), jobs_.at(id).script, absolute(c.stdoutPath), absolute(c.stderrPath)});
+    }
+    sub.arrayPath = opts_.jobDir + "/" + std::to_string(::getpid()) + "-" + std::to_string(seq_++) +
+                    "-array.sh";
+    sub.args = {"sbatch",
+                "--parsable",
+                "--export=ALL",
+                "--job-name=" + jobName(it->second.spec) + "+" + std::to_string(sub.ids.size() - 1),
+                "--chdir=" + opts_.jobDir,
+                "--output=/dev/null",
+                "--array=0-" + std::to_string(sub.ids.size() - 1)};
+    sub.args.insert(sub.args.end(), key.begin(), key.end());
+    sub.args.push_back(sub.arrayPath);
+    return sub;
+  }
+
+  static bool writeArrayScript(const Submission& sub, std::string& why) {
+    std::ofstream f(sub.arrayPath, std::ios::trunc);
+    f << arrayScript(sub.tasks);
+    f.close();
+    if (f) return true;
+    why = "cannot write the batch script " + sub.arrayPath + ": " + std::strerror(errno);
+    return false;
+  }
+
   void submitLoop() {
     for (;;) {
-      std::vector<std::string> args;
-      uint64_t id = 0;
+      std::optional<Submission> sub;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return quit_ || !queue_.empty(); });
         if (quit_) return; // nothing more is submitted once the runner goes away
-        id = queue_.front();
-        queue_.pop_front();
-        auto it = jobs_.find(id);
-        if (it == jobs_.end()) continue;
-        args = sbatchArgs(it->second);
+        sub = takeSubmission();
+        if (!sub) continue;
       }
-      std::string out, err;
-      int rc = runCapture(args, out, err);
+      std::string out, err, why;
+      int rc = -1;
+      if (sub->arrayPath.empty() || writeArrayScript(*sub, why))
+        rc = runCapture(sub->args, out, err);
       std::string jobId = rc == 0 ? trimmed(out.substr(0, out.find(';'))) : "";
-      if (!jobId.empty()) listJob(jobId);
-      bool cancel = false;
+      if (!jobId.empty()) listJob(jobId); // an array's id cancels all its tasks
+      if (jobId.empty() && why.empty())
+        why = "sbatch refused the job: " + trimmed(firstLine(err.empty() ? out : err)) +
+              (rc < 0 ? "" : " (exit " + std::to_string(rc) + ")");
+      std::vector<std::string> cancel;
       {
         std::lock_guard lock(mu_);
-        auto it = jobs_.find(id);
-        if (it == jobs_.end()) {
-          cancel = !jobId.empty();
-        } else {
+        for (size_t i = 0; i < sub->ids.size(); ++i) {
+          std::string id = jobId.empty() || sub->arrayPath.empty() ? jobId : arrayTaskId(jobId, i);
+          auto it = jobs_.find(sub->ids[i]);
+          if (it == jobs_.end()) {
+            if (!id.empty()) cancel.push_back(id);
+            continue;
+          }
           Job& j = it->second;
           j.submitted = true;
-          if (jobId.empty())
-            j.submitError =
-                "sbatch refused the job: " + trimmed(firstLine(err.empty() ? out : err)) +
-                (rc < 0 ? "" : " (exit " + std::to_string(rc) + ")");
-          j.jobId = jobId;
+          if (jobId.empty()) j.submitError = why;
+          j.jobId = id;
           if (j.cancelWanted) {
-            cancel = !jobId.empty();
+            if (!id.empty()) cancel.push_back(id);
             CommandResult r = resultOf(j);
             r.exitCode = 128 + 15;
             r.cancelled = true;
@@ -331,7 +411,7 @@ private:
           }
         }
       }
-      if (cancel) scancel({jobId});
+      scancel(cancel);
     }
   }
 
@@ -484,7 +564,8 @@ private:
     for (auto& i : ask)
       ids += (ids.empty() ? "" : ",") + i;
     std::string out, err;
-    int rc = runCapture({"squeue", "-h", "-t", "all", "-j", ids, "-o", "%i %T"}, out, err);
+    // -r: each task of an array on a line of its own (otherwise pending ones are "ID_[0-9]").
+    int rc = runCapture({"squeue", "-h", "-r", "-t", "all", "-j", ids, "-o", "%i %T"}, out, err);
     std::map<std::string, std::string> state;
     std::istringstream in(out);
     std::string id, st;

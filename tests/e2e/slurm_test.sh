@@ -5,7 +5,8 @@
 # a local run; a second run is all cached; a failing step, a timeout, a job killed under the
 # step, an impossible request, Ctrl-C and kill -9 (scancel: no job left) behave as with the local
 # executor; a failed run resumes from its cached steps; jobs submitted while squeue is asked
-# about others are not taken for forgotten; bad options are exit 2.
+# about others are not taken for forgotten; iterations waiting to be submitted go as one job
+# array, with the same outputs as a local run; bad options are exit 2.
 source "$(dirname "$0")/lib.sh" "$@"
 for b in slurmctld slurmd munged sbatch; do
   command -v "$b" > /dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || {
@@ -48,7 +49,6 @@ check_contains "it registers the best model" "registered iris_slurm version 1" "
 # Not the state: the last jobs may still be COMPLETING in Slurm when mlpc has their results.
 jobs=$(squeue -h -t all -o '%j %C %m %l')
 check_contains "Count is a batch job with its memory and time" "mlpc:n 1 256M 6:00" "$jobs"
-check_contains "each training call is a job of its own" "mlpc:m[2] " "$jobs"
 check_eq "every step call was a job (9)" 9 "$(grep -c '^mlpc:' <<< "$jobs")"
 "$MLPC" run "$ROOT/examples/slurm/slurm.mlp" --workspace "$T/wsL" > /dev/null 2>&1
 check_eq "the same example locally: exit 0" 0 "$?"
@@ -97,13 +97,18 @@ pipeline long() {
   a = Ok(x = 2)
   b = Slow(a, t = 1m)
 }
-step Nap(i: int) -> (out: File) {
+step Nap(i: int, s: int = 2) -> (out: File) {
   cache = false
-  run   = "sleep 2; echo ${i} > ${out}"
+  run   = "sleep ${s}; echo ${i} > ${out}"
 }
 pipeline naps() {
   for i in range(6) {
     n = Nap(i = i)
+  }
+}
+pipeline wide() {
+  for i in range(12) {
+    w = Nap(i = i, s = 0)
   }
 }
 EOF2
@@ -164,6 +169,24 @@ chmod +x "$T/slowbin/squeue"
 out=$(PATH="$T/slowbin:$PATH" run -p naps)
 check_eq "six jobs submitted during a slow squeue: exit 0" 0 "$?"
 check_contains "…all six ran" "6 ran, 0 cached, 0 failed" "$out"
+
+# ---- job arrays: jobs waiting to be submitted with the same requests go as one array. With an
+# sbatch slowed by half a second, the twelve iterations, started within milliseconds, are all
+# taken by the four submitting threads before the first sbatch returns: at most four
+# submissions, so at least one array of three tasks or more (here, usually one of twelve).
+printf '#!/bin/sh\nsleep 0.5\nexec %s "$@"\n' "$(command -v sbatch)" > "$T/slowbin/sbatch"
+chmod +x "$T/slowbin/sbatch"
+out=$(PATH="$T/slowbin:$PATH" "$MLPC" run f.mlp -p wide --executor slurm --workspace "$T/wsW" 2>&1)
+check_eq "twelve iterations during a slow sbatch: exit 0" 0 "$?"
+check_contains "…all twelve ran" "12 ran, 0 cached, 0 failed" "$out"
+tasks=$(squeue -h -r -t all -o '%i %j' | awk '$2 ~ /^mlpc:w\[/')
+check_eq "…as twelve Slurm jobs or array tasks" 12 "$(grep -c . <<< "$tasks")"
+arrayed=$(grep -c '^[0-9]*_[0-9]* ' <<< "$tasks")
+check "…at least three of them tasks of a job array ($arrayed)" test "$arrayed" -ge 3
+check "an array is named after its first call and the count of the others (mlpc:w[I]+N)" \
+  grep -qE ' mlpc:w\[[0-9]+\]\+[0-9]+$' <<< "$tasks"
+"$MLPC" run f.mlp -p wide --workspace "$T/wsWL" > /dev/null 2>&1
+check_eq "the same outputs as a local run" "$(objects "$T/wsWL")" "$(objects "$T/wsW")"
 
 # ---- bad options
 out=$("$MLPC" run f.mlp -p fails --partition debug 2>&1)
