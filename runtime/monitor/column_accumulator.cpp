@@ -1,13 +1,45 @@
 #include "monitor/column_accumulator.h"
 
 #include <algorithm>
-#include <boost/sort/pdqsort/pdqsort.hpp>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace mlpc::monitor {
 
 namespace {
+
+/// Clinger's fast path: a plain decimal of at most 15 digits, read as an integer m and divided by
+/// 10^k (both exact in a double), is correctly rounded by one IEEE division: the same double
+/// std::from_chars gives, at a fraction of its cost. Anything else goes to from_chars.
+bool parsePlainDecimal(const char* b, const char* e, double& out, bool& integral) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = b;
+  bool negative = p < e && *p == '-';
+  if (negative) ++p;
+  uint64_t m = 0;
+  int digits = 0, fraction = -1; // fraction: digits after the point, -1 without a point
+  for (; p < e; ++p) {
+    if (*p >= '0' && *p <= '9') {
+      m = m * 10 + static_cast<uint64_t>(*p - '0');
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (*p == '.' && fraction < 0 && digits > 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || fraction == 0) return false;
+  double d = static_cast<double>(m);
+  if (fraction > 0) d /= kPow10[fraction];
+  out = negative ? -d : d;
+  integral = fraction < 0;
+  return true;
+}
 
 bool parseNumber(std::string_view s, double& out, bool& integral) {
   const char* b = s.data();
@@ -17,11 +49,53 @@ bool parseNumber(std::string_view s, double& out, bool& integral) {
   while (e > b && (e[-1] == ' ' || e[-1] == '\r'))
     --e;
   if (b == e) return false;
+  if (parsePlainDecimal(b, e, out, integral)) return true;
   auto [p, ec] = std::from_chars(b, e, out);
   if (ec != std::errc() || p != e || !std::isfinite(out)) return false;
   integral =
       std::all_of(b, e, [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+'; });
   return true;
+}
+
+/// Sorts doubles (finite, no NaN) by LSD radix sort on their bits, mapped to unsigned integers
+/// in the same order: a level of the sketch is 8,192 doubles, and this is about three times as
+/// fast as pdqsort on them (perf: sorting was a third of `mlpc baseline`). A byte that every key
+/// shares costs no pass.
+void radixSort(std::vector<double>& v) {
+  thread_local std::vector<uint64_t> a, b;
+  size_t n = v.size();
+  a.resize(n);
+  b.resize(n);
+  std::array<std::array<uint32_t, 256>, 8> count{};
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u = std::bit_cast<uint64_t>(v[i]);
+    u ^= (u >> 63) ? ~uint64_t{0} : uint64_t{1} << 63; // negatives reversed, below positives
+    a[i] = u;
+    for (size_t d = 0; d < 8; ++d)
+      ++count[d][(u >> (8 * d)) & 0xff];
+  }
+  uint64_t* src = a.data();
+  uint64_t* dst = b.data();
+  for (size_t d = 0; d < 8; ++d) {
+    auto& c = count[d];
+    if (c[(src[0] >> (8 * d)) & 0xff] == n) continue;
+    uint32_t sum = 0;
+    for (auto& x : c) {
+      uint32_t t = x;
+      x = sum;
+      sum += t;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t u = src[i];
+      dst[c[(u >> (8 * d)) & 0xff]++] = u;
+    }
+    std::swap(src, dst);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u = src[i];
+    u ^= (u >> 63) ? uint64_t{1} << 63 : ~uint64_t{0};
+    v[i] = std::bit_cast<double>(u);
+  }
 }
 
 } // namespace
@@ -38,8 +112,9 @@ void ColumnAccumulator::add(std::string_view v) {
   if (number) {
     allIntegral_ = allIntegral_ && integral;
     addNumber(d);
-  } else {
+  } else if (allNumeric_) {
     allNumeric_ = false;
+    countedBeforeText_ = counts_.size();
   }
   if (countsDropped_ && allNumeric_) return;
   counts_.add(v, kMaxDistinct);
@@ -57,28 +132,85 @@ void ColumnAccumulator::addNumber(double d) {
   m2_ += delta * (d - mean_);
   min_ = numbers_ == 1 ? d : std::min(min_, d);
   max_ = numbers_ == 1 ? d : std::max(max_, d);
-  levels_[0].push_back(d);
-  if (levels_[0].size() >= 2 * kExact) compact(0);
+  push(0, d);
+}
+
+void ColumnAccumulator::push(size_t level, double x) {
+  levels_[level].push_back(x);
+  if (levels_[level].size() == 2 * kExact) compact(level);
 }
 
 void ColumnAccumulator::compact(size_t level) {
   if (level + 1 == levels_.size()) levels_.emplace_back(); // before taking references into it
   auto& v = levels_[level];
-  // Level 0 arrives unsorted: branchless pdqsort is about twice as fast as std::sort on doubles
-  // (boost's spreadsort was faster still, but its float_sort overflows a signed integer on
-  // values of both signs, which UBSan reports). A higher level is exactly two sorted halves,
-  // one from each compaction below it, so a merge sorts it.
+  // Level 0 arrives unsorted: a radix sort. A higher level is exactly two sorted halves, one
+  // from each compaction below it (or merged from another accumulator), so a merge sorts it.
   if (level > 0 && v.size() == 2 * kExact)
     std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(kExact), v.end());
   else
-    boost::sort::pdqsort_branchless(v.begin(), v.end());
+    radixSort(v);
   auto& up = levels_[level + 1];
   // Alternating the kept half keeps the sketch unbiased over many compactions.
   for (size_t i = flip_ ? 1 : 0; i < v.size(); i += 2)
     up.push_back(v[i]);
   flip_ = !flip_;
   v.clear();
-  if (up.size() >= 2 * kExact) compact(level + 1);
+  if (up.size() == 2 * kExact) compact(level + 1);
+}
+
+bool ColumnAccumulator::mergeCounts(const ColumnAccumulator& later) {
+  // What one accumulator would count: with this part still all numbers, the counts of both
+  // parts until more than kNumericDistinct distinct numbers, and everything from the first text
+  // value on; with this part already text, every value of the later part.
+  if (!allNumeric_ && later.countsDropped_) return false;
+  if (allNumeric_ && !later.allNumeric_) {
+    if (countsDropped_ || later.countsDropped_) return false;
+    size_t before = counts_.size();
+    for (size_t i = 0; i < later.countedBeforeText_; ++i)
+      before += counts_.contains(later.counts_.entries()[i].first) ? 0 : 1;
+    if (before > kNumericDistinct) return false;
+    countedBeforeText_ = before;
+  }
+  if (allNumeric_ && later.allNumeric_ && (countsDropped_ || later.countsDropped_)) {
+    counts_.clear();
+    countsDropped_ = true;
+    return true;
+  }
+  for (auto& [v, n] : later.counts_.entries())
+    counts_.add(v, kMaxDistinct, n);
+  if (allNumeric_ && later.allNumeric_ && counts_.size() > kNumericDistinct) {
+    counts_.clear();
+    countsDropped_ = true;
+  }
+  return true;
+}
+
+bool ColumnAccumulator::merge(ColumnAccumulator&& later) {
+  if (!mergeCounts(later)) return false;
+  if (later.numbers_ > 0) {
+    // Chan, Golub and LeVeque's update for the mean and the sum of squared deviations.
+    double n = static_cast<double>(numbers_ + later.numbers_);
+    double delta = later.mean_ - mean_;
+    m2_ += later.m2_ +
+           delta * delta * static_cast<double>(numbers_) * static_cast<double>(later.numbers_) / n;
+    mean_ += delta * static_cast<double>(later.numbers_) / n;
+    sum_ += later.sum_;
+    min_ = numbers_ == 0 ? later.min_ : std::min(min_, later.min_);
+    max_ = numbers_ == 0 ? later.max_ : std::max(max_, later.max_);
+    numbers_ += later.numbers_;
+    // Level by level, from the bottom: each value enters as if added at its weight, and a level
+    // is compacted when it reaches 2 * kExact values, as in a sequential read.
+    for (size_t h = 0; h < later.levels_.size(); ++h) {
+      if (h == levels_.size()) levels_.emplace_back();
+      for (double x : later.levels_[h])
+        push(h, x);
+    }
+  }
+  present_ += later.present_;
+  missing_ += later.missing_;
+  allIntegral_ = allIntegral_ && later.allIntegral_;
+  allNumeric_ = allNumeric_ && later.allNumeric_;
+  return true;
 }
 
 ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_t topValues) const {

@@ -11,6 +11,10 @@
 ///   seen (the distinct count is then a lower bound, `distinctExact` false). While every value
 ///   is a number the counts stop at kNumericDistinct distinct values: a numeric column needs none,
 ///   and one that turns to text after that many distinct numbers has an inexact distinct count.
+///
+/// Two accumulators of consecutive parts of a column merge (statistics_file.h reads a file's two
+/// halves on two threads): counts add up, the moments by Chan's parallel formula, the sketch level
+/// by level, the text counts in first-seen order.
 #include "monitor/statistics.h"
 #include "monitor/text_counts.h"
 
@@ -26,6 +30,13 @@ public:
   static constexpr size_t kNumericDistinct = 1000;
 
   void add(std::string_view v);
+  /// Appends the statistics of the values that follow this accumulator's. False when the merged
+  /// value counts could differ from one accumulator fed both parts (a column that turns from
+  /// numbers to text after its counts were dropped): then read the column sequentially instead.
+  /// The counts, types, value counts, min and max are then exactly those of the sequential
+  /// read; the mean, sum and standard deviation equal them up to rounding, and the sketch is
+  /// within its rank error.
+  bool merge(ColumnAccumulator&& later);
   /// The column's statistics (the sketch: `sketchSize` evenly spaced order statistics, or every
   /// value when there are no more).
   ColumnStats finish(std::string name, size_t sketchSize, size_t topValues) const;
@@ -33,11 +44,14 @@ public:
 private:
   void addNumber(double d);
   void compact(size_t level);
+  void push(size_t level, double x);
+  bool mergeCounts(const ColumnAccumulator& later);
   long long present_ = 0, missing_ = 0, numbers_ = 0;
   bool allNumeric_ = true, allIntegral_ = true, countsDropped_ = false;
   double mean_ = 0, m2_ = 0, sum_ = 0, min_ = 0, max_ = 0;
   std::vector<std::vector<double>> levels_{1}; ///< level h: values of weight 2^h
   bool flip_ = false;
+  size_t countedBeforeText_ = 0; ///< distinct values counted when the first text value came
   TextCounts counts_;
 };
 

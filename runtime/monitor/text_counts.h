@@ -14,8 +14,9 @@ namespace mlpc::monitor {
 
 class TextCounts {
 public:
-  /// Counts one occurrence of `v`; a new value is added only while fewer than `limit` are known.
-  void add(std::string_view v, size_t limit);
+  /// Counts `n` occurrences of `v`; a new value is added only while fewer than `limit` are known.
+  void add(std::string_view v, size_t limit, long long n = 1);
+  bool contains(std::string_view v) const;
   size_t size() const { return entries_.size(); }
   void clear();
   /// Every distinct value with its count, in the order first seen.
@@ -27,6 +28,8 @@ private:
     uint32_t index = 0; ///< into entries_, plus one; 0: empty
   };
   void grow();
+  /// The slot holding `v`, or the empty slot where it belongs.
+  size_t find(std::string_view v, uint64_t h) const;
   std::vector<Slot> slots_;
   std::vector<std::pair<std::string, long long>> entries_;
 };
