@@ -27,12 +27,12 @@ constexpr int kBetweenRecords = 0;
 /// One thread's share of the file: a byte range read by its own libcsv parser into its own
 /// column accumulators, fed straight from libcsv's field buffer.
 struct Part {
-  bool readingHeader;                 ///< the first part: its first record names the columns
+  bool readingHeader; ///< the first part: its first record names the columns
   std::vector<std::string> header;
   std::vector<ColumnAccumulator> columns;
   size_t field = 0;
-  long long rows = 0;                 ///< data rows so far
-  long long badRow = 0;               ///< the first data row with another number of fields
+  long long rows = 0;   ///< data rows so far
+  long long badRow = 0; ///< the first data row with another number of fields
   size_t badFields = 0;
   int readErrno = 0;
   bool csvError = false;
@@ -73,8 +73,8 @@ struct Part {
   void read(int fd, off_t from, off_t to, const std::atomic<bool>* stop = nullptr) {
     buf.resize(kChunk);
     while (from < to && !failed() && !(stop && stop->load(std::memory_order_relaxed))) {
-      ssize_t n = pread(fd, buf.data(), std::min<size_t>(kChunk, static_cast<size_t>(to - from)),
-                        from);
+      ssize_t n =
+          pread(fd, buf.data(), std::min<size_t>(kChunk, static_cast<size_t>(to - from)), from);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) readErrno = errno;
       if (n <= 0) return;
