@@ -113,12 +113,20 @@ void ColumnAccumulator::add(std::string_view v) {
     allIntegral_ = allIntegral_ && integral;
     addNumber(d);
   } else if (allNumeric_) {
+    counts_.flush(); // the last number's count decides whether the counts go
+    dropNumericCounts();
     allNumeric_ = false;
     countedBeforeText_ = counts_.size();
   }
   if (countsDropped_ && allNumeric_) return;
-  counts_.add(v, kMaxDistinct);
-  if (allNumeric_ && counts_.size() > kNumericDistinct) { // a numeric column needs no counts
+  counts_.addSoon(v, kMaxDistinct);
+  // The table lags one value behind (addSoon): the counts are dropped one value late, which
+  // changes nothing, as the counts of an all-number column are not reported.
+  if (allNumeric_) dropNumericCounts();
+}
+
+void ColumnAccumulator::dropNumericCounts() {
+  if (!countsDropped_ && counts_.size() > kNumericDistinct) { // a numeric column needs no counts
     counts_.clear();
     countsDropped_ = true;
   }
@@ -167,7 +175,7 @@ bool ColumnAccumulator::mergeCounts(const ColumnAccumulator& later) {
     if (countsDropped_ || later.countsDropped_) return false;
     size_t before = counts_.size();
     for (size_t i = 0; i < later.countedBeforeText_; ++i)
-      before += counts_.contains(later.counts_.entries()[i].first) ? 0 : 1;
+      before += counts_.contains(later.counts_.value(i)) ? 0 : 1;
     if (before > kNumericDistinct) return false;
     countedBeforeText_ = before;
   }
@@ -185,7 +193,14 @@ bool ColumnAccumulator::mergeCounts(const ColumnAccumulator& later) {
   return true;
 }
 
+void ColumnAccumulator::flush() {
+  counts_.flush();
+  if (allNumeric_) dropNumericCounts();
+}
+
 bool ColumnAccumulator::merge(ColumnAccumulator&& later) {
+  flush();
+  later.flush();
   if (!mergeCounts(later)) return false;
   if (later.numbers_ > 0) {
     // Chan, Golub and LeVeque's update for the mean and the sum of squared deviations.
@@ -213,7 +228,8 @@ bool ColumnAccumulator::merge(ColumnAccumulator&& later) {
   return true;
 }
 
-ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_t topValues) const {
+ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_t topValues) {
+  flush();
   ColumnStats col;
   col.name = std::move(name);
   col.present = present_;

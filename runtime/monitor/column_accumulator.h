@@ -39,12 +39,14 @@ public:
   bool merge(ColumnAccumulator&& later);
   /// The column's statistics (the sketch: `sketchSize` evenly spaced order statistics, or every
   /// value when there are no more).
-  ColumnStats finish(std::string name, size_t sketchSize, size_t topValues) const;
+  ColumnStats finish(std::string name, size_t sketchSize, size_t topValues);
 
 private:
   void addNumber(double d);
   void compact(size_t level);
   void push(size_t level, double x);
+  void dropNumericCounts();
+  void flush(); ///< counts the value TextCounts::addSoon holds
   bool mergeCounts(const ColumnAccumulator& later);
   long long present_ = 0, missing_ = 0, numbers_ = 0;
   bool allNumeric_ = true, allIntegral_ = true, countsDropped_ = false;

@@ -1,33 +1,78 @@
 #include "monitor/text_counts.h"
 
+#include <cstring>
 #include <functional>
 
 namespace mlpc::monitor {
+
+/// A value's hash: short values (16 bytes or fewer) by two multiplications, longer ones by
+/// std::hash. The table is indexed by the low bits, so the product's high bits are folded in.
+uint64_t TextCounts::hashOf(std::string_view v) {
+  if (v.size() > 16) return std::hash<std::string_view>{}(v);
+  uint64_t a = 0, b = 0;
+  std::memcpy(&a, v.data(), std::min<size_t>(v.size(), 8));
+  if (v.size() > 8) std::memcpy(&b, v.data() + 8, v.size() - 8);
+  uint64_t h = (a ^ 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL;
+  h ^= (b + v.size()) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31) ^ (h >> 47);
+}
 
 size_t TextCounts::find(std::string_view v, uint64_t h) const {
   size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
-    if (s.index == 0 || (s.hash == h && entries_[s.index - 1].first == v)) return i;
+    if (s.index == 0) return i;
+    if (s.hash != h) continue;
+    if (v.size() <= kInline ? s.length == v.size() && std::memcmp(s.bytes, v.data(), v.size()) == 0
+                            : values_[s.index - 1] == v)
+      return i;
   }
 }
 
-void TextCounts::add(std::string_view v, size_t limit, long long n) {
+void TextCounts::addSoon(std::string_view v, size_t limit) {
+  uint64_t h = hashOf(v);
+  if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  flush();
+  pending_.assign(v);
+  pendingHash_ = h;
+  pendingLimit_ = limit;
+  hasPending_ = true;
+}
+
+void TextCounts::flush() {
+  if (!hasPending_) return;
+  hasPending_ = false;
+  add(pending_, pendingHash_, pendingLimit_, 1);
+}
+
+void TextCounts::add(std::string_view v, uint64_t h, size_t limit, long long n) {
   if (slots_.empty()) slots_.resize(64);
-  uint64_t h = std::hash<std::string_view>{}(v);
   Slot& s = slots_[find(v, h)];
   if (s.index != 0) {
-    entries_[s.index - 1].second += n;
+    s.count += n;
     return;
   }
-  if (entries_.size() >= limit) return;
-  entries_.emplace_back(std::string(v), n);
-  s = {h, static_cast<uint32_t>(entries_.size())};
-  if (entries_.size() * 2 > slots_.size()) grow(); // at most half full: short probes
+  if (values_.size() >= limit) return;
+  values_.emplace_back(v);
+  s.hash = h;
+  s.count = n;
+  s.index = static_cast<uint32_t>(values_.size());
+  if (v.size() <= kInline) {
+    s.length = static_cast<uint8_t>(v.size());
+    std::memcpy(s.bytes, v.data(), v.size());
+  }
+  if (values_.size() * 2 > slots_.size()) grow(); // at most half full: short probes
 }
 
 bool TextCounts::contains(std::string_view v) const {
-  return !slots_.empty() && slots_[find(v, std::hash<std::string_view>{}(v))].index != 0;
+  return !slots_.empty() && slots_[find(v, hashOf(v))].index != 0;
+}
+
+std::vector<std::pair<std::string, long long>> TextCounts::entries() const {
+  std::vector<std::pair<std::string, long long>> out(values_.size());
+  for (const Slot& s : slots_)
+    if (s.index != 0) out[s.index - 1] = {values_[s.index - 1], s.count};
+  return out;
 }
 
 void TextCounts::grow() {
@@ -44,10 +89,11 @@ void TextCounts::grow() {
 }
 
 void TextCounts::clear() {
+  hasPending_ = false;
   slots_.clear();
   slots_.shrink_to_fit();
-  entries_.clear();
-  entries_.shrink_to_fit();
+  values_.clear();
+  values_.shrink_to_fit();
 }
 
 } // namespace mlpc::monitor
