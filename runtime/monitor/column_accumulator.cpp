@@ -134,13 +134,45 @@ void ColumnAccumulator::dropNumericCounts() {
 
 void ColumnAccumulator::addNumber(double d) {
   ++numbers_;
-  sum_ += d;
-  double delta = d - mean_;
-  mean_ += delta / static_cast<double>(numbers_);
-  m2_ += delta * (d - mean_);
-  min_ = numbers_ == 1 ? d : std::min(min_, d);
-  max_ = numbers_ == 1 ? d : std::max(max_, d);
   push(0, d);
+}
+
+void ColumnAccumulator::combineMoments(const Moments& m) {
+  if (m.n == 0) return;
+  if (moments_.n == 0) {
+    moments_ = m;
+    return;
+  }
+  // Chan, Golub and LeVeque's update for the mean and the sum of squared deviations.
+  double n = static_cast<double>(moments_.n + m.n);
+  double delta = m.mean - moments_.mean;
+  moments_.m2 +=
+      m.m2 + delta * delta * static_cast<double>(moments_.n) * static_cast<double>(m.n) / n;
+  moments_.mean += delta * static_cast<double>(m.n) / n;
+  moments_.sum += m.sum;
+  moments_.min = std::min(moments_.min, m.min);
+  moments_.max = std::max(moments_.max, m.max);
+  moments_.n += m.n;
+}
+
+void ColumnAccumulator::foldMoments() {
+  // The level-0 values not yet in the moments, as one block: its sum, min and max in one pass
+  // and its squared deviations in a second (no division per value, as Welford's update has).
+  const auto& v = levels_[0];
+  if (folded_ == v.size()) return;
+  Moments b;
+  b.n = static_cast<long long>(v.size() - folded_);
+  b.min = b.max = v[folded_];
+  for (size_t i = folded_; i < v.size(); ++i) {
+    b.sum += v[i];
+    b.min = std::min(b.min, v[i]);
+    b.max = std::max(b.max, v[i]);
+  }
+  b.mean = b.sum / static_cast<double>(b.n);
+  for (size_t i = folded_; i < v.size(); ++i)
+    b.m2 += (v[i] - b.mean) * (v[i] - b.mean);
+  combineMoments(b);
+  folded_ = v.size();
 }
 
 void ColumnAccumulator::push(size_t level, double x) {
@@ -151,18 +183,26 @@ void ColumnAccumulator::push(size_t level, double x) {
 void ColumnAccumulator::compact(size_t level) {
   if (level + 1 == levels_.size()) levels_.emplace_back(); // before taking references into it
   auto& v = levels_[level];
-  // Level 0 arrives unsorted: a radix sort. A higher level is exactly two sorted halves, one
-  // from each compaction below it (or merged from another accumulator), so a merge sorts it.
-  if (level > 0 && v.size() == 2 * kExact)
-    std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(kExact), v.end());
-  else
-    radixSort(v);
   auto& up = levels_[level + 1];
+  if (level == 0) foldMoments();
   // Alternating the kept half keeps the sketch unbiased over many compactions.
-  for (size_t i = flip_ ? 1 : 0; i < v.size(); i += 2)
-    up.push_back(v[i]);
+  size_t keep = flip_ ? 1 : 0;
+  if (level > 0) {
+    // A higher level is exactly two sorted halves, one from each compaction below it (or merged
+    // from another accumulator): merged on the fly, every other value of the merge moves up.
+    const double *a = v.data(), *aEnd = a + kExact, *b = aEnd, *bEnd = v.data() + v.size();
+    for (size_t i = 0; i < v.size(); ++i) {
+      double x = b == bEnd || (a != aEnd && !(*b < *a)) ? *a++ : *b++;
+      if ((i & 1) == keep) up.push_back(x);
+    }
+  } else {
+    radixSort(v); // level 0 arrives unsorted
+    for (size_t i = keep; i < v.size(); i += 2)
+      up.push_back(v[i]);
+  }
   flip_ = !flip_;
   v.clear();
+  if (level == 0) folded_ = 0;
   if (up.size() == 2 * kExact) compact(level + 1);
 }
 
@@ -203,19 +243,19 @@ bool ColumnAccumulator::merge(ColumnAccumulator&& later) {
   later.flush();
   if (!mergeCounts(later)) return false;
   if (later.numbers_ > 0) {
-    // Chan, Golub and LeVeque's update for the mean and the sum of squared deviations.
-    double n = static_cast<double>(numbers_ + later.numbers_);
-    double delta = later.mean_ - mean_;
-    m2_ += later.m2_ +
-           delta * delta * static_cast<double>(numbers_) * static_cast<double>(later.numbers_) / n;
-    mean_ += delta * static_cast<double>(later.numbers_) / n;
-    sum_ += later.sum_;
-    min_ = numbers_ == 0 ? later.min_ : std::min(min_, later.min_);
-    max_ = numbers_ == 0 ? later.max_ : std::max(max_, later.max_);
+    foldMoments();
+    later.foldMoments();
+    combineMoments(later.moments_);
     numbers_ += later.numbers_;
     // Level by level, from the bottom: each value enters as if added at its weight, and a level
-    // is compacted when it reaches 2 * kExact values, as in a sequential read.
-    for (size_t h = 0; h < later.levels_.size(); ++h) {
+    // is compacted when it reaches 2 * kExact values, as in a sequential read. The values of
+    // level 0 are in the moments already.
+    for (double x : later.levels_[0]) {
+      levels_[0].push_back(x);
+      folded_ = levels_[0].size();
+      if (levels_[0].size() == 2 * kExact) compact(0);
+    }
+    for (size_t h = 1; h < later.levels_.size(); ++h) {
       if (h == levels_.size()) levels_.emplace_back();
       for (double x : later.levels_[h])
         push(h, x);
@@ -230,6 +270,7 @@ bool ColumnAccumulator::merge(ColumnAccumulator&& later) {
 
 ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_t topValues) {
   flush();
+  foldMoments();
   ColumnStats col;
   col.name = std::move(name);
   col.present = present_;
@@ -240,11 +281,11 @@ ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_
   }
   if (allNumeric_) {
     col.inferredType = allIntegral_ ? "Integral" : "Fractional";
-    col.sum = sum_;
-    col.mean = mean_;
-    col.stdDev = std::sqrt(m2_ / static_cast<double>(numbers_));
-    col.min = min_;
-    col.max = max_;
+    col.sum = moments_.sum;
+    col.mean = moments_.mean;
+    col.stdDev = std::sqrt(moments_.m2 / static_cast<double>(moments_.n));
+    col.min = moments_.min;
+    col.max = moments_.max;
     // Weighted values, sorted; the order statistic at rank r is the first whose cumulative
     // weight passes r.
     std::vector<std::pair<double, double>> weighted;
@@ -269,8 +310,8 @@ ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_
         cum += weighted[i++].second;
       col.sketch.push_back(weighted[i].first);
     }
-    col.sketch.front() = min_; // the ends are exact
-    col.sketch.back() = max_;
+    col.sketch.front() = moments_.min; // the ends are exact
+    col.sketch.back() = moments_.max;
     return col;
   }
   col.inferredType = "String";

@@ -2,7 +2,8 @@
 /// One column's statistics gathered value by value, in bounded memory: a CSV file is read as a
 /// stream (statistics.h), never held whole.
 ///
-/// - counts, sum and the population standard deviation (Welford's update), min and max: exact;
+/// - counts, min and max: exact; sum, mean and the population standard deviation: to rounding
+///   (each block of up to 8,192 values by two passes, the blocks combined by Chan's formula);
 /// - the order statistics: exact up to kExact values; beyond, a deterministic compacting sketch
 ///   (each level holds at most kExact values; a full level is sorted and every other value moves
 ///   up with twice the weight, alternating which half), whose rank error stays within a few
@@ -50,7 +51,16 @@ private:
   bool mergeCounts(const ColumnAccumulator& later);
   long long present_ = 0, missing_ = 0, numbers_ = 0;
   bool allNumeric_ = true, allIntegral_ = true, countsDropped_ = false;
-  double mean_ = 0, m2_ = 0, sum_ = 0, min_ = 0, max_ = 0;
+  /// Count, mean, sum of squared deviations, sum, min and max of the numbers folded in so far:
+  /// level 0's values are folded as one block when it is compacted (or finished, or merged).
+  struct Moments {
+    long long n = 0;
+    double mean = 0, m2 = 0, sum = 0, min = 0, max = 0;
+  };
+  void combineMoments(const Moments& m);
+  void foldMoments();
+  Moments moments_;
+  size_t folded_ = 0;                          ///< level 0's first value not yet in moments_
   std::vector<std::vector<double>> levels_{1}; ///< level h: values of weight 2^h
   bool flip_ = false;
   size_t countedBeforeText_ = 0; ///< distinct values counted when the first text value came
