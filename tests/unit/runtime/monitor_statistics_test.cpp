@@ -105,6 +105,16 @@ void checkSketchRanks(const std::vector<double>& sketch, std::vector<double> val
   }
 }
 
+/// The error of reading `text` in two halves, checked to be the sequential read's.
+std::string errorOfBothReads(const std::string& name, const std::string& text) {
+  auto p = writeFile(name, text);
+  std::string split, whole;
+  CHECK_FALSE(readStatistics(p.string(), split, kAlways));
+  CHECK_FALSE(readStatistics(p.string(), whole, kNever));
+  CHECK(split == whole);
+  return split;
+}
+
 } // namespace
 
 TEST_CASE("a file read in two halves has the statistics of a sequential read", "[statistics]") {
@@ -162,39 +172,20 @@ TEST_CASE("the split read's sketch stays within the rank error", "[statistics]")
 }
 
 TEST_CASE("errors in either half name the row the sequential read names", "[statistics]") {
-  std::string good = mixedCsv(4000);
-  auto lines = [&](size_t from) { return good.find('\n', from); };
+  std::string s = mixedCsv(4000);
+  auto lineAfter = [&](size_t from) { return s.find('\n', from) + 1; };
   SECTION("a short row in the second half") {
-    std::string s = good;
-    size_t at = lines(s.size() * 3 / 4) + 1;
-    s.insert(at, "1\n");
-    auto p = writeFile("short.csv", s);
-    std::string e1, e2;
-    CHECK_FALSE(readStatistics(p.string(), e1, kAlways));
-    CHECK_FALSE(readStatistics(p.string(), e2, kNever));
-    CHECK(e1 == e2);
-    CHECK(e1.find("has 1 fields, the header has 4") != std::string::npos);
+    s.insert(lineAfter(s.size() * 3 / 4), "1\n");
+    CHECK_THAT(errorOfBothReads("short.csv", s), Catch::Contains("has 1 fields, the header has 4"));
   }
   SECTION("a bad row in each half: the first one") {
-    std::string s = good;
-    s.insert(lines(s.size() * 3 / 4) + 1, "1\n");
-    s.insert(lines(s.size() / 4) + 1, "1,2\n");
-    auto p = writeFile("two-bad.csv", s);
-    std::string e1, e2;
-    CHECK_FALSE(readStatistics(p.string(), e1, kAlways));
-    CHECK_FALSE(readStatistics(p.string(), e2, kNever));
-    CHECK(e1 == e2);
-    CHECK(e1.find("has 2 fields") != std::string::npos);
+    s.insert(lineAfter(s.size() * 3 / 4), "1\n");
+    s.insert(lineAfter(s.size() / 4), "1,2\n");
+    CHECK_THAT(errorOfBothReads("two-bad.csv", s), Catch::Contains("has 2 fields"));
   }
   SECTION("malformed quoting in the second half") {
-    std::string s = good;
-    s.insert(lines(s.size() * 3 / 4) + 1, "1,2,a\"b,c\n");
-    auto p = writeFile("bad-quote.csv", s);
-    std::string e1, e2;
-    CHECK_FALSE(readStatistics(p.string(), e1, kAlways));
-    CHECK_FALSE(readStatistics(p.string(), e2, kNever));
-    CHECK(e1 == e2);
-    CHECK(e1.find("not valid CSV after row") != std::string::npos);
+    s.insert(lineAfter(s.size() * 3 / 4), "1,2,a\"b,c\n");
+    CHECK_THAT(errorOfBothReads("bad-quote.csv", s), Catch::Contains("not valid CSV after row"));
   }
 }
 
