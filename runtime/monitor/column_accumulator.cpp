@@ -134,7 +134,9 @@ void ColumnAccumulator::dropNumericCounts() {
 
 void ColumnAccumulator::addNumber(double d) {
   ++numbers_;
-  push(0, d);
+  auto& level0 = levels_[0]; // not push(): this is the per-value path, kept inline
+  level0.push_back(d);
+  if (level0.size() == 2 * kExact) compact(0);
 }
 
 void ColumnAccumulator::combineMoments(const Moments& m) {

@@ -13,6 +13,20 @@ template <typename T> uint64_t load(const char* p) {
   return x;
 }
 
+/// Whether `n` (at most 16) bytes at `a` and `b` are equal, by the loads hashOf makes (a call to
+/// memcmp for a few bytes cost 5% of the time).
+bool sameShort(const char* a, const char* b, size_t n) {
+  if (n > 8)
+    return load<uint64_t>(a) == load<uint64_t>(b) &&
+           load<uint64_t>(a + n - 8) == load<uint64_t>(b + n - 8);
+  if (n >= 4)
+    return load<uint32_t>(a) == load<uint32_t>(b) &&
+           load<uint32_t>(a + n - 4) == load<uint32_t>(b + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 } // namespace
 
 /// A value's hash: short values (16 bytes or fewer) read by two overlapping loads and mixed by
@@ -44,7 +58,7 @@ size_t TextCounts::find(std::string_view v, uint64_t h) const {
     const Slot& s = slots_[i];
     if (s.index == 0) return i;
     if (s.hash != h) continue;
-    if (v.size() <= kInline ? s.length == v.size() && std::memcmp(s.bytes, v.data(), v.size()) == 0
+    if (v.size() <= kInline ? s.length == v.size() && sameShort(s.bytes, v.data(), v.size())
                             : values_[s.index - 1] == v)
       return i;
   }
