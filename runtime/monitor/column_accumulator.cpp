@@ -119,7 +119,11 @@ void ColumnAccumulator::add(std::string_view v) {
     countedBeforeText_ = counts_.size();
   }
   if (countsDropped_ && allNumeric_) return;
-  counts_.addSoon(v, kMaxDistinct);
+  if (number && integral && d >= 0 && d < TextCounts::kSmall && (v[0] != '0' || v.size() == 1) &&
+      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    counts_.addSmall(v, static_cast<uint32_t>(d), kMaxDistinct);
+  else
+    counts_.addSoon(v, kMaxDistinct);
   // The table lags one value behind (addSoon): the counts are dropped one value late, which
   // changes nothing, as the counts of an all-number column are not reported.
   if (allNumeric_) dropNumericCounts();

@@ -1,5 +1,6 @@
 #include "monitor/text_counts.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
@@ -99,6 +100,20 @@ void TextCounts::add(std::string_view v, uint64_t h, size_t limit, long long n) 
   if (values_.size() * 2 > slots_.size()) grow(); // at most half full: short probes
 }
 
+void TextCounts::addSmall(std::string_view v, uint32_t k, size_t limit) {
+  if (k < smallSlot_.size() && smallSlot_[k] != 0) {
+    ++slots_[smallSlot_[k] - 1].count;
+    return;
+  }
+  flush(); // a new value: after the pending one, to keep the first-seen order
+  uint64_t h = hashOf(v);
+  add(v, h, limit, 1);
+  size_t i = find(v, h);
+  if (slots_[i].index == 0) return; // over the limit
+  if (smallSlot_.empty()) smallSlot_.resize(kSmall);
+  smallSlot_[k] = static_cast<uint32_t>(i + 1);
+}
+
 bool TextCounts::contains(std::string_view v) const {
   return !slots_.empty() && slots_[find(v, hashOf(v))].index != 0;
 }
@@ -111,6 +126,7 @@ std::vector<std::pair<std::string, long long>> TextCounts::entries() const {
 }
 
 void TextCounts::grow() {
+  std::fill(smallSlot_.begin(), smallSlot_.end(), 0); // the slots move
   std::vector<Slot> old(slots_.size() * 2);
   old.swap(slots_);
   size_t mask = slots_.size() - 1;
@@ -125,6 +141,8 @@ void TextCounts::grow() {
 
 void TextCounts::clear() {
   hasPending_ = false;
+  smallSlot_.clear();
+  smallSlot_.shrink_to_fit();
   slots_.clear();
   slots_.shrink_to_fit();
   values_.clear();

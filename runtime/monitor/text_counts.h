@@ -23,6 +23,10 @@ public:
   /// all of it waiting for the slot (perf annotate); one column's next value is a row away.
   void addSoon(std::string_view v, size_t limit);
   void flush();
+  /// Small non-negative integers (a count, a code) seen again are counted by their value, no
+  /// hash and no probe: `v` must be `k`'s decimal digits, without a leading zero or a space.
+  static constexpr uint32_t kSmall = 4096;
+  void addSmall(std::string_view v, uint32_t k, size_t limit);
   bool contains(std::string_view v) const;
   size_t size() const { return values_.size(); } ///< not counting a value added soon
   void clear();
@@ -48,7 +52,8 @@ private:
   size_t find(std::string_view v, uint64_t h) const;
   std::vector<Slot> slots_;
   std::vector<std::string> values_;
-  std::string pending_; ///< addSoon's value not yet counted
+  std::vector<uint32_t> smallSlot_; ///< the slot of value k, plus one; 0: not known (or moved)
+  std::string pending_;             ///< addSoon's value not yet counted
   uint64_t pendingHash_ = 0;
   size_t pendingLimit_ = 0;
   bool hasPending_ = false;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <unistd.h>
 
 using namespace mlpc::monitor;
@@ -271,4 +272,28 @@ TEST_CASE("a column that turns to text after many distinct numbers is read seque
   checkSameStatistics(split, whole);
   CHECK(split.columns[0].inferredType == "String");
   CHECK_FALSE(split.columns[0].distinctExact);
+}
+
+TEST_CASE("small integers are counted as the text they are", "[statistics]") {
+  // Counted by value after their first time (TextCounts::addSmall): "007", " 7" and "7.0" are
+  // other values than "7", and the table grows (moving every slot) while they are counted.
+  std::map<std::string, long long> want;
+  ColumnAccumulator a;
+  for (int i = 0; i < 20000; ++i) {
+    std::string v = std::to_string(i * 7 % 100); // under 1,000 distinct: counts kept
+    if (i % 13 == 0) v = "00" + v;
+    if (i % 17 == 0) v = " " + v;
+    if (i % 19 == 0) v += ".0";
+    a.add(v);
+    ++want[v];
+  }
+  a.add("x");
+  ++want["x"];
+  auto s = a.finish("c", kSketchSize, 100000);
+  CHECK(s.inferredType == "String");
+  REQUIRE(s.distinct == static_cast<long long>(want.size()));
+  for (auto& [v, n] : s.topValues) {
+    INFO(v);
+    CHECK(want[v] == n);
+  }
 }
