@@ -58,27 +58,31 @@ bool parseNumber(std::string_view s, double& out, bool& integral) {
 }
 
 /// Sorts doubles (finite, no NaN) by LSD radix sort on their bits, mapped to unsigned integers
-/// in the same order: a level of the sketch is 8,192 doubles, and this is about three times as
-/// fast as pdqsort on them (perf: sorting was a third of `mlpc baseline`). A byte that every key
-/// shares costs no pass.
+/// in the same order, 11 bits a pass (six passes; a little faster than eight of 8 bits on a
+/// level's 8,192 values). Sorting was a third of `mlpc baseline`'s time with pdqsort (perf); this
+/// is about three times as fast. A digit that every key shares costs no pass.
 void radixSort(std::vector<double>& v) {
+  constexpr size_t kBits = 11, kDigits = (64 + kBits - 1) / kBits;
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
   thread_local std::vector<uint64_t> a, b;
+  thread_local std::array<std::array<uint32_t, kMask + 1>, kDigits> count;
   size_t n = v.size();
   a.resize(n);
   b.resize(n);
-  std::array<std::array<uint32_t, 256>, 8> count{};
+  for (auto& c : count)
+    c.fill(0);
   for (size_t i = 0; i < n; ++i) {
     uint64_t u = std::bit_cast<uint64_t>(v[i]);
     u ^= (u >> 63) ? ~uint64_t{0} : uint64_t{1} << 63; // negatives reversed, below positives
     a[i] = u;
-    for (size_t d = 0; d < 8; ++d)
-      ++count[d][(u >> (8 * d)) & 0xff];
+    for (size_t d = 0; d < kDigits; ++d)
+      ++count[d][(u >> (kBits * d)) & kMask];
   }
   uint64_t* src = a.data();
   uint64_t* dst = b.data();
-  for (size_t d = 0; d < 8; ++d) {
+  for (size_t d = 0; d < kDigits; ++d) {
     auto& c = count[d];
-    if (c[(src[0] >> (8 * d)) & 0xff] == n) continue;
+    if (c[(src[0] >> (kBits * d)) & kMask] == n) continue;
     uint32_t sum = 0;
     for (auto& x : c) {
       uint32_t t = x;
@@ -87,7 +91,7 @@ void radixSort(std::vector<double>& v) {
     }
     for (size_t i = 0; i < n; ++i) {
       uint64_t u = src[i];
-      dst[c[(u >> (8 * d)) & 0xff]++] = u;
+      dst[c[(u >> (kBits * d)) & kMask]++] = u;
     }
     std::swap(src, dst);
   }
