@@ -1,13 +1,45 @@
 #include "monitor/column_accumulator.h"
 
 #include <algorithm>
-#include <boost/sort/pdqsort/pdqsort.hpp>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace mlpc::monitor {
 
 namespace {
+
+/// Clinger's fast path: a plain decimal of at most 15 digits, read as an integer m and divided by
+/// 10^k (both exact in a double), is correctly rounded by one IEEE division: the same double
+/// std::from_chars gives, at a fraction of its cost. Anything else goes to from_chars.
+bool parsePlainDecimal(const char* b, const char* e, double& out, bool& integral) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = b;
+  bool negative = p < e && *p == '-';
+  if (negative) ++p;
+  uint64_t m = 0;
+  int digits = 0, fraction = -1; // fraction: digits after the point, -1 without a point
+  for (; p < e; ++p) {
+    if (*p >= '0' && *p <= '9') {
+      m = m * 10 + static_cast<uint64_t>(*p - '0');
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (*p == '.' && fraction < 0 && digits > 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || fraction == 0) return false;
+  double d = static_cast<double>(m);
+  if (fraction > 0) d /= kPow10[fraction];
+  out = negative ? -d : d;
+  integral = fraction < 0;
+  return true;
+}
 
 bool parseNumber(std::string_view s, double& out, bool& integral) {
   const char* b = s.data();
@@ -17,11 +49,57 @@ bool parseNumber(std::string_view s, double& out, bool& integral) {
   while (e > b && (e[-1] == ' ' || e[-1] == '\r'))
     --e;
   if (b == e) return false;
+  if (parsePlainDecimal(b, e, out, integral)) return true;
   auto [p, ec] = std::from_chars(b, e, out);
   if (ec != std::errc() || p != e || !std::isfinite(out)) return false;
   integral =
       std::all_of(b, e, [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+'; });
   return true;
+}
+
+/// Sorts doubles (finite, no NaN) by LSD radix sort on their bits, mapped to unsigned integers
+/// in the same order, 11 bits a pass (six passes; a little faster than eight of 8 bits on a
+/// level's 8,192 values). Sorting was a third of `mlpc baseline`'s time with pdqsort (perf); this
+/// is about three times as fast. A digit that every key shares costs no pass.
+void radixSort(std::vector<double>& v) {
+  constexpr size_t kBits = 11, kDigits = (64 + kBits - 1) / kBits;
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  thread_local std::vector<uint64_t> a, b;
+  thread_local std::array<std::array<uint32_t, kMask + 1>, kDigits> count;
+  size_t n = v.size();
+  a.resize(n);
+  b.resize(n);
+  for (auto& c : count)
+    c.fill(0);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u = std::bit_cast<uint64_t>(v[i]);
+    u ^= (u >> 63) ? ~uint64_t{0} : uint64_t{1} << 63; // negatives reversed, below positives
+    a[i] = u;
+    for (size_t d = 0; d < kDigits; ++d)
+      ++count[d][(u >> (kBits * d)) & kMask];
+  }
+  uint64_t* src = a.data();
+  uint64_t* dst = b.data();
+  for (size_t d = 0; d < kDigits; ++d) {
+    auto& c = count[d];
+    if (c[(src[0] >> (kBits * d)) & kMask] == n) continue;
+    uint32_t sum = 0;
+    for (auto& x : c) {
+      uint32_t t = x;
+      x = sum;
+      sum += t;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t u = src[i];
+      dst[c[(u >> (kBits * d)) & kMask]++] = u;
+    }
+    std::swap(src, dst);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u = src[i];
+    u ^= (u >> 63) ? uint64_t{1} << 63 : ~uint64_t{0};
+    v[i] = std::bit_cast<double>(u);
+  }
 }
 
 } // namespace
@@ -38,12 +116,25 @@ void ColumnAccumulator::add(std::string_view v) {
   if (number) {
     allIntegral_ = allIntegral_ && integral;
     addNumber(d);
-  } else {
+  } else if (allNumeric_) {
+    counts_.flush(); // the last number's count decides whether the counts go
+    dropNumericCounts();
     allNumeric_ = false;
+    countedBeforeText_ = counts_.size();
   }
   if (countsDropped_ && allNumeric_) return;
-  counts_.add(v, kMaxDistinct);
-  if (allNumeric_ && counts_.size() > kNumericDistinct) { // a numeric column needs no counts
+  if (number && integral && d >= 0 && d < TextCounts::kSmall && (v[0] != '0' || v.size() == 1) &&
+      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    counts_.addSmall(v, static_cast<uint32_t>(d), kMaxDistinct);
+  else
+    counts_.addSoon(v, kMaxDistinct);
+  // The table lags one value behind (addSoon): the counts are dropped one value late, which
+  // changes nothing, as the counts of an all-number column are not reported.
+  if (allNumeric_) dropNumericCounts();
+}
+
+void ColumnAccumulator::dropNumericCounts() {
+  if (!countsDropped_ && counts_.size() > kNumericDistinct) { // a numeric column needs no counts
     counts_.clear();
     countsDropped_ = true;
   }
@@ -51,37 +142,145 @@ void ColumnAccumulator::add(std::string_view v) {
 
 void ColumnAccumulator::addNumber(double d) {
   ++numbers_;
-  sum_ += d;
-  double delta = d - mean_;
-  mean_ += delta / static_cast<double>(numbers_);
-  m2_ += delta * (d - mean_);
-  min_ = numbers_ == 1 ? d : std::min(min_, d);
-  max_ = numbers_ == 1 ? d : std::max(max_, d);
-  levels_[0].push_back(d);
-  if (levels_[0].size() >= 2 * kExact) compact(0);
+  auto& level0 = levels_[0]; // not push(): this is the per-value path, kept inline
+  level0.push_back(d);
+  if (level0.size() == 2 * kExact) compact(0);
+}
+
+void ColumnAccumulator::combineMoments(const Moments& m) {
+  if (m.n == 0) return;
+  if (moments_.n == 0) {
+    moments_ = m;
+    return;
+  }
+  // Chan, Golub and LeVeque's update for the mean and the sum of squared deviations.
+  double n = static_cast<double>(moments_.n + m.n);
+  double delta = m.mean - moments_.mean;
+  moments_.m2 +=
+      m.m2 + delta * delta * static_cast<double>(moments_.n) * static_cast<double>(m.n) / n;
+  moments_.mean += delta * static_cast<double>(m.n) / n;
+  moments_.sum += m.sum;
+  moments_.min = std::min(moments_.min, m.min);
+  moments_.max = std::max(moments_.max, m.max);
+  moments_.n += m.n;
+}
+
+void ColumnAccumulator::foldMoments() {
+  // The level-0 values not yet in the moments, as one block: its sum, min and max in one pass
+  // and its squared deviations in a second (no division per value, as Welford's update has).
+  const auto& v = levels_[0];
+  if (folded_ == v.size()) return;
+  Moments b;
+  b.n = static_cast<long long>(v.size() - folded_);
+  b.min = b.max = v[folded_];
+  for (size_t i = folded_; i < v.size(); ++i) {
+    b.sum += v[i];
+    b.min = std::min(b.min, v[i]);
+    b.max = std::max(b.max, v[i]);
+  }
+  b.mean = b.sum / static_cast<double>(b.n);
+  for (size_t i = folded_; i < v.size(); ++i)
+    b.m2 += (v[i] - b.mean) * (v[i] - b.mean);
+  combineMoments(b);
+  folded_ = v.size();
+}
+
+void ColumnAccumulator::push(size_t level, double x) {
+  levels_[level].push_back(x);
+  if (levels_[level].size() == 2 * kExact) compact(level);
 }
 
 void ColumnAccumulator::compact(size_t level) {
   if (level + 1 == levels_.size()) levels_.emplace_back(); // before taking references into it
   auto& v = levels_[level];
-  // Level 0 arrives unsorted: branchless pdqsort is about twice as fast as std::sort on doubles
-  // (boost's spreadsort was faster still, but its float_sort overflows a signed integer on
-  // values of both signs, which UBSan reports). A higher level is exactly two sorted halves,
-  // one from each compaction below it, so a merge sorts it.
-  if (level > 0 && v.size() == 2 * kExact)
-    std::inplace_merge(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(kExact), v.end());
-  else
-    boost::sort::pdqsort_branchless(v.begin(), v.end());
   auto& up = levels_[level + 1];
+  if (level == 0) foldMoments();
   // Alternating the kept half keeps the sketch unbiased over many compactions.
-  for (size_t i = flip_ ? 1 : 0; i < v.size(); i += 2)
-    up.push_back(v[i]);
+  size_t keep = flip_ ? 1 : 0;
+  if (level > 0) {
+    // A higher level is exactly two sorted halves, one from each compaction below it (or merged
+    // from another accumulator): merged on the fly, every other value of the merge moves up.
+    const double *a = v.data(), *aEnd = a + kExact, *b = aEnd, *bEnd = v.data() + v.size();
+    for (size_t i = 0; i < v.size(); ++i) {
+      double x = b == bEnd || (a != aEnd && !(*b < *a)) ? *a++ : *b++;
+      if ((i & 1) == keep) up.push_back(x);
+    }
+  } else {
+    radixSort(v); // level 0 arrives unsorted
+    for (size_t i = keep; i < v.size(); i += 2)
+      up.push_back(v[i]);
+  }
   flip_ = !flip_;
   v.clear();
-  if (up.size() >= 2 * kExact) compact(level + 1);
+  if (level == 0) folded_ = 0;
+  if (up.size() == 2 * kExact) compact(level + 1);
 }
 
-ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_t topValues) const {
+bool ColumnAccumulator::mergeCounts(const ColumnAccumulator& later) {
+  // What one accumulator would count: with this part still all numbers, the counts of both
+  // parts until more than kNumericDistinct distinct numbers, and everything from the first text
+  // value on; with this part already text, every value of the later part.
+  if (!allNumeric_ && later.countsDropped_) return false;
+  if (allNumeric_ && !later.allNumeric_) {
+    if (countsDropped_ || later.countsDropped_) return false;
+    size_t before = counts_.size();
+    for (size_t i = 0; i < later.countedBeforeText_; ++i)
+      before += counts_.contains(later.counts_.value(i)) ? 0 : 1;
+    if (before > kNumericDistinct) return false;
+    countedBeforeText_ = before;
+  }
+  if (allNumeric_ && later.allNumeric_ && (countsDropped_ || later.countsDropped_)) {
+    counts_.clear();
+    countsDropped_ = true;
+    return true;
+  }
+  for (auto& [v, n] : later.counts_.entries())
+    counts_.add(v, kMaxDistinct, n);
+  if (allNumeric_ && later.allNumeric_ && counts_.size() > kNumericDistinct) {
+    counts_.clear();
+    countsDropped_ = true;
+  }
+  return true;
+}
+
+void ColumnAccumulator::flush() {
+  counts_.flush();
+  if (allNumeric_) dropNumericCounts();
+}
+
+bool ColumnAccumulator::merge(ColumnAccumulator&& later) {
+  flush();
+  later.flush();
+  if (!mergeCounts(later)) return false;
+  if (later.numbers_ > 0) {
+    foldMoments();
+    later.foldMoments();
+    combineMoments(later.moments_);
+    numbers_ += later.numbers_;
+    // Level by level, from the bottom: each value enters as if added at its weight, and a level
+    // is compacted when it reaches 2 * kExact values, as in a sequential read. The values of
+    // level 0 are in the moments already.
+    for (double x : later.levels_[0]) {
+      levels_[0].push_back(x);
+      folded_ = levels_[0].size();
+      if (levels_[0].size() == 2 * kExact) compact(0);
+    }
+    for (size_t h = 1; h < later.levels_.size(); ++h) {
+      if (h == levels_.size()) levels_.emplace_back();
+      for (double x : later.levels_[h])
+        push(h, x);
+    }
+  }
+  present_ += later.present_;
+  missing_ += later.missing_;
+  allIntegral_ = allIntegral_ && later.allIntegral_;
+  allNumeric_ = allNumeric_ && later.allNumeric_;
+  return true;
+}
+
+ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_t topValues) {
+  flush();
+  foldMoments();
   ColumnStats col;
   col.name = std::move(name);
   col.present = present_;
@@ -92,11 +291,11 @@ ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_
   }
   if (allNumeric_) {
     col.inferredType = allIntegral_ ? "Integral" : "Fractional";
-    col.sum = sum_;
-    col.mean = mean_;
-    col.stdDev = std::sqrt(m2_ / static_cast<double>(numbers_));
-    col.min = min_;
-    col.max = max_;
+    col.sum = moments_.sum;
+    col.mean = moments_.mean;
+    col.stdDev = std::sqrt(moments_.m2 / static_cast<double>(moments_.n));
+    col.min = moments_.min;
+    col.max = moments_.max;
     // Weighted values, sorted; the order statistic at rank r is the first whose cumulative
     // weight passes r.
     std::vector<std::pair<double, double>> weighted;
@@ -121,8 +320,8 @@ ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_
         cum += weighted[i++].second;
       col.sketch.push_back(weighted[i].first);
     }
-    col.sketch.front() = min_; // the ends are exact
-    col.sketch.back() = max_;
+    col.sketch.front() = moments_.min; // the ends are exact
+    col.sketch.back() = moments_.max;
     return col;
   }
   col.inferredType = "String";

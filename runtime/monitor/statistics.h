@@ -19,6 +19,11 @@
 
 namespace mlpc::monitor {
 
+/// A numeric column's sketch: at most this many sorted values (evenly spaced order statistics).
+inline constexpr size_t kSketchSize = 2048;
+/// A text column's most frequent values kept.
+inline constexpr size_t kTopValues = 20;
+
 struct ColumnStats {
   std::string name;
   std::string inferredType; ///< "Integral", "Fractional", "String" or "Unknown" (all missing)
@@ -37,8 +42,9 @@ struct DatasetStats {
   std::vector<ColumnStats> columns;
 };
 
-/// Reads a CSV file with a header row. nullopt with `error` (naming the line) when it cannot
-/// be read: missing, empty, no header, a row with another number of fields, malformed quoting.
+/// Reads a CSV file with a header row (statistics_file.h: in two halves on two threads). nullopt
+/// with `error` (naming the line) when it cannot be read: missing, empty, no header, a row with
+/// another number of fields, malformed quoting.
 std::optional<DatasetStats> computeStatistics(const std::string& csvPath, std::string& error);
 
 /// The statistics of rows already in memory (a monitoring window); a row shorter than the header
