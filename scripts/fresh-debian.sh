@@ -118,6 +118,12 @@ if mount -t sysfs sysfs "$ROOT/sys" 2>/dev/null; then
 else
   bind /sys /sys
 fi
+# A real machine (systemd) also has its cgroup hierarchy mounted there; slurmd 22.05 initialises
+# its cgroup plugin even with proctrack/linuxproc and task/none, and exits without it ("No
+# filesystem mounted on /sys/fs/cgroup"). A fresh sysfs mount does not bring it.
+if mountpoint -q /sys/fs/cgroup && ! mountpoint -q "$ROOT/sys/fs/cgroup"; then
+  bind /sys/fs/cgroup /sys/fs/cgroup
+fi
 bind /dev /dev
 bind /dev/pts /dev/pts
 
