@@ -71,7 +71,7 @@ cleanup() {
   # Unmount in reverse order; never delete a root while anything is mounted in it (its /dev is
   # the host's /dev).
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-    umount "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" 2>/dev/null || true
+    umount -R "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" 2>/dev/null || true
   done
   if [ "$KEEP" = 1 ]; then
     echo "[fresh] root kept at $ROOT"
@@ -121,8 +121,15 @@ fi
 # A real machine (systemd) also has its cgroup hierarchy mounted there; slurmd 22.05 initialises
 # its cgroup plugin even with proctrack/linuxproc and task/none, and exits without it ("No
 # filesystem mounted on /sys/fs/cgroup"). A fresh sysfs mount does not bring it.
+# Recursive (--rbind): with cgroup v1 the controllers are mounts below it (slurmd: "Unexpected fs
+# type on /sys/fs/cgroup/systemd" otherwise).
 if mountpoint -q /sys/fs/cgroup && ! mountpoint -q "$ROOT/sys/fs/cgroup"; then
-  bind /sys/fs/cgroup /sys/fs/cgroup
+  mkdir -p "$ROOT/sys/fs/cgroup"
+  mount --rbind /sys/fs/cgroup "$ROOT/sys/fs/cgroup"
+  # A slave copy: where the host's mounts are shared, unmounting the copy's controllers at the
+  # end must not unmount the host's.
+  mount --make-rslave "$ROOT/sys/fs/cgroup"
+  MOUNTS+=("$ROOT/sys/fs/cgroup")
 fi
 bind /dev /dev
 bind /dev/pts /dev/pts
