@@ -197,18 +197,32 @@ void ColumnAccumulator::compact(size_t level) {
   if (level == 0) foldMoments();
   // Alternating the kept half keeps the sketch unbiased over many compactions.
   size_t keep = flip_ ? 1 : 0;
+  size_t at = up.size();
+  up.resize(at + v.size() / 2);
+  double* out = up.data() + at;
   if (level > 0) {
     // A higher level is exactly two sorted halves, one from each compaction below it (or merged
     // from another accumulator): merged on the fly, every other value of the merge moves up.
+    // Without branches on the values' order (which a branch predicts half the time): each
+    // step writes its value and advances the output only when it is kept.
     const double *a = v.data(), *aEnd = a + kExact, *b = aEnd, *bEnd = v.data() + v.size();
-    for (size_t i = 0; i < v.size(); ++i) {
-      double x = b == bEnd || (a != aEnd && !(*b < *a)) ? *a++ : *b++;
-      if ((i & 1) == keep) up.push_back(x);
+    size_t i = 0, kept = 0;
+    for (; a != aEnd && b != bEnd; ++i) {
+      bool fromB = *b < *a; // ties from the first half, as std::merge
+      double x = fromB ? *b : *a;
+      b += fromB;
+      a += !fromB;
+      out[kept] = x; // within up: at most every other value so far is kept
+      kept += (i & 1) == keep;
     }
+    for (; a != aEnd; ++i, ++a)
+      if ((i & 1) == keep) out[kept++] = *a;
+    for (; b != bEnd; ++i, ++b)
+      if ((i & 1) == keep) out[kept++] = *b;
   } else {
     radixSort(v); // level 0 arrives unsorted
-    for (size_t i = keep; i < v.size(); i += 2)
-      up.push_back(v[i]);
+    for (size_t i = keep, k = 0; i < v.size(); i += 2)
+      out[k++] = v[i];
   }
   flip_ = !flip_;
   v.clear();
@@ -297,28 +311,45 @@ ColumnStats ColumnAccumulator::finish(std::string name, size_t sketchSize, size_
     col.min = moments_.min;
     col.max = moments_.max;
     // Weighted values, sorted; the order statistic at rank r is the first whose cumulative
-    // weight passes r.
-    std::vector<std::pair<double, double>> weighted;
-    double w = 1, total = 0;
+    // weight passes r. Every level is sorted (level 0 here; each one above is a single sorted
+    // run, as compact() moves up half of a sorted level at a time) and they are walked as one
+    // merged sequence, equal values from the lower level (the lighter weight) first: the order
+    // in which a sort of (value, weight) pairs puts them. Sorting those pairs, in a vector
+    // built for it, was most of the time after the file's halves were read (perf).
+    radixSort(levels_[0]);
+    size_t count = 0;
     for (auto& level : levels_) {
-      for (double x : level)
-        weighted.emplace_back(x, w);
-      total += w * static_cast<double>(level.size());
-      w *= 2;
+      if (!std::is_sorted(level.begin(), level.end())) radixSort(level); // not expected
+      count += level.size();
     }
-    std::sort(weighted.begin(), weighted.end());
-    if (levels_.size() == 1 && weighted.size() <= sketchSize) {
-      for (auto& [x, wt] : weighted)
-        col.sketch.push_back(x);
+    if (levels_.size() == 1 && count <= sketchSize) {
+      col.sketch = levels_[0];
       return col;
     }
+    std::vector<size_t> at(levels_.size(), 0);
+    auto next = [&] { // the level holding the next value in the merged order
+      size_t best = levels_.size();
+      for (size_t h = 0; h < levels_.size(); ++h)
+        if (at[h] < levels_[h].size() &&
+            (best == levels_.size() || levels_[h][at[h]] < levels_[best][at[best]]))
+          best = h;
+      return best;
+    };
+    auto weight = [](size_t level) { return static_cast<double>(uint64_t{1} << level); };
+    double total = 0;
+    for (size_t h = 0; h < levels_.size(); ++h)
+      total += weight(h) * static_cast<double>(levels_[h].size());
     double cum = 0;
-    size_t i = 0;
+    size_t h = next(), left = count; // the current value: levels_[h][at[h]], `left` from it on
     for (size_t k = 0; k < sketchSize; ++k) {
       double rank = static_cast<double>(k) * (total - 1) / static_cast<double>(sketchSize - 1);
-      while (i + 1 < weighted.size() && cum + weighted[i].second <= rank)
-        cum += weighted[i++].second;
-      col.sketch.push_back(weighted[i].first);
+      while (left > 1 && cum + weight(h) <= rank) {
+        cum += weight(h);
+        ++at[h];
+        --left;
+        h = next();
+      }
+      col.sketch.push_back(levels_[h][at[h]]);
     }
     col.sketch.front() = moments_.min; // the ends are exact
     col.sketch.back() = moments_.max;

@@ -197,17 +197,28 @@ std::optional<DatasetStats> readStatistics(const std::string& csvPath, std::stri
     error = csvPath + ": " + second->error(first.rows);
     return std::nullopt;
   }
-  if (second) {
-    for (size_t c = 0; c < first.columns.size(); ++c)
-      if (!first.columns[c].merge(std::move(second->columns[c])))
-        return readStatistics(csvPath, error, SIZE_MAX, split); // rare: see merge()
-    first.rows += second->rows;
-  }
-  if (split) *split = second != nullptr;
+  // Columns merge and finish independently: after a split read, every other one on a second
+  // thread (finishing a numeric column walks its whole sketch; nothing else runs meanwhile).
+  size_t n = first.columns.size();
   DatasetStats out;
-  out.rows = first.rows;
-  for (size_t c = 0; c < first.columns.size(); ++c)
-    out.columns.push_back(first.columns[c].finish(first.header[c], kSketchSize, kTopValues));
+  out.columns.resize(n);
+  std::atomic<bool> merged{true};
+  size_t step = second && n > 1 ? 2 : 1;
+  auto finish = [&](size_t from) {
+    for (size_t c = from; c < n && merged; c += step) {
+      if (second && !first.columns[c].merge(std::move(second->columns[c])))
+        merged = false;
+      else
+        out.columns[c] = first.columns[c].finish(first.header[c], kSketchSize, kTopValues);
+    }
+  };
+  std::thread other;
+  if (step == 2) other = std::thread(finish, 1);
+  finish(0);
+  if (other.joinable()) other.join();
+  if (!merged) return readStatistics(csvPath, error, SIZE_MAX, split); // rare: see merge()
+  if (split) *split = second != nullptr;
+  out.rows = first.rows + (second ? second->rows : 0);
   return out;
 }
 

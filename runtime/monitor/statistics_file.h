@@ -4,8 +4,9 @@
 /// with its own parser and column accumulators, cut after the first newline past the middle; the
 /// cut counts only when libcsv, having read the first half, stands between two records (a quoted
 /// field may hold newlines), else the first thread reads on to the end and the second one's work
-/// is dropped. The halves' accumulators then merge (column_accumulator.h); where a column's
-/// merge could differ from one sequential read, the file is read again sequentially.
+/// is dropped. The halves' accumulators then merge (column_accumulator.h) and finish, every
+/// other column on a second thread; where a column's merge could differ from one sequential
+/// read, the file is read again sequentially.
 #include "monitor/statistics.h"
 
 #include <cstddef>

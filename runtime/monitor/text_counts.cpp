@@ -28,6 +28,22 @@ bool sameShort(const char* a, const char* b, size_t n) {
   return true;
 }
 
+/// Copies `n` (at most 16) bytes by the loads hashOf makes.
+void copyShort(char* to, const char* from, size_t n) {
+  if (n > 8) {
+    uint64_t a = load<uint64_t>(from), b = load<uint64_t>(from + n - 8);
+    std::memcpy(to, &a, 8);
+    std::memcpy(to + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a = load<uint32_t>(from), b = load<uint32_t>(from + n - 4);
+    std::memcpy(to, &a, 4);
+    std::memcpy(to + n - 4, &b, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i)
+      to[i] = from[i];
+  }
+}
+
 } // namespace
 
 /// A value's hash: short values (16 bytes or fewer) read by two overlapping loads and mixed by
@@ -69,7 +85,11 @@ void TextCounts::addSoon(std::string_view v, size_t limit) {
   uint64_t h = hashOf(v);
   if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
   flush();
-  pending_.assign(v);
+  pendingLength_ = v.size();
+  if (v.size() <= kPendingInline)
+    copyShort(pendingBytes_, v.data(), v.size());
+  else
+    pending_.assign(v);
   pendingHash_ = h;
   pendingLimit_ = limit;
   hasPending_ = true;
@@ -78,7 +98,10 @@ void TextCounts::addSoon(std::string_view v, size_t limit) {
 void TextCounts::flush() {
   if (!hasPending_) return;
   hasPending_ = false;
-  add(pending_, pendingHash_, pendingLimit_, 1);
+  std::string_view v = pendingLength_ <= kPendingInline
+                           ? std::string_view(pendingBytes_, pendingLength_)
+                           : std::string_view(pending_);
+  add(v, pendingHash_, pendingLimit_, 1);
 }
 
 void TextCounts::add(std::string_view v, uint64_t h, size_t limit, long long n) {

@@ -53,7 +53,12 @@ private:
   std::vector<Slot> slots_;
   std::vector<std::string> values_;
   std::vector<uint32_t> smallSlot_; ///< the slot of value k, plus one; 0: not known (or moved)
-  std::string pending_;             ///< addSoon's value not yet counted
+  /// addSoon's value not yet counted: up to kPendingInline bytes in pendingBytes_ (copied by
+  /// two loads and two stores, no call), longer ones in pending_.
+  static constexpr size_t kPendingInline = 16;
+  char pendingBytes_[kPendingInline] = {};
+  size_t pendingLength_ = 0;
+  std::string pending_;
   uint64_t pendingHash_ = 0;
   size_t pendingLimit_ = 0;
   bool hasPending_ = false;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -296,4 +297,35 @@ TEST_CASE("small integers are counted as the text they are", "[statistics]") {
     INFO(v);
     CHECK(want[v] == n);
   }
+}
+
+TEST_CASE("the sketch's order statistics are pinned", "[statistics]") {
+  // The values themselves, not only their rank error: the compaction's sort and merge and the
+  // final walk over the levels were rewritten for speed, and must pick the very values the
+  // first implementation (pdqsort, then a sort of all (value, weight) pairs) picked. The
+  // digests are FNV-1a over the sketch's bytes as that implementation computed them.
+  auto digest = [](const std::vector<double>& xs) {
+    uint64_t h = 14695981039346656037ULL;
+    for (double x : xs) {
+      uint64_t u = 0;
+      std::memcpy(&u, &x, sizeof u);
+      for (int i = 0; i < 8; ++i) {
+        h ^= (u >> (8 * i)) & 0xff;
+        h *= 1099511628211ULL;
+      }
+    }
+    return h;
+  };
+  Rng rng;
+  ColumnAccumulator seq, first, second, ints;
+  for (int i = 0; i < 600000; ++i) {
+    std::string v = std::to_string(std::round((rng.uniform() - 0.4) * 1e6) / 1e2);
+    seq.add(v);
+    (i < 250000 ? first : second).add(v);
+    ints.add(std::to_string(rng.next() % 1000)); // many equal values
+  }
+  REQUIRE(first.merge(std::move(second)));
+  CHECK(digest(seq.finish("x", kSketchSize, kTopValues).sketch) == 0x450fc9ac899bc90dULL);
+  CHECK(digest(first.finish("x", kSketchSize, kTopValues).sketch) == 0xc10b776ed03079f1ULL);
+  CHECK(digest(ints.finish("n", kSketchSize, kTopValues).sketch) == 0x8a807465a8043a99ULL);
 }
