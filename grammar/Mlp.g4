@@ -40,6 +40,10 @@ fieldType : ident ':' type ;
 
 block : '{' statement* '}' ;
 
+// Entry rule only (`file` does not use it): compiler/syntax parses a pipeline's header with it,
+// then its statements one at a time, so that no parse tree of a whole pipeline is ever held.
+pipelineHead : PIPELINE ident '(' paramList? ')' '{' ;
+
 statement
   : ident '=' expr                            # assignStmt
   | FOR ident IN expr block                   # forStmt
@@ -155,7 +159,7 @@ ID : [A-Za-z_] [A-Za-z0-9_]* ;
 LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 UNTERMINATED_COMMENT : '/*' ( ~[*] | '*'+ ~[*/] )* '*'* EOF ; // cannot contain */
-WS            : [ \t\r\n]+ -> channel(HIDDEN) ;
+WS            : [ \t\r\n]+ -> skip ; // no token: nothing reads spaces, and a token costs memory
 // Anything else becomes one token so the parser reports it with a position (never a lexer abort).
 UNKNOWN_CHAR  : . ;
 

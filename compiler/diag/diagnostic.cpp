@@ -43,6 +43,15 @@ Diagnostic& DiagnosticSink::report(DiagCode code, SourceRange range, std::string
   return diags_.back();
 }
 
+void DiagnosticSink::absorb(DiagnosticSink& other) {
+  for (auto& d : other.diags_)
+    diags_.push_back(std::move(d));
+  errors_ += other.errors_;
+  warnings_ += other.warnings_;
+  other.diags_.clear();
+  other.errors_ = other.warnings_ = 0;
+}
+
 void DiagnosticSink::sort(const SourceManager& sm) {
   auto key = [&](const Diagnostic& d) {
     std::string path = d.range.valid() ? sm.file(d.range.file).path() : "";

@@ -82,6 +82,8 @@ public:
   const std::vector<Diagnostic>& diagnostics() const { return diags_; }
   /// Sorts by file, position and code (stable), and drops exact duplicates.
   void sort(const SourceManager& sm);
+  /// Moves every diagnostic of `other` (in order) to the end of this sink; `other` is emptied.
+  void absorb(DiagnosticSink& other);
 
 private:
   std::vector<Diagnostic> diags_;

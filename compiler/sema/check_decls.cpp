@@ -380,10 +380,9 @@ void Checker::checkPropertyRange(const std::string& name, const ast::Expr& value
   if (name == "retry.attempts") d.note("`attempts` counts the first try");
 }
 
-void Checker::checkCallPropertyRanges(const ast::CallExpr& call) {
-  const CallBinding* cb = prog.call(&call);
-  if (!cb || !cb->callee || cb->callee->kind != ast::DeclKind::Step) return;
-  auto& d = cb->callee->as<ast::StepDecl>();
+const std::vector<Checker::ParamProperty>& Checker::paramPropertiesOf(const ast::StepDecl& d) {
+  auto [it, fresh] = paramProperties.try_emplace(&d);
+  if (!fresh) return it->second;
   // Every numeric property value, by its name in the range table.
   std::vector<std::pair<std::string, const ast::Expr*>> values;
   for (auto& p : d.props) {
@@ -395,11 +394,20 @@ void Checker::checkCallPropertyRanges(const ast::CallExpr& call) {
   }
   for (auto& [name, v] : values) {
     const Resolution* r = prog.resolution(v);
-    if (!r || r->kind != RefKind::StepParam || r->decl != &d || r->index >= d.params.size() ||
-        r->index >= cb->args.size())
-      continue;
-    const ast::Param& param = d.params[r->index];
-    const ast::Expr* given = cb->args[r->index];
+    if (r && r->kind == RefKind::StepParam && r->decl == &d && r->index < d.params.size())
+      it->second.push_back({name, v, r->index});
+  }
+  return it->second;
+}
+
+void Checker::checkCallPropertyRanges(const ast::CallExpr& call) {
+  const CallBinding* cb = prog.call(&call);
+  if (!cb || !cb->callee || cb->callee->kind != ast::DeclKind::Step) return;
+  auto& d = cb->callee->as<ast::StepDecl>();
+  for (auto& [name, v, index] : paramPropertiesOf(d)) {
+    if (index >= cb->args.size()) continue;
+    const ast::Param& param = d.params[index];
+    const ast::Expr* given = cb->args[index];
     const ast::Expr* value = given ? given : param.defaultValue.get();
     if (!value || hasErrorWithin(value->range)) continue;
     auto n = constantNumber(*value);

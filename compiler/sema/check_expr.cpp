@@ -253,8 +253,7 @@ Type Checker::checkName(const ast::NameExpr& e) {
       if (auto it = s->lifted.find(n); it != s->lifted.end()) {
         usedBindings.insert(it->second.first);
         // The lifted list exists once its loops have run: their lists come first.
-        Scope* inner =
-            bindingScope.count(it->second.first) ? bindingScope[it->second.first] : nullptr;
+        Scope* inner = scopeOf(it->second.first);
         for (Scope* sc = inner; sc && sc != s; sc = sc->parent)
           if (sc->kind == Scope::For && !checkLoopList(sc->owner->as<ast::ForStmt>(), sc->parent)) {
             auto& f = sc->owner->as<ast::ForStmt>();

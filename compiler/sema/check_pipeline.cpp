@@ -106,7 +106,7 @@ Type Checker::bindingType(const ast::AssignStmt& a) {
   }
   evaluating.push_back(&a);
   Scope* saved = scope;
-  scope = bindingScope.count(&a) ? bindingScope[&a] : scope;
+  if (Scope* declared = scopeOf(&a)) scope = declared;
   Type t = check(*a.value);
   scope = saved;
   evaluating.pop_back();

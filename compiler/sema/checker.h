@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace mlpc::sema {
 
@@ -118,12 +120,29 @@ public:
   const ContextNames* context = nullptr;
   /// Bindings whose type is being computed, to find dependency cycles.
   std::vector<const ast::AssignStmt*> evaluating;
-  std::map<const ast::AssignStmt*, Scope*> bindingScope;
-  std::set<const ast::AssignStmt*> usedBindings;
+  // Keyed by node, looked up once or more per binding, never iterated: hash tables (a 100k-step
+  // pipeline has 100k bindings).
+  std::unordered_map<const ast::AssignStmt*, Scope*> bindingScope;
+  std::unordered_set<const ast::AssignStmt*> usedBindings;
+  /// The scope a binding was declared in, or null.
+  Scope* scopeOf(const ast::AssignStmt* a) const {
+    auto it = bindingScope.find(a);
+    return it == bindingScope.end() ? nullptr : it->second;
+  }
   std::set<std::pair<const ast::Decl*, size_t>> usedParams;
   std::set<const ast::AssignStmt*> cycleReported;
   /// Step calls in pipelines, in the order they were checked (checkCallPropertyRanges).
   std::vector<const ast::CallExpr*> stepCalls;
+  /// A step's range-checked properties whose value is one of its parameters: (property name as
+  /// in plan::kPropertyRules, the value, the parameter's index). Computed once per step, read at
+  /// each of its calls.
+  struct ParamProperty {
+    std::string name;
+    const ast::Expr* value;
+    size_t param;
+  };
+  std::unordered_map<const ast::StepDecl*, std::vector<ParamProperty>> paramProperties;
+  const std::vector<ParamProperty>& paramPropertiesOf(const ast::StepDecl& d);
   /// 1 while a `for`'s list is being checked, 2 after: a list that reads the loop's own
   /// (lifted) results is a dependency cycle.
   std::map<const ast::ForStmt*, int> forState;

@@ -7,6 +7,8 @@
 #include "MlpLexer.h"
 #include "MlpParser.h"
 
+#include <optional>
+
 namespace mlpc::syntax {
 
 namespace {
@@ -48,11 +50,93 @@ void reportLexicalErrors(antlr4::CommonTokenStream& tokens, const OffsetMap& off
   }
 }
 
-/// SLL prediction is much faster and almost always enough; only a file that fails under SLL is
+/// The fast path, for a file without syntax errors: SLL prediction (much faster, and almost
+/// always enough), no error recovery, and one top-level declaration, or one pipeline statement,
+/// parsed at a time, its parse tree freed as soon as its AST is built. A whole-file parse tree of
+/// a 100k-step pipeline was half of `mlpc check`'s memory and its teardown a tenth of its time
+/// (bench/profile_frontend.sh). The AST is the one Transformer::file builds from a whole tree;
+/// parse_stream_test compares the two on every program in the repository.
+/// nullopt when the file does not parse this way: then parseFile parses it again with full LL and
+/// error recovery, which reports the errors as precisely as LL can. Diagnostics the Transformer
+/// reports on the way (a bad literal, a bad `${…}`) go to `sink` only when this path succeeds.
+std::optional<ast::Module> parseStreaming(const SourceManager& sm, FileId file,
+                                          mlpgen::MlpParser& parser,
+                                          antlr4::CommonTokenStream& tokens,
+                                          const OffsetMap& offsets, DiagnosticSink& sink) {
+  using P = mlpgen::MlpParser;
+  parser.removeErrorListeners();
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  DiagnosticSink local;
+  Transformer t(sm, file, local, offsets);
+  ast::Module m;
+  m.file = file;
+  // Every context the parser creates stays in its tracker until reset; the tokens the AST's
+  // ranges came from belong to the token stream and outlive it.
+  auto& tracker = parser.getTreeTracker();
+  try {
+    while (tokens.LA(1) != antlr4::Token::EOF) {
+      if (tokens.LA(1) != P::PIPELINE) {
+        auto* top = parser.topLevel();
+        if (auto d = t.topLevel(top)) m.decls.push_back(std::move(d));
+        tracker.reset();
+        continue;
+      }
+      auto* head = parser.pipelineHead();
+      auto d = t.pipelineHead(head);
+      antlr4::Token* keyword = head->getStart();
+      antlr4::Token* open = head->getStop();
+      tracker.reset();
+      while (tokens.LA(1) != P::RBRACE && tokens.LA(1) != antlr4::Token::EOF) {
+        auto* st = parser.statement();
+        if (auto stmt = t.statement(st)) d->body.stmts.push_back(std::move(stmt));
+        tracker.reset();
+      }
+      if (tokens.LA(1) != P::RBRACE) {
+        tracker.reset();
+        return std::nullopt; // the file ends inside the pipeline
+      }
+      // Taken from the stream, not with parser.match: outside any rule, there is no context to
+      // add its node to.
+      antlr4::Token* close = tokens.LT(1);
+      tokens.consume();
+      t.closePipeline(*d, keyword, open, close);
+      m.decls.push_back(std::move(d));
+    }
+  } catch (antlr4::ParseCancellationException&) {
+    tracker.reset();
+    return std::nullopt;
+  }
+  sink.absorb(local);
+  return m;
+}
+
+/// The careful path: full LL prediction and error recovery over the whole file, reporting every
+/// syntax error through the listener.
+ast::Module parseWhole(const SourceManager& sm, FileId file, mlpgen::MlpParser& parser,
+                       antlr4::CommonTokenStream& tokens, const OffsetMap& offsets,
+                       DiagnosticSink& sink) {
+  tokens.seek(0);
+  parser.reset();
+  DiagErrorListener listener(sink, offsets, file);
+  parser.removeErrorListeners();
+  parser.addErrorListener(&listener);
+  parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::LL);
+  auto* tree = parser.file();
+  Transformer t(sm, file, sink, offsets);
+  ast::Module m = t.file(tree);
+  parser.removeErrorListeners(); // the listener dies here; the parser may outlive it
+  return m;
+}
+
+/// SLL prediction is much faster and almost always enough; only an input that fails under SLL is
 /// parsed again with full LL and error recovery, so errors are reported as precisely as LL can.
 template <class Entry>
 auto parseTwoStage(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
-                   DiagErrorListener& listener, Entry entry, ParseStats* stats) {
+                   DiagErrorListener& listener, Entry entry) {
   parser.removeErrorListeners();
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
@@ -61,7 +145,6 @@ auto parseTwoStage(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
     return (parser.*entry)();
   } catch (antlr4::ParseCancellationException&) {
   }
-  if (stats) stats->usedFullLL = true;
   tokens.seek(0);
   parser.reset();
   parser.addErrorListener(&listener);
@@ -136,8 +219,8 @@ bool tooDeep(antlr4::CommonTokenStream& tokens, const OffsetMap& offsets, FileId
 
 } // namespace
 
-ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink,
-                      ParseStats* stats) {
+ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink, ParseStats* stats,
+                      bool wholeTree) {
   const std::string& text = sm.file(file).text();
   // ANTLR decodes the input to UTF-32 and throws on invalid bytes: check first, and say where.
   if (size_t bad = invalidUtf8(text); bad != std::string::npos) {
@@ -164,10 +247,11 @@ ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink
   }
 
   mlpgen::MlpParser parser(&tokens);
-  DiagErrorListener listener(sink, offsets, file);
-  auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::file, stats);
-  Transformer t(sm, file, sink, offsets);
-  return t.file(tree);
+  if (!wholeTree) {
+    if (auto m = parseStreaming(sm, file, parser, tokens, offsets, sink)) return std::move(*m);
+    if (stats) stats->usedFullLL = true;
+  }
+  return parseWhole(sm, file, parser, tokens, offsets, sink);
 }
 
 ast::ExprPtr parseInterpolatedExpr(const SourceManager& sm, FileId file, const std::string& src,
@@ -182,7 +266,7 @@ ast::ExprPtr parseInterpolatedExpr(const SourceManager& sm, FileId file, const s
   reportLexicalErrors(tokens, offsets, file, sink);
   mlpgen::MlpParser parser(&tokens);
   DiagErrorListener listener(sink, offsets, file);
-  auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::exprEof, nullptr);
+  auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::exprEof);
   if (sink.errorCount() != before || !tree || !tree->expr()) return nullptr;
   Transformer t(sm, file, sink, offsets);
   return t.expr(tree->expr());

@@ -12,7 +12,10 @@ struct ParseStats {
 
 /// Parses one loaded file. Syntax errors go to `sink` (many per file: the parser recovers) and
 /// the returned module holds whatever could be built; `ast::ErrorExpr` marks the holes.
+/// A file is first parsed one declaration (and one pipeline statement) at a time; `wholeTree`
+/// skips that and parses it as one tree, as a file with a syntax error is (for tests that
+/// compare the two).
 ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink,
-                      ParseStats* stats = nullptr);
+                      ParseStats* stats = nullptr, bool wholeTree = false);
 
 } // namespace mlpc::syntax

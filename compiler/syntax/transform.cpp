@@ -144,6 +144,19 @@ DeclPtr Transformer::pipelineDecl(P::PipelineDeclContext* ctx) {
   return d;
 }
 
+std::unique_ptr<PipelineDecl> Transformer::pipelineHead(P::PipelineHeadContext* ctx) {
+  auto d = std::make_unique<PipelineDecl>(range(ctx));
+  d->name = ident(ctx->ident());
+  if (ctx->paramList()) d->params = params(ctx->paramList());
+  return d;
+}
+
+void Transformer::closePipeline(PipelineDecl& d, antlr4::Token* keyword, antlr4::Token* open,
+                                antlr4::Token* close) const {
+  d.range = SourceRange::join(range(keyword), range(close));
+  d.body.range = SourceRange::join(range(open), range(close));
+}
+
 DeclPtr Transformer::policyDecl(DeclKind kind, antlr4::ParserRuleContext* ctx,
                                 P::IdentContext* name, P::PropertyBlockContext* props) {
   auto d = std::make_unique<PolicyDecl>(kind, range(ctx));

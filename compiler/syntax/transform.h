@@ -17,14 +17,23 @@ public:
   ast::Module file(mlpgen::MlpParser::FileContext* ctx);
   ast::ExprPtr expr(mlpgen::MlpParser::ExprContext* ctx);
 
-private:
+  // The streaming parse (parse.cpp) takes a file one declaration, and a pipeline one statement,
+  // at a time, and builds the same AST as `file` does from a whole tree.
   using P = mlpgen::MlpParser;
+  ast::DeclPtr topLevel(P::TopLevelContext* ctx);
+  /// A pipeline with its name and parameters, and an empty body.
+  std::unique_ptr<ast::PipelineDecl> pipelineHead(P::PipelineHeadContext* ctx);
+  /// Sets the ranges `pipelineDecl` would: from `pipeline` to the closing `}`, and the body's
+  /// from the opening `{`.
+  void closePipeline(ast::PipelineDecl& d, antlr4::Token* keyword, antlr4::Token* open,
+                     antlr4::Token* close) const;
+  ast::StmtPtr statement(P::StatementContext* ctx);
 
+private:
   SourceRange range(antlr4::ParserRuleContext* ctx) const;
   SourceRange range(antlr4::Token* tok) const;
   SourceRange range(antlr4::tree::TerminalNode* node) const;
 
-  ast::DeclPtr topLevel(P::TopLevelContext* ctx);
   ast::DeclPtr importDecl(P::ImportDeclContext* ctx);
   ast::DeclPtr dataDecl(P::DataDeclContext* ctx);
   ast::DeclPtr stepDecl(P::StepDeclContext* ctx);
@@ -40,7 +49,6 @@ private:
   ast::TypeExpr type(P::TypeContext* ctx);
 
   ast::Block block(P::BlockContext* ctx);
-  ast::StmtPtr statement(P::StatementContext* ctx);
   ast::StmtPtr ifChain(antlr4::ParserRuleContext* ctx, P::ExprContext* cond,
                        const std::vector<P::BlockContext*>& blocks, P::IfElseContext* elseIf,
                        bool hasElse);

@@ -1,6 +1,7 @@
 // mlpc: check, compile and run .mlp pipelines. See `mlpc --help`.
 #include "commands.h"
 #include "frontend.h"
+#include "heap.h"
 
 #include "mlpc/version.h"
 #include "plan/plan.h"
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   // The parser and the checker recurse on the program's structure (nested expressions, long
   // dataflow chains written in reverse order), so they get a large stack. It is only address
   // space: pages are committed as they are touched.
+  mlpc::cli::prepareHeap();
   Args args{argc, argv, 0};
   pthread_attr_t attr;
   pthread_attr_init(&attr);
