@@ -16,6 +16,8 @@ namespace mlpc::meta::rows {
   "e.id, e.run_id, e.node, e.step, e.cache_key, e.status, e.exit_code, e.attempts, "               \
   "e.started_at, e.finished_at, e.stdout_path, e.stderr_path, e.source, e.command, e.image, "      \
   "e.cached_from, e.params_json, e.error, e.queued_at"
+/// How many columns MLPC_EXEC_COLUMNS has: a query that selects more reads them from here on.
+#define MLPC_EXEC_COLUMN_COUNT 19
 
 #define MLPC_VERSION_COLUMNS                                                                       \
   "group_name, version, artifact_hash, run_id, execution_id, metrics_json, tags_json, status, "    \

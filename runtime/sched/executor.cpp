@@ -84,10 +84,9 @@ nlohmann::json canonicalArg(const Json& x) {
   return sorted(x);
 }
 
-} // namespace
-
-Json canonicalAction(const std::string& stepKey, const plan::StepDef& def, const Json& args,
-                     const Json& codeHashes) {
+/// The keys of a canonical action that depend only on the step's definition: computed once per
+/// definition by a run, not once per call (a 10,000-step re-run calls one definition 10,000 times).
+nlohmann::json definitionKeys(const std::string& stepKey, const plan::StepDef& def) {
   // nlohmann::json (not ordered_json) sorts keys, which makes the dump canonical. Cache keys
   // are the SHA-256 of this dump, so its bytes must not change between versions of mlpc
   // (tests/unit/runtime pins one).
@@ -99,12 +98,24 @@ Json canonicalAction(const std::string& stepKey, const plan::StepDef& def, const
   a["image"] = sorted(plan::toJson(def.image));
   a["env"] = sorted(plan::envJson(def));
   a["outputs"] = sorted(plan::outputsJson(def));
+  return a;
+}
+
+/// definitionKeys plus one call's code hashes and argument values.
+nlohmann::json withCall(nlohmann::json a, const Json& args, const Json& codeHashes) {
   a["code"] = sorted(codeHashes);
   nlohmann::json av = nlohmann::json::object();
   for (auto& [k, v] : args.items())
     av[k] = canonicalArg(v);
-  a["args"] = av;
-  return convert<Json>(a);
+  a["args"] = std::move(av);
+  return a;
+}
+
+} // namespace
+
+Json canonicalAction(const std::string& stepKey, const plan::StepDef& def, const Json& args,
+                     const Json& codeHashes) {
+  return convert<Json>(withCall(definitionKeys(stepKey, def), args, codeHashes));
 }
 
 namespace {
@@ -143,6 +154,7 @@ struct Task {
   std::map<std::string, std::string> outPaths;
   std::vector<std::pair<std::string, std::string>> env;
   Json action;
+  std::string actionText; ///< action.dump(): hashed for the key, recorded as params_json
   std::string cacheKey;
   std::vector<meta::Binding> inputs;
   std::vector<meta::CodeRef> code;
@@ -238,7 +250,8 @@ struct Executor::Impl {
   meta::RunCounts counts;
   std::vector<PlanDecision> decisions;
   std::map<std::string, Json> previousActions; ///< for `mlpc plan`'s explanations
-  std::set<std::string> singleOutput;          ///< for conditions as text (filled on first use)
+  std::map<const plan::StepDef*, nlohmann::json> actionDefinitions; ///< see definitionKeys
+  std::set<std::string> singleOutput; ///< for conditions as text (filled on first use)
   /// Executions that ran nothing (cache hits, skipped steps), written in batches: they point
   /// only at what is already stored, so a crash before a batch is written loses nothing.
   std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> batchedRecords;
@@ -868,8 +881,15 @@ struct Executor::Impl {
       codeHashes[rel] = *h;
       t.code.push_back({rel, *h});
     }
-    t.action = canonicalAction(t.stepKey, def, args, codeHashes);
-    t.cacheKey = store::sha256Bytes(t.action.dump());
+    // canonicalAction's bytes, with the definition's keys made once per run. The ordered copy
+    // is only read to explain a decision (`mlpc plan`).
+    auto defKeys = actionDefinitions.find(&def);
+    if (defKeys == actionDefinitions.end())
+      defKeys = actionDefinitions.emplace(&def, definitionKeys(t.stepKey, def)).first;
+    nlohmann::json action = withCall(defKeys->second, args, codeHashes);
+    t.actionText = action.dump();
+    t.cacheKey = store::sha256Bytes(t.actionText);
+    if (opts.dryRun) t.action = convert<Json>(action);
     for (auto& [k, v] : args.items()) {
       std::function<void(const Json&, const std::string&)> add = [&](const Json& x,
                                                                      const std::string& name) {
@@ -949,7 +969,7 @@ struct Executor::Impl {
     rec.source = n.range;
     rec.command = t.command;
     rec.image = def.image ? def.image->literalString().value_or("") : "";
-    rec.paramsJson = t.action.dump();
+    rec.paramsJson = t.actionText.empty() ? t.action.dump() : t.actionText;
     auto id = meta.startExecution(rec, t.inputs, t.code);
     if (!id) return failTask(t, id.error());
     t.execId = *id;
@@ -1047,7 +1067,7 @@ struct Executor::Impl {
       rec.cachedFrom = hit.execution.cachedFrom ? hit.execution.cachedFrom : hit.execution.id;
       rec.stdoutPath = hit.execution.stdoutPath;
       rec.stderrPath = hit.execution.stderrPath;
-      rec.paramsJson = t.action.dump();
+      rec.paramsJson = t.actionText.empty() ? t.action.dump() : t.actionText;
       meta::ExecutionIo io;
       io.inputs = t.inputs;
       io.outputs = hit.outputs;
@@ -1384,7 +1404,7 @@ struct Executor::Impl {
     rec.command = "transform (" + std::to_string(n_shards) + " shard" + (n_shards == 1 ? "" : "s") +
                   " through " + serverKey + (join->get<bool>() ? ", join_source" : "") + ")";
     rec.image = server.image ? server.image->literalString().value_or("") : "";
-    rec.paramsJson = t.action.dump();
+    rec.paramsJson = t.actionText.empty() ? t.action.dump() : t.actionText;
     auto id = meta.startExecution(rec, t.inputs, t.code);
     if (!id) return failTask(t, id.error());
     t.execId = *id;

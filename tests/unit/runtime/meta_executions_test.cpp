@@ -195,6 +195,80 @@ TEST_CASE("lookupCache returns the newest usable succeeded execution", "[meta][c
   CHECK_FALSE(meta->lookupCache(q).value().has_value());
 }
 
+TEST_CASE("lookupCache reads every output of a candidate, and hits one without outputs",
+          "[meta][cache]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  std::string run = newRunId(*meta);
+  std::string key(64, 'm');
+  ExecutionIo older;
+  older.outputs = {{"b", artifact("b1")}, {"a", artifact("a1")}};
+  int64_t oldId =
+      meta->recordExecution(exec(run, "s", key, ExecStatus::Succeeded, 1000), older).value();
+  ExecutionIo newer;
+  newer.outputs = {{"c", artifact("c2")}, {"a", artifact("a2")}, {"b", artifact("b2")}};
+  int64_t newId =
+      meta->recordExecution(exec(run, "s", key, ExecStatus::Succeeded, 2000), newer).value();
+
+  CacheQuery q;
+  q.cacheKey = key;
+  std::optional<CacheHit> hit = meta->lookupCache(q).value();
+  REQUIRE(hit.has_value());
+  CHECK(hit->execution.id == newId);
+  REQUIRE(hit->outputs.size() == 3); // all of them, by name
+  CHECK(hit->outputs[0].name == "a");
+  CHECK(hit->outputs[1].name == "b");
+  CHECK(hit->outputs[2].name == "c");
+  CHECK(hit->outputs[2].artifact.hash == store::sha256Bytes("c2"));
+  CHECK(hit->outputs[2].artifact.size == 2);
+
+  // The newest one's last output is gone: the older one, with both of its own outputs.
+  q.outputExists = [](const ArtifactRecord& a) { return a.hash != store::sha256Bytes("c2"); };
+  hit = meta->lookupCache(q).value();
+  REQUIRE(hit.has_value());
+  CHECK(hit->execution.id == oldId);
+  REQUIRE(hit->outputs.size() == 2);
+  CHECK(hit->outputs[0].artifact.hash == store::sha256Bytes("a1"));
+  CHECK(hit->outputs[1].artifact.hash == store::sha256Bytes("b1"));
+
+  std::string bare(64, 'n');
+  int64_t bareId =
+      meta->recordExecution(exec(run, "t", bare, ExecStatus::Succeeded, 1000), ExecutionIo{})
+          .value();
+  q.cacheKey = bare;
+  hit = meta->lookupCache(q).value();
+  REQUIRE(hit.has_value());
+  CHECK(hit->execution.id == bareId);
+  CHECK(hit->outputs.empty());
+}
+
+TEST_CASE("recordExecutions writes cache hits in one go, or nothing", "[meta][cache]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  std::string run = newRunId(*meta);
+  ArtifactRecord in = artifact("in");
+  ArtifactRecord out = artifact("out");
+  ExecutionIo io{{{"x", in}}, {{"y", out}}, {{"a.py", std::string(64, 'c')}}, {{"auc", 0.5}}};
+  int64_t src = meta->recordExecution(exec(run, "s", "k", ExecStatus::Succeeded), io).value();
+
+  ExecutionRecord hit = exec(run, "s2", "k", ExecStatus::Cached);
+  hit.cachedFrom = src;
+  ExecutionRecord skipped = exec(run, "t", "", ExecStatus::Skipped);
+  REQUIRE(meta->recordExecutions({{hit, io}, {skipped, ExecutionIo{}}}).ok());
+  std::vector<ExecutionRecord> all = meta->executionsOf(run).value();
+  REQUIRE(all.size() == 3);
+  CHECK(all[1].cachedFrom == src);
+  CHECK(meta->inputsOf(all[1].id).value().at(0).artifact.hash == in.hash);
+  CHECK(meta->outputsOf(all[1].id).value().at(0).artifact.hash == out.hash);
+  CHECK(meta->codeOf(all[1].id).value().size() == 1);
+  CHECK(meta->metricsOf(run).value().size() == 2);
+
+  // A binding to an artifact nobody recorded fails the whole batch.
+  ExecutionIo stray{{{"x", artifact("never recorded")}}, {}, {}, {}};
+  CHECK_FALSE(meta->recordExecutions({{hit, io}, {hit, stray}}).ok());
+  CHECK(meta->executionsOf(run).value().size() == 3);
+}
+
 TEST_CASE("lineage: producer and consumers and cached re-use", "[meta][lineage]") {
   store::ScopedTempDir dir = tempDir();
   auto meta = openMeta(dir);
