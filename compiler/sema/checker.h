@@ -135,7 +135,8 @@ public:
   std::vector<const ast::CallExpr*> stepCalls;
   /// A step's range-checked properties whose value is one of its parameters: (property name as
   /// in plan::kPropertyRules, the value, the parameter's index). Computed once per step, read at
-  /// each of its calls.
+  /// each of its calls, so only after every step's properties are resolved (as
+  /// checkCallPropertyRanges is, last).
   struct ParamProperty {
     std::string name;
     const ast::Expr* value;

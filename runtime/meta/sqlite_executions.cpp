@@ -33,9 +33,11 @@ Result<int64_t> SqliteMetaStore::insertExecution(const ExecutionRecord& e) {
 }
 
 Status SqliteMetaStore::insertBindings(bool outputs, int64_t executionId,
-                                       const std::vector<Binding>& bindings) {
+                                       const std::vector<Binding>& bindings,
+                                       bool artifactsRecorded) {
   for (const Binding& b : bindings) {
-    if (Status s = upsertArtifact(b.artifact); !s) return s;
+    if (!artifactsRecorded)
+      if (Status s = upsertArtifact(b.artifact); !s) return s;
     Status s = db_.run(outputs ? "INSERT INTO execution_outputs (execution_id, name, "
                                  "artifact_hash, kind) VALUES (?1, ?2, ?3, ?4)"
                                : "INSERT INTO execution_inputs (execution_id, name, "
@@ -106,12 +108,12 @@ Status SqliteMetaStore::finishExecution(const ExecutionFinish& f) {
   return txn->commit();
 }
 
-Result<int64_t> SqliteMetaStore::insertComplete(const ExecutionRecord& exec,
-                                                const ExecutionIo& io) {
+Result<int64_t> SqliteMetaStore::insertComplete(const ExecutionRecord& exec, const ExecutionIo& io,
+                                                bool artifactsRecorded) {
   Result<int64_t> id = insertExecution(exec);
   if (!id) return id;
-  if (Status s = insertBindings(false, *id, io.inputs); !s) return s.err();
-  if (Status s = insertBindings(true, *id, io.outputs); !s) return s.err();
+  if (Status s = insertBindings(false, *id, io.inputs, artifactsRecorded); !s) return s.err();
+  if (Status s = insertBindings(true, *id, io.outputs, artifactsRecorded); !s) return s.err();
   if (Status s = insertCode(*id, io.code); !s) return s.err();
   if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s.err();
   return id;
@@ -136,31 +138,11 @@ SqliteMetaStore::recordExecutions(const std::vector<std::pair<ExecutionRecord, E
   if (!txn) return txn.err();
   // These are cache hits and skipped steps: every artifact they name is recorded already (a
   // hit's are those of the execution it reuses), so the bindings go in without the artifact
-  // upserts of insertComplete, two statements fewer per hit on a fully cached re-run. A binding
-  // to an artifact that is not recorded still fails, on its foreign key, and so does the call.
-  auto bind = [&](const char* sql, int64_t id, const std::vector<Binding>& bs) -> Status {
-    for (const Binding& b : bs)
-      if (Status s = db_.run(sql, id, b.name, b.artifact.hash, store::toString(b.artifact.kind));
-          !s)
-        return s;
-    return {};
-  };
-  for (const auto& [exec, io] : all) {
-    Result<int64_t> id = insertExecution(exec);
-    if (!id) return id.err();
-    if (Status s = bind("INSERT INTO execution_inputs (execution_id, name, artifact_hash, kind) "
-                        "VALUES (?1, ?2, ?3, ?4)",
-                        *id, io.inputs);
-        !s)
-      return s;
-    if (Status s = bind("INSERT INTO execution_outputs (execution_id, name, artifact_hash, kind) "
-                        "VALUES (?1, ?2, ?3, ?4)",
-                        *id, io.outputs);
-        !s)
-      return s;
-    if (Status s = insertCode(*id, io.code); !s) return s;
-    if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s;
-  }
+  // upserts, two statements fewer per hit on a fully cached re-run. A binding to an artifact
+  // that is not recorded still fails, on its foreign key, and so does the call.
+  for (const auto& [exec, io] : all)
+    if (Result<int64_t> id = insertComplete(exec, io, /*artifactsRecorded=*/true); !id)
+      return id.err();
   return txn->commit();
 }
 

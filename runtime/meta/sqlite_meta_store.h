@@ -91,9 +91,15 @@ private:
   Result<RunRecord> getRunLocked(const std::string& idOrPrefix);
   Status upsertArtifact(const ArtifactRecord& artifact);
   /// An execution with everything in `io`, inside the caller's transaction.
-  Result<int64_t> insertComplete(const ExecutionRecord& exec, const ExecutionIo& io);
+  /// `artifactsRecorded`: every artifact `io` names is in `artifacts` already (a cache hit's are
+  /// those of the execution it reuses), so only the bindings are written.
+  Result<int64_t> insertComplete(const ExecutionRecord& exec, const ExecutionIo& io,
+                                 bool artifactsRecorded = false);
   Result<int64_t> insertExecution(const ExecutionRecord& exec);
-  Status insertBindings(bool outputs, int64_t executionId, const std::vector<Binding>& bindings);
+  /// Upserts each binding's artifact first, unless `artifactsRecorded`; a binding to an artifact
+  /// that is not recorded fails on its foreign key.
+  Status insertBindings(bool outputs, int64_t executionId, const std::vector<Binding>& bindings,
+                        bool artifactsRecorded = false);
   Status insertCode(int64_t executionId, const std::vector<CodeRef>& code);
   Status insertMetrics(const std::string& runId, int64_t executionId,
                        const std::vector<Metric>& metrics);

@@ -16,7 +16,7 @@ constexpr uintptr_t kPage = 4096;
 
 void prepareHeap() {
   // Why: the front end of a large program (100k step calls: ~280 MB of tokens, AST and checker
-  // tables) spent a quarter of its time in page faults, one per 4 KiB page
+  // tables) spent a fifth of its time in page faults, one per 4 KiB page
   // (bench/profile_frontend.sh; `perf record -e page-faults`). Huge pages take one fault per
   // 2 MiB. Machines here run transparent huge pages in "madvise" mode: only a mapping asked for
   // them gets them, and glibc asks only when told by GLIBC_TUNABLES, which is read at exec.

@@ -80,10 +80,10 @@ void* cliThread(void* p) {
 
 int main(int argc, char** argv) {
   mlpc::cli::exePath() = "/proc/self/exe";
+  mlpc::cli::prepareHeap(); // before the command line allocates (heap.cpp)
   // The parser and the checker recurse on the program's structure (nested expressions, long
   // dataflow chains written in reverse order), so they get a large stack. It is only address
   // space: pages are committed as they are touched.
-  mlpc::cli::prepareHeap();
   Args args{argc, argv, 0};
   pthread_attr_t attr;
   pthread_attr_init(&attr);
