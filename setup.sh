@@ -48,6 +48,8 @@ PACKAGES=(
   # libraries
   libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssl-dev openssl llvm-14-dev libcli11-dev
+  # mlpc's allocator (tools/mlpc/heap.cpp)
+  libjemalloc-dev
   # the ANTLR runtime's CMake target links libuuid; a minimal Debian 12 root does not have it
   uuid-dev
   # tests, sanitizers, fuzzing, formatting and linting

@@ -12,11 +12,12 @@ import sys
 
 phases = [  # (phase, regex); the first one is checked against every frame
     ("teardown (destructors at exit)", r"~Frontend|~Program\b|Program::~Program|exit|__run_exit_handlers"),
-    ("lex (ANTLR lexer)", r"BufferedTokenStream::fill|Lexer::nextToken"),
+    ("lex (ANTLR lexer)", r"BufferedTokenStream::fill|Lexer::nextToken|CheckedTokenSource"),
+    ("cutting into pieces", r"pipelineCuts"),
     ("lexical-error scan", r"reportLexicalErrors"),
-    ("parse (ANTLR parser, SLL)", r"MlpParser::(file|topLevel|statement|pipelineHead)|parseTwoStage|parseStreaming|parseWhole"),
+    ("parse (ANTLR parser, SLL)", r"MlpParser::(file|topLevel|statement|pipelineHead)|parseTwoStage|parseUnits|parseWhole"),
     ("AST (Transformer)", r"Transformer::"),
-    ("parse-tree + token teardown", r"ParseTreeTracker::reset|~Parser|~CommonTokenStream|~ParserRuleContext|~MlpLexer|~ANTLRInputStream|ParseTree::~"),
+    ("parse-tree + token teardown", r"ParseTreeTracker::reset|~Parser|~CommonTokenStream|UnbufferedTokenStream::release|~UnbufferedTokenStream|~ParserRuleContext|~MlpLexer|~ANTLRInputStream|ParseTree::~"),
     ("sema (names, types, dataflow)", r"Checker::|sema::analyze"),
     ("lower (plan)", r"plan::lower|Lowerer::"),
     ("plan JSON dump", r"plan::dump|basic_json.*dump|serializer"),

@@ -6,7 +6,8 @@
 # cover all of them in turn), under the sanitizers (about ten times slower) every eighth.
 set(MLPC_E2E_EXTRA_ENV ";BAD_PLAN_EVERY=2")
 if(MLPC_SANITIZE)
-  set(MLPC_E2E_EXTRA_ENV ";BAD_PLAN_EVERY=8")
+  # MLPC_SANITIZED: mlpc keeps the sanitizer's allocator (frontend_large_test.sh).
+  set(MLPC_E2E_EXTRA_ENV ";BAD_PLAN_EVERY=8;MLPC_SANITIZED=1")
 endif()
 foreach(t examples cache_matrix crash concurrency injection bad_output bad_plan registry get
           data_params step_props verify reproduce_code plan_conditions flatten
@@ -14,6 +15,7 @@ foreach(t examples cache_matrix crash concurrency injection bad_output bad_plan 
           headline
           transform
           fmt
+          frontend_large
           baseline
           slurm)
   add_test(NAME e2e_${t}

@@ -2,6 +2,7 @@
 #include "syntax/lex.h"
 
 #include "syntax/offsets.h"
+#include "syntax/thread_dfa.h"
 
 #include "MlpLexer.h"
 
@@ -67,6 +68,7 @@ LexKind kindOf(size_t type) {
 std::vector<LexToken> lex(const std::string& text) {
   antlr4::ANTLRInputStream input(text);
   L lexer(&input);
+  useThreadDfa(lexer);
   lexer.removeErrorListeners();
   OffsetMap offsets(text, 0);
   std::vector<LexToken> out;

@@ -2,14 +2,14 @@
 // ANTLR's input stream indexes code points; our ranges are byte offsets. The map is the identity
 // for pure ASCII files and a table otherwise.
 #include <cstdint>
-#include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlpc::syntax {
 
 class OffsetMap {
 public:
-  OffsetMap(const std::string& utf8, uint32_t base) : base_(base) {
+  OffsetMap(std::string_view utf8, uint32_t base) : base_(base) {
     bool ascii = true;
     for (unsigned char c : utf8)
       if (c >= 0x80) {

@@ -2,12 +2,16 @@
 
 #include "syntax/error_listener.h"
 #include "syntax/interpolation.h"
+#include "syntax/parse_fast.h"
+#include "syntax/parse_pieces.h"
+#include "syntax/thread_dfa.h"
 #include "syntax/transform.h"
 
 #include "MlpLexer.h"
 #include "MlpParser.h"
 
-#include <optional>
+#include <algorithm>
+#include <thread>
 
 namespace mlpc::syntax {
 
@@ -19,9 +23,7 @@ void reportLexicalErrors(antlr4::CommonTokenStream& tokens, const OffsetMap& off
                          DiagnosticSink& sink) {
   for (antlr4::Token* t : tokens.getTokens()) {
     size_t type = t->getType();
-    if (type != mlpgen::MlpLexer::UNKNOWN_CHAR && type != mlpgen::MlpLexer::UNTERMINATED_STRING &&
-        type != mlpgen::MlpLexer::BAD_UNIT && type != mlpgen::MlpLexer::UNTERMINATED_COMMENT)
-      continue;
+    if (!isLexicalError(type)) continue;
     SourceRange r{file, offsets.byte(t->getStartIndex()), offsets.byte(t->getStopIndex() + 1)};
     if (type == mlpgen::MlpLexer::UNTERMINATED_COMMENT) {
       sink.report(DiagCode::SyntaxError, {file, r.begin, r.begin + 2}, "unterminated comment")
@@ -50,66 +52,17 @@ void reportLexicalErrors(antlr4::CommonTokenStream& tokens, const OffsetMap& off
   }
 }
 
-/// The fast path, for a file without syntax errors: SLL prediction (much faster, and almost
-/// always enough), no error recovery, and one top-level declaration, or one pipeline statement,
-/// parsed at a time, its parse tree freed as soon as its AST is built. A whole-file parse tree of
-/// a 100k-step pipeline was half of `mlpc check`'s memory and its teardown a tenth of its time
-/// (bench/profile_frontend.sh). The AST is the one Transformer::file builds from a whole tree;
-/// parse_stream_test compares the two on every program in the repository.
-/// nullopt when the file does not parse this way: then parseFile parses it again with full LL and
-/// error recovery, which reports the errors as precisely as LL can. Diagnostics the Transformer
-/// reports on the way (a bad literal, a bad `${…}`) go to `sink` only when this path succeeds.
-std::optional<ast::Module> parseStreaming(const SourceManager& sm, FileId file,
-                                          mlpgen::MlpParser& parser,
-                                          antlr4::CommonTokenStream& tokens,
-                                          const OffsetMap& offsets, DiagnosticSink& sink) {
-  using P = mlpgen::MlpParser;
+/// Full LL prediction and error recovery from the first token, every error to `listener`.
+void useLlRecovering(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
+                     DiagErrorListener& listener) {
+  tokens.seek(0);
+  parser.reset();
+  parser.getTreeTracker().reset(); // what a failed fast path left
   parser.removeErrorListeners();
-  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  parser.addErrorListener(&listener);
+  parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-      antlr4::atn::PredictionMode::SLL);
-  DiagnosticSink local;
-  Transformer t(sm, file, local, offsets);
-  ast::Module m;
-  m.file = file;
-  // Every context the parser creates stays in its tracker until reset; the tokens the AST's
-  // ranges came from belong to the token stream and outlive it.
-  auto& tracker = parser.getTreeTracker();
-  try {
-    while (tokens.LA(1) != antlr4::Token::EOF) {
-      if (tokens.LA(1) != P::PIPELINE) {
-        auto* top = parser.topLevel();
-        if (auto d = t.topLevel(top)) m.decls.push_back(std::move(d));
-        tracker.reset();
-        continue;
-      }
-      auto* head = parser.pipelineHead();
-      auto d = t.pipelineHead(head);
-      antlr4::Token* keyword = head->getStart();
-      antlr4::Token* open = head->getStop();
-      tracker.reset();
-      while (tokens.LA(1) != P::RBRACE && tokens.LA(1) != antlr4::Token::EOF) {
-        auto* st = parser.statement();
-        if (auto stmt = t.statement(st)) d->body.stmts.push_back(std::move(stmt));
-        tracker.reset();
-      }
-      if (tokens.LA(1) != P::RBRACE) {
-        tracker.reset();
-        return std::nullopt; // the file ends inside the pipeline
-      }
-      // Taken from the stream, not with parser.match: outside any rule, there is no context to
-      // add its node to.
-      antlr4::Token* close = tokens.LT(1);
-      tokens.consume();
-      t.closePipeline(*d, keyword, open, close);
-      m.decls.push_back(std::move(d));
-    }
-  } catch (antlr4::ParseCancellationException&) {
-    tracker.reset();
-    return std::nullopt;
-  }
-  sink.absorb(local);
-  return m;
+      antlr4::atn::PredictionMode::LL);
 }
 
 /// The careful path: full LL prediction and error recovery over the whole file, reporting every
@@ -117,14 +70,8 @@ std::optional<ast::Module> parseStreaming(const SourceManager& sm, FileId file,
 ast::Module parseWhole(const SourceManager& sm, FileId file, mlpgen::MlpParser& parser,
                        antlr4::CommonTokenStream& tokens, const OffsetMap& offsets,
                        DiagnosticSink& sink) {
-  tokens.seek(0);
-  parser.reset();
   DiagErrorListener listener(sink, offsets, file);
-  parser.removeErrorListeners();
-  parser.addErrorListener(&listener);
-  parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-      antlr4::atn::PredictionMode::LL);
+  useLlRecovering(parser, tokens, listener);
   auto* tree = parser.file();
   Transformer t(sm, file, sink, offsets);
   ast::Module m = t.file(tree);
@@ -137,24 +84,15 @@ ast::Module parseWhole(const SourceManager& sm, FileId file, mlpgen::MlpParser& 
 template <class Entry>
 auto parseTwoStage(mlpgen::MlpParser& parser, antlr4::CommonTokenStream& tokens,
                    DiagErrorListener& listener, Entry entry) {
-  parser.removeErrorListeners();
-  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-      antlr4::atn::PredictionMode::SLL);
+  useSllBail(parser);
   try {
     return (parser.*entry)();
   } catch (antlr4::ParseCancellationException&) {
   }
-  tokens.seek(0);
-  parser.reset();
-  parser.addErrorListener(&listener);
-  parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-      antlr4::atn::PredictionMode::LL);
+  useLlRecovering(parser, tokens, listener);
   return (parser.*entry)();
 }
 
-/// Byte offset of the first byte that is not part of valid UTF-8, or npos.
 /// Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629, table
 /// 3-7 of the Unicode standard: no overlong forms, no surrogates, nothing above U+10FFFF), or
 /// npos. ANTLR's decoder throws on exactly these, so the check must be at least as strict.
@@ -190,10 +128,6 @@ size_t invalidUtf8(const std::string& s) {
   return std::string::npos;
 }
 
-/// Brackets nested deeper than this are refused before parsing: the parser, the tree walk and
-/// the checker all recurse on nesting, and no real program comes close.
-constexpr int kMaxNesting = 256;
-
 bool tooDeep(antlr4::CommonTokenStream& tokens, const OffsetMap& offsets, FileId file,
              DiagnosticSink& sink) {
   int depth = 0;
@@ -220,7 +154,7 @@ bool tooDeep(antlr4::CommonTokenStream& tokens, const OffsetMap& offsets, FileId
 } // namespace
 
 ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink, ParseStats* stats,
-                      bool wholeTree) {
+                      const ParseOptions& options) {
   const std::string& text = sm.file(file).text();
   // ANTLR decodes the input to UTF-32 and throws on invalid bytes: check first, and say where.
   if (size_t bad = invalidUtf8(text); bad != std::string::npos) {
@@ -233,9 +167,34 @@ ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink
     empty.file = file;
     return empty;
   }
+  if (!options.wholeTree) {
+    if (text.size() >= options.piecesFromBytes) {
+      unsigned threads =
+          options.threads ? options.threads : std::min(4u, std::thread::hardware_concurrency());
+      if (threads > 1)
+        if (auto m = parseInPieces(sm, file, threads, stats)) return std::move(*m);
+    }
+    Piece whole;
+    whole.end = static_cast<uint32_t>(text.size());
+    parseFast(sm, file, whole);
+    if (whole.ok) {
+      // Diagnostics the Transformer reported on the way (a bad literal, a bad `${…}`) count
+      // only now that this path has succeeded: the careful path would report them again.
+      sink.absorb(whole.diags);
+      ast::Module m;
+      m.file = file;
+      m.decls = std::move(whole.decls);
+      return m;
+    }
+    if (stats) stats->usedFullLL = true;
+  }
+
+  // The careful path, for a file with errors: every token first, so that lexical errors are
+  // reported at their exact spans, then full LL prediction with error recovery.
   OffsetMap offsets(text, 0);
   antlr4::ANTLRInputStream input(text);
   mlpgen::MlpLexer lexer(&input);
+  useThreadDfa(lexer);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
@@ -245,12 +204,8 @@ ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink
     empty.file = file;
     return empty;
   }
-
   mlpgen::MlpParser parser(&tokens);
-  if (!wholeTree) {
-    if (auto m = parseStreaming(sm, file, parser, tokens, offsets, sink)) return std::move(*m);
-    if (stats) stats->usedFullLL = true;
-  }
+  useThreadDfa(parser);
   return parseWhole(sm, file, parser, tokens, offsets, sink);
 }
 
@@ -259,12 +214,14 @@ ast::ExprPtr parseInterpolatedExpr(const SourceManager& sm, FileId file, const s
   OffsetMap offsets(src, at);
   antlr4::ANTLRInputStream input(src);
   mlpgen::MlpLexer lexer(&input);
+  useThreadDfa(lexer);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
   size_t before = sink.errorCount();
   reportLexicalErrors(tokens, offsets, file, sink);
   mlpgen::MlpParser parser(&tokens);
+  useThreadDfa(parser);
   DiagErrorListener listener(sink, offsets, file);
   auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::exprEof);
   if (sink.errorCount() != before || !tree || !tree->expr()) return nullptr;

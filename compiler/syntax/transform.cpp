@@ -148,13 +148,13 @@ std::unique_ptr<PipelineDecl> Transformer::pipelineHead(P::PipelineHeadContext* 
   auto d = std::make_unique<PipelineDecl>(range(ctx));
   d->name = ident(ctx->ident());
   if (ctx->paramList()) d->params = params(ctx->paramList());
+  d->body.range = range(ctx->getStop()); // the `{`
   return d;
 }
 
-void Transformer::closePipeline(PipelineDecl& d, antlr4::Token* keyword, antlr4::Token* open,
-                                antlr4::Token* close) const {
-  d.range = SourceRange::join(range(keyword), range(close));
-  d.body.range = SourceRange::join(range(open), range(close));
+void Transformer::closePipeline(PipelineDecl& d, SourceRange close) {
+  d.range = SourceRange::join(d.range, close);
+  d.body.range = SourceRange::join(d.body.range, close);
 }
 
 DeclPtr Transformer::policyDecl(DeclKind kind, antlr4::ParserRuleContext* ctx,

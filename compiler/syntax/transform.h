@@ -21,17 +21,17 @@ public:
   // at a time, and builds the same AST as `file` does from a whole tree.
   using P = mlpgen::MlpParser;
   ast::DeclPtr topLevel(P::TopLevelContext* ctx);
-  /// A pipeline with its name and parameters, and an empty body.
+  /// A pipeline with its name and parameters, and an empty body; its range ends, and its
+  /// body's range is, the opening `{` until closePipeline.
   std::unique_ptr<ast::PipelineDecl> pipelineHead(P::PipelineHeadContext* ctx);
-  /// Sets the ranges `pipelineDecl` would: from `pipeline` to the closing `}`, and the body's
-  /// from the opening `{`.
-  void closePipeline(ast::PipelineDecl& d, antlr4::Token* keyword, antlr4::Token* open,
-                     antlr4::Token* close) const;
+  /// Extends the ranges to the closing `}` (at `close`), as `pipelineDecl` sets them. Static:
+  /// that `}` may have been read by another piece's Transformer (parse.cpp).
+  static void closePipeline(ast::PipelineDecl& d, SourceRange close);
   ast::StmtPtr statement(P::StatementContext* ctx);
+  SourceRange range(antlr4::Token* tok) const;
 
 private:
   SourceRange range(antlr4::ParserRuleContext* ctx) const;
-  SourceRange range(antlr4::Token* tok) const;
   SourceRange range(antlr4::tree::TerminalNode* node) const;
 
   ast::DeclPtr importDecl(P::ImportDeclContext* ctx);

@@ -1,7 +1,6 @@
 // mlpc: check, compile and run .mlp pipelines. See `mlpc --help`.
 #include "commands.h"
 #include "frontend.h"
-#include "heap.h"
 
 #include "mlpc/version.h"
 #include "plan/plan.h"
@@ -80,7 +79,6 @@ void* cliThread(void* p) {
 
 int main(int argc, char** argv) {
   mlpc::cli::exePath() = "/proc/self/exe";
-  mlpc::cli::prepareHeap(); // before the command line allocates (heap.cpp)
   // The parser and the checker recurse on the program's structure (nested expressions, long
   // dataflow chains written in reverse order), so they get a large stack. It is only address
   // space: pages are committed as they are touched.

@@ -1,0 +1,152 @@
+// The fast parse: one top-level declaration, or one pipeline statement, at a time, with SLL
+// prediction and no error recovery, each parse tree and its tokens freed as soon as its AST is
+// built. On the 100k-step benchmark program the whole-file parse tree was half of `mlpc check`'s
+// memory and the whole file's tokens (over a million) half of the rest; every page the front end
+// touches costs time (the kernel clears it), so neither is kept (bench/profile_frontend.sh).
+#include "syntax/parse_fast.h"
+
+#include "syntax/offsets.h"
+#include "syntax/thread_dfa.h"
+#include "syntax/transform.h"
+
+namespace mlpc::syntax {
+
+void useSllBail(mlpgen::MlpParser& parser) {
+  parser.removeErrorListeners();
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+}
+
+namespace {
+
+/// The lexer's tokens, checked on their way to the parser: the first one the careful parse would
+/// report (a lexical error, a bracket nested too deep) marks the source as failed and reaches
+/// the parser as UNKNOWN_CHAR, which no rule accepts, so the SLL parse stops right there.
+/// (Throwing instead is unsafe: the parser reads tokens in cleanup code that runs while an
+/// exception unwinds.)
+class CheckedTokenSource final : public antlr4::TokenSource {
+public:
+  CheckedTokenSource(mlpgen::MlpLexer& lexer, int depth) : lexer_(lexer), depth_(depth) {}
+
+  bool failed() const { return failed_; }
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    using L = mlpgen::MlpLexer;
+    // Comments are on the hidden channel: a CommonTokenStream hides them from the parser, an
+    // unbuffered stream does not, so they stop here.
+    std::unique_ptr<antlr4::Token> t = lexer_.nextToken();
+    while (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL)
+      t = lexer_.nextToken();
+    size_t type = t->getType();
+    bool bad = isLexicalError(type);
+    if (type == L::LPAREN || type == L::LBRACK || type == L::LBRACE)
+      bad = bad || ++depth_ > kMaxNesting;
+    else if (type == L::RPAREN || type == L::RBRACK || type == L::RBRACE)
+      depth_ = std::max(0, depth_ - 1);
+    if (bad) {
+      failed_ = true;
+      if (auto* w = dynamic_cast<antlr4::WritableToken*>(t.get())) w->setType(L::UNKNOWN_CHAR);
+    }
+    return t;
+  }
+  size_t getLine() const override { return lexer_.getLine(); }
+  size_t getCharPositionInLine() override { return lexer_.getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_.getInputStream(); }
+  std::string getSourceName() override { return lexer_.getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return lexer_.getTokenFactory();
+  }
+
+private:
+  mlpgen::MlpLexer& lexer_;
+  int depth_;
+  bool failed_ = false;
+};
+
+/// Parses the piece from `tokens`: false when it does not parse this way. Each unit (a top-level
+/// declaration, a pipeline's head, a statement) is parsed with a mark on the unbuffered stream,
+/// so its tokens live until its AST is built; the release then frees them. (ANTLR 4.9's
+/// UnbufferedTokenStream frees tokens as soon as no mark holds them, while the parse tree still
+/// points at them.)
+bool parseUnits(Transformer& t, mlpgen::MlpParser& parser, antlr4::UnbufferedTokenStream& tokens,
+                Piece& out) {
+  using P = mlpgen::MlpParser;
+  auto& tracker = parser.getTreeTracker();
+  // Every context the parser creates stays in its tracker until reset.
+  auto unit = [&](auto parse, auto build) {
+    ssize_t mark = tokens.mark();
+    build(parse());
+    tracker.reset();
+    tokens.release(mark);
+  };
+  auto statements = [&](std::vector<ast::StmtPtr>& into) {
+    while (tokens.LA(1) != P::RBRACE && tokens.LA(1) != antlr4::Token::EOF)
+      unit([&] { return parser.statement(); },
+           [&](P::StatementContext* st) {
+             if (auto stmt = t.statement(st)) into.push_back(std::move(stmt));
+           });
+  };
+  // The closing `}` is taken from the stream, not with parser.match: outside any rule, there is
+  // no context to add its node to.
+  auto closing = [&] {
+    SourceRange r = t.range(tokens.LT(1));
+    tokens.consume();
+    return r;
+  };
+  if (out.startsInBody) {
+    statements(out.leading);
+    if (tokens.LA(1) == antlr4::Token::EOF) return !out.last;
+    out.close = closing();
+  }
+  while (tokens.LA(1) != antlr4::Token::EOF) {
+    if (tokens.LA(1) != P::PIPELINE) {
+      unit([&] { return parser.topLevel(); },
+           [&](P::TopLevelContext* top) {
+             if (auto d = t.topLevel(top)) out.decls.push_back(std::move(d));
+           });
+      continue;
+    }
+    std::unique_ptr<ast::PipelineDecl> d;
+    unit([&] { return parser.pipelineHead(); },
+         [&](P::PipelineHeadContext* head) { d = t.pipelineHead(head); });
+    statements(d->body.stmts);
+    if (tokens.LA(1) != P::RBRACE) { // the piece ends inside the pipeline
+      if (out.last) return false;
+      out.open = std::move(d);
+      return true;
+    }
+    Transformer::closePipeline(*d, closing());
+    out.decls.push_back(std::move(d));
+  }
+  return true;
+}
+
+} // namespace
+
+void parseFast(const SourceManager& sm, FileId file, Piece& piece) noexcept {
+  piece.ok = false;
+  try {
+    std::string_view text(sm.file(file).text());
+    text = text.substr(piece.begin, piece.end - piece.begin);
+    OffsetMap offsets(text, piece.begin);
+    antlr4::ANTLRInputStream input(text.data(), text.size());
+    mlpgen::MlpLexer lexer(&input);
+    useThreadDfa(lexer);
+    lexer.removeErrorListeners();
+    CheckedTokenSource source(lexer, piece.startsInBody ? 1 : 0);
+    antlr4::UnbufferedTokenStream tokens(&source);
+    mlpgen::MlpParser parser(&tokens);
+    useThreadDfa(parser);
+    useSllBail(parser);
+    Transformer t(sm, file, piece.diags, offsets);
+    bool ok = parseUnits(t, parser, tokens, piece);
+    piece.ok = ok && !source.failed();
+  } catch (antlr4::ParseCancellationException&) {
+    // a syntax error: the careful parse reports it
+  } catch (...) {
+    // anything else ANTLR may throw on input it does not expect: the careful parse handles it
+  }
+}
+
+} // namespace mlpc::syntax

@@ -1,0 +1,80 @@
+#include "syntax/thread_dfa.h"
+
+#include "MlpLexer.h"
+#include "MlpParser.h"
+
+#include <vector>
+
+namespace mlpc::syntax {
+
+namespace {
+
+using antlr4::atn::ATN;
+using antlr4::atn::PredictionContextCache;
+using antlr4::dfa::DFA;
+using antlr4::dfa::DFAState;
+
+/// One DFA per decision of a grammar's ATN, as the generated recognizer builds its shared ones.
+struct Dfas {
+  std::vector<DFA> decisions;
+  PredictionContextCache contexts;
+  explicit Dfas(const ATN& atn) {
+    decisions.reserve(atn.getNumberOfDecisions());
+    for (size_t i = 0; i < atn.getNumberOfDecisions(); ++i)
+      decisions.emplace_back(atn.getDecisionState(i), i);
+  }
+};
+
+// Each grammar has one ATN, so one set per thread and per recognizer class is enough.
+Dfas& lexerDfas(const ATN& atn) {
+  thread_local Dfas dfas(atn);
+  return dfas;
+}
+
+Dfas& parserDfas(const ATN& atn) {
+  thread_local Dfas dfas(atn);
+  return dfas;
+}
+
+// The lookups below are ANTLR 4.9's own without the lock. Writers (addDFAEdge, on a miss) still
+// take it; with thread-owned DFAs they only ever race with readers of other DFAs.
+
+class ThreadLexerSimulator : public antlr4::atn::LexerATNSimulator {
+public:
+  using LexerATNSimulator::LexerATNSimulator;
+
+protected:
+  DFAState* getExistingTargetState(DFAState* s, size_t t) override {
+    if (t > MAX_DFA_EDGE) return nullptr; // EOF and non-ASCII stay in the ATN, as in ANTLR
+    auto it = s->edges.find(t - MIN_DFA_EDGE);
+    return it == s->edges.end() ? nullptr : it->second;
+  }
+};
+
+class ThreadParserSimulator : public antlr4::atn::ParserATNSimulator {
+public:
+  using ParserATNSimulator::ParserATNSimulator;
+
+protected:
+  DFAState* getExistingTargetState(DFAState* previous, size_t t) override {
+    auto it = previous->edges.find(t);
+    return it == previous->edges.end() ? nullptr : it->second;
+  }
+};
+
+} // namespace
+
+void useThreadDfa(mlpgen::MlpLexer& lexer) {
+  // setInterpreter deletes the simulator it replaces (ANTLR 4.9's Recognizer), and the
+  // generated destructor deletes whichever one the recognizer holds at the time.
+  Dfas& d = lexerDfas(lexer.getATN());
+  lexer.setInterpreter(new ThreadLexerSimulator(&lexer, lexer.getATN(), d.decisions, d.contexts));
+}
+
+void useThreadDfa(mlpgen::MlpParser& parser) {
+  Dfas& d = parserDfas(parser.getATN());
+  parser.setInterpreter(
+      new ThreadParserSimulator(&parser, parser.getATN(), d.decisions, d.contexts));
+}
+
+} // namespace mlpc::syntax
