@@ -255,7 +255,7 @@ Json Lowerer::expr(const ast::Expr& e) {
       // A call nested in an expression becomes a node of its own, placed before its user.
       std::string id = uniqueId(declKey(*cb->callee) + "@" + at(c.range));
       Json node = callNode(c, id, c.range);
-      if (pending) pending->push_back(node);
+      if (pending) pending->push_back(std::move(node));
       auto& sd = cb->callee->as<ast::StepDecl>();
       Json ref{{"ref", id}};
       if (sd.outputs.size() == 1) ref["output"] = sd.outputs[0].name.name;
@@ -278,11 +278,11 @@ Json Lowerer::expr(const ast::Expr& e) {
       auto& pd = cb->callee->as<ast::PipelineDecl>();
       for (size_t i = 0; i < cb->args.size() && i < pd.params.size(); ++i)
         if (cb->args[i]) args[pd.params[i].name.name] = expr(*cb->args[i]);
-      return Json{{"pipeline", declKey(*cb->callee)}, {"args", args}};
+      return Json{{"pipeline", declKey(*cb->callee)}, {"args", std::move(args)}};
     }
     for (size_t i = 0; i < cb->args.size() && i < cb->paramNames.size(); ++i)
       args[cb->paramNames[i]] = cb->args[i] ? expr(*cb->args[i]) : Json();
-    return Json{{"call", cb->builtin}, {"args", args}};
+    return Json{{"call", cb->builtin}, {"args", std::move(args)}};
   }
   case ast::ExprKind::Binary: {
     auto& b = e.as<ast::BinaryExpr>();
@@ -434,7 +434,11 @@ Json Lowerer::callNode(const ast::CallExpr& c, const std::string& id, SourceRang
     else if (sd.params[i].defaultValue)
       args[sd.params[i].name.name] = expr(*sd.params[i].defaultValue);
   }
-  return Json{{"id", id}, {"kind", "call"}, {"step", key}, {"args", args}, {"range", where(range)}};
+  return Json{{"id", id},
+              {"kind", "call"},
+              {"step", std::move(key)},
+              {"args", std::move(args)},
+              {"range", where(range)}};
 }
 
 Json Lowerer::transformNode(const ast::CallExpr& c, const std::string& id, SourceRange range) {
@@ -463,17 +467,15 @@ void Lowerer::block(const ast::Block& b, Json& out) {
       const sema::CallBinding* cb =
           v.kind == ast::ExprKind::Call ? prog.call(&v.as<ast::CallExpr>()) : nullptr;
       if (cb && cb->callee && cb->callee->kind == ast::DeclKind::Step) {
-        Json node = callNode(v.as<ast::CallExpr>(), id, a.range);
-        out.push_back(node);
+        out.push_back(callNode(v.as<ast::CallExpr>(), id, a.range));
       } else if (cb && cb->builtin == "transform") {
-        Json node = transformNode(v.as<ast::CallExpr>(), id, a.range);
-        out.push_back(node);
+        out.push_back(transformNode(v.as<ast::CallExpr>(), id, a.range));
       } else {
         Json val = expr(v);
         out.push_back(
             Json{{"id", id},
                  {"kind", "value"},
-                 {"value", val},
+                 {"value", std::move(val)},
                  {"type", prog.bindingTypes.count(&a) ? prog.bindingTypes.at(&a).str() : ""},
                  {"range", where(a.range)}});
       }
@@ -487,8 +489,8 @@ void Lowerer::block(const ast::Block& b, Json& out) {
       out.push_back(Json{{"id", uniqueId("for@" + at(f.range))},
                          {"kind", "for"},
                          {"var", f.var.name},
-                         {"over", over},
-                         {"body", body},
+                         {"over", std::move(over)},
+                         {"body", std::move(body)},
                          {"range", where(f.range)}});
       break;
     }
@@ -500,9 +502,9 @@ void Lowerer::block(const ast::Block& b, Json& out) {
       if (i.hasElse) block(i.otherwise, otherwise);
       out.push_back(Json{{"id", uniqueId("if@" + at(i.range))},
                          {"kind", "if"},
-                         {"cond", cond},
-                         {"then", then},
-                         {"else", otherwise},
+                         {"cond", std::move(cond)},
+                         {"then", std::move(then)},
+                         {"else", std::move(otherwise)},
                          {"range", where(i.range)}});
       break;
     }
@@ -522,7 +524,7 @@ void Lowerer::block(const ast::Block& b, Json& out) {
               node["tags"][t.name.name] = expr(*t.value);
         }
       node["range"] = where(r.range);
-      out.push_back(node);
+      out.push_back(std::move(node));
       break;
     }
     case ast::StmtKind::Fail: {
@@ -784,14 +786,17 @@ std::optional<Json> Lowerer::run() {
   plan["mlpc_version"] = ::mlpc::kVersion;
   plan["base"] = base;
   plan["entry"] = fs::path(prog.entry->path).filename().string();
-  plan["pipeline"] = Json{{"name", p->name.name}, {"params", ps}, {"range", where(p->range)}};
-  plan["data"] = data;
-  plan["steps"] = steps;
-  plan["servers"] = servers;
-  plan["nodes"] = nodes;
-  plan["edges"] = edges(nodes);
+  plan["pipeline"] =
+      Json{{"name", p->name.name}, {"params", std::move(ps)}, {"range", where(p->range)}};
+  plan["data"] = std::move(data);
+  plan["steps"] = std::move(steps);
+  plan["servers"] = std::move(servers);
+  // Moved, not copied: a 100k-step pipeline's nodes were a tenth of `mlpc compile`'s time.
+  Json edgeList = edges(nodes);
+  plan["nodes"] = std::move(nodes);
+  plan["edges"] = std::move(edgeList);
   for (auto& [k, v] : pol.items())
-    plan[k] = v;
+    plan[k] = std::move(v);
   return plan;
 }
 
