@@ -9,6 +9,8 @@
 #include "syntax/thread_dfa.h"
 #include "syntax/transform.h"
 
+#include <algorithm>
+
 namespace mlpc::syntax {
 
 void useSllBail(mlpgen::MlpParser& parser) {
@@ -19,6 +21,22 @@ void useSllBail(mlpgen::MlpParser& parser) {
 }
 
 namespace {
+
+/// ANTLR's input stream, filled without its UTF-8 decoder when the text is ASCII, where each byte
+/// is its code point. The decoder builds its UTF-32 copy a character at a time: 7% of the CPU
+/// time of `mlpc check` on the 100k-step benchmark program.
+class SourceInput final : public antlr4::ANTLRInputStream {
+public:
+  explicit SourceInput(std::string_view text) {
+    if (std::all_of(text.begin(), text.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+      _data.assign(text.begin(), text.end());
+      p = 0;
+    } else {
+      load(std::string(text));
+    }
+  }
+};
 
 /// The lexer's tokens, checked on their way to the parser: the first one the careful parse would
 /// report (a lexical error, a bracket nested too deep) marks the source as failed and reaches
@@ -130,7 +148,7 @@ void parseFast(const SourceManager& sm, FileId file, Piece& piece) noexcept {
     std::string_view text(sm.file(file).text());
     text = text.substr(piece.begin, piece.end - piece.begin);
     OffsetMap offsets(text, piece.begin);
-    antlr4::ANTLRInputStream input(text.data(), text.size());
+    SourceInput input(text);
     mlpgen::MlpLexer lexer(&input);
     useThreadDfa(lexer);
     lexer.removeErrorListeners();
