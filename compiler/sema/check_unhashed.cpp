@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <unordered_map>
 
 namespace fs = std::filesystem;
 
@@ -70,11 +71,16 @@ void Checker::checkUnhashedFiles() {
         if (auto kind = namedFile(prog, sd.params[i], *m))
           found.emplace(&sd.params[i], Hazard{&sd.params[i], *kind, &sd});
     }
-  // A pipeline parameter passed as is to a step parameter that `run` interpolates.
+  // A pipeline parameter passed as is to a step parameter that `run` interpolates. Each step's
+  // interpolated parameters are found once, not at each of its (possibly 100,000) calls.
+  std::unordered_map<const ast::StepDecl*, std::set<size_t>> interpolatedOf;
   for (auto& [call, cb] : prog.calls) {
     if (!cb.callee || cb.callee->kind != ast::DeclKind::Step) continue;
     auto& sd = cb.callee->as<ast::StepDecl>();
-    std::set<size_t> interpolated = runParams(prog, sd);
+    auto known = interpolatedOf.find(&sd);
+    if (known == interpolatedOf.end())
+      known = interpolatedOf.emplace(&sd, runParams(prog, sd)).first;
+    const std::set<size_t>& interpolated = known->second;
     for (size_t i = 0; i < cb.args.size(); ++i) {
       const ast::Expr* a = cb.args[i];
       if (!a || !interpolated.count(i)) continue;
