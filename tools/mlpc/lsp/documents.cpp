@@ -73,9 +73,12 @@ std::shared_ptr<const Analysis> Documents::analyze(Document& doc) {
   if (!doc.dirty && doc.analysis) return doc.analysis;
   // Clean before checking: a check that throws is not retried on every message.
   doc.dirty = false;
-  doc.analysis.reset();
+  replaced_.push_back(std::move(doc.analysis));
   doc.analysis = check(doc.path);
-  if (doc.analysis->module && !hasSyntaxErrors(*doc.analysis)) doc.lastParsed = doc.analysis;
+  if (doc.analysis->module && !hasSyntaxErrors(*doc.analysis)) {
+    replaced_.push_back(std::move(doc.lastParsed));
+    doc.lastParsed = doc.analysis;
+  }
   return doc.analysis;
 }
 

@@ -104,6 +104,7 @@ int Server::run() {
       } catch (const std::exception& e) {
         log("checking failed: " + plan::describeException(e));
       }
+      docs_.releaseReplaced(); // after the diagnostics are out
     }
     Json msg;
     std::string error;
