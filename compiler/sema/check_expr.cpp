@@ -191,8 +191,11 @@ std::vector<std::string> Checker::visibleNames() const {
     return names;
   }
   for (Scope* s = scope; s; s = s->parent) {
+    // In name order, as suggestions are made from the first closest name.
+    size_t from = names.size();
     for (auto& [n, _] : s->bindings)
       names.push_back(n);
+    std::sort(names.begin() + static_cast<std::ptrdiff_t>(from), names.end());
     for (auto& [n, _] : s->lifted)
       names.push_back(n);
     if (s->kind == Scope::For) names.push_back(s->owner->as<ast::ForStmt>().var.name);

@@ -15,7 +15,8 @@ struct Scope {
   enum Kind { Pipeline, For, Branch } kind = Pipeline;
   Scope* parent = nullptr;
   const ast::Stmt* owner = nullptr; ///< the ForStmt or IfStmt that opened it
-  std::map<std::string, const ast::AssignStmt*> bindings;
+  /// A hash table: a 100k-step pipeline's scope has 100k names, looked up at every use.
+  std::unordered_map<std::string, const ast::AssignStmt*> bindings;
   /// Names bound inside a for loop below this scope, visible here as lists.
   std::map<std::string, std::pair<const ast::AssignStmt*, int>> lifted;
   /// Names bound inside an if/else branch below this scope: not visible, but worth a precise error.
