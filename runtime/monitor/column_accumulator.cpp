@@ -75,6 +75,7 @@ void radixSort(std::vector<double>& v) {
     uint64_t u = std::bit_cast<uint64_t>(v[i]);
     u ^= (u >> 63) ? ~uint64_t{0} : uint64_t{1} << 63; // negatives reversed, below positives
     a[i] = u;
+#pragma GCC unroll 8 // the six counts at once (GCC kept a loop: a fifth of the sort's time)
     for (size_t d = 0; d < kDigits; ++d)
       ++count[d][(u >> (kBits * d)) & kMask];
   }
@@ -100,6 +101,39 @@ void radixSort(std::vector<double>& v) {
     u ^= (u >> 63) ? uint64_t{1} << 63 : ~uint64_t{0};
     v[i] = std::bit_cast<double>(u);
   }
+}
+
+/// Merges `v`'s two sorted halves of kExact values (a stable merge: ties from the first half)
+/// and writes the merged values at positions `keep`, `keep` + 2, ... to `out`.
+///
+/// Without branches on the values' order (which a branch predicts half the time): each step
+/// takes the smaller front value and writes it where it belongs if kept, else where the next
+/// kept value will overwrite it. Such a step waits for the one before it (its loads depend on the
+/// pointers the comparison moved): the first half of the merge is made from the fronts and the
+/// second from the backs (the larger back value; ties from the second half, the stable merge
+/// reversed), two independent chains in one loop, which halved the merge's time (perf).
+void mergeKeepingHalf(const std::vector<double>& v, size_t keep, double* out) {
+  constexpr size_t n = ColumnAccumulator::kExact; // each half's size, and the merged values kept
+  const double *a = v.data(), *b = a + n;         // the fronts
+  const double *ra = b - 1, *rb = a + 2 * n - 1;  // the backs
+  // Step k makes merged value k from the fronts (written at (k + 1 - keep) / 2) and value
+  // 2n - 1 - k from the backs (written at (2n - 1 - k - keep) / 2): until the last step, the
+  // first chain writes below out[n / 2] and the second from it on.
+  for (size_t k = 0; k + 1 < n; ++k) {
+    bool fromB = *b < *a;
+    double x = fromB ? *b : *a;
+    b += fromB;
+    a += !fromB;
+    out[(k + 1 - keep) >> 1] = x;
+    bool fromA = *rb < *ra;
+    double y = fromA ? *ra : *rb;
+    ra -= fromA;
+    rb -= !fromA;
+    out[(2 * n - 1 - k - keep) >> 1] = y;
+  }
+  // The last step: merged values n - 1 and n, each written only when kept.
+  if (keep == 1) out[(n - 1) >> 1] = *b < *a ? *b : *a;
+  if (keep == 0) out[n >> 1] = *rb < *ra ? *ra : *rb;
 }
 
 } // namespace
@@ -201,24 +235,10 @@ void ColumnAccumulator::compact(size_t level) {
   up.resize(at + v.size() / 2);
   double* out = up.data() + at;
   if (level > 0) {
-    // A higher level is exactly two sorted halves, one from each compaction below it (or merged
-    // from another accumulator): merged on the fly, every other value of the merge moves up.
-    // Without branches on the values' order (which a branch predicts half the time): each
-    // step writes its value and advances the output only when it is kept.
-    const double *a = v.data(), *aEnd = a + kExact, *b = aEnd, *bEnd = v.data() + v.size();
-    size_t i = 0, kept = 0;
-    for (; a != aEnd && b != bEnd; ++i) {
-      bool fromB = *b < *a; // ties from the first half, as std::merge
-      double x = fromB ? *b : *a;
-      b += fromB;
-      a += !fromB;
-      out[kept] = x; // within up: at most every other value so far is kept
-      kept += (i & 1) == keep;
-    }
-    for (; a != aEnd; ++i, ++a)
-      if ((i & 1) == keep) out[kept++] = *a;
-    for (; b != bEnd; ++i, ++b)
-      if ((i & 1) == keep) out[kept++] = *b;
+    // A higher level is exactly two sorted halves of kExact values, one from each compaction
+    // below it (or merged from another accumulator): merged on the fly, every other value of the
+    // merge moves up.
+    mergeKeepingHalf(v, keep, out);
   } else {
     radixSort(v); // level 0 arrives unsorted
     for (size_t i = keep, k = 0; i < v.size(); i += 2)
