@@ -20,24 +20,25 @@ bool parsePlainDecimal(const char* b, const char* e, double& out, bool& integral
   const char* p = b;
   bool negative = p < e && *p == '-';
   if (negative) ++p;
+  // The integer digits, then the fraction's: a loop each, with nothing but the digit to test.
   uint64_t m = 0;
-  int digits = 0, fraction = -1; // fraction: digits after the point, -1 without a point
-  for (; p < e; ++p) {
-    if (*p >= '0' && *p <= '9') {
+  const char* from = p;
+  for (; p < e && static_cast<unsigned char>(*p - '0') < 10; ++p)
+    m = m * 10 + static_cast<uint64_t>(*p - '0');
+  size_t digits = static_cast<size_t>(p - from), fraction = 0;
+  bool point = p < e && *p == '.' && digits > 0;
+  if (point) {
+    from = ++p;
+    for (; p < e && static_cast<unsigned char>(*p - '0') < 10; ++p)
       m = m * 10 + static_cast<uint64_t>(*p - '0');
-      ++digits;
-      if (fraction >= 0) ++fraction;
-    } else if (*p == '.' && fraction < 0 && digits > 0) {
-      fraction = 0;
-    } else {
-      return false;
-    }
+    fraction = static_cast<size_t>(p - from);
+    digits += fraction;
   }
-  if (digits == 0 || digits > 15 || fraction == 0) return false;
+  if (p != e || digits == 0 || digits > 15 || (point && fraction == 0)) return false;
   double d = static_cast<double>(m);
   if (fraction > 0) d /= kPow10[fraction];
   out = negative ? -d : d;
-  integral = fraction < 0;
+  integral = !point;
   return true;
 }
 
