@@ -1,6 +1,7 @@
 #include "monitor/statistics_file.h"
 
 #include "monitor/column_accumulator.h"
+#include "monitor/csv_lines.h"
 
 #include <csv.h>
 
@@ -24,8 +25,8 @@ constexpr unsigned char kCsvOptions = CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_
 /// parser's fields public but not the names of its states).
 constexpr int kBetweenRecords = 0;
 
-/// One thread's share of the file: a byte range read by its own libcsv parser into its own
-/// column accumulators, fed straight from libcsv's field buffer.
+/// One thread's share of the file: a byte range read into its own column accumulators, its plain
+/// lines split in place (csv_lines.h), the others by its own libcsv parser.
 struct Part {
   bool readingHeader; ///< the first part: its first record names the columns
   std::vector<std::string> header;
@@ -38,6 +39,7 @@ struct Part {
   bool csvError = false;
   csv_parser parser;
   std::vector<char> buf;
+  std::vector<uint32_t> ends; ///< scanPlainLine's field ends
 
   explicit Part(size_t columnCount) : readingHeader(columnCount == 0), columns(columnCount) {
     if (csv_init(&parser, kCsvOptions) != 0) throw std::bad_alloc();
@@ -48,44 +50,84 @@ struct Part {
 
   bool failed() const { return badRow > 0 || csvError || readErrno != 0; }
 
-  static void onField(void* s, size_t len, void* self) {
-    auto* pt = static_cast<Part*>(self);
-    std::string_view v = s ? std::string_view(static_cast<const char*>(s), len) : "";
-    if (pt->readingHeader)
-      pt->header.emplace_back(v);
-    else if (pt->field < pt->columns.size())
-      pt->columns[pt->field].add(v);
-    ++pt->field;
+  void onField(std::string_view v) {
+    if (readingHeader)
+      header.emplace_back(v);
+    else if (field < columns.size())
+      columns[field].add(v);
+    ++field;
   }
-  static void onRow(int, void* self) {
-    auto* pt = static_cast<Part*>(self);
-    if (pt->readingHeader) {
-      pt->readingHeader = false;
-      pt->columns.resize(pt->header.size());
-    } else if (++pt->rows, pt->field != pt->columns.size() && pt->badRow == 0) {
-      pt->badRow = pt->rows;
-      pt->badFields = pt->field;
+  void onRow() {
+    if (readingHeader) {
+      readingHeader = false;
+      columns.resize(header.size());
+    } else if (++rows, field != columns.size() && badRow == 0) {
+      badRow = rows;
+      badFields = field;
     }
-    pt->field = 0;
+    field = 0;
+  }
+  static void onCsvField(void* s, size_t len, void* self) {
+    static_cast<Part*>(self)->onField(s ? std::string_view(static_cast<const char*>(s), len) : "");
+  }
+  static void onCsvRow(int, void* self) { static_cast<Part*>(self)->onRow(); }
+
+  /// Bytes through libcsv (a line it must read, or the tail of a read).
+  void parseCsv(const char* p, size_t len) {
+    if (csv_parse(&parser, p, len, onCsvField, onCsvRow, this) != len) csvError = true;
+  }
+
+  /// Parses the lines of `b` (kScanPadding readable bytes beyond `len`): plain lines
+  /// (csv_lines.h) directly, the others through libcsv. Returns where an unfinished plain line
+  /// starts, to be read again with the bytes that follow, or `len`.
+  size_t parseLines(const char* b, size_t len) {
+    size_t pos = 0;
+    while (pos < len && !csvError) {
+      LineScan scan = parser.pstate == kBetweenRecords ? scanPlainLine(b + pos, b + len, ends)
+                                                       : LineScan::Special;
+      if (scan == LineScan::Plain) {
+        const char* line = b + pos;
+        pos += ends.back() + 1;
+        if (ends.size() == 1 && ends[0] == 0) continue; // an empty line, which libcsv skips
+        uint32_t start = 0;
+        for (uint32_t e : ends) {
+          onField(std::string_view(line + start, e - start));
+          start = e + 1;
+        }
+        onRow();
+      } else if (scan == LineScan::Unfinished && pos > 0) {
+        return pos;
+      } else { // libcsv, up to the end of this line (a quoted field may hold more lines)
+        const auto* nl = static_cast<const char*>(std::memchr(b + pos, '\n', len - pos));
+        size_t to = nl ? static_cast<size_t>(nl - b) + 1 : len;
+        parseCsv(b + pos, to - pos);
+        pos = to;
+      }
+    }
+    return len;
   }
 
   /// Parses bytes [from, to) of `fd`; stops early at its first error or when `stop` is set.
   void read(int fd, off_t from, off_t to, const std::atomic<bool>* stop = nullptr) {
-    buf.resize(kChunk);
+    buf.resize(kChunk + kScanPadding);
+    size_t kept = 0; // an unfinished plain line at the front of buf
     while (from < to && !failed() && !(stop && stop->load(std::memory_order_relaxed))) {
-      ssize_t n =
-          pread(fd, buf.data(), std::min<size_t>(kChunk, static_cast<size_t>(to - from)), from);
+      ssize_t n = pread(fd, buf.data() + kept,
+                        std::min<size_t>(kChunk - kept, static_cast<size_t>(to - from)), from);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) readErrno = errno;
-      if (n <= 0) return;
-      size_t len = static_cast<size_t>(n);
-      if (csv_parse(&parser, buf.data(), len, onField, onRow, this) != len) csvError = true;
+      if (n <= 0) break;
       from += n;
+      size_t len = kept + static_cast<size_t>(n);
+      size_t done = parseLines(buf.data(), len);
+      kept = len - done;
+      std::memmove(buf.data(), buf.data() + done, kept);
     }
+    if (kept > 0 && !failed()) parseCsv(buf.data(), kept);
   }
   /// The end of the file: a last record without a newline.
   void finish() {
-    if (!failed() && csv_fini(&parser, onField, onRow, this) != 0) csvError = true;
+    if (!failed() && csv_fini(&parser, onCsvField, onCsvRow, this) != 0) csvError = true;
   }
 
   /// This part's error, its rows numbered after the `rowsBefore` of earlier parts (the header is

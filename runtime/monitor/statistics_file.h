@@ -1,12 +1,13 @@
 #pragma once
-/// How `computeStatistics` (statistics.h) reads a CSV file: as a stream, through libcsv, in 1 MiB
-/// `pread`s. A file of at least `splitFrom` bytes is read as two halves on two threads, each
-/// with its own parser and column accumulators, cut after the first newline past the middle; the
-/// cut counts only when libcsv, having read the first half, stands between two records (a quoted
-/// field may hold newlines), else the first thread reads on to the end and the second one's work
-/// is dropped. The halves' accumulators then merge (column_accumulator.h) and finish, every
-/// other column on a second thread; where a column's merge could differ from one sequential
-/// read, the file is read again sequentially.
+/// How `computeStatistics` (statistics.h) reads a CSV file: as a stream, in 1 MiB `pread`s, its
+/// plain lines split in place (csv_lines.h) and the others read by libcsv. A file of at least
+/// `splitFrom` bytes is read as two halves on two threads, each with its own parser and column
+/// accumulators, cut after the first newline past the middle; the cut counts only when libcsv,
+/// having read the first half, stands between two records (a quoted field may hold newlines), else
+/// the first thread reads on to the end and the second one's work is dropped. The halves'
+/// accumulators then merge (column_accumulator.h) and finish, every other column on a second
+/// thread; where a column's merge could differ from one sequential read, the file is read again
+/// sequentially.
 #include "monitor/statistics.h"
 
 #include <cstddef>
