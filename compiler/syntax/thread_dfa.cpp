@@ -36,8 +36,8 @@ Dfas& parserDfas(const ATN& atn) {
   return dfas;
 }
 
-// The lookups below are ANTLR 4.9's own without the lock. Writers (addDFAEdge, on a miss) still
-// take it; with thread-owned DFAs they only ever race with readers of other DFAs.
+// The lookups below are ANTLR 4.9's own without the lock. Adding an edge (addDFAEdge, on a miss)
+// still takes it: misses are rare once a DFA is warm, and no other thread touches these DFAs.
 
 class ThreadLexerSimulator : public antlr4::atn::LexerATNSimulator {
 public:
