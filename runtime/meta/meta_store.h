@@ -57,6 +57,10 @@ public:
   /// The newest `succeeded` execution with this cache key, not older than maxAge, whose outputs
   /// all still exist according to `query.outputExists`; nullopt on a miss.
   virtual Result<std::optional<CacheHit>> lookupCache(const CacheQuery& query) = 0;
+  /// While on, lookupCache may read from one snapshot kept between calls (a lookup can then
+  /// miss an execution another process records meanwhile, as if it had looked a moment
+  /// earlier). Any write ends the snapshot first; turning it off ends it too. Off by default.
+  virtual Status holdLookups(bool on) = 0;
 
   // --- artifacts and lineage ----------------------------------------------------------------
   /// Inserts the artifact if new (and fills in an empty type).

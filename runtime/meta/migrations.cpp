@@ -295,10 +295,24 @@ CREATE INDEX baselines_by_data ON baselines (data_hash);
 ALTER TABLE monitor_executions ADD COLUMN baseline_hash TEXT;
 )sql";
 
+// Version 8: a cache hit is one row (issue 12). An execution that reused another's outputs
+// (`cached_from`) has the same action, so the same inputs, outputs and code: it now has no rows
+// of its own in the binding and code tables, and readers follow `cached_from` instead
+// (sqlite_executions.cpp). Rows that earlier versions copied for each hit are removed, so every
+// database reads the same way; a fully cached re-run writes a third of the rows it did.
+constexpr std::string_view kV8 = R"sql(
+DELETE FROM execution_inputs
+  WHERE execution_id IN (SELECT id FROM executions WHERE cached_from IS NOT NULL);
+DELETE FROM execution_outputs
+  WHERE execution_id IN (SELECT id FROM executions WHERE cached_from IS NOT NULL);
+DELETE FROM execution_code
+  WHERE execution_id IN (SELECT id FROM executions WHERE cached_from IS NOT NULL);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+  static const std::vector<std::string_view> migrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
   return migrations;
 }
 

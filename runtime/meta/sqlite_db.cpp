@@ -114,7 +114,7 @@ Result<Db> Db::open(const std::string& path, int busyTimeoutMs) {
 
 Db::Db(Db&& other) noexcept
     : db_(other.db_), path_(std::move(other.path_)), busyTimeoutMs_(other.busyTimeoutMs_),
-      cache_(std::move(other.cache_)) {
+      snapshotHeld_(other.snapshotHeld_), cache_(std::move(other.cache_)) {
   other.db_ = nullptr;
 }
 
@@ -184,13 +184,29 @@ Error Db::error(int rc, std::string_view context) const {
 // BEGIN, COMMIT and ROLLBACK go through the statement cache: sqlite3_exec would parse them
 // again each time, which was a tenth of a fully cached re-run's time (bench/runtime.sh).
 Result<Transaction> Transaction::write(Db& db) {
+  if (Status s = db.releaseSnapshot(); !s) return s.err();
   if (Status s = db.run("BEGIN IMMEDIATE"); !s) return s.err();
   return Transaction(db);
 }
 
 Result<Transaction> Transaction::read(Db& db) {
+  if (Status s = db.releaseSnapshot(); !s) return s.err();
   if (Status s = db.run("BEGIN"); !s) return s.err();
   return Transaction(db);
+}
+
+Status Db::holdSnapshot() {
+  if (snapshotHeld_) return {};
+  if (Status s = run("BEGIN"); !s) return s;
+  snapshotHeld_ = true;
+  return {};
+}
+
+Status Db::releaseSnapshot() {
+  if (!snapshotHeld_) return {};
+  snapshotHeld_ = false;
+  // Nothing was written in it (see holdSnapshot), so COMMIT only ends the read.
+  return run("COMMIT");
 }
 
 Transaction::~Transaction() {

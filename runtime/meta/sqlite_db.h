@@ -90,6 +90,12 @@ public:
     return q->bindAll(args...).run();
   }
   int64_t lastInsertRowid() const;
+  /// Opens a read transaction that the reads after it share, until releaseSnapshot() or the
+  /// next Transaction (which releases it first, so a write never joins it). Each statement
+  /// outside a transaction otherwise takes and drops the WAL's read lock on its own: most of a
+  /// cache lookup's cost when a fully cached re-run makes one per step. No-op if open.
+  Status holdSnapshot();
+  Status releaseSnapshot();
   /// sqlite3_errcode(): the (extended) result code of the last failed call.
   int lastErrorCode() const;
   int64_t changes() const;
@@ -109,6 +115,7 @@ private:
   sqlite3* db_;
   std::string path_;
   int busyTimeoutMs_;
+  bool snapshotHeld_ = false;
   std::unordered_map<std::string, CachedStmt> cache_;
 };
 

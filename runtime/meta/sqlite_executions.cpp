@@ -112,6 +112,13 @@ Result<int64_t> SqliteMetaStore::insertComplete(const ExecutionRecord& exec, con
                                                 bool artifactsRecorded) {
   Result<int64_t> id = insertExecution(exec);
   if (!id) return id;
+  // An execution that reused another's outputs ran the same action: its inputs, outputs and code
+  // are the reused execution's, and readers follow `cached_from` to them (schema version 8). Its
+  // metrics stay its own rows, since they belong to its run.
+  if (exec.cachedFrom) {
+    if (Status s = insertMetrics(exec.runId, *id, io.metrics); !s) return s.err();
+    return id;
+  }
   if (Status s = insertBindings(false, *id, io.inputs, artifactsRecorded); !s) return s.err();
   if (Status s = insertBindings(true, *id, io.outputs, artifactsRecorded); !s) return s.err();
   if (Status s = insertCode(*id, io.code); !s) return s.err();
@@ -136,10 +143,10 @@ SqliteMetaStore::recordExecutions(const std::vector<std::pair<ExecutionRecord, E
   std::lock_guard lock(mu_);
   Result<sqlite::Transaction> txn = sqlite::Transaction::write(db_);
   if (!txn) return txn.err();
-  // These are cache hits and skipped steps: every artifact they name is recorded already (a
-  // hit's are those of the execution it reuses), so the bindings go in without the artifact
-  // upserts, two statements fewer per hit on a fully cached re-run. A binding to an artifact
-  // that is not recorded still fails, on its foreign key, and so does the call.
+  // These are cache hits and skipped steps. A hit is one row that points at the execution it
+  // reuses (insertComplete). A skipped step's inputs are artifacts recorded already, so its
+  // bindings go in without the artifact upserts; a binding to an artifact that is not recorded
+  // still fails, on its foreign key, and so does the call.
   for (const auto& [exec, io] : all)
     if (Result<int64_t> id = insertComplete(exec, io, /*artifactsRecorded=*/true); !id)
       return id.err();
@@ -177,10 +184,10 @@ Result<std::vector<Binding>> SqliteMetaStore::readBindings(bool outputs, int64_t
   Result<sqlite::Query> q =
       db_.query(outputs ? "SELECT b.name, b.artifact_hash, b.kind, a.size, a.type, a.created_at "
                           "FROM execution_outputs b JOIN artifacts a ON a.hash = b.artifact_hash "
-                          "WHERE b.execution_id = ?1 ORDER BY b.name"
+                          "WHERE b.execution_id = " MLPC_ROWS_OF_EXECUTION " ORDER BY b.name"
                         : "SELECT b.name, b.artifact_hash, b.kind, a.size, a.type, a.created_at "
                           "FROM execution_inputs b JOIN artifacts a ON a.hash = b.artifact_hash "
-                          "WHERE b.execution_id = ?1 ORDER BY b.name");
+                          "WHERE b.execution_id = " MLPC_ROWS_OF_EXECUTION " ORDER BY b.name");
   if (!q) return q.err();
   q->bind(1, executionId);
   return rows::readAll<Binding>(*q, [](const sqlite::Query& r) {
@@ -191,8 +198,16 @@ Result<std::vector<Binding>> SqliteMetaStore::readBindings(bool outputs, int64_t
   });
 }
 
+Status SqliteMetaStore::holdLookups(bool on) {
+  std::lock_guard lock(mu_);
+  holdLookups_ = on;
+  return on ? Status() : db_.releaseSnapshot();
+}
+
 Result<std::optional<CacheHit>> SqliteMetaStore::lookupCache(const CacheQuery& query) {
   std::lock_guard lock(mu_);
+  if (holdLookups_)
+    if (Status s = db_.holdSnapshot(); !s) return s.err();
   double now = query.now > 0 ? query.now : rows::now();
   double oldest = query.maxAgeSeconds ? now - *query.maxAgeSeconds : -1e300;
   // One statement, so one snapshot: a candidate's outputs are read as of the same moment as the

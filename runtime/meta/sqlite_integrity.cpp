@@ -212,6 +212,12 @@ Status checkReferences(sqlite::Db& db, std::vector<MetaProblem>& out) {
 
 } // namespace
 
+// A cache hit uses what the execution it reused does, through that execution's rows (schema
+// version 8): the columns of the binding queries below, for every hit.
+#define MLPC_HIT_USES(table)                                                                       \
+  "SELECT b.artifact_hash, b.kind, b.name, e.run_id, e.node, e.id, e.status FROM executions e "    \
+  "JOIN " table " b ON b.execution_id = e.cached_from"
+
 Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
   std::lock_guard lock(mu_);
   Result<sqlite::Transaction> txn = sqlite::Transaction::read(db_);
@@ -231,18 +237,20 @@ Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
       out.push_back(std::move(u));
     });
   };
-  if (Status s = bindings(ObjectUse::Role::Output,
-                          "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), "
-                          "coalesce(e.node, ''), b.execution_id, coalesce(e.status, '') "
-                          "FROM execution_outputs b LEFT JOIN executions e ON e.id = "
-                          "b.execution_id ORDER BY b.execution_id, b.name");
+  if (Status s =
+          bindings(ObjectUse::Role::Output,
+                   "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), "
+                   "coalesce(e.node, ''), b.execution_id, coalesce(e.status, '') "
+                   "FROM execution_outputs b LEFT JOIN executions e ON e.id = "
+                   "b.execution_id UNION ALL " MLPC_HIT_USES("execution_outputs") " ORDER BY 6, 3");
       !s)
     return s.err();
-  if (Status s = bindings(ObjectUse::Role::Input,
-                          "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), "
-                          "coalesce(e.node, ''), b.execution_id, coalesce(e.status, '') "
-                          "FROM execution_inputs b LEFT JOIN executions e ON e.id = "
-                          "b.execution_id ORDER BY b.execution_id, b.name");
+  if (Status s =
+          bindings(ObjectUse::Role::Input,
+                   "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), "
+                   "coalesce(e.node, ''), b.execution_id, coalesce(e.status, '') "
+                   "FROM execution_inputs b LEFT JOIN executions e ON e.id = "
+                   "b.execution_id UNION ALL " MLPC_HIT_USES("execution_inputs") " ORDER BY 6, 3");
       !s)
     return s.err();
   if (Status s = eachRow(db_,
@@ -265,8 +273,10 @@ Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
   if (Status s = eachRow(db_,
                          "SELECT c.hash, c.path, coalesce(e.run_id, ''), coalesce(e.node, ''), "
                          "c.execution_id FROM execution_code c "
-                         "LEFT JOIN executions e ON e.id = c.execution_id "
-                         "ORDER BY c.execution_id, c.path",
+                         "LEFT JOIN executions e ON e.id = c.execution_id UNION ALL "
+                         "SELECT c.hash, c.path, e.run_id, e.node, e.id FROM executions e "
+                         "JOIN execution_code c ON c.execution_id = e.cached_from "
+                         "ORDER BY 5, 2",
                          [&](const sqlite::Query& q) {
                            ObjectUse u;
                            u.role = ObjectUse::Role::Code;

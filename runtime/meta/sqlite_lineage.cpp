@@ -71,9 +71,13 @@ Result<std::optional<ExecutionRecord>> SqliteMetaStore::producerOf(const std::st
 
 Result<std::vector<ExecutionRecord>> SqliteMetaStore::consumersOf(const std::string& hash) {
   std::lock_guard lock(mu_);
+  // The executions that read the artifact, and the cache hits that reused one of them (a hit
+  // has no input rows of its own).
   Result<sqlite::Query> q = db_.query(
-      "SELECT DISTINCT " MLPC_EXEC_COLUMNS " FROM execution_inputs i "
-      "JOIN executions e ON e.id = i.execution_id WHERE i.artifact_hash = ?1 ORDER BY e.id");
+      "SELECT " MLPC_EXEC_COLUMNS " FROM execution_inputs i "
+      "JOIN executions e ON e.id = i.execution_id WHERE i.artifact_hash = ?1 "
+      "UNION SELECT " MLPC_EXEC_COLUMNS " FROM execution_inputs i "
+      "JOIN executions e ON e.cached_from = i.execution_id WHERE i.artifact_hash = ?1 ORDER BY 1");
   if (!q) return q.err();
   q->bind(1, hash);
   return rows::readAll<ExecutionRecord>(*q, rows::readExecution);
@@ -92,7 +96,8 @@ Result<std::vector<Binding>> SqliteMetaStore::outputsOf(int64_t executionId) {
 Result<std::vector<CodeRef>> SqliteMetaStore::codeOf(int64_t executionId) {
   std::lock_guard lock(mu_);
   Result<sqlite::Query> q =
-      db_.query("SELECT path, hash FROM execution_code WHERE execution_id = ?1 ORDER BY path");
+      db_.query("SELECT path, hash FROM execution_code WHERE execution_id = " MLPC_ROWS_OF_EXECUTION
+                " ORDER BY path");
   if (!q) return q.err();
   q->bind(1, executionId);
   return rows::readAll<CodeRef>(*q, [](const sqlite::Query& r) {

@@ -52,6 +52,7 @@ public:
   /// `query.outputExists` runs while the store's lock is held: it must not call back into
   /// this store.
   Result<std::optional<CacheHit>> lookupCache(const CacheQuery& query) override;
+  Status holdLookups(bool on) override;
 
   Status recordArtifact(const ArtifactRecord& artifact) override;
   Result<std::optional<ArtifactRecord>> getArtifact(const std::string& hash) override;
@@ -109,6 +110,7 @@ private:
 
   std::mutex mu_;
   sqlite::Db db_;
+  bool holdLookups_ = false; ///< see holdLookups
   int schemaVersion_;
 };
 

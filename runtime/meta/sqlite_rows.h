@@ -19,6 +19,11 @@ namespace mlpc::meta::rows {
 /// How many columns MLPC_EXEC_COLUMNS has: a query that selects more reads them from here on.
 #define MLPC_EXEC_COLUMN_COUNT 19
 
+/// The execution whose binding and code rows stand for execution ?1: the one it reused, if it
+/// is a cache hit (SqliteMetaStore::insertComplete), else itself.
+#define MLPC_ROWS_OF_EXECUTION                                                                     \
+  "(SELECT coalesce(e.cached_from, e.id) FROM executions e WHERE e.id = ?1)"
+
 #define MLPC_VERSION_COLUMNS                                                                       \
   "group_name, version, artifact_hash, run_id, execution_id, metrics_json, tags_json, status, "    \
   "created_at"

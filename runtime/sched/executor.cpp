@@ -256,6 +256,11 @@ struct Executor::Impl {
   /// only at what is already stored, so a crash before a batch is written loses nothing.
   std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> batchedRecords;
 
+  void holdLookups(bool on) {
+    if (auto s = meta.holdLookups(on); !s && failMessage.empty())
+      failMessage = "cannot read the cache: " + s.error();
+  }
+
   void flushBatched() {
     if (auto s = meta.recordExecutions(batchedRecords); !s && failMessage.empty())
       failMessage = "cannot record cached steps: " + s.error();
@@ -1626,11 +1631,15 @@ struct Executor::Impl {
     }
     createTasks(plan.nodes, {}, {}, nullptr);
     while (true) {
+      // The steps made ready together look up the cache from one snapshot (a fully cached
+      // re-run is one such stretch); it is let go before waiting for anything.
+      holdLookups(true);
       while (!ready.empty()) {
         Task* t = ready.front();
         ready.pop_front();
         if (t->state == State::Waiting) execute(*t);
       }
+      holdLookups(false);
       launchReady();
       if (running.empty() && ready.empty()) {
         if (waitingToLaunch.empty()) break;

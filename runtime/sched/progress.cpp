@@ -38,7 +38,8 @@ public:
       line = e.detail;
     else if (e.event == "run_finished")
       line = e.detail;
-    if (!line.empty()) std::cerr << line << "\n";
+    // One write per line: std::cerr is unbuffered, and a cached re-run prints a line per step.
+    if (!line.empty()) std::cerr << (line += '\n');
   }
 };
 

@@ -44,6 +44,15 @@ ExecutionRecord exec(const std::string& runId, const std::string& node, const st
   return e;
 }
 
+/// Rows of `table` (a binding or code table) that belong to execution `id`.
+int64_t countRows(const store::ScopedTempDir& dir, const std::string& table, int64_t id) {
+  sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+  sqlite::Query q = db.query("SELECT count(*) FROM " + table + " WHERE execution_id = ?1").value();
+  q.bind(1, id);
+  REQUIRE(q.step().value());
+  return q.int64(0);
+}
+
 } // namespace
 
 TEST_CASE("start and finish an execution with inputs code outputs and metrics",
@@ -262,10 +271,18 @@ TEST_CASE("recordExecutions writes cache hits in one go, or nothing", "[meta][ca
   CHECK(meta->outputsOf(all[1].id).value().at(0).artifact.hash == out.hash);
   CHECK(meta->codeOf(all[1].id).value().size() == 1);
   CHECK(meta->metricsOf(run).value().size() == 2);
+  // The hit is one row: its bindings and code are read through the execution it reused.
+  for (const char* table : {"execution_inputs", "execution_outputs", "execution_code"})
+    CHECK(countRows(dir, table, all[1].id) == 0);
+  CHECK(countRows(dir, "execution_outputs", src) == 1);
 
-  // A binding to an artifact nobody recorded fails the whole batch.
+  // A binding to an artifact nobody recorded fails the whole batch, and so does a hit of an
+  // execution that does not exist.
   ExecutionIo stray{{{"x", artifact("never recorded")}}, {}, {}, {}};
-  CHECK_FALSE(meta->recordExecutions({{hit, io}, {hit, stray}}).ok());
+  CHECK_FALSE(meta->recordExecutions({{hit, io}, {skipped, stray}}).ok());
+  ExecutionRecord orphan = hit;
+  orphan.cachedFrom = src + 1000;
+  CHECK_FALSE(meta->recordExecutions({{hit, io}, {orphan, io}}).ok());
   CHECK(meta->executionsOf(run).value().size() == 3);
 }
 
@@ -298,6 +315,14 @@ TEST_CASE("lineage: producer and consumers and cached re-use", "[meta][lineage]"
   REQUIRE(consumers.size() == 2);
   CHECK(consumers[0].id == trainId);
   CHECK(consumers[1].id == evalId);
+  // A hit reads what the execution it reused read, though it has no input rows of its own.
+  std::vector<ExecutionRecord> rawReaders = meta->consumersOf(raw.hash).value();
+  REQUIRE(rawReaders.size() == 2);
+  CHECK(rawReaders[0].id == prepId);
+  CHECK(rawReaders[1].id == cachedId);
+  CHECK(meta->inputsOf(cachedId).value().at(0).artifact.hash == raw.hash);
+  CHECK(meta->outputsOf(cachedId).value().at(0).artifact.hash == clean.hash);
+  CHECK(meta->inputsOf(cachedId + 1000).value().empty());
   CHECK(meta->getArtifact(clean.hash).value()->type == "Dataset<parquet>");
 }
 

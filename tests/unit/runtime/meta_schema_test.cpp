@@ -37,12 +37,12 @@ TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]"
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
   REQUIRE(meta.ok());
   CHECK((*meta)->schemaVersion() == latestSchemaVersion());
-  CHECK(latestSchemaVersion() == 7);
+  CHECK(latestSchemaVersion() == 8);
   CHECK((*meta)->path() == dir / "meta.db");
   meta = store::fail("closed");
 
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  CHECK(scalar(db, "SELECT version FROM schema_version") == "7");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "8");
   CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
   for (const char* table : {"runs",
                             "run_params",
@@ -149,7 +149,7 @@ TEST_CASE("a version-2 workspace is upgraded in place: its runs kept no code", "
                 .ok());
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 7);
+  CHECK(meta->schemaVersion() == latestSchemaVersion());
   CHECK(meta->getRun("r-1").value().pipeline == "p");
   CHECK(meta->runCodeOf("r-1").value().empty());
   // New runs record theirs: a kept file by hash, a missing one without.

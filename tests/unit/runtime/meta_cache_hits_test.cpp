@@ -1,0 +1,89 @@
+// Schema version 8: a cache hit is one executions row, read through the execution it reused.
+#include "meta/migrations.h"
+#include "meta/sqlite_db.h"
+#include "meta_test_support.h"
+#include "store/temp_dir.h"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace mlpc;
+using namespace mlpc::meta;
+using namespace mlpc::meta::testing;
+
+namespace {
+
+std::string scalar(sqlite::Db& db, const std::string& sql) {
+  Result<sqlite::Query> q = db.query(sql);
+  REQUIRE(q.ok());
+  Result<bool> row = q->step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return q->text(0);
+}
+
+} // namespace
+
+TEST_CASE("a version-7 workspace is upgraded in place: a cache hit's copied rows are dropped and "
+          "read through the execution it reused",
+          "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  std::string hash(64, 'a');
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    std::vector<std::string_view> v7(schemaMigrations().begin(), schemaMigrations().begin() + 7);
+    REQUIRE(migrate(db, v7).value() == 7);
+    REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
+                    "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
+                    "'succeeded', 1, 'host', 1)")
+                .ok());
+    std::string artifactRow = "INSERT INTO artifacts (hash, kind, size, created_at) VALUES ('";
+    artifactRow += hash;
+    artifactRow += "', 'file', 3, 1)";
+    REQUIRE(db.exec(artifactRow).ok());
+    // Execution 1 ran; execution 2 reused it and, as version 7 did, copied its rows.
+    REQUIRE(db.exec("INSERT INTO executions (id, run_id, node, step, cache_key, status, attempts, "
+                    "started_at, finished_at, cached_from) VALUES "
+                    "(1, 'r-1', 'a', 'A', 'k', 'succeeded', 1, 10, 12, NULL), "
+                    "(2, 'r-1', 'a', 'A', 'k', 'cached', 0, 13, 13, 1)")
+                .ok());
+    for (const char* id : {"1", "2"})
+      for (const char* table : {"execution_inputs", "execution_outputs", "execution_code"}) {
+        std::string row = "INSERT INTO ";
+        row += table;
+        row += " VALUES (";
+        row += id;
+        row += std::string_view(table) == "execution_code" ? ", 'a.py', '" : ", 'x', '";
+        row += hash;
+        row += std::string_view(table) == "execution_code" ? "')" : "', 'file')";
+        REQUIRE(db.exec(row).ok());
+      }
+  }
+  std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+  CHECK(meta->schemaVersion() == 8);
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    CHECK(scalar(db, "SELECT count(*) FROM execution_inputs") == "1");
+    CHECK(scalar(db, "SELECT count(*) FROM execution_outputs") == "1");
+    CHECK(scalar(db, "SELECT count(*) FROM execution_code") == "1");
+    CHECK(scalar(db, "SELECT execution_id FROM execution_outputs") == "1");
+  }
+  for (int64_t id : {1, 2}) {
+    CHECK(meta->inputsOf(id).value().at(0).name == "x");
+    CHECK(meta->outputsOf(id).value().at(0).name == "x");
+    CHECK(meta->outputsOf(id).value().at(0).artifact.hash == hash);
+    CHECK(meta->codeOf(id).value().at(0).path == "a.py");
+  }
+  std::vector<ObjectUse> uses = meta->objectUses().value();
+  int hitUses = 0;
+  for (const ObjectUse& u : uses)
+    if (u.executionId == 2) {
+      CHECK(u.cached == (u.role != ObjectUse::Role::Code));
+      ++hitUses;
+    }
+  CHECK(hitUses == 3);
+  CHECK(meta->checkConsistency().value().empty());
+}
