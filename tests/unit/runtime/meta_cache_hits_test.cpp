@@ -1,4 +1,5 @@
-// Schema version 8: a cache hit is one executions row, read through the execution it reused.
+// Schema version 8 (a cache hit is one executions row, read through the execution it reused)
+// and lookups held on one snapshot.
 #include "meta/migrations.h"
 #include "meta/sqlite_db.h"
 #include "meta_test_support.h"
@@ -86,4 +87,49 @@ TEST_CASE("a version-7 workspace is upgraded in place: a cache hit's copied rows
     }
   CHECK(hitUses == 3);
   CHECK(meta->checkConsistency().value().empty());
+}
+
+TEST_CASE("held lookups read one snapshot until a write or release, and writes still work",
+          "[meta][cache]") {
+  store::ScopedTempDir dir = tempDir();
+  auto mine = openMeta(dir);
+  auto other = openMeta(dir); // another process's connection
+  NewRun r;
+  r.pipeline = "p";
+  std::string run = other->createRun(r).value().id;
+  auto succeeded = [&](const std::string& key) {
+    ExecutionRecord e;
+    e.runId = run;
+    e.node = e.step = "s";
+    e.cacheKey = key;
+    e.status = ExecStatus::Succeeded;
+    e.startedAt = 1;
+    e.finishedAt = 2;
+    return other->recordExecution(e, {}).value();
+  };
+  auto lookup = [&](const std::string& key) {
+    CacheQuery q;
+    q.cacheKey = key;
+    return mine->lookupCache(q).value().has_value();
+  };
+  succeeded("k1");
+  REQUIRE(mine->holdLookups(true).ok());
+  CHECK(lookup("k1"));
+  succeeded("k2");
+  CHECK_FALSE(lookup("k2")); // the snapshot of the first held lookup
+  // A write on this connection ends the snapshot first (and is not refused inside it).
+  REQUIRE(mine->recordArtifact({std::string(64, 'b'), store::ArtifactKind::File, 1, "", 0}).ok());
+  CHECK(lookup("k2"));
+  succeeded("k3");
+  CHECK_FALSE(lookup("k3"));
+  REQUIRE(mine->holdLookups(false).ok());
+  CHECK(lookup("k3"));
+  succeeded("k4");
+  CHECK(lookup("k4")); // not held: every lookup reads the latest
+  // A writer is not blocked by a held snapshot.
+  REQUIRE(mine->holdLookups(true).ok());
+  CHECK(lookup("k4"));
+  succeeded("k5");
+  REQUIRE(mine->holdLookups(false).ok());
+  CHECK(lookup("k5"));
 }
