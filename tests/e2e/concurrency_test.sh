@@ -142,4 +142,45 @@ check_eq "the queued times add up to the waits (about 0 + 1 + 2 s)" true \
 t=$("$MLPC" show "$("$MLPC" runs -n 1 --json | json_get - 'j[0]["id"]')")
 check "show's table has QUEUED and RAN columns" grep -qE '^STEP +STATUS +QUEUED +RAN' <<< "$t"
 
+# --- a run lets go of its read snapshot while it waits. The steps made ready together look the
+# cache up from one snapshot of meta.db; held while a step runs, it would keep other processes
+# from checkpointing (truncating) the WAL for as long as the step takes. Here `_c` becomes ready
+# when `q` finishes and is a hit (q's output bytes do not change), while `_s` still runs.
+mkdir -p "$T/snap"
+cd "$T/snap" || exit 2
+cat > s.mlp <<'EOF'
+step Quick(n: int) -> File {
+  run = "echo same > ${out} # ${n}"
+}
+
+step Gen(_x: File) -> File {
+  run = "echo gen > ${out}"
+}
+
+step Slow(n: int) -> File {
+  run = "sleep ${n}; echo slow ${n} > ${out}"
+}
+
+pipeline snap(n: int = 0) {
+  q = Quick(n)
+  _c = Gen(q)
+  _s = Slow(n)
+}
+EOF
+"$MLPC" run s.mlp > "$T/s1.out" 2>&1
+check_eq "the first run succeeds" 0 "$?"
+"$MLPC" run s.mlp -j 2 --param n=3 > "$T/s2.out" 2>&1 &
+s2=$!
+for _ in $(seq 100); do
+  q=$(sqlite3 .mlp/meta.db "SELECT count(*) FROM executions WHERE node = 'q' AND status = 'succeeded'" 2> /dev/null)
+  [ "$q" = 2 ] && break
+  sleep 0.05
+done
+sleep 0.5
+ckpt=$(sqlite3 .mlp/meta.db "PRAGMA wal_checkpoint(TRUNCATE)" 2>&1)
+wait $s2
+check_eq "the second run (q runs, _c is a hit, _s takes 3 s) succeeds" 0 "$?"
+check_contains "it reused _c" "cached  _c" "$(cat "$T/s2.out")"
+check_eq "while _s ran, another process could truncate the WAL (busy 0)" 0 "${ckpt%%|*}"
+
 finish
