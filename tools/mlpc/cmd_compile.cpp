@@ -137,7 +137,7 @@ void registerCompile(CLI::App& app) {
         o->output == "-" ? "" : fs::path(fs::absolute(o->output)).parent_path().string();
     auto plan = compileToPlan(o->file, o->pipeline, o->params, planDir, o->diag);
     if (!plan) return;
-    std::string text = plan::dump(plan::toJson(*plan));
+    std::string text = plan::dump(*plan);
     if (o->output == "-") {
       std::cout << text;
       return;
