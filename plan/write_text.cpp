@@ -601,7 +601,8 @@ private:
 
 std::string dump(const Plan& plan) {
   std::string out;
-  out.reserve(1 << 16);
+  // About 420 bytes per top-level node in generated plans: one allocation instead of doubling.
+  out.reserve((1 << 16) + 512 * plan.nodes.size());
   PlanText(out).plan(plan);
   out += '\n';
   return out;

@@ -2,6 +2,7 @@
 
 #include "mlpc/version.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -514,6 +515,7 @@ Node Lowerer::transformNode(const ast::CallExpr& c, const std::string& id, Sourc
 }
 
 void Lowerer::block(const ast::Block& b, std::vector<Node>& out) {
+  out.reserve(out.size() + b.stmts.size()); // hoisted calls may add more
   for (auto& st : b.stmts) {
     std::vector<Node>* saved = pending;
     pending = &out;
@@ -639,17 +641,20 @@ bool Lowerer::params(const ast::PipelineDecl& p, Json& out) {
 }
 
 std::vector<std::pair<std::string, std::string>> Lowerer::edges(const std::vector<Node>& nodes) {
-  // Per node, the ids its own fields refer to in sorted order (not its nested lists': they are
-  // nodes of their own), each pair once; nodes in pre-order.
+  // Per node, the ids its own fields refer to in sorted order, each once (not its nested lists':
+  // they are nodes of their own); nodes in pre-order. Node ids are unique (`uniqueId`), so no
+  // pair can come from two nodes.
   std::vector<std::pair<std::string, std::string>> out;
-  std::set<std::pair<std::string, std::string>> seen;
+  std::vector<std::string> refs;
   std::function<void(const std::vector<Node>&)> walk = [&](const std::vector<Node>& list) {
     for (auto& n : list) {
-      std::set<std::string> refs;
+      refs.clear();
       for (auto& r : n.refs())
-        refs.insert(std::move(r.first));
+        refs.push_back(std::move(r.first));
+      std::sort(refs.begin(), refs.end());
+      refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
       for (auto& r : refs)
-        if (seen.insert({r, n.id}).second) out.emplace_back(r, n.id);
+        out.emplace_back(r, n.id);
       for (auto* c : n.children())
         walk(*c);
     }
