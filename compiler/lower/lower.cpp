@@ -321,8 +321,11 @@ ExprP Lowerer::expr(const ast::Expr& e) {
       auto& m = c.callee->as<ast::MemberExpr>();
       auto* gr = prog.resolution(m.object.get());
       auto x = make(ExprKind::Model, gr && gr->decl ? declKey(*gr->decl) : "");
-      // Without an argument the version is JSON null, as it was written before.
-      if (cb->args[0]) x->index = expr(*cb->args[0]);
+      // Without an argument the version would be JSON null, which the reader refuses.
+      if (cb->args[0])
+        x->index = expr(*cb->args[0]);
+      else
+        fail("`" + x->name + ".version()` has no version");
       return x;
     }
     if (cb->callee && cb->callee->kind == ast::DeclKind::Pipeline) {
