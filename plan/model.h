@@ -266,6 +266,11 @@ std::optional<Plan> read(const Json& json, std::string& error);
 /// The plan's JSON, key for key as `mlpc compile` writes it (`dump` gives its bytes).
 Json toJson(const Plan& plan);
 
+/// The plan's text: the bytes of `dump(toJson(plan))`, written straight from the model without
+/// building the JSON tree (plan/write_text.cpp; a unit test keeps the two equal). As with `dump`,
+/// a string that is not valid UTF-8 throws nlohmann's type_error.
+std::string dump(const Plan& plan);
+
 /// A definition's `env` and `outputs` as the plan writes them: part of a step's cache key
 /// (sched::canonicalAction), which must not change when the C++ model does.
 Json envJson(const StepDef& def);

@@ -96,23 +96,23 @@ std::optional<plan::Plan> compileToPlan(const std::string& file, const std::stri
     lo.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
   }
   DiagnosticSink sink;
-  auto plan = plan::lower(*fe->program, lo, sink);
+  // What compile writes and what run reads are the same typed plan: lowering reads its JSON parts
+  // through the plan's reader and checks the nodes it built, and a plan that does not hold
+  // together is a bug in mlpc, reported as such rather than written out.
+  std::string internalError;
+  auto plan = plan::lower(*fe->program, lo, sink, internalError);
+  if (!internalError.empty()) {
+    std::cerr << "error: internal: the compiled plan does not read back: " << internalError << "\n";
+    exitCode() = 2;
+    return std::nullopt;
+  }
   if (!plan) {
     emitDiagnostics(sink, fe->sm, diag);
     exitCode() = 2;
     return std::nullopt;
   }
   releaseAtExit(std::move(fe));
-  // What compile writes and what run reads are the same typed plan: a lowering that the reader
-  // refuses is a bug in mlpc, reported as such rather than written out.
-  std::string err;
-  auto typed = plan::read(*plan, err);
-  if (!typed) {
-    std::cerr << "error: internal: the compiled plan does not read back: " << err << "\n";
-    exitCode() = 2;
-    return std::nullopt;
-  }
-  return typed;
+  return plan;
 }
 
 void registerCompile(CLI::App& app) {
@@ -137,7 +137,7 @@ void registerCompile(CLI::App& app) {
         o->output == "-" ? "" : fs::path(fs::absolute(o->output)).parent_path().string();
     auto plan = compileToPlan(o->file, o->pipeline, o->params, planDir, o->diag);
     if (!plan) return;
-    std::string text = plan::dump(plan::toJson(*plan));
+    std::string text = plan::dump(*plan);
     if (o->output == "-") {
       std::cout << text;
       return;

@@ -204,3 +204,60 @@ TEST_CASE("the plan's base is the entry's directory relative to where the plan g
   auto same = lower(f.entry, lo);
   CHECK((*same->plan)["base"] == ".");
 }
+
+// Lowering builds the nodes as the typed plan and reads only the rest through the plan's
+// reader, and `mlpc compile` writes that typed plan directly. So every golden program must lower
+// to its expected bytes through that path, and those bytes must still read back through the
+// whole reader (validate, then every expression) as the same plan: the check `compile` made on
+// every plan before, kept here for every plan the golden tests compile.
+TEST_CASE("every golden plan lowers to its expected bytes and reads back", "[plan][lower]") {
+  fs::path dir = fs::path(MLPC_TEST_SOURCE_DIR) / "tests/golden/plans";
+  int cases = 0;
+  for (auto& entry : fs::directory_iterator(dir)) {
+    fs::path src = entry.path();
+    if (src.extension() != ".mlp") continue;
+    fs::path expected = src;
+    expected += ".plan.json.expected";
+    if (!fs::exists(expected)) continue;
+    INFO(src.filename().string());
+    plan::LowerOptions lo;
+    lo.planDir = dir.string();
+    fs::path argsFile = src;
+    argsFile += ".args";
+    if (fs::exists(argsFile)) { // `--pipeline NAME` and `--param NAME=VALUE`, as run_golden.sh
+      std::ifstream in(argsFile);
+      std::string flag, value;
+      while (in >> flag >> value) {
+        if (flag == "--pipeline") lo.pipeline = value;
+        if (flag == "--param") {
+          auto eq = value.find('=');
+          lo.params.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+        }
+      }
+    }
+    SourceManager sm;
+    DiagnosticSink sink;
+    sema::Options opts;
+    opts.stdlibDirs = {std::string(MLPC_TEST_SOURCE_DIR) + "/stdlib"};
+    // Ranges name the file as given: compiled from its directory, as run_golden.sh does.
+    fs::path cwd = fs::current_path();
+    fs::current_path(dir);
+    auto prog = sema::analyze(src.filename().string(), opts, sm, sink);
+    fs::current_path(cwd);
+    REQUIRE(sink.errorCount() == 0);
+    std::string internal;
+    auto typed = plan::lower(*prog, lo, sink, internal);
+    CHECK(internal.empty());
+    REQUIRE(typed);
+    std::ifstream in(expected, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(plan::dump(*typed) == bytes);
+    std::string err;
+    auto again = plan::read(plan::Json::parse(bytes), err);
+    INFO(err);
+    REQUIRE(again);
+    CHECK(plan::dump(*again) == bytes);
+    ++cases;
+  }
+  CHECK(cases >= 10);
+}
