@@ -1592,7 +1592,7 @@ struct Executor::Impl {
       meta::NewRun nr;
       nr.pipeline = pipeline;
       nr.entry = opts.entry;
-      const std::string planText = plan::dump(plan::toJson(plan));
+      const std::string planText = plan::dump(plan);
       nr.planHash = store::sha256Bytes(planText);
       Json pj = Json::object();
       for (auto& [k, v] : params.items()) {
