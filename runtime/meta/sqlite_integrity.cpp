@@ -212,11 +212,15 @@ Status checkReferences(sqlite::Db& db, std::vector<MetaProblem>& out) {
 
 } // namespace
 
-// A cache hit uses what the execution it reused does, through that execution's rows (schema
-// version 8): the columns of the binding queries below, for every hit.
-#define MLPC_HIT_USES(table)                                                                       \
+/// Every use of an object by a binding of `table` (execution_inputs or execution_outputs): the
+/// executions' own rows (an execution that no longer exists reads as empty text, for `verify`),
+/// then each cache hit's, which are the rows of the execution it reused (schema version 8).
+#define MLPC_BINDING_USES(table)                                                                   \
+  "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), coalesce(e.node, ''), "         \
+  "b.execution_id, coalesce(e.status, '') FROM " table " b "                                       \
+  "LEFT JOIN executions e ON e.id = b.execution_id UNION ALL "                                     \
   "SELECT b.artifact_hash, b.kind, b.name, e.run_id, e.node, e.id, e.status FROM executions e "    \
-  "JOIN " table " b ON b.execution_id = e.cached_from"
+  "JOIN " table " b ON b.execution_id = e.cached_from ORDER BY 6, 3"
 
 Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
   std::lock_guard lock(mu_);
@@ -237,21 +241,9 @@ Result<std::vector<ObjectUse>> SqliteMetaStore::objectUses() {
       out.push_back(std::move(u));
     });
   };
-  if (Status s =
-          bindings(ObjectUse::Role::Output,
-                   "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), "
-                   "coalesce(e.node, ''), b.execution_id, coalesce(e.status, '') "
-                   "FROM execution_outputs b LEFT JOIN executions e ON e.id = "
-                   "b.execution_id UNION ALL " MLPC_HIT_USES("execution_outputs") " ORDER BY 6, 3");
-      !s)
+  if (Status s = bindings(ObjectUse::Role::Output, MLPC_BINDING_USES("execution_outputs")); !s)
     return s.err();
-  if (Status s =
-          bindings(ObjectUse::Role::Input,
-                   "SELECT b.artifact_hash, b.kind, b.name, coalesce(e.run_id, ''), "
-                   "coalesce(e.node, ''), b.execution_id, coalesce(e.status, '') "
-                   "FROM execution_inputs b LEFT JOIN executions e ON e.id = "
-                   "b.execution_id UNION ALL " MLPC_HIT_USES("execution_inputs") " ORDER BY 6, 3");
-      !s)
+  if (Status s = bindings(ObjectUse::Role::Input, MLPC_BINDING_USES("execution_inputs")); !s)
     return s.err();
   if (Status s = eachRow(db_,
                          "SELECT v.artifact_hash, coalesce(a.kind, ''), v.group_name, v.version, "

@@ -15,19 +15,6 @@ using namespace mlpc;
 using namespace mlpc::meta;
 using namespace mlpc::meta::testing;
 
-namespace {
-
-std::string scalar(sqlite::Db& db, const std::string& sql) {
-  Result<sqlite::Query> q = db.query(sql);
-  REQUIRE(q.ok());
-  Result<bool> row = q->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return q->text(0);
-}
-
-} // namespace
-
 TEST_CASE("a version-7 workspace is upgraded in place: a cache hit's copied rows are dropped and "
           "read through the execution it reused",
           "[meta][schema]") {

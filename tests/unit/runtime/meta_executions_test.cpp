@@ -45,12 +45,10 @@ ExecutionRecord exec(const std::string& runId, const std::string& node, const st
 }
 
 /// Rows of `table` (a binding or code table) that belong to execution `id`.
-int64_t countRows(const store::ScopedTempDir& dir, const std::string& table, int64_t id) {
+std::string countRows(const store::ScopedTempDir& dir, const std::string& table, int64_t id) {
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  sqlite::Query q = db.query("SELECT count(*) FROM " + table + " WHERE execution_id = ?1").value();
-  q.bind(1, id);
-  REQUIRE(q.step().value());
-  return q.int64(0);
+  return scalar(db,
+                "SELECT count(*) FROM " + table + " WHERE execution_id = " + std::to_string(id));
 }
 
 } // namespace
@@ -273,8 +271,8 @@ TEST_CASE("recordExecutions writes cache hits in one go, or nothing", "[meta][ca
   CHECK(meta->metricsOf(run).value().size() == 2);
   // The hit is one row: its bindings and code are read through the execution it reused.
   for (const char* table : {"execution_inputs", "execution_outputs", "execution_code"})
-    CHECK(countRows(dir, table, all[1].id) == 0);
-  CHECK(countRows(dir, "execution_outputs", src) == 1);
+    CHECK(countRows(dir, table, all[1].id) == "0");
+  CHECK(countRows(dir, "execution_outputs", src) == "1");
 
   // A binding to an artifact nobody recorded fails the whole batch, and so does a hit of an
   // execution that does not exist.

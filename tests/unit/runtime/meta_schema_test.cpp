@@ -19,19 +19,6 @@ using namespace mlpc;
 using namespace mlpc::meta;
 using namespace mlpc::meta::testing;
 
-namespace {
-
-std::string scalar(sqlite::Db& db, const std::string& sql) {
-  Result<sqlite::Query> q = db.query(sql);
-  REQUIRE(q.ok());
-  Result<bool> row = q->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return q->text(0);
-}
-
-} // namespace
-
 TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]") {
   store::ScopedTempDir dir = tempDir();
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
