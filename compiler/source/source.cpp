@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace mlpc {
 
@@ -46,8 +46,19 @@ std::string SourceManager::describe(SourceRange r) const {
 
 bool readFile(const std::string& path, std::string& out, std::string& error) {
   out.clear();
+  // One open, the size from fstat and read() straight into the string: going through an
+  // ifstream and an ostringstream copied a 10 MB plan twice (5% of a cached re-run).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return false;
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::fstat(fd, &st) != 0) {
     error = std::strerror(errno);
     return false;
   }
@@ -55,14 +66,22 @@ bool readFile(const std::string& path, std::string& out, std::string& error) {
     error = "is a directory";
     return false;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
-    return false;
+  // The size is a hint: a pipe or a file that grows is read to its end all the same.
+  size_t used = 0;
+  out.resize(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : 65536);
+  for (;;) {
+    if (used == out.size()) out.resize(out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = std::strerror(errno);
+      out.clear();
+      return false;
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
+  out.resize(used);
   return true;
 }
 

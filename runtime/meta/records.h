@@ -174,8 +174,11 @@ struct CacheQuery {
   std::function<bool(const ArtifactRecord&)> outputExists;
 };
 
+/// What a cache lookup answers with: only what reusing an execution needs, all of it read from
+/// the lookup's index (executions_by_cache_key covers it) and the output bindings.
 struct CacheHit {
-  ExecutionRecord execution; ///< the succeeded execution to reuse
+  int64_t executionId = 0; ///< the succeeded execution to reuse
+  std::string runId;       ///< the run it belongs to
   std::vector<Binding> outputs;
 };
 

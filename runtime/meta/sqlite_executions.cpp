@@ -214,9 +214,10 @@ Result<std::optional<CacheHit>> SqliteMetaStore::lookupCache(const CacheQuery& q
   // candidate, without a BEGIN/COMMIT and a second query per lookup (a fully cached re-run makes
   // one lookup per step). Rows come candidate by candidate, newest first, each with its outputs
   // by name; a candidate without outputs has one row of NULLs. The literal status matches the
-  // partial index executions_by_cache_key.
+  // partial index executions_by_cache_key, which holds every executions column read here, so
+  // the table's own rows (with each step's whole action) are not read at all (schema version 9).
   Result<sqlite::Query> q =
-      db_.query("SELECT " MLPC_EXEC_COLUMNS ", b.name, b.artifact_hash, b.kind, a.size, a.type, "
+      db_.query("SELECT e.id, e.run_id, b.name, b.artifact_hash, b.kind, a.size, a.type, "
                 "a.created_at FROM executions e "
                 "LEFT JOIN execution_outputs b ON b.execution_id = e.id "
                 "LEFT JOIN artifacts a ON a.hash = b.artifact_hash "
@@ -224,20 +225,20 @@ Result<std::optional<CacheHit>> SqliteMetaStore::lookupCache(const CacheQuery& q
                 "ORDER BY e.finished_at DESC, e.id DESC, b.name");
   if (!q) return q.err();
   q->bindAll(query.cacheKey, oldest);
-  constexpr int kB = MLPC_EXEC_COLUMN_COUNT; // the first column of the output binding
+  constexpr int kB = 2; // the first column of the output binding
   std::optional<CacheHit> current;
   bool complete = true;
   for (;;) {
     Result<bool> row = q->step();
     if (!row) return row.err();
     int64_t id = *row ? q->int64(0) : 0;
-    if (current && (!*row || current->execution.id != id)) {
+    if (current && (!*row || current->executionId != id)) {
       if (complete) return current;
       current.reset(); // e.g. an output was garbage-collected: try an older execution
     }
     if (!*row) return std::optional<CacheHit>();
     if (!current) {
-      current.emplace(CacheHit{rows::readExecution(*q), {}});
+      current.emplace(CacheHit{id, q->text(1), {}});
       complete = true;
     }
     if (q->isNull(kB) || q->isNull(kB + 3)) continue; // no outputs (or a dangling binding)

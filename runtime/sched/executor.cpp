@@ -1053,8 +1053,8 @@ struct Executor::Impl {
     }
     t.value = def.outputs.size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
     if (opts.dryRun) {
-      decisions.push_back({t.key, t.stepKey, "cached", "unchanged since run " + hit.execution.runId,
-                           t.node->range});
+      decisions.push_back(
+          {t.key, t.stepKey, "cached", "unchanged since run " + hit.runId, t.node->range});
     } else {
       meta::ExecutionRecord rec;
       rec.runId = runId;
@@ -1067,22 +1067,17 @@ struct Executor::Impl {
       rec.startedAt = now();
       rec.finishedAt = rec.startedAt;
       rec.source = t.node->range;
-      rec.command = hit.execution.command;
-      rec.image = hit.execution.image;
-      rec.cachedFrom = hit.execution.cachedFrom ? hit.execution.cachedFrom : hit.execution.id;
-      rec.stdoutPath = hit.execution.stdoutPath;
-      rec.stderrPath = hit.execution.stderrPath;
-      rec.paramsJson = t.actionText.empty() ? t.action.dump() : t.actionText;
+      rec.cachedFrom = hit.executionId; // a lookup finds only executions that ran
+      // Everything else a hit has is the reused execution's: its logs, command, image and action
+      // (the cache key is the action's hash), and its inputs, outputs and code. Readers follow
+      // `cached_from` to them (schema version 9), so none of it is copied into this row.
       meta::ExecutionIo io;
-      io.inputs = t.inputs;
-      io.outputs = hit.outputs;
-      io.code = t.code;
-      io.metrics = metrics;
+      io.metrics = std::move(metrics);
       // Batched (see batchedRecords), which keeps a fully cached re-run fast.
-      batchedRecords.emplace_back(rec, io);
+      batchedRecords.emplace_back(std::move(rec), std::move(io));
       if (batchedRecords.size() >= 5000) flushBatched();
       ++counts.cached;
-      progress.emit({"cached", t.key, t.stepKey, "", rec.source, 0});
+      progress.emit({"cached", t.key, t.stepKey, "", t.node->range, 0});
     }
     (void)args;
     finish(t, State::Done);
@@ -1202,6 +1197,12 @@ struct Executor::Impl {
     const plan::StepDef& def = *plan.steps.find(t.stepKey);
     std::string where = t.node->range;
     if (r.succeeded()) {
+      // Fill the slot this process left before storing its outputs: storing makes each one
+      // durable (fsyncs that wait for the disk), and a step that was already waiting can run
+      // meanwhile. Only after a success: a process that failed stops the run first. (If this
+      // step's outputs then fail their check, the step started here runs to its end, as any
+      // step still running when a run stops does.)
+      launchReady();
       std::vector<meta::Binding> outs;
       std::vector<meta::Metric> metrics;
       Json outputs = Json::object();
@@ -1647,6 +1648,7 @@ struct Executor::Impl {
         for (Task* t : waitingToLaunch)
           due = std::min(due, t->notBefore);
         double wait = due - now();
+        progress.flush();
         if (wait > 0)
           std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.5)));
         if (exec::interruptRequested()) onInterrupt();
@@ -1656,6 +1658,7 @@ struct Executor::Impl {
       for (Task* t : waitingToLaunch)
         if (t->notBefore > 0)
           maxWait = std::max(0.01, std::min(maxWait.value_or(1e9), t->notBefore - now()));
+      progress.flush();
       auto r = runner.waitAny(maxWait);
       if (r)
         completed(*r);

@@ -52,32 +52,53 @@ public:
     if (e.event == "succeeded") ++done;
     if (e.event == "cached") ++cached;
     if (e.event == "failed") ++failed;
-    std::string line;
+    std::string out = "\r\x1b[2K";
     if (e.event == "succeeded")
-      line = "\x1b[32m✓\x1b[0m " + e.node + " \x1b[2m" + seconds(e.seconds) + "\x1b[0m";
+      out += "\x1b[32m✓\x1b[0m " + e.node + " \x1b[2m" + seconds(e.seconds) + "\x1b[0m\n";
     else if (e.event == "cached")
-      line = "\x1b[36m↺\x1b[0m " + e.node + " \x1b[2mcached\x1b[0m";
+      out += "\x1b[36m↺\x1b[0m " + e.node + " \x1b[2mcached\x1b[0m\n";
     else if (e.event == "failed")
-      line = "\x1b[31m✗ " + e.node + "\x1b[0m: " + e.detail;
+      out += "\x1b[31m✗ " + e.node + "\x1b[0m: " + e.detail + "\n";
     else if (e.event == "skipped")
-      line = "\x1b[2m- " + e.node + " skipped (" + e.detail + ")\x1b[0m";
+      out += "\x1b[2m- " + e.node + " skipped (" + e.detail + ")\x1b[0m\n";
     else if (e.event == "retrying")
-      line = "\x1b[33m↻\x1b[0m " + e.node + ": " + e.detail;
-    else if (e.event == "registered" || e.event == "message" || e.event == "run_started" ||
-             e.event == "run_finished")
-      line = e.detail;
-    std::cerr << "\r\x1b[2K";
-    if (!line.empty()) std::cerr << line << "\n";
-    if (e.event != "run_finished") {
-      double el = std::chrono::duration<double>(Clock::now() - start_).count();
-      std::cerr << "\x1b[1m" << done << " done, " << running << " running, " << cached
-                << " cached, " << failed << " failed\x1b[0m  " << seconds(el);
-    }
-    std::cerr.flush();
+      out += "\x1b[33m↻\x1b[0m " + e.node + ": " + e.detail + "\n";
+    else if ((e.event == "registered" || e.event == "message" || e.event == "run_started" ||
+              e.event == "run_finished") &&
+             !e.detail.empty())
+      out += e.detail + "\n";
+    // A fully cached re-run reports thousands of hits in a burst: the status line is redrawn
+    // for them at most every 50 ms (and by flush() before the run waits), not once per hit.
+    auto now = Clock::now();
+    stale_ = e.event != "run_finished";
+    if (stale_ && (e.event != "cached" || now - drawn_ >= std::chrono::milliseconds(50)))
+      appendStatus(out, now);
+    write(out);
+  }
+
+  void flush() override {
+    if (!stale_) return;
+    std::string out = "\r\x1b[2K";
+    appendStatus(out, Clock::now());
+    write(out);
   }
 
 private:
+  void appendStatus(std::string& out, Clock::time_point now) {
+    double el = std::chrono::duration<double>(now - start_).count();
+    out += "\x1b[1m" + std::to_string(done) + " done, " + std::to_string(running) + " running, " +
+           std::to_string(cached) + " cached, " + std::to_string(failed) + " failed\x1b[0m  " +
+           seconds(el);
+    drawn_ = now;
+    stale_ = false;
+  }
+
+  /// One write for the whole update, so the terminal never shows half of it.
+  static void write(const std::string& out) { std::cerr << out << std::flush; }
+
   Clock::time_point start_ = Clock::now();
+  Clock::time_point drawn_{};
+  bool stale_ = false; ///< the status line on screen is missing or out of date
 };
 
 class JsonProgress : public Progress {

@@ -1,5 +1,5 @@
-// Schema version 8 (a cache hit is one executions row, read through the execution it reused)
-// and lookups held on one snapshot.
+// Schema versions 8 and 9 (a cache hit is one short executions row, read through the execution
+// it reused) and lookups held on one snapshot.
 #include "meta/migrations.h"
 #include "meta/sqlite_db.h"
 #include "meta_test_support.h"
@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,7 @@ TEST_CASE("a version-7 workspace is upgraded in place: a cache hit's copied rows
       }
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 8);
+  CHECK(meta->schemaVersion() == latestSchemaVersion());
   {
     sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
     CHECK(scalar(db, "SELECT count(*) FROM execution_inputs") == "1");
@@ -119,4 +120,97 @@ TEST_CASE("held lookups read one snapshot until a write or release, and writes s
   succeeded("k5");
   REQUIRE(mine->holdLookups(false).ok());
   CHECK(lookup("k5"));
+}
+
+TEST_CASE("a version-8 workspace is upgraded in place: a cache hit's copied text is dropped and "
+          "read from the execution it reused",
+          "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    std::vector<std::string_view> v8(schemaMigrations().begin(), schemaMigrations().begin() + 8);
+    REQUIRE(migrate(db, v8).value() == 8);
+    REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
+                    "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
+                    "'succeeded', 1, 'host', 1)")
+                .ok());
+    // Execution 2 reused execution 1 and, as version 8 did, copied its text.
+    REQUIRE(db.exec("INSERT INTO executions (id, run_id, node, step, cache_key, status, attempts, "
+                    "started_at, finished_at, stdout_path, stderr_path, source, command, image, "
+                    "cached_from, params_json) VALUES "
+                    "(1, 'r-1', 'a', 'A', 'k', 'succeeded', 1, 10, 12, 'o1', 'e1', 'x.mlp:1:1', "
+                    "'echo 1', 'img', NULL, '{\"run\":\"echo\"}'), "
+                    "(2, 'r-1', 'a', 'A', 'k', 'cached', 0, 13, 13, 'o1', 'e1', 'x.mlp:2:1', "
+                    "'echo 1', 'img', 1, '{\"run\":\"echo\"}')")
+                .ok());
+  }
+  std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+  CHECK(meta->schemaVersion() == 9);
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    CHECK(scalar(db, "SELECT command || '|' || image || '|' || stdout_path || '|' || stderr_path "
+                     "|| '|' || params_json FROM executions WHERE id = 2") == "||||{}");
+    CHECK(scalar(db, "SELECT command FROM executions WHERE id = 1") == "echo 1");
+  }
+  ExecutionRecord hit = meta->getExecution(2).value();
+  CHECK(hit.command == "echo 1");
+  CHECK(hit.image == "img");
+  CHECK(hit.stdoutPath == "o1");
+  CHECK(hit.stderrPath == "e1");
+  CHECK(hit.paramsJson == "{\"run\":\"echo\"}");
+  CHECK(hit.source == "x.mlp:2:1"); // its own
+  CHECK(hit.cachedFrom == 1);
+  std::vector<ExecutionRecord> all = meta->executionsOf("r-1").value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].command == "echo 1");
+  CHECK(all[1].paramsJson == all[0].paramsJson);
+}
+
+TEST_CASE("a cache hit recorded now keeps only its own facts and reads the rest through the "
+          "execution it reused",
+          "[meta][cache]") {
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  NewRun r;
+  r.pipeline = "p";
+  std::string run = meta->createRun(r).value().id;
+  ExecutionRecord ran;
+  ran.runId = run;
+  ran.node = ran.step = "s";
+  ran.cacheKey = "k";
+  ran.status = ExecStatus::Succeeded;
+  ran.startedAt = 1;
+  ran.finishedAt = 2;
+  ran.command = "python3 train.py";
+  ran.image = "python:3.11";
+  ran.stdoutPath = "logs/s.out";
+  ran.stderrPath = "logs/s.err";
+  ran.paramsJson = R"({"run":"python3 train.py"})";
+  int64_t first = meta->recordExecution(ran, {}).value();
+  // What the executor records for a hit: the run, node, key, status, source and the pointer.
+  ExecutionRecord hit;
+  hit.runId = run;
+  hit.node = hit.step = "s";
+  hit.cacheKey = "k";
+  hit.status = ExecStatus::Cached;
+  hit.startedAt = 3;
+  hit.finishedAt = 3;
+  hit.source = "p.mlp:4:3";
+  hit.cachedFrom = first;
+  REQUIRE(meta->recordExecutions({{hit, ExecutionIo{}}}).ok());
+  std::vector<ExecutionRecord> all = meta->executionsOf(run).value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].status == ExecStatus::Cached);
+  CHECK(all[1].command == ran.command);
+  CHECK(all[1].image == ran.image);
+  CHECK(all[1].stdoutPath == ran.stdoutPath);
+  CHECK(all[1].stderrPath == ran.stderrPath);
+  CHECK(all[1].paramsJson == ran.paramsJson);
+  CHECK(all[1].source == "p.mlp:4:3");
+  // A hit is never a lookup's answer: the lookup returns the execution that ran.
+  CacheQuery q;
+  q.cacheKey = "k";
+  std::optional<CacheHit> found = meta->lookupCache(q).value();
+  REQUIRE(found.has_value());
+  CHECK(found->executionId == first);
 }

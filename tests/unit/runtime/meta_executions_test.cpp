@@ -183,7 +183,7 @@ TEST_CASE("lookupCache returns the newest usable succeeded execution", "[meta][c
   q.now = 2500;
   std::optional<CacheHit> hit = meta->lookupCache(q).value();
   REQUIRE(hit.has_value());
-  CHECK(hit->execution.id == newer);
+  CHECK(hit->executionId == newer);
   REQUIRE(hit->outputs.size() == 1);
   CHECK(hit->outputs[0].artifact.hash == store::sha256Bytes("v2"));
 
@@ -191,12 +191,12 @@ TEST_CASE("lookupCache returns the newest usable succeeded execution", "[meta][c
   q.outputExists = [](const ArtifactRecord& a) { return a.hash != store::sha256Bytes("v2"); };
   hit = meta->lookupCache(q).value();
   REQUIRE(hit.has_value());
-  CHECK(hit->execution.id == old);
+  CHECK(hit->executionId == old);
 
   q.maxAgeSeconds = 1000; // only executions finished at or after 1500
   CHECK_FALSE(meta->lookupCache(q).value().has_value());
   q.outputExists = nullptr;
-  CHECK(meta->lookupCache(q).value()->execution.id == newer);
+  CHECK(meta->lookupCache(q).value()->executionId == newer);
 
   q.cacheKey = std::string(64, 'z');
   CHECK_FALSE(meta->lookupCache(q).value().has_value());
@@ -221,7 +221,7 @@ TEST_CASE("lookupCache reads every output of a candidate, and hits one without o
   q.cacheKey = key;
   std::optional<CacheHit> hit = meta->lookupCache(q).value();
   REQUIRE(hit.has_value());
-  CHECK(hit->execution.id == newId);
+  CHECK(hit->executionId == newId);
   REQUIRE(hit->outputs.size() == 3); // all of them, by name
   CHECK(hit->outputs[0].name == "a");
   CHECK(hit->outputs[1].name == "b");
@@ -233,7 +233,7 @@ TEST_CASE("lookupCache reads every output of a candidate, and hits one without o
   q.outputExists = [](const ArtifactRecord& a) { return a.hash != store::sha256Bytes("c2"); };
   hit = meta->lookupCache(q).value();
   REQUIRE(hit.has_value());
-  CHECK(hit->execution.id == oldId);
+  CHECK(hit->executionId == oldId);
   REQUIRE(hit->outputs.size() == 2);
   CHECK(hit->outputs[0].artifact.hash == store::sha256Bytes("a1"));
   CHECK(hit->outputs[1].artifact.hash == store::sha256Bytes("b1"));
@@ -245,7 +245,7 @@ TEST_CASE("lookupCache reads every output of a candidate, and hits one without o
   q.cacheKey = bare;
   hit = meta->lookupCache(q).value();
   REQUIRE(hit.has_value());
-  CHECK(hit->execution.id == bareId);
+  CHECK(hit->executionId == bareId);
   CHECK(hit->outputs.empty());
 }
 
