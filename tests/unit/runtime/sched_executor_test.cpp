@@ -257,6 +257,28 @@ TEST_CASE("sched: -j limits how many commands run at once", "[sched]") {
   }
 }
 
+TEST_CASE("sched: the slot a step leaves is filled before its outputs are stored; not after a "
+          "failure",
+          "[sched]") {
+  // Storing waits for the disk (fsyncs): a step already waiting starts first.
+  Harness h;
+  h.runner.setDefaultOutcome(takes(1));
+  auto s = h.run(loadPlan("wide"), /*jobs=*/1);
+  REQUIRE(s.status == RunStatus::Succeeded);
+  auto& ev = h.progress.events;
+  auto firstDone =
+      std::find_if(ev.begin(), ev.end(), [](auto& e) { return e.event == "succeeded"; });
+  REQUIRE(firstDone != ev.end());
+  CHECK(std::count_if(ev.begin(), firstDone, [](auto& e) { return e.event == "started"; }) == 2);
+
+  // A process that fails stops the run before anything else starts (no --keep-going).
+  Harness f;
+  f.runner.setDefaultOutcome(exitsWith(3, 1));
+  auto failed = f.run(loadPlan("wide"), /*jobs=*/1);
+  CHECK(failed.status == RunStatus::Failed);
+  CHECK(f.startedNodes.size() == 1);
+}
+
 TEST_CASE("sched: cpu requests limit concurrency; a step larger than the machine runs alone",
           "[sched]") {
   SECTION("4 cores, steps of 2 cpus: two at a time even with -j 8") {
