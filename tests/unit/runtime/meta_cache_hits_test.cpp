@@ -174,13 +174,18 @@ TEST_CASE("a cache hit recorded now keeps only its own facts and reads the rest 
   NewRun r;
   r.pipeline = "p";
   std::string run = meta->createRun(r).value().id;
-  ExecutionRecord ran;
-  ran.runId = run;
-  ran.node = ran.step = "s";
-  ran.cacheKey = "k";
-  ran.status = ExecStatus::Succeeded;
-  ran.startedAt = 1;
-  ran.finishedAt = 2;
+  // An execution of step "s" under key "k" in this run.
+  auto execution = [&](ExecStatus status, double at) {
+    ExecutionRecord e;
+    e.runId = run;
+    e.node = e.step = "s";
+    e.cacheKey = "k";
+    e.status = status;
+    e.startedAt = at;
+    e.finishedAt = at;
+    return e;
+  };
+  ExecutionRecord ran = execution(ExecStatus::Succeeded, 1);
   ran.command = "python3 train.py";
   ran.image = "python:3.11";
   ran.stdoutPath = "logs/s.out";
@@ -188,13 +193,7 @@ TEST_CASE("a cache hit recorded now keeps only its own facts and reads the rest 
   ran.paramsJson = R"({"run":"python3 train.py"})";
   int64_t first = meta->recordExecution(ran, {}).value();
   // What the executor records for a hit: the run, node, key, status, source and the pointer.
-  ExecutionRecord hit;
-  hit.runId = run;
-  hit.node = hit.step = "s";
-  hit.cacheKey = "k";
-  hit.status = ExecStatus::Cached;
-  hit.startedAt = 3;
-  hit.finishedAt = 3;
+  ExecutionRecord hit = execution(ExecStatus::Cached, 3);
   hit.source = "p.mlp:4:3";
   hit.cachedFrom = first;
   REQUIRE(meta->recordExecutions({{hit, ExecutionIo{}}}).ok());
