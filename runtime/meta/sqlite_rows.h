@@ -14,28 +14,18 @@ namespace mlpc::meta::rows {
 
 /// A cache hit's row keeps none of the reused execution's text (schema version 9): its logs,
 /// command, image and action are read from the execution it points at.
+// clang-format off (it splits string literals inside a macro into pieces)
 #define MLPC_EXEC_REUSED(col)                                                                      \
   "CASE WHEN e.cached_from IS NULL THEN e." col " ELSE coalesce((SELECT r." col                    \
   " FROM executions r WHERE r.id = e.cached_from), e." col ") END"
 
-#define MLPC_EXEC_COLUMNS                                                                                                  \
-  "e.id, e.run_id, e.node, e.step, e.cache_key, e.status, e.exit_code, e.attempts, "                                       \
-  "e.started_at, e.finished_at, " MLPC_EXEC_REUSED("stdout_path") ", " MLPC_EXEC_REUSED(                                   \
-      "stderr_"                                                                                                            \
-      "path") ", e.source, " MLPC_EXEC_REUSED("command") ", " MLPC_EXEC_REUSED("image") ", "                               \
-                                                                                        "e."                               \
-                                                                                        "cached_"                          \
-                                                                                        "from,"                            \
-                                                                                        " " MLPC_EXEC_REUSED("params_"     \
-                                                                                                             "json") ", "  \
-                                                                                                                     "e."  \
-                                                                                                                     "err" \
-                                                                                                                     "or," \
-                                                                                                                     " "   \
-                                                                                                                     "e."  \
-                                                                                                                     "que" \
-                                                                                                                     "ued" \
-                                                                                                                     "_at"
+#define MLPC_EXEC_COLUMNS                                                                          \
+  "e.id, e.run_id, e.node, e.step, e.cache_key, e.status, e.exit_code, e.attempts, "               \
+  "e.started_at, e.finished_at, "                                                                  \
+  MLPC_EXEC_REUSED("stdout_path") ", " MLPC_EXEC_REUSED("stderr_path") ", e.source, "              \
+  MLPC_EXEC_REUSED("command") ", " MLPC_EXEC_REUSED("image") ", e.cached_from, "                   \
+  MLPC_EXEC_REUSED("params_json") ", e.error, e.queued_at"
+// clang-format on
 
 /// The execution whose binding and code rows stand for execution ?1: the one it reused, if it
 /// is a cache hit (SqliteMetaStore::insertComplete), else itself.
