@@ -45,6 +45,12 @@ void Checker::collect(const ast::Block& b, Scope& s) {
       }
     return true;
   };
+  // Sized once per block: a 100k-step pipeline otherwise rehashes each table many times.
+  size_t stmts = b.stmts.size();
+  s.bindings.reserve(s.bindings.size() + stmts);
+  bindingScope.reserve(bindingScope.size() + stmts);
+  usedBindings.reserve(usedBindings.size() + stmts);
+  prog.bindingTypes.reserve(prog.bindingTypes.size() + stmts);
   for (auto& st : b.stmts) {
     switch (st->kind) {
     case ast::StmtKind::Assign: {

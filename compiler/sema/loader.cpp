@@ -185,6 +185,7 @@ void Checker::run(const std::string& entryPath) {
     bytes += prog.sm.file(m->ast.file).text().size();
   prog.exprTypes.reserve(bytes / 4);
   prog.resolutions.reserve(bytes / 8);
+  prog.calls.reserve(bytes / 32);
   // Declarations are checked module by module: types of params first (calls need them).
   for (auto& m : prog.modules)
     for (auto& d : m->ast.decls) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <typeinfo>
 
 namespace mlpc::syntax {
 
@@ -282,6 +283,11 @@ ExprPtr Transformer::exprOrError(P::ExprContext* ctx, antlr4::ParserRuleContext*
 }
 
 namespace {
+/// `ctx` as the labelled alternative T when `alt` (its typeid) is exactly T, else null.
+template <class T, class Ctx> T* alternative(Ctx* ctx, const std::type_info& alt) {
+  return alt == typeid(T) ? static_cast<T*>(ctx) : nullptr;
+}
+
 BinaryOp binaryOp(const std::string& t) {
   static const std::pair<const char*, BinaryOp> ops[] = {
       {"*", BinaryOp::Mul}, {"/", BinaryOp::Div}, {"+", BinaryOp::Add},   {"-", BinaryOp::Sub},
@@ -313,15 +319,19 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
     depthReported_ = true;
     return std::make_unique<ErrorExpr>(r);
   }
-  if (auto* c = dynamic_cast<P::PrimaryExprContext*>(ctx)) return primary(c->primary());
-  if (auto* c = dynamic_cast<P::MemberExprContext*>(ctx)) {
+  // The labelled alternatives have no subclasses, so comparing the exact type (one pointer
+  // compare on a match) does what a chain of dynamic_casts did; each failed dynamic_cast walked
+  // the class hierarchy comparing type names, 2% of the language server's time per edit (perf).
+  const std::type_info& alt = typeid(*ctx);
+  if (auto* c = alternative<P::PrimaryExprContext>(ctx, alt)) return primary(c->primary());
+  if (auto* c = alternative<P::MemberExprContext>(ctx, alt)) {
     auto e = std::make_unique<MemberExpr>(r);
     e->object = exprOrError(c->expr(), c);
     e->member = ident(c->ident());
     if (e->member.name.empty()) return std::make_unique<ErrorExpr>(r);
     return e;
   }
-  if (auto* c = dynamic_cast<P::CallExprContext*>(ctx)) {
+  if (auto* c = alternative<P::CallExprContext>(ctx, alt)) {
     auto e = std::make_unique<CallExpr>(r);
     e->callee = exprOrError(c->expr(), c);
     if (auto* list = c->argList()) {
@@ -338,18 +348,18 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
     }
     return e;
   }
-  if (auto* c = dynamic_cast<P::IndexExprContext*>(ctx)) {
+  if (auto* c = alternative<P::IndexExprContext>(ctx, alt)) {
     auto e = std::make_unique<IndexExpr>(r);
     e->object = exprOrError(c->expr(0), c);
     e->index = exprOrError(c->expr(1), c);
     return e;
   }
-  if (auto* c = dynamic_cast<P::NegExprContext*>(ctx)) {
+  if (auto* c = alternative<P::NegExprContext>(ctx, alt)) {
     auto e = std::make_unique<UnaryExpr>(r, UnaryOp::Neg);
     e->operand = exprOrError(c->expr(), c);
     return e;
   }
-  if (auto* c = dynamic_cast<P::NotExprContext*>(ctx)) {
+  if (auto* c = alternative<P::NotExprContext>(ctx, alt)) {
     auto e = std::make_unique<UnaryExpr>(r, UnaryOp::Not);
     e->operand = exprOrError(c->expr(), c);
     return e;
@@ -364,12 +374,12 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
     e->opRange = range(op);
     return e;
   };
-  if (auto* c = dynamic_cast<P::MulExprContext*>(ctx)) return binary(c, c->expr(), c->op);
-  if (auto* c = dynamic_cast<P::AddExprContext*>(ctx)) return binary(c, c->expr(), c->op);
-  if (auto* c = dynamic_cast<P::CmpExprContext*>(ctx)) return binary(c, c->expr(), c->op);
-  if (auto* c = dynamic_cast<P::AndExprContext*>(ctx))
+  if (auto* c = alternative<P::MulExprContext>(ctx, alt)) return binary(c, c->expr(), c->op);
+  if (auto* c = alternative<P::AddExprContext>(ctx, alt)) return binary(c, c->expr(), c->op);
+  if (auto* c = alternative<P::CmpExprContext>(ctx, alt)) return binary(c, c->expr(), c->op);
+  if (auto* c = alternative<P::AndExprContext>(ctx, alt))
     return binary(c, c->expr(), c->AND() ? c->AND()->getSymbol() : nullptr);
-  if (auto* c = dynamic_cast<P::OrExprContext*>(ctx))
+  if (auto* c = alternative<P::OrExprContext>(ctx, alt))
     return binary(c, c->expr(), c->OR() ? c->OR()->getSymbol() : nullptr);
   return std::make_unique<ErrorExpr>(r);
 }
@@ -432,34 +442,35 @@ ExprPtr Transformer::primary(P::PrimaryContext* ctx) {
   if (!ctx) return nullptr;
   SourceRange r = range(ctx);
   if (conjured(ctx->getStart())) return std::make_unique<ErrorExpr>(r);
-  if (dynamic_cast<P::IntLitContext*>(ctx)) return number(ctx, ExprKind::Int);
-  if (dynamic_cast<P::FloatLitContext*>(ctx)) return number(ctx, ExprKind::Float);
-  if (dynamic_cast<P::DurationLitContext*>(ctx)) return number(ctx, ExprKind::Duration);
-  if (dynamic_cast<P::SizeLitContext*>(ctx)) return number(ctx, ExprKind::Size);
-  if (dynamic_cast<P::PercentLitContext*>(ctx)) return number(ctx, ExprKind::Percent);
-  if (dynamic_cast<P::BadUnitLitContext*>(ctx)) return std::make_unique<ErrorExpr>(r);
-  if (auto* c = dynamic_cast<P::BoolLitContext*>(ctx))
-    return std::make_unique<BoolLit>(r, c->TRUE() != nullptr);
-  if (auto* c = dynamic_cast<P::StringLitContext*>(ctx))
-    return c->STRING() ? string(c->STRING()->getSymbol(), false) : nullptr;
-  if (auto* c = dynamic_cast<P::TripleStringLitContext*>(ctx))
-    return c->TRIPLE_STRING() ? string(c->TRIPLE_STRING()->getSymbol(), true) : nullptr;
-  if (auto* c = dynamic_cast<P::NameRefContext*>(ctx)) {
+  const std::type_info& alt = typeid(*ctx); // as in expr(); names are the most common
+  if (auto* c = alternative<P::NameRefContext>(ctx, alt)) {
     Ident id = ident(c->ident());
     if (id.name.empty()) return std::make_unique<ErrorExpr>(r);
     return std::make_unique<NameExpr>(id.range, id.name);
   }
-  if (auto* c = dynamic_cast<P::ParenExprContext*>(ctx)) {
+  if (alternative<P::IntLitContext>(ctx, alt)) return number(ctx, ExprKind::Int);
+  if (alternative<P::FloatLitContext>(ctx, alt)) return number(ctx, ExprKind::Float);
+  if (alternative<P::DurationLitContext>(ctx, alt)) return number(ctx, ExprKind::Duration);
+  if (alternative<P::SizeLitContext>(ctx, alt)) return number(ctx, ExprKind::Size);
+  if (alternative<P::PercentLitContext>(ctx, alt)) return number(ctx, ExprKind::Percent);
+  if (alternative<P::BadUnitLitContext>(ctx, alt)) return std::make_unique<ErrorExpr>(r);
+  if (auto* c = alternative<P::BoolLitContext>(ctx, alt))
+    return std::make_unique<BoolLit>(r, c->TRUE() != nullptr);
+  if (auto* c = alternative<P::StringLitContext>(ctx, alt))
+    return c->STRING() ? string(c->STRING()->getSymbol(), false) : nullptr;
+  if (auto* c = alternative<P::TripleStringLitContext>(ctx, alt))
+    return c->TRIPLE_STRING() ? string(c->TRIPLE_STRING()->getSymbol(), true) : nullptr;
+  if (auto* c = alternative<P::ParenExprContext>(ctx, alt)) {
     auto inner = exprOrError(c->expr(), c);
     return inner;
   }
-  if (auto* c = dynamic_cast<P::ListLitContext*>(ctx)) {
+  if (auto* c = alternative<P::ListLitContext>(ctx, alt)) {
     auto e = std::make_unique<ListExpr>(r);
     for (auto* x : c->expr())
       e->elems.push_back(exprOrError(x, c));
     return e;
   }
-  if (auto* c = dynamic_cast<P::RecordLitContext*>(ctx)) {
+  if (auto* c = alternative<P::RecordLitContext>(ctx, alt)) {
     auto e = std::make_unique<RecordExpr>(r);
     for (auto* f : c->field()) {
       RecordField field;

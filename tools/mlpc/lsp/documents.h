@@ -1,6 +1,7 @@
 #pragma once
 // The open documents and the checked program of each: what the handlers query. A document is
 // checked as an entry file, with every open document's text in place of its file on disk.
+#include "lsp/reaper.h"
 #include "sema/sema.h"
 
 #include <map>
@@ -48,10 +49,12 @@ public:
   /// The current analysis of `doc`, checking it first when it is dirty. The analyses it
   /// replaces are kept until releaseReplaced.
   std::shared_ptr<const Analysis> analyze(Document& doc);
-  /// Frees the analyses `analyze` replaced. The server calls it once the new diagnostics are
-  /// out: freeing a 100k-step program's analysis takes about a tenth of a second, which an
-  /// editor waiting for diagnostics need not wait for.
-  void releaseReplaced() { replaced_.clear(); }
+  /// Hands the analyses `analyze` replaced to the reaper's thread to free. The server calls it
+  /// once the new diagnostics are out (a handler may still read the old analysis until then).
+  void releaseReplaced() {
+    reaper_.release(std::move(replaced_));
+    replaced_.clear();
+  }
   /// A check of a file that is not open (a definition's target), from disk; null when the URI
   /// is not a readable local file.
   std::shared_ptr<const Analysis> analyzeClosed(const std::string& uri);
@@ -69,6 +72,7 @@ private:
   std::vector<std::string> stdlibDirs_;
   std::map<std::string, Document> docs_; ///< by URI
   std::vector<std::shared_ptr<const Analysis>> replaced_;
+  Reaper reaper_; ///< declared last: destroyed first, while the documents still exist
   std::shared_ptr<const Analysis> check(const std::string& path);
 };
 
