@@ -2,6 +2,8 @@
 // dataflow between bindings in any textual order, dependency cycles, registers and failures.
 #include "sema/checker.h"
 
+#include <algorithm>
+
 namespace mlpc::sema {
 
 namespace {
@@ -21,6 +23,15 @@ Scope* child(const ast::Stmt* owner, int which, Scope::Kind kind, Scope* parent)
     slot->owner = owner;
   }
   return slot.get();
+}
+
+/// Makes room for `more` insertions into a hash table. Growing to at least twice its size keeps
+/// the doubling a table grows by on its own: reserving exactly `size + more` for each of many
+/// small blocks would rehash the program-wide tables at nearly every block.
+template <class Table> void reserveMore(Table& table, size_t more) {
+  size_t want = table.size() + more;
+  if (want > table.bucket_count() * table.max_load_factor())
+    table.reserve(std::max(want, 2 * table.size()));
 }
 } // namespace
 
@@ -45,12 +56,12 @@ void Checker::collect(const ast::Block& b, Scope& s) {
       }
     return true;
   };
-  // Sized once per block: a 100k-step pipeline otherwise rehashes each table many times.
+  // Sized once for the block: a 100k-step pipeline otherwise rehashes each table many times.
   size_t stmts = b.stmts.size();
-  s.bindings.reserve(s.bindings.size() + stmts);
-  bindingScope.reserve(bindingScope.size() + stmts);
-  usedBindings.reserve(usedBindings.size() + stmts);
-  prog.bindingTypes.reserve(prog.bindingTypes.size() + stmts);
+  reserveMore(s.bindings, stmts);
+  reserveMore(bindingScope, stmts);
+  reserveMore(usedBindings, stmts);
+  reserveMore(prog.bindingTypes, stmts);
   for (auto& st : b.stmts) {
     switch (st->kind) {
     case ast::StmtKind::Assign: {

@@ -72,7 +72,7 @@ private:
   std::vector<std::string> stdlibDirs_;
   std::map<std::string, Document> docs_; ///< by URI
   std::vector<std::shared_ptr<const Analysis>> replaced_;
-  Reaper reaper_; ///< declared last: destroyed first, while the documents still exist
+  Reaper reaper_; ///< frees what releaseReplaced hands it, off the server's thread
   std::shared_ptr<const Analysis> check(const std::string& path);
 };
 

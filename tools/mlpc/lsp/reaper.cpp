@@ -1,7 +1,5 @@
 #include "lsp/reaper.h"
 
-#include "lsp/documents.h"
-
 #include <pthread.h>
 #include <sched.h>
 
