@@ -97,6 +97,8 @@ private:
   Result<int64_t> insertComplete(const ExecutionRecord& exec, const ExecutionIo& io,
                                  bool artifactsRecorded = false);
   Result<int64_t> insertExecution(const ExecutionRecord& exec);
+  /// Inserts the rows alone (no bindings, code or metrics), in order.
+  Status insertRows(const ExecutionRecord* const* rows, size_t n);
   /// Upserts each binding's artifact first, unless `artifactsRecorded`; a binding to an artifact
   /// that is not recorded fails on its foreign key.
   Status insertBindings(bool outputs, int64_t executionId, const std::vector<Binding>& bindings,

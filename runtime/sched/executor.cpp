@@ -1740,6 +1740,11 @@ Executor::Executor(const plan::Plan& plan, const RunOptions& opts, store::Store&
     : impl_(std::make_unique<Impl>(plan, opts, store, meta, runner, progress)) {}
 Executor::~Executor() = default;
 RunSummary Executor::run() {
+  // Lines the progress held back come before whatever the caller prints about the run.
+  struct FlushProgress {
+    Progress& progress;
+    ~FlushProgress() { progress.flush(); }
+  } flushAtEnd{impl_->progress};
   try {
     return impl_->run();
   } catch (const std::exception& e) {

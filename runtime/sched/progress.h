@@ -23,7 +23,8 @@ class Progress {
 public:
   virtual ~Progress() = default;
   virtual void emit(const ProgressEvent& e) = 0;
-  /// Called before the run waits (for a process, or a retry's delay): shows anything held back.
+  /// Called before the run waits (for a process, or a retry's delay) and when it ends: shows
+  /// anything held back.
   virtual void flush() {}
   /// Counts shown on the status line.
   int done = 0, running = 0, cached = 0, failed = 0;

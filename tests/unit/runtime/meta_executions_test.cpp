@@ -284,6 +284,49 @@ TEST_CASE("recordExecutions writes cache hits in one go, or nothing", "[meta][ca
   CHECK(meta->executionsOf(run).value().size() == 3);
 }
 
+TEST_CASE("recordExecutions keeps the order of a long mixed batch, and fails it whole",
+          "[meta][cache]") {
+  // Rows that are only a row (hits without metrics, skipped steps) go in many to a statement;
+  // a hit with metrics goes in alone. Rows 0-99 are one full statement of 64 and 36 single rows.
+  store::ScopedTempDir dir = tempDir();
+  auto meta = openMeta(dir);
+  std::string run = newRunId(*meta);
+  ArtifactRecord out = artifact("out");
+  ExecutionIo io{{}, {{"y", out}}, {}, {}};
+  int64_t src = meta->recordExecution(exec(run, "s", "k", ExecStatus::Succeeded), io).value();
+  std::vector<std::pair<ExecutionRecord, ExecutionIo>> batch;
+  for (int i = 0; i < 200; ++i) {
+    ExecutionIo withMetrics{{}, {}, {}, {{"auc", i / 200.0}}};
+    bool skipped = i % 7 == 3;
+    ExecutionRecord e = exec(run, "n" + std::to_string(i), skipped ? "" : "k",
+                             skipped ? ExecStatus::Skipped : ExecStatus::Cached);
+    if (!skipped) e.cachedFrom = src;
+    e.source = "f.mlp:" + std::to_string(i);
+    batch.emplace_back(e, i == 100 || i == 150 ? withMetrics : ExecutionIo{});
+  }
+  REQUIRE(meta->recordExecutions(batch).ok());
+  std::vector<ExecutionRecord> all = meta->executionsOf(run).value();
+  REQUIRE(all.size() == 201);
+  for (int i = 0; i < 200; ++i) {
+    const ExecutionRecord& e = all[static_cast<size_t>(i) + 1];
+    CHECK(e.node == "n" + std::to_string(i));
+    CHECK(e.source == "f.mlp:" + std::to_string(i));
+    CHECK(e.status == batch[static_cast<size_t>(i)].first.status);
+    CHECK(e.cachedFrom == batch[static_cast<size_t>(i)].first.cachedFrom);
+  }
+  CHECK(meta->metricsOf(run).value().size() == 2);
+  CHECK(meta->outputsOf(all[1].id).value().at(0).artifact.hash == out.hash);
+
+  // One bad row among the first 64 (a hit of an execution that does not exist) fails the batch,
+  // and nothing of it stays.
+  std::vector<std::pair<ExecutionRecord, ExecutionIo>> bad = batch;
+  bad[40].first.cachedFrom = src + 100000;
+  auto failed = meta->recordExecutions(bad);
+  REQUIRE_FALSE(failed.ok());
+  CHECK_THAT(failed.error(), Catch::Matchers::Contains("'n0' to 'n63'"));
+  CHECK(meta->executionsOf(run).value().size() == 201);
+}
+
 TEST_CASE("lineage: producer and consumers and cached re-use", "[meta][lineage]") {
   store::ScopedTempDir dir = tempDir();
   auto meta = openMeta(dir);
