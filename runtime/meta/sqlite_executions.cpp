@@ -82,13 +82,13 @@ Result<int64_t> SqliteMetaStore::insertExecution(const ExecutionRecord& e) {
   return db_.lastInsertRowid();
 }
 
-Status SqliteMetaStore::insertRows(const ExecutionRecord* const* rows, size_t n) {
+Status SqliteMetaStore::insertRows(std::span<const ExecutionRecord* const> rows) {
   // Sixty-four rows a statement: each run of the INSERT builds a temporary table for the CHECK
   // on `status` (SQLite's code for `IN (...)`); one row a statement, that was about two fifths of
   // the time a fully cached re-run spent inserting its hits (docs/speed.md).
   static const std::string full = std::string(kExecInsert) + valueTuples(kRowsPerInsert);
   size_t i = 0;
-  for (; i + kRowsPerInsert <= n; i += kRowsPerInsert) {
+  for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
     Result<sqlite::Query> q = db_.query(full);
     if (!q) return q.err();
     for (int r = 0; r < kRowsPerInsert; ++r)
@@ -97,7 +97,7 @@ Status SqliteMetaStore::insertRows(const ExecutionRecord* const* rows, size_t n)
       return fail(fmt::format("recording the executions of '{}' to '{}': {}", rows[i]->node,
                               rows[i + kRowsPerInsert - 1]->node, s.error()));
   }
-  for (; i < n; ++i)
+  for (; i < rows.size(); ++i)
     if (Result<int64_t> id = insertExecution(*rows[i]); !id) return id.err();
   return {};
 }
@@ -219,9 +219,9 @@ SqliteMetaStore::recordExecutions(const std::vector<std::pair<ExecutionRecord, E
   // still fails, on its foreign key, and so does the call.
   // Runs of rows that need nothing but their row go in many to a statement, in order.
   std::vector<const ExecutionRecord*> pending;
-  pending.reserve(std::min<size_t>(all.size(), 4096));
+  pending.reserve(all.size());
   auto flushPending = [&]() -> Status {
-    Status s = insertRows(pending.data(), pending.size());
+    Status s = insertRows(pending);
     pending.clear();
     return s;
   };

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <span>
 
 namespace mlpc::meta {
 
@@ -98,7 +99,7 @@ private:
                                  bool artifactsRecorded = false);
   Result<int64_t> insertExecution(const ExecutionRecord& exec);
   /// Inserts the rows alone (no bindings, code or metrics), in order.
-  Status insertRows(const ExecutionRecord* const* rows, size_t n);
+  Status insertRows(std::span<const ExecutionRecord* const> rows);
   /// Upserts each binding's artifact first, unless `artifactsRecorded`; a binding to an artifact
   /// that is not recorded fails on its foreign key.
   Status insertBindings(bool outputs, int64_t executionId, const std::vector<Binding>& bindings,

@@ -35,14 +35,19 @@ wait_for() {
 }
 
 # lines_while_waiting TAG OUT ERR ARGS...: starts a run, and once its slow step runs (the run
-# is waiting for it) copies what the run has printed so far to OUT.mid and ERR.mid.
+# is waiting for it) and its start is reported (the last line before the wait; at most 30 s, the
+# step waits for the test that long) copies what the run has printed so far to OUT.mid and
+# ERR.mid. A run that held its lines back while waiting never shows that line here.
 lines_while_waiting() {
   local tag=$1 out=$2 err=$3 pid
   shift 3
   "$MLPC" run lines.mlp --param tag="$tag" -j 2 "$@" > "$out" 2> "$err" &
   pid=$!
   wait_for "$T/$tag.started" || { not_ok "the slow step of run $tag started"; kill "$pid"; return; }
-  sleep 0.5 # the run is now waiting for the slow step
+  for _ in $(seq 1 300); do
+    grep -qE '^  start   slow |"event":"started","node":"slow"' "$out" "$err" && break
+    sleep 0.1
+  done
   cp "$out" "$out.mid"
   cp "$err" "$err.mid"
   touch "$T/$tag.go"
