@@ -69,6 +69,13 @@ public:
   /// Never busy-polls; enforces timeouts while it waits (they only advance inside waitAny).
   virtual std::optional<CommandResult> waitAny(std::optional<double> maxWaitSeconds) = 0;
 
+  /// Asks waitAny() to return nullopt also when `fd` is readable (the caller drains it), so
+  /// that work finishing on another thread can wake the scheduler. One fd at a time; -1 stops
+  /// watching. False when this runner cannot: the caller must then not wait on `fd` through it.
+  virtual bool watchWakeFd(int fd) {
+    (void)fd;
+    return false;
+  }
   /// Commands started whose result waitAny() has not returned yet.
   virtual size_t running() const = 0;
 

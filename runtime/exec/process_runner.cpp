@@ -128,17 +128,23 @@ public:
       if (auto r = popDone()) return r;
 
       // Polls even when the limit has passed (maxWait 0 = "anything finished?").
-      const bool interrupted = pollOnce(std::min(limit, nextDeadline()) - now);
+      const Woken woken = pollOnce(std::min(limit, nextDeadline()) - now);
       if (auto r = popDone()) return r; // results first; an interrupt byte stays for next call
-      if (interrupted) {
+      if (woken == Woken::Interrupt) {
         drainInterruptFd();
         return std::nullopt;
       }
+      if (woken == Woken::WakeFd) return std::nullopt; // its owner drains it
       if (monotonicSeconds() >= limit) return std::nullopt;
     }
   }
 
   size_t running() const override { return children_.size() + done_.size(); }
+
+  bool watchWakeFd(int fd) override {
+    wakeFd_ = fd;
+    return true;
+  }
 
   void cancelAll() override {
     const double now = monotonicSeconds();
@@ -199,10 +205,14 @@ private:
 
   /// One poll() over the interrupt pipe and the children (pidfds or the SIGCHLD pipe), for at
   /// most `seconds`; reaps whatever exited into done_. Returns whether the interrupt pipe fired.
-  bool pollOnce(double seconds) {
+  enum class Woken { No, Interrupt, WakeFd };
+
+  Woken pollOnce(double seconds) {
     fds_.clear();
     const int intrFd = interruptFd();
     if (intrFd >= 0) fds_.push_back({intrFd, POLLIN, 0});
+    const size_t wakeAt = fds_.size();
+    if (wakeFd_ >= 0) fds_.push_back({wakeFd_, POLLIN, 0});
     const size_t first = fds_.size();
     if (usePidfd_) {
       for (const Child& c : children_)
@@ -223,7 +233,7 @@ private:
     }
     // ppoll, not poll: nanosecond timeouts, so waking "just before" a deadline cannot spin.
     int n = ::ppoll(fds_.data(), fds_.size(), tsp, nullptr);
-    if (n <= 0) return false; // timeout, EINTR (a handler ran; its pipe byte shows next round)
+    if (n <= 0) return Woken::No; // timeout, EINTR (a handler ran; its pipe byte shows next round)
 
     if (usePidfd_) {
       // Children are removed while scanning, so collect the ready ones first.
@@ -236,7 +246,9 @@ private:
       detail::drainSigchldPipe(); // before checking, so a later exit leaves a byte behind
       reapExitedByWaitid();
     }
-    return intrFd >= 0 && (fds_[0].revents & POLLIN) != 0;
+    if (intrFd >= 0 && (fds_[0].revents & POLLIN) != 0) return Woken::Interrupt;
+    if (wakeFd_ >= 0 && (fds_[wakeAt].revents & POLLIN) != 0) return Woken::WakeFd;
+    return Woken::No;
   }
 
   size_t indexOf(pid_t pid) const {
@@ -294,6 +306,7 @@ private:
   ProcessRunnerOptions options_;
   bool usePidfd_ = false;
   int sigchldFd_ = -1;
+  int wakeFd_ = -1;             ///< watchWakeFd(): also wakes waitAny(); its owner drains it
   std::vector<Child> children_; // few (the scheduler's -j): linear scans beat any index
   std::deque<CommandResult> done_;
   std::vector<pollfd> fds_; // reused between polls

@@ -5,6 +5,7 @@
 #include "meta/metrics_json.h"
 #include "plan/expr_text.h"
 #include "sched/code_snapshot.h"
+#include "sched/output_syncer.h"
 #include "sched/step_command.h"
 #include "sched/step_props.h"
 #include "sched/values.h"
@@ -24,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <sys/socket.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -219,6 +221,9 @@ struct Executor::Impl {
        exec::CommandRunner& r, Progress& pr)
       : plan(p), opts(o), store(s), meta(m), runner(r), progress(pr), hcBackend(m),
         hashCache(&hcBackend) {}
+  ~Impl() {
+    if (syncer) runner.watchWakeFd(-1); // the runner outlives this run and its fd
+  }
 
   const plan::Plan& plan;
   RunOptions opts;
@@ -255,6 +260,21 @@ struct Executor::Impl {
   /// Executions that ran nothing (cache hits, skipped steps), written in batches: they point
   /// only at what is already stored, so a crash before a batch is written loses nothing.
   std::vector<std::pair<meta::ExecutionRecord, meta::ExecutionIo>> batchedRecords;
+  /// A step whose process succeeded and whose outputs are staged: recorded as succeeded once
+  /// they are stored (by the syncer, or at once without one).
+  struct Finishing {
+    Task* task = nullptr;
+    exec::CommandResult result;
+    meta::ExecutionFinish finish;
+    std::vector<std::string> names; ///< of the outputs, in the order of the job's puts
+    Json value;
+    double secs = 0;
+  };
+  /// Makes outputs durable on a thread of its own; only with a runner whose waitAny() wakes for
+  /// it (the process runner), and never in a dry run.
+  std::unique_ptr<OutputSyncer> syncer;
+  std::map<uint64_t, Finishing> finishing; ///< by job token, while the syncer has them
+  uint64_t nextStoring = 1;
 
   void holdLookups(bool on) {
     if (auto s = meta.holdLookups(on); !s && failMessage.empty())
@@ -1203,8 +1223,11 @@ struct Executor::Impl {
       // step's outputs then fail their check, the step started here runs to its end, as any
       // step still running when a run stops does.)
       launchReady();
-      std::vector<meta::Binding> outs;
-      std::vector<meta::Metric> metrics;
+      Finishing done;
+      done.task = &t;
+      done.result = r;
+      done.secs = secs;
+      std::vector<store::StagedPut> puts;
       Json outputs = Json::object();
       for (auto& o : def.outputs) {
         const std::string& name = o.name;
@@ -1215,35 +1238,40 @@ struct Executor::Impl {
         if (o.isMetrics()) {
           std::string err;
           if (auto j = readJsonFile(t.outPaths[name], err); j && j->is_object())
-            appendMetrics(*j, metrics);
+            appendMetrics(*j, done.finish.metrics);
         }
-        auto a = store.put(t.outPaths[name], true);
-        if (!a)
-          return stepFailed(t, r,
-                            "cannot store output `" + name + "` of `" + t.key + "`: " + a.error(),
-                            ExecStatus::Failed);
+        // Staged only: the outputs staged so far go back to out/ if a later one fails here.
+        auto a = store.stage(t.outPaths[name], true);
+        if (!a) return stepFailed(t, r, cannotStore(t, name, a.error()), ExecStatus::Failed);
         meta::ArtifactRecord rec;
-        rec.hash = a->hash;
-        rec.kind = a->kind;
-        rec.size = a->size;
+        rec.hash = a->artifact().hash;
+        rec.kind = a->artifact().kind;
+        rec.size = a->artifact().size;
         rec.type = o.type;
-        outs.push_back({name, rec});
-        outputs[name] =
-            artifactValue(a->hash, a->kind == store::ArtifactKind::Dir ? "dir" : "file", rec.type);
+        done.finish.outputs.push_back({name, rec});
+        done.names.push_back(name);
+        outputs[name] = artifactValue(
+            rec.hash, rec.kind == store::ArtifactKind::Dir ? "dir" : "file", rec.type);
+        puts.push_back(std::move(*a));
       }
-      meta::ExecutionFinish f;
-      f.id = t.execId;
-      if (t.launchedAt > 0) f.launchedAt = t.launchedAt;
-      f.status = ExecStatus::Succeeded;
-      f.exitCode = 0;
-      f.attempts = t.attempt;
-      f.outputs = outs;
-      f.metrics = metrics;
-      if (auto s = meta.finishExecution(f); !s) return failTask(t, s.error());
-      t.value = def.outputs.size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
-      ++counts.ran;
-      progress.emit({"succeeded", t.key, t.stepKey, "", where, secs});
-      return finish(t, State::Done);
+      done.finish.id = t.execId;
+      if (t.launchedAt > 0) done.finish.launchedAt = t.launchedAt;
+      done.finish.status = ExecStatus::Succeeded;
+      done.finish.exitCode = 0;
+      done.finish.attempts = t.attempt;
+      done.value = def.outputs.size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
+      bool waitsForDisk = std::any_of(puts.begin(), puts.end(), [](auto& p) { return !p.done(); });
+      if (syncer && waitsForDisk) {
+        // The scheduler goes on reaping and starting processes while the disk catches up.
+        uint64_t token = nextStoring++;
+        finishing.emplace(token, std::move(done));
+        syncer->submit({token, std::move(puts), {}, 0});
+        return;
+      }
+      for (size_t i = 0; i < puts.size(); ++i)
+        if (auto a = store.finish(puts[i]); !a)
+          return stepFailed(t, r, cannotStore(t, done.names[i], a.error()), ExecStatus::Failed);
+      return recordSucceeded(done);
     }
     std::string how = r.timedOut
                           ? "timed out after " + plan::commandText(Json(t.timeout), "float") + "s"
@@ -1265,6 +1293,37 @@ struct Executor::Impl {
       return;
     }
     processFailed(t, r, "step `" + t.key + "` (" + t.stepKey + " at " + where + ") " + how);
+  }
+
+  static std::string cannotStore(const Task& t, const std::string& output,
+                                 const std::string& error) {
+    return "cannot store output `" + output + "` of `" + t.key + "`: " + error;
+  }
+
+  /// A step whose outputs are stored: its execution succeeded, and what reads it can start.
+  void recordSucceeded(Finishing& done) {
+    Task& t = *done.task;
+    if (auto s = meta.finishExecution(done.finish); !s) return failTask(t, s.error());
+    t.value = std::move(done.value);
+    ++counts.ran;
+    progress.emit({"succeeded", t.key, t.stepKey, "", t.node->range, done.secs});
+    finish(t, State::Done);
+  }
+
+  /// Records the steps whose outputs the syncer has stored since last asked (in the order their
+  /// processes ended); with `wait`, first waits for at least one when any is outstanding.
+  void settleStored(bool wait) {
+    if (!syncer) return;
+    for (OutputSyncer::Job& job : wait ? syncer->waitTake() : syncer->take()) {
+      auto it = finishing.find(job.token);
+      Finishing done = std::move(it->second);
+      finishing.erase(it);
+      if (!job.error.empty())
+        stepFailed(*done.task, done.result,
+                   cannotStore(*done.task, done.names[job.failed], job.error), ExecStatus::Failed);
+      else
+        recordSucceeded(done);
+    }
   }
 
   /// A step's or a shard's process that ended badly: `msg` with the tail of its stderr and the
@@ -1631,7 +1690,9 @@ struct Executor::Impl {
       return finishRun(sum);
     }
     createTasks(plan.nodes, {}, {}, nullptr);
+    startSyncer();
     while (true) {
+      settleStored(false);
       // The steps made ready together look up the cache from one snapshot (a fully cached
       // re-run is one such stretch); it is let go before waiting for anything.
       holdLookups(true);
@@ -1643,6 +1704,11 @@ struct Executor::Impl {
       holdLookups(false);
       launchReady();
       if (running.empty() && ready.empty()) {
+        if (syncer && syncer->pending() > 0) {
+          progress.flush();
+          settleStored(true);
+          continue;
+        }
         if (waitingToLaunch.empty()) break;
         double due = 1e300;
         for (Task* t : waitingToLaunch)
@@ -1672,6 +1738,16 @@ struct Executor::Impl {
         finish(*t, State::Skipped);
       }
     return finishRun(sum);
+  }
+
+  void startSyncer() {
+    if (opts.dryRun) return;
+    try {
+      auto s = std::make_unique<OutputSyncer>(store);
+      if (runner.watchWakeFd(s->wakeFd())) syncer = std::move(s);
+    } catch (const std::system_error&) {
+      // No eventfd or thread: outputs are stored on this thread, as with any other runner.
+    }
   }
 
   void onInterrupt() {
@@ -1704,6 +1780,11 @@ struct Executor::Impl {
     for (int i = 0; i < 100 && !running.empty(); ++i)
       if (auto r = runner.waitAny(0.1)) running.erase(r->id);
     failMessage = why;
+    try {
+      while (syncer && syncer->pending() > 0) // outputs already stored are recorded
+        settleStored(true);
+    } catch (const std::exception&) {
+    }
     RunSummary sum;
     sum.runId = runId;
     try {

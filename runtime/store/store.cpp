@@ -222,26 +222,92 @@ std::string Store::treePath(std::string_view hash) const {
   return fmt::format("{}/trees/{}/{}", workspace_, hash.substr(0, 2), hash);
 }
 
-Result<Artifact> Store::put(const std::string& path, bool move) const {
+StagedPut::StagedPut(StagedPut&& other) noexcept
+    : artifact_(std::move(other.artifact_)), source_(std::move(other.source_)),
+      staging_(std::move(other.staging_)), target_(std::move(other.target_)),
+      sourceMode_(other.sourceMode_), moved_(other.moved_), removeSource_(other.removeSource_),
+      done_(other.done_), fd_(std::move(other.fd_)) {
+  other.done_ = true; // nothing left for the moved-from one to undo
+}
+
+StagedPut& StagedPut::operator=(StagedPut&& other) noexcept {
+  if (this != &other) {
+    undo();
+    artifact_ = std::move(other.artifact_);
+    source_ = std::move(other.source_);
+    staging_ = std::move(other.staging_);
+    target_ = std::move(other.target_);
+    sourceMode_ = other.sourceMode_;
+    moved_ = other.moved_;
+    removeSource_ = other.removeSource_;
+    done_ = other.done_;
+    fd_ = std::move(other.fd_);
+    other.done_ = true;
+  }
+  return *this;
+}
+
+StagedPut::~StagedPut() {
+  undo();
+}
+
+void StagedPut::undo() {
+  if (done_) return;
+  done_ = true;
+  if (moved_) {
+    (void)::fchmod(fd_.get(), static_cast<mode_t>(sourceMode_ & 07777));
+    (void)::rename(staging_.c_str(), source_.c_str());
+  } else {
+    ::unlink(staging_.c_str());
+  }
+  fd_.reset();
+}
+
+Result<StagedPut> Store::stage(const std::string& path, bool move) const {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return storing(path, osError("stat", path));
-  Result<Artifact> out = fail("");
-  if (S_ISREG(st.st_mode))
-    out = putFile(path, st.st_mode, move);
-  else if (S_ISDIR(st.st_mode)) {
-    // Storing a directory that holds the workspace would copy (or move) the store into itself.
-    if (char* real = ::realpath(path.c_str(), nullptr)) {
-      std::string src(real);
-      std::free(real);
-      if (src == "/" || (workspace_ + "/").starts_with(src + "/"))
-        return fail(
-            fmt::format("cannot store '{}': it contains the workspace '{}'", path, workspace_));
-    }
-    out = putDir(path, move);
-  } else
+  if (S_ISREG(st.st_mode)) {
+    Result<StagedPut> staged = stageFile(path, st.st_mode, move);
+    if (!staged) return storing(path, staged.err());
+    return staged;
+  }
+  if (!S_ISDIR(st.st_mode))
     return fail(fmt::format("cannot store '{}': it is not a regular file or directory", path));
-  if (!out) return storing(path, out.err());
-  return out;
+  // Storing a directory that holds the workspace would copy (or move) the store into itself.
+  if (char* real = ::realpath(path.c_str(), nullptr)) {
+    std::string src(real);
+    std::free(real);
+    if (src == "/" || (workspace_ + "/").starts_with(src + "/"))
+      return fail(
+          fmt::format("cannot store '{}': it contains the workspace '{}'", path, workspace_));
+  }
+  Result<Artifact> stored = putDir(path, move);
+  if (!stored) return storing(path, stored.err());
+  StagedPut done;
+  done.artifact_ = std::move(*stored);
+  done.source_ = path;
+  done.done_ = true;
+  return done;
+}
+
+Result<Artifact> Store::finish(StagedPut& s) const {
+  if (s.done_) return s.artifact_;
+  auto undo = [&](const Error& e) -> Error {
+    s.undo();
+    return storing(s.source_, e);
+  };
+  if (::fsync(s.fd_.get()) != 0) return undo(osError("fsync", s.staging_));
+  if (Status c = commit(s.staging_, s.target_, false); !c) return undo(c.err());
+  if (s.removeSource_) (void)::unlink(s.source_.c_str());
+  s.done_ = true;
+  s.fd_.reset();
+  return s.artifact_;
+}
+
+Result<Artifact> Store::put(const std::string& path, bool move) const {
+  Result<StagedPut> staged = stage(path, move);
+  if (!staged) return staged.err();
+  return finish(*staged);
 }
 
 Status Store::commit(const std::string& staging, const std::string& target, bool isDir) const {
@@ -260,52 +326,51 @@ Status Store::commit(const std::string& staging, const std::string& target, bool
   return fsyncDir(shard);
 }
 
-Result<Artifact> Store::putFile(const std::string& src, unsigned srcMode, bool move) const {
+Result<StagedPut> Store::stageFile(const std::string& src, unsigned srcMode, bool move) const {
   FileMode mode = (srcMode & S_IXUSR) ? FileMode::Exec : FileMode::File;
-  std::string staging = tmpDir() + "/" + uniqueName();
+  StagedPut s;
+  s.source_ = src;
+  s.sourceMode_ = srcMode;
+  s.staging_ = tmpDir() + "/" + uniqueName();
 
   if (move) {
     Result<UniqueFd> fd = openForRead(src);
     if (!fd) return fd.err();
     // The lock follows the inode through the rename and tells cleanTmp it is in use.
     (void)::flock(fd->get(), LOCK_EX | LOCK_NB);
-    if (::rename(src.c_str(), staging.c_str()) == 0) {
-      auto undo = [&](Error e) -> Error {
-        (void)::fchmod(fd->get(), static_cast<mode_t>(srcMode & 07777));
-        (void)::rename(staging.c_str(), src.c_str());
-        return e;
-      };
-      Result<std::string> hash = sha256Fd(fd->get(), staging);
-      if (!hash) return undo(hash.err());
+    if (::rename(src.c_str(), s.staging_.c_str()) == 0) {
+      s.moved_ = true;
+      s.fd_ = std::move(*fd);
+      // From here on, an error returns `s` to be destroyed, which renames the source back.
+      Result<std::string> hash = sha256Fd(s.fd_.get(), s.staging_);
+      if (!hash) return hash.err();
       struct stat st {};
-      if (::fstat(fd->get(), &st) != 0) return undo(osError("stat", staging));
-      if (::fchmod(fd->get(), objectMode(mode)) != 0) return undo(osError("chmod", staging));
-      if (::fsync(fd->get()) != 0) return undo(osError("fsync", staging));
-      if (Status s = commit(staging, filePath(*hash), false); !s) return undo(s.err());
-      return Artifact{std::move(*hash), ArtifactKind::File, static_cast<uint64_t>(st.st_size)};
+      if (::fstat(s.fd_.get(), &st) != 0) return osError("stat", s.staging_);
+      if (::fchmod(s.fd_.get(), objectMode(mode)) != 0) return osError("chmod", s.staging_);
+      s.target_ = filePath(*hash);
+      s.artifact_ = {std::move(*hash), ArtifactKind::File, static_cast<uint64_t>(st.st_size)};
+      return s;
     }
     if (errno != EXDEV) return osError("move into the store's tmp/", src);
-    // Another filesystem: copy, then remove the source below.
+    // Another filesystem: copy, then remove the source once stored.
+    s.removeSource_ = true;
   }
 
   Result<UniqueFd> in = openForRead(src);
   if (!in) return in.err();
-  Result<UniqueFd> out = createExclusive(staging);
+  Result<UniqueFd> out = createExclusive(s.staging_);
   if (!out) return out.err();
-  (void)::flock(out->get(), LOCK_EX);
-  auto drop = [&](Error e) -> Error {
-    ::unlink(staging.c_str());
-    return e;
-  };
+  s.fd_ = std::move(*out);
+  (void)::flock(s.fd_.get(), LOCK_EX);
+  // From here on, an error returns `s` to be destroyed, which removes the staged copy.
   Sha256 hasher;
-  Result<uint64_t> size = copyData(in->get(), src, out->get(), staging, &hasher);
-  if (!size) return drop(size.err());
-  if (::fchmod(out->get(), objectMode(mode)) != 0) return drop(osError("chmod", staging));
-  if (::fsync(out->get()) != 0) return drop(osError("fsync", staging));
+  Result<uint64_t> size = copyData(in->get(), src, s.fd_.get(), s.staging_, &hasher);
+  if (!size) return size.err();
+  if (::fchmod(s.fd_.get(), objectMode(mode)) != 0) return osError("chmod", s.staging_);
   std::string hash = hasher.finishHex();
-  if (Status s = commit(staging, filePath(hash), false); !s) return drop(s.err());
-  if (move) (void)::unlink(src.c_str());
-  return Artifact{std::move(hash), ArtifactKind::File, *size};
+  s.target_ = filePath(hash);
+  s.artifact_ = {std::move(hash), ArtifactKind::File, *size};
+  return s;
 }
 
 Result<Artifact> Store::putDir(const std::string& src, bool move) const {

@@ -15,6 +15,7 @@
 ///
 /// A Store is a value holding the workspace path; all methods are safe to call concurrently
 /// from several threads and processes.
+#include "store/posix.h"
 #include "store/result.h"
 
 #include <chrono>
@@ -66,6 +67,39 @@ enum class MaterializeMode {
   Copy,    ///< `dest` becomes a private writable copy (0644/0755)
 };
 
+class Store;
+
+/// An output put() has hashed and staged in tmp/ but not yet made durable or moved into place:
+/// what Store::stage() returns and Store::finish() completes, so that the wait for the disk can
+/// happen on another thread. Destroyed unfinished, it is undone: a moved source is put back where
+/// it was (read-only, as a failed put() leaves it), a copy is removed. A directory is stored
+/// whole by stage() (its files are flushed with one syncfs), so its StagedPut is already done.
+class StagedPut {
+public:
+  StagedPut(StagedPut&& other) noexcept;
+  StagedPut& operator=(StagedPut&& other) noexcept;
+  StagedPut(const StagedPut&) = delete;
+  StagedPut& operator=(const StagedPut&) = delete;
+  ~StagedPut();
+
+  /// What the object will be once finish() succeeds.
+  const Artifact& artifact() const { return artifact_; }
+  bool done() const { return done_; }
+
+private:
+  friend class Store;
+  StagedPut() = default;
+  void undo();
+
+  Artifact artifact_;
+  std::string source_, staging_, target_;
+  unsigned sourceMode_ = 0;
+  bool moved_ = false;        ///< the source itself was renamed to staging_
+  bool removeSource_ = false; ///< a move across filesystems: remove the source once stored
+  bool done_ = false;
+  UniqueFd fd_; ///< the staged file, open and flocked so that cleanTmp leaves it alone
+};
+
 class Store {
 public:
   /// Opens the store in `workspaceDir` (e.g. `<project>/.mlp`), creating the directories above
@@ -85,6 +119,13 @@ public:
   /// Errors (ENOSPC, EACCES, EROFS, symlinks in the tree, ...) name the path and the OS error,
   /// and leave nothing outside tmp/ (normally nothing at all).
   Result<Artifact> put(const std::string& path, bool move = false) const;
+  /// put() in two halves. stage() does everything but the waits for the disk: it hashes the
+  /// output and holds it in tmp/ (a directory is stored whole, see StagedPut); the object is not
+  /// under its name yet. finish() fsyncs the staged file and renames it into place; it may run
+  /// on another thread than stage(). Errors are put()'s, each from the half that meets it, and a
+  /// failed finish() undoes the put as a failed put() would.
+  Result<StagedPut> stage(const std::string& path, bool move = false) const;
+  Result<Artifact> finish(StagedPut& staged) const;
 
   // Lookups take an optional kind because a file and a directory can share a hash: an empty
   // directory's manifest is the empty string, so it has the empty file's hash (and so would a
@@ -133,7 +174,7 @@ public:
 
 private:
   explicit Store(std::string workspace) : workspace_(std::move(workspace)) {}
-  Result<Artifact> putFile(const std::string& src, unsigned srcMode, bool move) const;
+  Result<StagedPut> stageFile(const std::string& src, unsigned srcMode, bool move) const;
   Result<Artifact> putDir(const std::string& src, bool move) const;
   Status commit(const std::string& staging, const std::string& target, bool isDir) const;
   Result<ArtifactKind> locate(std::string_view hash, std::optional<ArtifactKind> kind) const;

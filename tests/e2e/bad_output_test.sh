@@ -5,7 +5,8 @@
 #     holds only numbers — each fails the step with a message naming the output and the .mlp line;
 #   * a step exiting 3 shows the tail of its stderr, and `mlpc logs` prints it all;
 #   * a timeout kills the step's whole process group (a `sleep 100 &` grandchild too);
-#   * an unwritable workspace gives a clear error.
+#   * an unwritable workspace gives a clear error;
+#   * an output that cannot be moved into the store fails its step, naming it, and loses nothing.
 source "$(dirname "$0")/lib.sh" "$@"
 
 P=$T/proj
@@ -265,6 +266,49 @@ check_eq "logs of a skipped step exits 1" 1 "$?"
 check_contains "and says it never started" "never started" "$out"
 out=$("$MLPC" lineage "$R:_b.out" 2>&1)
 check_contains "lineage of a skipped step's output says it was skipped" "was skipped" "$out"
+cd "$P" || exit 2
+
+# --- an output that cannot be moved into the store after its step ran (a file stands where its
+# shard directory belongs; outputs are made durable and moved in off the scheduler's thread):
+# the step fails naming the output, its bytes stay in the step's out/, nothing is left staged,
+# what reads it is skipped and a step beside it is recorded; without the obstacle, the next run
+# stores it.
+mkdir -p "$T/st" && cd "$T/st" || exit 2
+cat > st.mlp <<'EOF2'
+step Emit(text: string) -> (out: File) {
+  run = "printf '%s' ${text} > ${out}"
+}
+step Copy(x: File) -> (out: File) {
+  run = "cp ${x} ${out}"
+}
+pipeline p() {
+  a = Emit("blocked bytes")
+  _b = Copy(a)
+  _c = Emit("free bytes")
+}
+EOF2
+H=$(printf '%s' 'blocked bytes' | sha256sum | cut -c1-64)
+mkdir -p .mlp/objects && echo "in the way" > ".mlp/objects/${H:0:2}"
+out=$("$MLPC" run st.mlp -j 2 --keep-going 2>&1)
+check_eq "an output that cannot be stored fails the run" 1 "$?"
+check_contains "the error names the output and the step" "cannot store output \`out\` of \`a\`" "$out"
+check_contains "and the reason" "ENOTDIR" "$out"
+R=$("$MLPC" runs --json -n 1 | json_get - 'j[0]["id"]')
+ex=$("$MLPC" show "$R" --json)
+check_eq "the step is recorded as failed" failed \
+  "$(json_get - '[e["status"] for e in j["steps"] if e["node"] == "a"][0]' <<< "$ex")"
+check_eq "its reader is skipped" skipped \
+  "$(json_get - '[e["status"] for e in j["steps"] if e["node"] == "_b"][0]' <<< "$ex")"
+check_eq "the step beside it succeeded" succeeded \
+  "$(json_get - '[e["status"] for e in j["steps"] if e["node"] == "_c"][0]' <<< "$ex")"
+check_eq "the output's bytes are back in the step's out/" "blocked bytes" \
+  "$(cat ".mlp/runs/$R/a/out/out" 2>&1)"
+check_eq "nothing is left staged" "" "$(ls -A .mlp/tmp)"
+rm ".mlp/objects/${H:0:2}"
+out=$("$MLPC" run st.mlp -j 2 2>&1)
+check_eq "without the obstacle the run succeeds" 0 "$?"
+check_contains "the blocked step ran again, the other was cached" "2 ran, 1 cached" "$out"
+check_eq "and its output is stored" "blocked bytes" "$(cat ".mlp/objects/${H:0:2}/$H" 2>&1)"
 cd "$P" || exit 2
 
 finish

@@ -11,9 +11,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace mlpc::exec;
@@ -373,4 +375,44 @@ TEST_CASE("exec: a timeout too far away to express is no timeout, and does not s
     CHECK(elapsed < 2.0);
     CHECK(cpu < 0.1); // waiting, not polling in a loop
   }
+}
+
+TEST_CASE("exec: a watched wake fd ends waitAny early; results still come first", "[exec]") {
+  TempDir dir;
+  auto runner = makeRunner(anyWatch());
+  int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(runner->watchWakeFd(fd));
+  std::string err;
+  REQUIRE(runner->start(shell(1, "sleep 30", dir), err));
+
+  // Written from another thread while waitAny blocks: it returns nullopt, long before the limit.
+  std::thread waker([fd] {
+    ::usleep(100'000);
+    const uint64_t one = 1;
+    (void)!::write(fd, &one, sizeof one);
+  });
+  const double t0 = monotonicSeconds();
+  CHECK_FALSE(runner->waitAny(20.0).has_value());
+  CHECK(monotonicSeconds() - t0 < 10.0);
+  waker.join();
+  // Left readable, it wakes every wait at once (its owner drains it) ...
+  CHECK_FALSE(runner->waitAny(20.0).has_value());
+  CHECK(monotonicSeconds() - t0 < 10.0);
+  // ... but a finished command is reported before it.
+  REQUIRE(runner->start(shell(2, "true", dir), err));
+  ::usleep(200'000);
+  auto r = runner->waitAny(20.0);
+  REQUIRE(r.has_value());
+  CHECK(r->id == 2);
+  // Not watched any more: waitAny waits for its limit again.
+  REQUIRE(runner->watchWakeFd(-1));
+  const double t1 = monotonicSeconds();
+  CHECK_FALSE(runner->waitAny(0.3).has_value());
+  CHECK(monotonicSeconds() - t1 >= 0.29);
+  runner->cancelAll();
+  auto c = runner->waitAny(10.0);
+  REQUIRE(c.has_value());
+  CHECK(c->cancelled);
+  ::close(fd);
 }

@@ -489,3 +489,101 @@ TEST_CASE("a full or read-only filesystem gives a clear error and leaves nothing
   }
   CHECK(rc == 0);
 }
+
+TEST_CASE("stage holds a file in tmp/ until finish puts it in place", "[store][stage]") {
+  ScopedTempDir dir = tempDir();
+  Store store = openStore(dir);
+  writeFile(dir / "out.bin", "staged bytes");
+  const std::string hash = sha256Bytes("staged bytes");
+
+  SECTION("moved: the source is consumed, the object appears only at finish") {
+    Result<StagedPut> s = store.stage(dir / "out.bin", true);
+    REQUIRE(s.ok());
+    CHECK_FALSE(s->done());
+    CHECK(s->artifact() == Artifact{hash, ArtifactKind::File, 12});
+    CHECK_FALSE(exists(dir / "out.bin"));
+    CHECK_FALSE(store.has(hash));
+    CHECK(countEntries(store.tmpDir()) == 1);
+    Result<Artifact> a = store.finish(*s);
+    REQUIRE(a.ok());
+    CHECK(*a == s->artifact());
+    CHECK(s->done());
+    CHECK(readFile(store.filePath(hash)) == "staged bytes");
+    CHECK(modeOf(store.filePath(hash)) == 0444);
+    CHECK(countEntries(store.tmpDir()) == 0);
+    // Finishing again, or destroying it now, changes nothing.
+    CHECK(store.finish(*s).ok());
+  }
+
+  SECTION("moved and dropped unfinished: the source is back, nothing is left") {
+    {
+      Result<StagedPut> s = store.stage(dir / "out.bin", true);
+      REQUIRE(s.ok());
+      StagedPut moved = std::move(*s); // the moved-from one has nothing left to undo
+    }
+    CHECK(readFile(dir / "out.bin") == "staged bytes");
+    CHECK_FALSE(store.has(hash));
+    CHECK(countEntries(store.tmpDir()) == 0);
+  }
+
+  SECTION("copied and dropped unfinished: the staged copy is removed") {
+    {
+      Result<StagedPut> s = store.stage(dir / "out.bin", false);
+      REQUIRE(s.ok());
+      CHECK(countEntries(store.tmpDir()) == 1);
+    }
+    CHECK(readFile(dir / "out.bin") == "staged bytes");
+    CHECK(countEntries(store.tmpDir()) == 0);
+    CHECK_FALSE(store.has(hash));
+  }
+
+  SECTION("finish on another thread") {
+    Result<StagedPut> s = store.stage(dir / "out.bin", true);
+    REQUIRE(s.ok());
+    Result<Artifact> a = fail("not run");
+    std::thread([&] { a = store.finish(*s); }).join();
+    REQUIRE(a.ok());
+    CHECK(store.has(hash, ArtifactKind::File));
+  }
+
+  SECTION("a directory is stored whole by stage") {
+    makeTree(dir / "tree");
+    Result<StagedPut> s = store.stage(dir / "tree", true);
+    REQUIRE(s.ok());
+    CHECK(s->done());
+    CHECK(s->artifact().kind == ArtifactKind::Dir);
+    CHECK(store.has(s->artifact().hash, ArtifactKind::Dir));
+    CHECK_FALSE(exists(dir / "tree"));
+    Result<Artifact> a = store.finish(*s);
+    REQUIRE(a.ok());
+    CHECK(*a == s->artifact());
+  }
+}
+
+TEST_CASE("a finish that fails undoes the put and names the output", "[store][stage][errors]") {
+  ScopedTempDir dir = tempDir();
+  Store store = openStore(dir);
+  writeFile(dir / "out.bin", "cannot land", 0755);
+  const std::string hash = sha256Bytes("cannot land");
+  // A file where the object's shard directory belongs: the rename into place fails (as root too).
+  const std::string shard = store.filePath(hash).substr(0, store.filePath(hash).rfind('/'));
+  writeFile(shard, "in the way");
+
+  Result<StagedPut> s = store.stage(dir / "out.bin", true);
+  REQUIRE(s.ok());
+  Result<Artifact> a = store.finish(*s);
+  REQUIRE_FALSE(a.ok());
+  CHECK(a.error().find(dir / "out.bin") != std::string::npos);
+  CHECK(a.error().find("ENOTDIR") != std::string::npos);
+  CHECK(s->done());
+  // The source is back, with its mode; nothing is staged or stored.
+  CHECK(readFile(dir / "out.bin") == "cannot land");
+  CHECK(modeOf(dir / "out.bin") == 0755);
+  CHECK(countEntries(store.tmpDir()) == 0);
+  CHECK_FALSE(store.has(hash));
+  // put() is stage + finish: the same error, the same clean state.
+  Result<Artifact> p = store.put(dir / "out.bin", true);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.error() == a.error());
+  CHECK(readFile(dir / "out.bin") == "cannot land");
+}
