@@ -1316,6 +1316,7 @@ struct Executor::Impl {
     if (!syncer) return;
     for (OutputSyncer::Job& job : wait ? syncer->waitTake() : syncer->take()) {
       auto it = finishing.find(job.token);
+      if (it == finishing.end()) continue; // every job submitted has its entry; never taken twice
       Finishing done = std::move(it->second);
       finishing.erase(it);
       if (!job.error.empty())
