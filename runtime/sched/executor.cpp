@@ -266,15 +266,15 @@ struct Executor::Impl {
     Task* task = nullptr;
     exec::CommandResult result;
     meta::ExecutionFinish finish;
-    std::vector<std::string> names; ///< of the outputs, in the order of the job's puts
     Json value;
     double secs = 0;
   };
   /// Makes outputs durable on a thread of its own; only with a runner whose waitAny() wakes for
-  /// it (the process runner), and never in a dry run.
+  /// it (the process runner), and started when a step first has outputs to wait for.
   std::unique_ptr<OutputSyncer> syncer;
+  bool syncerTried = false;
   std::map<uint64_t, Finishing> finishing; ///< by job token, while the syncer has them
-  uint64_t nextStoring = 1;
+  uint64_t nextJob = 1;
 
   void holdLookups(bool on) {
     if (auto s = meta.holdLookups(on); !s && failMessage.empty())
@@ -1249,7 +1249,6 @@ struct Executor::Impl {
         rec.size = a->artifact().size;
         rec.type = o.type;
         done.finish.outputs.push_back({name, rec});
-        done.names.push_back(name);
         outputs[name] = artifactValue(
             rec.hash, rec.kind == store::ArtifactKind::Dir ? "dir" : "file", rec.type);
         puts.push_back(std::move(*a));
@@ -1260,18 +1259,17 @@ struct Executor::Impl {
       done.finish.exitCode = 0;
       done.finish.attempts = t.attempt;
       done.value = def.outputs.size() == 1 ? outputs.begin().value() : Json{{"$record", outputs}};
-      bool waitsForDisk = std::any_of(puts.begin(), puts.end(), [](auto& p) { return !p.done(); });
-      if (syncer && waitsForDisk) {
+      OutputSyncer::Job job{nextJob++, std::move(puts), {}, 0};
+      bool waitsForDisk =
+          std::any_of(job.puts.begin(), job.puts.end(), [](auto& p) { return !p.done(); });
+      if (waitsForDisk && startSyncer()) {
         // The scheduler goes on reaping and starting processes while the disk catches up.
-        uint64_t token = nextStoring++;
-        finishing.emplace(token, std::move(done));
-        syncer->submit({token, std::move(puts), {}, 0});
+        finishing.emplace(job.token, std::move(done));
+        syncer->submit(std::move(job));
         return;
       }
-      for (size_t i = 0; i < puts.size(); ++i)
-        if (auto a = store.finish(puts[i]); !a)
-          return stepFailed(t, r, cannotStore(t, done.names[i], a.error()), ExecStatus::Failed);
-      return recordSucceeded(done);
+      OutputSyncer::finishJob(store, job);
+      return settle(done, job);
     }
     std::string how = r.timedOut
                           ? "timed out after " + plan::commandText(Json(t.timeout), "float") + "s"
@@ -1300,9 +1298,14 @@ struct Executor::Impl {
     return "cannot store output `" + output + "` of `" + t.key + "`: " + error;
   }
 
-  /// A step whose outputs are stored: its execution succeeded, and what reads it can start.
-  void recordSucceeded(Finishing& done) {
+  /// A step whose outputs were finished (`job`): if all were stored its execution succeeded and
+  /// what reads it can start, otherwise it failed naming the output that was not.
+  void settle(Finishing& done, const OutputSyncer::Job& job) {
     Task& t = *done.task;
+    if (!job.error.empty()) {
+      const std::string& output = done.finish.outputs[job.failed].name;
+      return stepFailed(t, done.result, cannotStore(t, output, job.error), ExecStatus::Failed);
+    }
     if (auto s = meta.finishExecution(done.finish); !s) return failTask(t, s.error());
     t.value = std::move(done.value);
     ++counts.ran;
@@ -1319,11 +1322,7 @@ struct Executor::Impl {
       if (it == finishing.end()) continue; // every job submitted has its entry; never taken twice
       Finishing done = std::move(it->second);
       finishing.erase(it);
-      if (!job.error.empty())
-        stepFailed(*done.task, done.result,
-                   cannotStore(*done.task, done.names[job.failed], job.error), ExecStatus::Failed);
-      else
-        recordSucceeded(done);
+      settle(done, job);
     }
   }
 
@@ -1691,7 +1690,6 @@ struct Executor::Impl {
       return finishRun(sum);
     }
     createTasks(plan.nodes, {}, {}, nullptr);
-    startSyncer();
     while (true) {
       settleStored(false);
       // The steps made ready together look up the cache from one snapshot (a fully cached
@@ -1741,14 +1739,19 @@ struct Executor::Impl {
     return finishRun(sum);
   }
 
-  void startSyncer() {
-    if (opts.dryRun) return;
-    try {
-      auto s = std::make_unique<OutputSyncer>(store);
-      if (runner.watchWakeFd(s->wakeFd())) syncer = std::move(s);
-    } catch (const std::system_error&) {
-      // No eventfd or thread: outputs are stored on this thread, as with any other runner.
+  /// Whether the syncer runs, starting it on first use (a run that stores nothing, a fully
+  /// cached one, starts no thread).
+  bool startSyncer() {
+    if (!syncerTried) {
+      syncerTried = true;
+      try {
+        auto s = std::make_unique<OutputSyncer>(store);
+        if (runner.watchWakeFd(s->wakeFd())) syncer = std::move(s);
+      } catch (const std::system_error&) {
+        // No eventfd or thread: outputs are stored on this thread, as with any other runner.
+      }
     }
+    return syncer != nullptr;
   }
 
   void onInterrupt() {

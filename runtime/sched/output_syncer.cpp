@@ -8,6 +8,17 @@
 
 namespace mlpc::sched {
 
+void OutputSyncer::finishJob(const store::Store& store, Job& job) {
+  for (size_t i = 0; i < job.puts.size(); ++i) {
+    store::Result<store::Artifact> stored = store.finish(job.puts[i]);
+    if (!stored) {
+      job.error = stored.error();
+      job.failed = i;
+      return;
+    }
+  }
+}
+
 OutputSyncer::OutputSyncer(const store::Store& store) : store_(store) {
   wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeFd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -68,14 +79,7 @@ void OutputSyncer::work() {
     batch.swap(queued_);
     lock.unlock();
     for (Job& job : batch)
-      for (size_t i = 0; i < job.puts.size(); ++i) {
-        store::Result<store::Artifact> stored = store_.finish(job.puts[i]);
-        if (!stored) {
-          job.error = stored.error();
-          job.failed = i;
-          break; // the job's later puts are undone when the scheduler drops the job
-        }
-      }
+      finishJob(store_, job);
     lock.lock();
     for (Job& job : batch)
       done_.push_back(std::move(job));

@@ -27,6 +27,10 @@ public:
     size_t failed = 0; ///< which put, when `error` is set
   };
 
+  /// Finishes the job's puts in order, on the calling thread; at the first that fails, sets
+  /// `error` and `failed` and stops (the rest are undone when the job is dropped).
+  static void finishJob(const store::Store& store, Job& job);
+
   /// Starts the thread. Throws std::system_error when the wake-up fd cannot be made.
   explicit OutputSyncer(const store::Store& store);
   /// Finishes every submitted job (nothing staged is lost or left behind), then joins.

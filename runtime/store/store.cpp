@@ -230,23 +230,6 @@ StagedPut::StagedPut(StagedPut&& other) noexcept
   other.done_ = true; // nothing left for the moved-from one to undo
 }
 
-StagedPut& StagedPut::operator=(StagedPut&& other) noexcept {
-  if (this != &other) {
-    undo();
-    artifact_ = std::move(other.artifact_);
-    source_ = std::move(other.source_);
-    staging_ = std::move(other.staging_);
-    target_ = std::move(other.target_);
-    sourceMode_ = other.sourceMode_;
-    moved_ = other.moved_;
-    removeSource_ = other.removeSource_;
-    done_ = other.done_;
-    fd_ = std::move(other.fd_);
-    other.done_ = true;
-  }
-  return *this;
-}
-
 StagedPut::~StagedPut() {
   undo();
 }

@@ -77,7 +77,7 @@ class Store;
 class StagedPut {
 public:
   StagedPut(StagedPut&& other) noexcept;
-  StagedPut& operator=(StagedPut&& other) noexcept;
+  StagedPut& operator=(StagedPut&&) = delete;
   StagedPut(const StagedPut&) = delete;
   StagedPut& operator=(const StagedPut&) = delete;
   ~StagedPut();
