@@ -61,6 +61,14 @@ public:
   /// miss an execution another process records meanwhile, as if it had looked a moment
   /// earlier). Any write ends the snapshot first; turning it off ends it too. Off by default.
   virtual Status holdLookups(bool on) = 0;
+  /// Records every execution of the newest earlier run again as a cache hit of this run, in one
+  /// transaction, when that is exactly what looking each step up would record: the earlier run
+  /// succeeded, ran the same plan (hash), pipeline, entry, parameters, code and data
+  /// (`sameInputs`), overlapped no other run, and no run started since; each of its executions
+  /// ran or reused an execution that still `succeeded` with the same key, carries
+  /// `mlpcVersion`, and has every output still stored. Metrics are copied with them. nullopt,
+  /// with nothing written, when any of that does not hold.
+  virtual Result<std::optional<RepeatedRun>> repeatLastRun(const RepeatQuery& query) = 0;
 
   // --- artifacts and lineage ----------------------------------------------------------------
   /// Inserts the artifact if new (and fills in an empty type).

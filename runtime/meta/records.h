@@ -182,6 +182,27 @@ struct CacheHit {
   std::vector<Binding> outputs;
 };
 
+/// What a run needs to repeat the run before it as a whole (MetaStore::repeatLastRun).
+struct RepeatQuery {
+  std::string runId;       ///< the new run: created, with its code recorded (recordRunCode)
+  std::string mlpcVersion; ///< the version the reused actions must carry (it is in every key)
+  double now = 0;          ///< 0: now
+  /// Whether an output is still in the object store, as for a lookup (CacheQuery).
+  std::function<bool(const ArtifactRecord&)> outputExists;
+  /// Whether the earlier run read the same data as this one (its inputs are kept in a file).
+  std::function<bool(const std::string& earlierRunId)> sameInputs;
+};
+
+/// One execution a repeated run recorded: a cache hit, as a lookup would have made it.
+struct RepeatedExecution {
+  std::string node, step, source;
+};
+
+struct RepeatedRun {
+  std::string from;                          ///< the run repeated
+  std::vector<RepeatedExecution> executions; ///< in the order the earlier run recorded them
+};
+
 struct NewModelVersion {
   std::string group;
   std::string artifactHash; ///< must already be a recorded artifact

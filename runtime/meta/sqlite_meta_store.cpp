@@ -148,7 +148,7 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::openFile(const std::st
   // thousands of steps touches the execution indexes all over, and with the default cache a
   // fully cached 10k-step re-run read and wrote each page several times (bench/runtime.sh).
   if (Status s = db->exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                          "PRAGMA cache_size=-65536;");
+                          "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
       !s)
     return s.err();
   if (!migrateSchema) {

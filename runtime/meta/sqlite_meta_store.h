@@ -54,6 +54,8 @@ public:
   /// this store.
   Result<std::optional<CacheHit>> lookupCache(const CacheQuery& query) override;
   Status holdLookups(bool on) override;
+  /// The callbacks run while the store's lock is held: they must not call back into it.
+  Result<std::optional<RepeatedRun>> repeatLastRun(const RepeatQuery& query) override;
 
   Status recordArtifact(const ArtifactRecord& artifact) override;
   Result<std::optional<ArtifactRecord>> getArtifact(const std::string& hash) override;

@@ -6,6 +6,7 @@
 #include "plan/expr_text.h"
 #include "sched/code_snapshot.h"
 #include "sched/output_syncer.h"
+#include "sched/repeat_run.h"
 #include "sched/step_command.h"
 #include "sched/step_props.h"
 #include "sched/values.h"
@@ -1689,6 +1690,7 @@ struct Executor::Impl {
       failMessage = err;
       return finishRun(sum);
     }
+    if (planMayRepeat(plan, opts) && repeatEarlierRun()) return finishRun(sum);
     createTasks(plan.nodes, {}, {}, nullptr);
     while (true) {
       settleStored(false);
@@ -1737,6 +1739,31 @@ struct Executor::Impl {
         finish(*t, State::Skipped);
       }
     return finishRun(sum);
+  }
+
+  /// Records this run as a repeat of the run before it when the metadata shows that looking
+  /// each step up would find every step cached, as that run did (meta::repeatLastRun); false,
+  /// with nothing recorded, when it cannot, and the run goes on step by step.
+  bool repeatEarlierRun() {
+    meta::RepeatQuery q;
+    q.runId = runId;
+    q.mlpcVersion = ::mlpc::kVersion;
+    q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
+    // hashData wrote this run's inputs.json the same way: equal bytes, equal data.
+    const fs::path runs = fs::path(store.workspace()) / "runs";
+    q.sameInputs = [&](const std::string& earlier) {
+      std::ifstream a(runs / earlier / "inputs.json", std::ios::binary),
+          b(runs / runId / "inputs.json", std::ios::binary);
+      if (!a || !b) return false;
+      return std::string(std::istreambuf_iterator<char>(a), {}) ==
+             std::string(std::istreambuf_iterator<char>(b), {});
+    };
+    auto repeated = meta.repeatLastRun(q);
+    if (!repeated || !*repeated) return false; // an error here is met again, and told, below
+    for (const meta::RepeatedExecution& e : (*repeated)->executions)
+      progress.emit({"cached", e.node, e.step, "", e.source, 0});
+    counts.cached += static_cast<int64_t>((*repeated)->executions.size());
+    return true;
   }
 
   /// Whether the syncer runs, starting it on first use (a run that stores nothing, a fully

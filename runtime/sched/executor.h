@@ -38,6 +38,10 @@ struct RunOptions {
   /// is no check against this machine's memory or GPUs and no packing onto `cpus`; `jobs` still
   /// bounds the commands submitted at once.
   bool clusterResources = false;
+  /// A fully cached re-run of an unchanged plan may record its hits by repeating the run before
+  /// it, without a look-up per step (sched/repeat_run.h). Off: every step is looked up. The
+  /// rows recorded are the same either way.
+  bool repeatRuns = true;
 };
 
 struct RunSummary {

@@ -4,6 +4,7 @@
 #include "frontend.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -152,6 +153,8 @@ sched::RunOptions defaultRunOptions(const LoadedPlan& lp, int jobs, bool noCache
   ro.noCache = noCache;
   ro.keepGoing = keepGoing;
   ro.actor = actorName();
+  // Set, every step of a fully cached re-run is looked up on its own (docs/runtime.md).
+  if (const char* v = std::getenv("MLP_NO_REPEAT"); v && *v) ro.repeatRuns = false;
   return ro;
 }
 
