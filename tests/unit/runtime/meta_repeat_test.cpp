@@ -39,9 +39,7 @@ struct Workspace {
     ArtifactRecord bytes;
     bytes.hash = hashOf(code);
     REQUIRE(meta->recordArtifact(bytes).ok());
-    store::Status kept = meta->recordRunCode(id, {RunCodeFile{".", "a.py", hashOf(code)}});
-    INFO(kept.error());
-    REQUIRE(kept.ok());
+    REQUIRE(meta->recordRunCode(id, {RunCodeFile{".", "a.py", hashOf(code)}}).ok());
     return id;
   }
 
