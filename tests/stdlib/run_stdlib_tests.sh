@@ -286,6 +286,50 @@ SERVER_PID=""
 check "serve exits 0 on SIGTERM" test "$rc" = 0
 check "serve port released" port_closed "$PORT"
 check "serve logged requests to stderr" grep -q "POST /invocations" serve.log
+# A SIGTERM that lands while the server hands a connection to its thread (socketserver's
+# process_request, where any Exception is caught and printed) still stops it. The signal is sent
+# from inside process_request, so the test does not depend on timing.
+cat > "$WORK/stop_in_request.py" <<'EOF'
+import os, signal, socket, sys, threading, urllib.request
+sys.path.insert(0, sys.argv[1])
+import mlpc_tabular as tab
+
+
+class Stub:
+    features = ["x"]
+    task = "regression"
+    classes = []
+
+
+handed = tab._Server.process_request
+
+
+def process_request(self, request, address):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return handed(self, request, address)
+
+
+tab._Server.process_request = process_request
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]
+s.close()
+
+
+def ask():
+    for _ in range(200):
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=1)
+            return
+        except OSError:
+            threading.Event().wait(0.05)
+
+
+threading.Thread(target=ask, daemon=True).start()
+sys.exit(tab.serve(Stub(), "127.0.0.1", port, "a stub"))
+EOF
+check "serve stops on a SIGTERM that lands while it hands a request to its thread" \
+    timeout 20 "$PY" "$WORK/stop_in_request.py" "$STDLIB/std/common"
 
 # --- transform_shard ------------------------------------------------------------
 PORT2=$(free_port)

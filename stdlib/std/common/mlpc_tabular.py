@@ -553,7 +553,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-class _Stop(Exception):
+# Not an Exception: a signal can land while socketserver hands a new connection to its thread,
+# and its `_handle_request_noblock` catches any Exception raised there, prints it and serves on.
+# A SIGTERM raised as an Exception was then lost, and the server ran until it was killed.
+class _Stop(BaseException):
     pass
 
 
