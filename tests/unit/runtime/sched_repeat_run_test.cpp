@@ -37,7 +37,9 @@ TEST_CASE("a plan of step calls, loops and conditions may repeat; options that d
           "[sched][repeat]") {
   Json dag = fixture("dag");
   CHECK(mayRepeat(dag));
-  CHECK(mayRepeat(fixture("branches"))); // `if` and `for`
+  CHECK(mayRepeat(fixture("gate")));    // an `if`
+  CHECK(mayRepeat(fixture("heavy")));   // a `for`
+  CHECK(mayRepeat(fixture("failing"))); // an `if` with a `fail`
   sched::RunOptions o;
   o.noCache = true;
   CHECK_FALSE(mayRepeat(dag, o));
@@ -97,6 +99,11 @@ TEST_CASE("a step whose cache or resources a look-up could decide on keeps a pla
 TEST_CASE("a plan that registers a model or runs a batch transform never repeats",
           "[sched][repeat]") {
   CHECK_FALSE(mayRepeat(fixture("sweep"))); // a `register` after a `for`
+  Json nested = fixture("sweep");           // the same `register` inside the `for`
+  Json reg = nested["nodes"].back();
+  nested["nodes"].erase(nested["nodes"].size() - 1);
+  nested["nodes"][0]["body"].push_back(reg);
+  CHECK_FALSE(mayRepeat(nested));
   std::ifstream in(std::string(MLPC_SCHED_FIXTURES) +
                    "/../../../golden/plans/batch_transform.mlp.plan.json.expected");
   REQUIRE(in);
