@@ -291,6 +291,7 @@ check "serve logged requests to stderr" grep -q "POST /invocations" serve.log
 # from inside process_request, so the test does not depend on timing.
 cat > "$WORK/stop_in_request.py" <<'EOF'
 import os, signal, socket, sys, threading, urllib.request
+sys.dont_write_bytecode = True  # nothing may be written into the stdlib (e2e_examples checks)
 sys.path.insert(0, sys.argv[1])
 import mlpc_tabular as tab
 
@@ -329,7 +330,7 @@ threading.Thread(target=ask, daemon=True).start()
 sys.exit(tab.serve(Stub(), "127.0.0.1", port, "a stub"))
 EOF
 check "serve stops on a SIGTERM that lands while it hands a request to its thread" \
-    timeout 20 "$PY" "$WORK/stop_in_request.py" "$STDLIB/std/common"
+    timeout 20 "$PY" -B "$WORK/stop_in_request.py" "$STDLIB/std/common"
 
 # --- transform_shard ------------------------------------------------------------
 PORT2=$(free_port)
