@@ -242,6 +242,7 @@ struct Executor::Impl {
   std::string runId;
   Json params = Json::object();
   std::map<std::string, Json> dataValues;
+  std::string inputsText; ///< this run's inputs.json, as hashData wrote it
   std::map<std::string, std::vector<std::string>> forChains; ///< node id -> enclosing for ids
   std::map<std::string, const plan::Node*> nodeById;
   std::deque<std::unique_ptr<Task>> tasks;
@@ -449,7 +450,8 @@ struct Executor::Impl {
       Json inputs = Json::object();
       for (auto& [k, v] : dataValues)
         inputs[k] = v;
-      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "inputs.json") << inputs.dump(2);
+      inputsText = inputs.dump(2);
+      std::ofstream(fs::path(store.workspace()) / "runs" / runId / "inputs.json") << inputsText;
     }
     return true;
   }
@@ -1749,14 +1751,11 @@ struct Executor::Impl {
     q.runId = runId;
     q.mlpcVersion = ::mlpc::kVersion;
     q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
-    // hashData wrote this run's inputs.json the same way: equal bytes, equal data.
-    const fs::path runs = fs::path(store.workspace()) / "runs";
-    q.sameInputs = [&](const std::string& earlier) {
-      std::ifstream a(runs / earlier / "inputs.json", std::ios::binary),
-          b(runs / runId / "inputs.json", std::ios::binary);
-      if (!a || !b) return false;
-      return std::string(std::istreambuf_iterator<char>(a), {}) ==
-             std::string(std::istreambuf_iterator<char>(b), {});
+    // Every run's inputs.json is written the same way (hashData): equal bytes, equal data.
+    q.sameInputs = [this](const std::string& earlier) {
+      std::ifstream in(fs::path(store.workspace()) / "runs" / earlier / "inputs.json",
+                       std::ios::binary);
+      return in && std::string(std::istreambuf_iterator<char>(in), {}) == inputsText;
     };
     auto repeated = meta.repeatLastRun(q);
     if (!repeated || !*repeated) return false; // an error here is met again, and told, below

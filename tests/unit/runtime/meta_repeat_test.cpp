@@ -72,6 +72,15 @@ struct Workspace {
     REQUIRE(meta->finishRun(run, status, "", c).ok());
   }
 
+  /// Finishes `first` (two steps that ran) and records a run that repeats it, so that the run
+  /// after reuses through hits.
+  void finishThenRepeat(const std::string& first) {
+    finish(first, RunStatus::Succeeded, 2);
+    std::string mid = startRun();
+    REQUIRE(repeat(mid));
+    finish(mid, RunStatus::Succeeded, 0, 2);
+  }
+
   std::optional<RepeatedRun> repeat(const std::string& run, const std::string& version = kVersion,
                                     bool sameInputs = true) {
     RepeatQuery q;
@@ -201,30 +210,21 @@ TEST_CASE("a run does not repeat the run before it when a look-up per step could
     (void)w.meta->createRun(other).value();
   }
   SECTION("the execution it reused no longer succeeded") {
-    w.finish(first, RunStatus::Succeeded, 2);
+    w.finishThenRepeat(first);
     finished = false;
-    std::string mid = w.startRun();
-    REQUIRE(w.repeat(mid));
-    w.finish(mid, RunStatus::Succeeded, 0, 2);
     w.exec("UPDATE executions SET status = 'failed' WHERE id = " + std::to_string(a));
   }
   SECTION("the execution it reused was made for another action") {
-    w.finish(first, RunStatus::Succeeded, 2);
+    w.finishThenRepeat(first);
     finished = false;
-    std::string mid = w.startRun();
-    REQUIRE(w.repeat(mid));
-    w.finish(mid, RunStatus::Succeeded, 0, 2);
     w.exec("UPDATE executions SET cache_key = 'other' WHERE id = " + std::to_string(a));
   }
   SECTION("an execution without a cache key") {
     w.exec("UPDATE executions SET cache_key = '' WHERE id = " + std::to_string(a));
   }
   SECTION("the execution it reused is gone") {
-    w.finish(first, RunStatus::Succeeded, 2);
+    w.finishThenRepeat(first);
     finished = false;
-    std::string mid = w.startRun();
-    REQUIRE(w.repeat(mid));
-    w.finish(mid, RunStatus::Succeeded, 0, 2);
     w.exec("DELETE FROM executions WHERE id = " + std::to_string(a)); // cached_from: NULL
   }
   if (finished) w.finish(first, RunStatus::Succeeded, 2);
