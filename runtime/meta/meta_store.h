@@ -61,6 +61,12 @@ public:
   /// miss an execution another process records meanwhile, as if it had looked a moment
   /// earlier). Any write ends the snapshot first; turning it off ends it too. Off by default.
   virtual Status holdLookups(bool on) = 0;
+  /// The writes from beginBatch() to endBatch() commit together at endBatch(), each still all
+  /// or nothing on its own; meanwhile this store holds the database's write lock, so a batch
+  /// must not wait for anything. If endBatch() fails, none of them was recorded. For stores
+  /// without transactions both are no-ops.
+  virtual Status beginBatch() { return {}; }
+  virtual Status endBatch() { return {}; }
   /// Records every execution of the newest earlier run again as a cache hit of this run, in one
   /// transaction, when that is exactly what looking each step up would record: the earlier run
   /// succeeded, ran the same plan (hash), pipeline, entry, parameters, code and data

@@ -184,19 +184,50 @@ Error Db::error(int rc, std::string_view context) const {
 // BEGIN, COMMIT and ROLLBACK go through the statement cache: sqlite3_exec would parse them
 // again each time, which was a tenth of a fully cached re-run's time (bench/runtime.sh).
 Result<Transaction> Transaction::write(Db& db) {
+  if (db.inBatch()) return joinBatch(db);
   if (Status s = db.releaseSnapshot(); !s) return s.err();
   if (Status s = db.run("BEGIN IMMEDIATE"); !s) return s.err();
-  return Transaction(db);
+  return Transaction(db, false);
 }
 
 Result<Transaction> Transaction::read(Db& db) {
+  if (db.inBatch()) return joinBatch(db);
   if (Status s = db.releaseSnapshot(); !s) return s.err();
   if (Status s = db.run("BEGIN"); !s) return s.err();
-  return Transaction(db);
+  return Transaction(db, false);
+}
+
+Result<Transaction> Transaction::joinBatch(Db& db) {
+  // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back on its
+  // own. A savepoint opened after that would start a transaction of its own, outside the
+  // batch; refuse instead, and endBatch() reports the batch lost.
+  if (sqlite3_get_autocommit(db.db_) != 0)
+    return fail(
+        fmt::format("{}: the batch of writes was rolled back by an earlier error", db.path_));
+  if (Status s = db.run("SAVEPOINT batched"); !s) return s.err();
+  return Transaction(db, true);
+}
+
+Status Db::beginBatch() {
+  if (batch_) return {};
+  if (Status s = releaseSnapshot(); !s) return s;
+  if (Status s = run("BEGIN IMMEDIATE"); !s) return s;
+  batch_ = true;
+  return {};
+}
+
+Status Db::endBatch() {
+  if (!batch_) return {};
+  batch_ = false;
+  if (sqlite3_get_autocommit(db_) != 0)
+    return fail(fmt::format("{}: the batch of writes was rolled back by an earlier error", path_));
+  Status s = run("COMMIT");
+  if (!s) (void)run("ROLLBACK");
+  return s;
 }
 
 Status Db::holdSnapshot() {
-  if (snapshotHeld_) return {};
+  if (snapshotHeld_ || batch_) return {};
   if (Status s = run("BEGIN"); !s) return s;
   snapshotHeld_ = true;
   return {};
@@ -210,11 +241,16 @@ Status Db::releaseSnapshot() {
 }
 
 Transaction::~Transaction() {
-  if (db_) (void)db_->run("ROLLBACK");
+  if (!db_) return;
+  if (!savepoint_) {
+    (void)db_->run("ROLLBACK");
+  } else if (Status s = db_->run("ROLLBACK TO batched"); s) {
+    (void)db_->run("RELEASE batched"); // ROLLBACK TO leaves the savepoint open
+  }
 }
 
 Status Transaction::commit() {
-  Status s = db_->run("COMMIT");
+  Status s = db_->run(savepoint_ ? "RELEASE batched" : "COMMIT");
   if (s) db_ = nullptr; // on failure the destructor rolls back
   return s;
 }

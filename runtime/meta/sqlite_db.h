@@ -96,6 +96,14 @@ public:
   /// cache lookup's cost when a fully cached re-run makes one per step. No-op if open.
   Status holdSnapshot();
   Status releaseSnapshot();
+  /// Opens one write transaction that the Transactions after it join as savepoints, until
+  /// endBatch() commits them together: what each writes is still all or nothing, and their
+  /// pages go to the WAL once rather than once each. A snapshot held is released first, and
+  /// none is held while the batch is open (its reads see its own writes). No-op if open.
+  Status beginBatch();
+  /// Commits the batch (rolled back when the commit fails). No-op if none is open.
+  Status endBatch();
+  bool inBatch() const { return batch_; }
   /// sqlite3_errcode(): the (extended) result code of the last failed call.
   int lastErrorCode() const;
   int64_t changes() const;
@@ -106,6 +114,7 @@ public:
   Error error(int rc, std::string_view context = {}) const;
 
 private:
+  friend class Transaction;
   struct CachedStmt {
     sqlite3_stmt* stmt = nullptr;
     bool inUse = false;
@@ -116,6 +125,7 @@ private:
   std::string path_;
   int busyTimeoutMs_;
   bool snapshotHeld_ = false;
+  bool batch_ = false;
   std::unordered_map<std::string, CachedStmt> cache_;
 };
 
@@ -127,7 +137,9 @@ class Transaction {
 public:
   static Result<Transaction> write(Db& db);
   static Result<Transaction> read(Db& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction(Transaction&& other) noexcept : db_(other.db_), savepoint_(other.savepoint_) {
+    other.db_ = nullptr;
+  }
   Transaction& operator=(Transaction&&) = delete;
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -135,8 +147,11 @@ public:
   Status commit();
 
 private:
-  explicit Transaction(Db& db) : db_(&db) {}
+  Transaction(Db& db, bool savepoint) : db_(&db), savepoint_(savepoint) {}
+  /// Inside a batch (Db::beginBatch) a Transaction is a savepoint of the batch's transaction.
+  static Result<Transaction> joinBatch(Db& db);
   Db* db_;
+  bool savepoint_;
 };
 
 } // namespace mlpc::meta::sqlite

@@ -289,6 +289,16 @@ Status SqliteMetaStore::holdLookups(bool on) {
   return on ? Status() : db_.releaseSnapshot();
 }
 
+Status SqliteMetaStore::beginBatch() {
+  std::lock_guard lock(mu_);
+  return db_.beginBatch();
+}
+
+Status SqliteMetaStore::endBatch() {
+  std::lock_guard lock(mu_);
+  return db_.endBatch();
+}
+
 Result<std::optional<CacheHit>> SqliteMetaStore::lookupCache(const CacheQuery& query) {
   std::lock_guard lock(mu_);
   if (holdLookups_)

@@ -1,8 +1,9 @@
 #pragma once
 /// MetaStore over SQLite: `<workspace>/meta.db` in WAL mode (readers never block the writer),
 /// synchronous=NORMAL (a power cut may lose the last commits but never corrupts), foreign keys
-/// on, and a 30 s busy timeout. Every write is one BEGIN IMMEDIATE transaction, so several
-/// `mlpc run` processes in one workspace queue for the write lock instead of failing.
+/// on, and a 30 s busy timeout. Every write is one BEGIN IMMEDIATE transaction (or a savepoint
+/// of a batch: beginBatch), so several `mlpc run` processes in one workspace queue for the
+/// write lock instead of failing.
 ///
 /// Thread-safe: calls are serialised on one connection (SQLite writes are serialised anyway).
 /// A connection must not cross fork(); open a new store in the child.
@@ -54,6 +55,8 @@ public:
   /// this store.
   Result<std::optional<CacheHit>> lookupCache(const CacheQuery& query) override;
   Status holdLookups(bool on) override;
+  Status beginBatch() override;
+  Status endBatch() override;
   /// The callbacks run while the store's lock is held: they must not call back into it.
   Result<std::optional<RepeatedRun>> repeatLastRun(const RepeatQuery& query) override;
 

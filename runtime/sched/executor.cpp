@@ -16,6 +16,7 @@
 #include "mlpc/version.h"
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -26,6 +27,7 @@
 #include <optional>
 #include <set>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
@@ -248,7 +250,11 @@ struct Executor::Impl {
   std::deque<std::unique_ptr<Task>> tasks;
   std::map<std::string, Task*> byKey;
   std::deque<Task*> ready;
-  std::vector<Task*> waitingToLaunch;
+  /// Steps recorded and waiting for a slot, in the order they became ready (retries at the
+  /// back). A deque: a step almost always leaves from the front, and a run of 10,000 steps can
+  /// have thousands waiting.
+  std::deque<Task*> waitingToLaunch;
+  size_t retriesWaiting = 0; ///< how many of waitingToLaunch wait out a retry's backoff
   std::map<uint64_t, Task*> running;
   uint64_t nextCmd = 1;
   double usedCpu = 0, usedMemory = 0;
@@ -281,6 +287,19 @@ struct Executor::Impl {
   void holdLookups(bool on) {
     if (auto s = meta.holdLookups(on); !s && failMessage.empty())
       failMessage = "cannot read the cache: " + s.error();
+  }
+
+  /// A batch that cannot begin (the database stayed locked) leaves each write to its own
+  /// transaction, as without one.
+  void beginBatch() { (void)meta.beginBatch(); }
+
+  /// A batch that fails to commit recorded nothing of its pass: stop, before any step it
+  /// recorded as started can run.
+  void endBatch() {
+    if (auto s = meta.endBatch(); !s) {
+      if (failMessage.empty()) failMessage = "cannot record the run's progress: " + s.error();
+      stopping = true;
+    }
   }
 
   void flushBatched() {
@@ -967,10 +986,12 @@ struct Executor::Impl {
     // declaring file's directory so relative paths in `run` and `code` agree.
     t.scratch = (fs::path(store.workspace()) / "runs" / runId / sanitize(t.key)).string();
     std::error_code ec;
-    fs::create_directories(fs::path(t.scratch) / "out", ec);
-    if (ec) return failTask(t, "cannot create " + t.scratch + ": " + ec.message());
+    if (::mkdir(t.scratch.c_str(), 0755) != 0 && errno != EEXIST) {
+      ec.assign(errno, std::generic_category());
+      return failTask(t, "cannot create " + t.scratch + ": " + ec.message());
+    }
     for (auto& o : def.outputs)
-      t.outPaths[o.name] = (fs::path(t.scratch) / "out" / outputFileName(o.name, o.type)).string();
+      t.outPaths[o.name] = (fs::path(t.scratch) / outputFileName(o.name, o.type)).string();
     TemplateValues tv;
     tv.args = &args;
     tv.outputs = &t.outPaths;
@@ -984,8 +1005,8 @@ struct Executor::Impl {
     if (!buildEnv(t, def, tv, err))
       return failBeforeStart(t, "step `" + t.key + "` (" + t.stepKey + " called at " + n.range +
                                     "): " + err);
-    t.stdoutPath = t.scratch + "/stdout.log";
-    t.stderrPath = t.scratch + "/stderr.log";
+    t.stdoutPath = t.scratch + ".stdout.log";
+    t.stderrPath = t.scratch + ".stderr.log";
     meta::ExecutionRecord rec;
     rec.runId = runId;
     rec.node = t.key;
@@ -1001,7 +1022,7 @@ struct Executor::Impl {
     auto id = meta.startExecution(rec, t.inputs, t.code);
     if (!id) return failTask(t, id.error());
     t.execId = *id;
-    waitingToLaunch.push_back(&t);
+    enqueue(&t);
   }
 
   /// The process environment of `t`: ours, the definition's `env`, the MLP_* variables. False
@@ -1026,7 +1047,7 @@ struct Executor::Impl {
     env["MLP_NODE"] = t.key;
     env["MLP_STEP"] = t.stepKey;
     env["MLP_WORKSPACE"] = store.workspace();
-    env["MLP_OUTPUT_DIR"] = t.scratch + "/out";
+    env["MLP_OUTPUT_DIR"] = t.scratch;
     env["MLP_ATTEMPT"] = std::to_string(t.attempt + 1);
     // Keep the stdlib directory clean: it may be installed read-only.
     env["PYTHONDONTWRITEBYTECODE"] = "1";
@@ -1150,18 +1171,22 @@ struct Executor::Impl {
 
   void launchReady() {
     double tnow = now();
+    const size_t slots = static_cast<size_t>(std::max(1, opts.jobs));
     for (size_t i = 0; i < waitingToLaunch.size();) {
       Task* t = waitingToLaunch[i];
       if (stopping) {
-        waitingToLaunch.erase(waitingToLaunch.begin() + static_cast<long>(i));
+        leaveQueue(i);
         cancelQueued(*t);
         continue;
       }
+      // No step can start while every slot is taken: stop here rather than look at each of
+      // the (possibly thousands of) waiting steps every time a process ends.
+      if (running.size() >= slots) break;
       if (t->notBefore > tnow || !canLaunch(*t)) {
         ++i;
         continue;
       }
-      waitingToLaunch.erase(waitingToLaunch.begin() + static_cast<long>(i));
+      leaveQueue(i);
       exec::CommandSpec spec;
       spec.id = nextCmd++;
       spec.command = t->command;
@@ -1191,6 +1216,17 @@ struct Executor::Impl {
       usedMemory += t->memory;
       if (t->attempt == 1) progress.emit({"started", t->key, t->stepKey, "", "", 0});
     }
+  }
+
+  void enqueue(Task* t) {
+    if (t->notBefore > 0) ++retriesWaiting;
+    waitingToLaunch.push_back(t);
+  }
+
+  /// Takes the i-th step out of waitingToLaunch.
+  void leaveQueue(size_t i) {
+    if (waitingToLaunch[i]->notBefore > 0) --retriesWaiting;
+    waitingToLaunch.erase(waitingToLaunch.begin() + static_cast<long>(i));
   }
 
   void cancelQueued(Task& t) {
@@ -1290,7 +1326,7 @@ struct Executor::Impl {
                      where, 0});
       t.notBefore = now() + wait;
       t.state = State::Waiting;
-      waitingToLaunch.push_back(&t);
+      enqueue(&t);
       return;
     }
     processFailed(t, r, "step `" + t.key + "` (" + t.stepKey + " at " + where + ") " + how);
@@ -1540,7 +1576,7 @@ struct Executor::Impl {
       t.children.push_back(st.get());
       ++t.openChildren;
       byKey[st->key] = st.get();
-      waitingToLaunch.push_back(st.get());
+      enqueue(st.get());
       tasks.push_back(std::move(st));
     }
     progress.emit({"started", t.key, "transform", std::to_string(n_shards) + " shards", "", 0});
@@ -1695,6 +1731,10 @@ struct Executor::Impl {
     if (planMayRepeat(plan, opts) && repeatEarlierRun()) return finishRun(sum);
     createTasks(plan.nodes, {}, {}, nullptr);
     while (true) {
+      // What one pass records (the steps whose outputs are now stored, and the steps that made
+      // ready) commits as one transaction, before any of those steps starts: their rows share
+      // pages, which then go to the WAL once (docs/speed.md).
+      beginBatch();
       settleStored(false);
       // The steps made ready together look up the cache from one snapshot (a fully cached
       // re-run is one such stretch); it is let go before waiting for anything.
@@ -1705,6 +1745,7 @@ struct Executor::Impl {
         if (t->state == State::Waiting) execute(*t);
       }
       holdLookups(false);
+      endBatch();
       launchReady();
       if (running.empty() && ready.empty()) {
         if (syncer && syncer->pending() > 0) {
@@ -1724,9 +1765,10 @@ struct Executor::Impl {
         continue;
       }
       std::optional<double> maxWait;
-      for (Task* t : waitingToLaunch)
-        if (t->notBefore > 0)
-          maxWait = std::max(0.01, std::min(maxWait.value_or(1e9), t->notBefore - now()));
+      if (retriesWaiting > 0)
+        for (Task* t : waitingToLaunch)
+          if (t->notBefore > 0)
+            maxWait = std::max(0.01, std::min(maxWait.value_or(1e9), t->notBefore - now()));
       progress.flush();
       auto r = runner.waitAny(maxWait);
       if (r)

@@ -173,7 +173,7 @@ rc=$?
 check "--with-current-code runs today's (broken) split.py: the run fails" test "$rc" -ne 0
 check_contains "and names it as changed" "@stdlib/std/data/split.py differs from what run" "$rep"
 check_contains "and says why the run failed" "broken on purpose" \
-  "$(cat .mlp/runs/*/parts/stderr.log 2> /dev/null)"
+  "$(cat .mlp/runs/*/parts.stderr.log 2> /dev/null)"
 
 # --- verify: kept code is referenced, nothing unused
 v=$("$MLPC" verify 2>&1)

@@ -7,6 +7,7 @@
 // start's outcome (exit code, virtual duration, hang) from what the test asked for that node.
 #include "exec/fake_runner.h"
 #include "exec/interrupt.h"
+#include "meta/sqlite_db.h"
 #include "meta/sqlite_meta_store.h"
 #include "sched/executor.h"
 #include "sched/step_command.h"
@@ -571,6 +572,38 @@ TEST_CASE("sched: a command that cannot be spawned fails the step with the reaso
   CHECK(s.status == RunStatus::Failed);
   CHECK(s.message.find("no such workdir") != std::string::npos);
   CHECK(h.startedNodes == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("sched: each step's row is committed before its command starts, and so is the end "
+          "of every step it reads",
+          "[sched][batch]") {
+  Harness h;
+  std::map<std::string, std::string> seen; ///< node -> the executions committed at its start
+  h.runner.setOnStart([&](const exec::CommandSpec& spec) {
+    // Another process's view: only what is committed.
+    auto db = meta::sqlite::Db::open(h.dir / ".mlp/meta.db", 1000);
+    REQUIRE(db);
+    auto q = db->query("SELECT ' ' || group_concat(node || ':' || status, ' ') || ' ' FROM "
+                       "(SELECT node, status FROM executions ORDER BY node)");
+    REQUIRE(q);
+    REQUIRE(q->step().value());
+    seen[envOf(spec, "MLP_NODE")] = q->text(0);
+    h.play(spec);
+  });
+  h.outcomes = {{"a", {takes(1)}},
+                {"b", {takes(3)}},
+                {"c", {takes(1)}},
+                {"_d", {takes(1)}},
+                {"_e", {takes(5)}}};
+  auto s = h.run(loadPlan("dag"), /*jobs=*/2);
+  REQUIRE(s.status == RunStatus::Succeeded);
+  REQUIRE(seen.size() == 5);
+  for (const char* node : {"a", "b", "c", "_d", "_e"})
+    CHECK_THAT(seen[node], Catch::Contains(std::string(" ") + node + ":running "));
+  // a -> b, a -> c, (b, c) -> d
+  for (const char* node : {"b", "c"})
+    CHECK_THAT(seen[node], Catch::Contains(" a:succeeded "));
+  CHECK_THAT(seen["_d"], Catch::Contains(" b:succeeded c:succeeded "));
 }
 
 TEST_CASE("sched: a run holds the workspace lock shared, so a repair cannot remove its objects",
