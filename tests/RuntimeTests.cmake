@@ -20,7 +20,8 @@ foreach(t examples cache_matrix crash concurrency injection bad_output bad_plan 
           slurm
           terminal_progress
           progress_lines
-          repeat_run)
+          repeat_run
+          meta_write_fails)
   add_test(NAME e2e_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/${t}_test.sh ${CMAKE_BINARY_DIR}/mlpc)
   set_tests_properties(e2e_${t} PROPERTIES
