@@ -197,13 +197,16 @@ Result<Transaction> Transaction::read(Db& db) {
   return Transaction(db, false);
 }
 
+// Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back on its
+// own. A savepoint opened after that would start a transaction of its own, outside the batch:
+// joinBatch refuses instead, and endBatch reports the batch lost.
+Status Db::checkBatchAlive() const {
+  if (sqlite3_get_autocommit(db_) == 0) return {};
+  return fail(fmt::format("{}: the batch of writes was rolled back by an earlier error", path_));
+}
+
 Result<Transaction> Transaction::joinBatch(Db& db) {
-  // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back on its
-  // own. A savepoint opened after that would start a transaction of its own, outside the
-  // batch; refuse instead, and endBatch() reports the batch lost.
-  if (sqlite3_get_autocommit(db.db_) != 0)
-    return fail(
-        fmt::format("{}: the batch of writes was rolled back by an earlier error", db.path_));
+  if (Status s = db.checkBatchAlive(); !s) return s.err();
   if (Status s = db.run("SAVEPOINT batched"); !s) return s.err();
   return Transaction(db, true);
 }
@@ -219,8 +222,7 @@ Status Db::beginBatch() {
 Status Db::endBatch() {
   if (!batch_) return {};
   batch_ = false;
-  if (sqlite3_get_autocommit(db_) != 0)
-    return fail(fmt::format("{}: the batch of writes was rolled back by an earlier error", path_));
+  if (Status s = checkBatchAlive(); !s) return s;
   Status s = run("COMMIT");
   if (!s) (void)run("ROLLBACK");
   return s;

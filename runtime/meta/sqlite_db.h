@@ -115,6 +115,8 @@ public:
 
 private:
   friend class Transaction;
+  /// Fails when SQLite has rolled the open batch back by itself.
+  Status checkBatchAlive() const;
   struct CachedStmt {
     sqlite3_stmt* stmt = nullptr;
     bool inUse = false;

@@ -255,6 +255,9 @@ struct Executor::Impl {
   /// have thousands waiting.
   std::deque<Task*> waitingToLaunch;
   size_t retriesWaiting = 0; ///< how many of waitingToLaunch wait out a retry's backoff
+  /// Whether this pass's writes go to one transaction (beginBatch), which holds the database's
+  /// write lock: slow I/O is done outside it (concatShards), or other processes' writes wait.
+  bool batchOpen = false;
   std::map<uint64_t, Task*> running;
   uint64_t nextCmd = 1;
   double usedCpu = 0, usedMemory = 0;
@@ -291,11 +294,13 @@ struct Executor::Impl {
 
   /// A batch that cannot begin (the database stayed locked) leaves each write to its own
   /// transaction, as without one.
-  void beginBatch() { (void)meta.beginBatch(); }
+  void beginBatch() { batchOpen = meta.beginBatch().ok(); }
 
   /// A batch that fails to commit recorded nothing of its pass: stop, before any step it
   /// recorded as started can run.
   void endBatch() {
+    if (!batchOpen) return;
+    batchOpen = false;
     if (auto s = meta.endBatch(); !s) {
       if (failMessage.empty()) failMessage = "cannot record the run's progress: " + s.error();
       stopping = true;
@@ -1617,6 +1622,10 @@ struct Executor::Impl {
 
   void concatShards(Task& t) {
     const plan::TransformNode& tn = *t.node->as<plan::TransformNode>();
+    // Copying every shard's predictions and making the copy durable can take seconds: commit
+    // what the pass recorded so far and let the write lock go meanwhile.
+    bool batched = batchOpen;
+    endBatch();
     bool csv = tn.format == "csv";
     std::string out = t.scratch + "/predictions." + tn.format;
     std::ofstream o(out);
@@ -1638,6 +1647,7 @@ struct Executor::Impl {
     o.close();
     const std::string outType = "Dataset<" + tn.format + ">";
     auto a = store.put(out, true);
+    if (batched) beginBatch();
     meta::ExecutionFinish f;
     f.id = t.execId;
     f.attempts = 1;
