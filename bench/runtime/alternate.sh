@@ -20,7 +20,7 @@
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
-  sed -n '4,5p' "$0" | sed 's/^# *//' >&2
+  echo "usage: bench/runtime/alternate.sh N ROUNDS BIN... (see the comment at its top)" >&2
   exit 2
 fi
 N=$1 ROUNDS=$2
@@ -44,7 +44,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/mlpc-bench-alternate-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 "$PY" "$ROOT/bench/runtime/gen_dag.py" "$N" "$W"
 cd "$W"
-"${BINS[0]}" compile dag.mlp -o plan.json > /dev/null 2> compile.err || { cat compile.err >&2; exit 2; }
+if ! "${BINS[0]}" compile dag.mlp -o plan.json > /dev/null 2> compile.err; then
+  echo "alternate.sh: \`${BINS[0]} compile dag.mlp\` failed:" >&2
+  cat compile.err >&2
+  exit 2
+fi
 echo "# $N steps, $ROUNDS rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # timed LABEL CMD...: one line "LABEL WALL CPU" (CPU = user + sys, the process and its children).
