@@ -25,15 +25,29 @@ if [ $# -lt 3 ]; then
 fi
 N=$1 ROUNDS=$2
 shift 2
+for v in "$N" "$ROUNDS"; do
+  if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+    echo "alternate.sh: N and ROUNDS must be positive whole numbers, got '$v'" >&2
+    exit 2
+  fi
+done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 export NO_COLOR=1 MLP_PATH=${MLP_PATH:-$ROOT/stdlib}
 unset MLP_WORKSPACE
 BINS=()
+declare -A LABELS
 for b in "$@"; do
   case "$b" in /*) ;; *) b=$PWD/$b ;; esac
   [ -x "$b" ] || { echo "alternate.sh: $b is not executable" >&2; exit 2; }
+  # The file name labels the runs and names their workspaces: two alike would share both.
+  l=$(basename "$b")
+  if [ "$l" = ninja ] || [ -n "${LABELS[$l]:-}" ]; then
+    echo "alternate.sh: two tools would be labelled '$l'; give each BIN its own file name" >&2
+    exit 2
+  fi
+  LABELS[$l]=1
   BINS+=("$b")
 done
 for tool in ninja /usr/bin/time; do
