@@ -1,7 +1,10 @@
 #include "diag/diagnostic.h"
 
 #include <algorithm>
+#include <exception>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <thread>
 
 namespace mlpc {
 
@@ -53,15 +56,24 @@ void DiagnosticSink::absorb(DiagnosticSink& other) {
 }
 
 void DiagnosticSink::sort(const SourceManager& sm) {
-  auto key = [&](const Diagnostic& d) {
-    std::string path = d.range.valid() ? sm.file(d.range.file).path() : "";
-    return std::make_tuple(path, d.range.begin, std::string(diagInfo(d.code).code), d.message);
+  // By path, start, code and message, compared in place: a key copied out per comparison (the
+  // path and the message are heap strings) was most of the time of sorting 100,000 warnings.
+  auto path = [&](const Diagnostic& d) {
+    return d.range.valid() ? std::string_view(sm.file(d.range.file).path()) : std::string_view();
   };
-  std::stable_sort(diags_.begin(), diags_.end(),
-                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  auto compare = [&](const Diagnostic& a, const Diagnostic& b) {
+    if (int c = path(a).compare(path(b))) return c;
+    if (a.range.begin != b.range.begin) return a.range.begin < b.range.begin ? -1 : 1;
+    if (int c = std::string_view(diagInfo(a.code).code).compare(diagInfo(b.code).code)) return c;
+    return a.message.compare(b.message);
+  };
+  auto less = [&](const Diagnostic& a, const Diagnostic& b) { return compare(a, b) < 0; };
+  // Checkers report mostly in source order; a sorted list is then confirmed in one pass.
+  if (!std::is_sorted(diags_.begin(), diags_.end(), less))
+    std::stable_sort(diags_.begin(), diags_.end(), less);
   diags_.erase(std::unique(diags_.begin(), diags_.end(),
                            [&](const Diagnostic& a, const Diagnostic& b) {
-                             return key(a) == key(b) && a.range.end == b.range.end;
+                             return compare(a, b) == 0 && a.range.end == b.range.end;
                            }),
                diags_.end());
 }
@@ -187,9 +199,43 @@ std::string renderText(const Diagnostic& d, const SourceManager& sm, const Rende
 std::string renderAllText(const DiagnosticSink& sink, const SourceManager& sm,
                           const RenderOptions& opts) {
   std::string out;
-  for (const Diagnostic& d : sink.diagnostics()) {
-    out += renderText(d, sm, opts);
-    out += "\n";
+  writeAllText(sink, sm, opts, [&](std::string_view part) { out += part; });
+  return out;
+}
+
+void writeAllText(const DiagnosticSink& sink, const SourceManager& sm, const RenderOptions& opts,
+                  const std::function<void(std::string_view)>& write) {
+  const std::vector<Diagnostic>& all = sink.diagnostics();
+  auto render = [&](size_t from, size_t to) {
+    std::string out;
+    for (size_t i = from; i < to; ++i) {
+      out += renderText(all[i], sm, opts);
+      out += "\n";
+    }
+    return out;
+  };
+  // Below this, a thread costs more than it saves. Above it (a generated program with a warning
+  // on every line), rendering was a tenth of `check`'s time.
+  constexpr size_t kTwoThreadsFrom = 4096;
+  if (all.size() < kTwoThreadsFrom) {
+    write(render(0, all.size()));
+  } else {
+    size_t half = all.size() / 2;
+    std::string second;
+    std::exception_ptr failed; // out of memory on the worker, rethrown here
+    {
+      // jthread: joined on the way out, also when rendering the first half throws.
+      std::jthread worker([&] {
+        try {
+          second = render(half, all.size());
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      });
+      write(render(0, half));
+    }
+    if (failed) std::rethrow_exception(failed);
+    write(second);
   }
   Style st{opts.color};
   if (sink.errorCount() || sink.warningCount()) {
@@ -200,9 +246,8 @@ std::string renderAllText(const DiagnosticSink& sink, const SourceManager& sm,
     if (sink.errorCount()) summary = plural(sink.errorCount(), "error");
     if (sink.warningCount())
       summary += (summary.empty() ? "" : ", ") + plural(sink.warningCount(), "warning");
-    out += st.bold(summary + " emitted") + "\n";
+    write(st.bold(summary + " emitted") + "\n");
   }
-  return out;
 }
 
 namespace {

@@ -3,8 +3,11 @@
 /// people, JSON for tools) and takes the exit code from the count of errors.
 #include "source/source.h"
 
+#include <algorithm>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlpc {
@@ -84,6 +87,12 @@ public:
   void sort(const SourceManager& sm);
   /// Moves every diagnostic of `other` (in order) to the end of this sink; `other` is emptied.
   void absorb(DiagnosticSink& other);
+  /// Room for `more` reports without moving the ones held (growing at least twofold, so that
+  /// many small calls stay linear).
+  void reserve(size_t more) {
+    if (diags_.size() + more > diags_.capacity())
+      diags_.reserve(std::max(diags_.size() + more, 2 * diags_.capacity()));
+  }
 
 private:
   std::vector<Diagnostic> diags_;
@@ -97,8 +106,13 @@ struct RenderOptions {
 
 /// `path:line:col: error[E002]: message`, the source line, an underline of the span, labels, notes.
 std::string renderText(const Diagnostic& d, const SourceManager& sm, const RenderOptions& opts);
+/// Every diagnostic (each followed by an empty line) and a summary line.
 std::string renderAllText(const DiagnosticSink& sink, const SourceManager& sm,
                           const RenderOptions& opts);
+/// The same text, handed to `write` in a few parts. Many diagnostics are rendered in two halves
+/// at once, and the first half is written while the second is rendered.
+void writeAllText(const DiagnosticSink& sink, const SourceManager& sm, const RenderOptions& opts,
+                  const std::function<void(std::string_view)>& write);
 /// One JSON document: {"diagnostics": [...], "errors": N, "warnings": N}.
 std::string renderJson(const DiagnosticSink& sink, const SourceManager& sm);
 

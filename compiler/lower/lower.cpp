@@ -537,7 +537,8 @@ void Lowerer::block(const ast::Block& b, std::vector<Node>& out) {
         out.push_back(std::move(n));
       } else {
         ExprP val = expr(v);
-        std::string type = prog.bindingTypes.count(&a) ? prog.bindingTypes.at(&a).str() : "";
+        const sema::Type* t = prog.bindingType(&a);
+        std::string type = t ? t->str() : "";
         out.push_back(Node{id, where(a.range), ValueNode{std::move(val), std::move(type)}});
       }
       break;

@@ -191,8 +191,7 @@ public:
       for (auto& param : p.params)
         if (param.name.name == name) return prog_.paramType(param);
       if (const ast::Stmt* s = binding(p.body, name)) {
-        auto it = prog_.bindingTypes.find(s);
-        if (it != prog_.bindingTypes.end()) return it->second;
+        if (const sema::Type* t = prog_.bindingType(s)) return *t;
       }
       sema::Type t = loopVarType(p.body, name);
       if (!t.isError()) return t;
@@ -249,9 +248,8 @@ private:
   void block(const ast::Block& b) {
     for (auto& s : b.stmts) {
       if (s->kind == ast::StmtKind::Assign) {
-        auto it = prog_.bindingTypes.find(s.get());
-        add(s->as<ast::AssignStmt>().name.name, CompletionKind::Variable,
-            it == prog_.bindingTypes.end() ? "" : typeText(it->second));
+        const sema::Type* t = prog_.bindingType(s.get());
+        add(s->as<ast::AssignStmt>().name.name, CompletionKind::Variable, t ? typeText(*t) : "");
       } else if (s->kind == ast::StmtKind::For) {
         block(s->as<ast::ForStmt>().body);
       } else if (s->kind == ast::StmtKind::If) {

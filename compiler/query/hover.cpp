@@ -181,10 +181,10 @@ std::optional<HoverInfo> hover(const sema::Program& prog, const sema::Module& m,
     return h;
   }
   case TargetKind::BindingName: {
-    auto it = prog.bindingTypes.find(tg.stmt);
+    const sema::Type* t = prog.bindingType(tg.stmt);
     const std::string& n = tg.stmt->as<ast::AssignStmt>().name.name;
-    if (it == prog.bindingTypes.end() || it->second.isError()) return std::nullopt;
-    h.markdown = typed("binding", n, it->second);
+    if (!t || t->isError()) return std::nullopt;
+    h.markdown = typed("binding", n, *t);
     return h;
   }
   case TargetKind::LoopVarName: {

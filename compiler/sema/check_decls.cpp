@@ -183,7 +183,7 @@ bool Checker::checkDataSource(const ast::Expr& init, const Type& t, const std::s
         Resolution r;
         r.kind = RefKind::Builtin;
         r.name = fn;
-        prog.resolutions[c.callee.get()] = r;
+        prog.setResolution(c.callee.get(), r);
         if (c.args.size() != 1 || c.args[0].named ||
             c.args[0].value->kind != ast::ExprKind::String ||
             !c.args[0].value->as<ast::StringLit>().isPlain()) {
@@ -203,7 +203,7 @@ bool Checker::checkDataSource(const ast::Expr& init, const Type& t, const std::s
         CallBinding cb;
         cb.builtin = fn;
         prog.calls[&c] = cb;
-        prog.exprTypes[&init] = Type::of(TypeKind::DataSource);
+        prog.setType(&init, Type::of(TypeKind::DataSource));
       }
     }
   }

@@ -12,8 +12,8 @@ thread_local int interpolationDepth = 0;
 } // namespace
 
 Type Checker::record(Type t, const ast::Expr& e, Resolution r) {
-  prog.exprTypes[&e] = t;
-  if (r.kind != RefKind::None) prog.resolutions[&e] = std::move(r);
+  prog.setType(&e, t);
+  if (r.kind != RefKind::None) prog.setResolution(&e, std::move(r));
   return t;
 }
 
@@ -280,7 +280,7 @@ Type Checker::checkName(const ast::NameExpr& e) {
         if (f.var.name == n) {
           r.kind = RefKind::LoopVar;
           r.stmt = &f;
-          if (!prog.exprTypes.count(f.iterable.get())) {
+          if (!prog.hasType(f.iterable.get())) {
             // Used (through a lifted binding) before the loop statement itself was checked.
             Scope* saved = scope;
             scope = s->parent;
@@ -417,8 +417,6 @@ Type Checker::checkMember(const ast::MemberExpr& e) {
       ast::NameExpr probe(e.member.range, n);
       Type t = checkName(probe);
       Resolution r = *prog.resolution(&probe);
-      prog.exprTypes.erase(&probe);
-      prog.resolutions.erase(&probe);
       module = saved;
       pipeline = savedP;
       scope = savedS;

@@ -103,7 +103,7 @@ void Checker::collect(const ast::Block& b, Scope& s) {
 }
 
 Type Checker::bindingType(const ast::AssignStmt& a) {
-  if (auto it = prog.bindingTypes.find(&a); it != prog.bindingTypes.end()) return it->second;
+  if (const Type* known = prog.bindingType(&a)) return *known;
   auto onStack = std::find(evaluating.begin(), evaluating.end(), &a);
   if (onStack != evaluating.end()) {
     if (!cycleReported.count(&a)) {
@@ -137,7 +137,7 @@ Type Checker::bindingType(const ast::AssignStmt& a) {
     t = Type::error();
   }
   if (cycleReported.count(&a)) t = Type::error();
-  prog.bindingTypes[&a] = t;
+  prog.bindingTypes[&a] = prog.types.add(t);
   return t;
 }
 
@@ -310,11 +310,15 @@ void Checker::reportUnused(const ast::PipelineDecl& d) {
     }
   };
   walk(d.body);
+  std::vector<const ast::AssignStmt*> unused;
   for (auto* a : all)
-    if (!usedBindings.count(a) && a->name.name.rfind('_', 0) != 0)
-      sink.report(DiagCode::UnusedName, a->name.range, "`" + a->name.name + "` is never used")
-          .withLabel("bound but not used")
-          .note("its step still runs; name it `_" + a->name.name + "` if that is all you want");
+    if (!usedBindings.count(a) && a->name.name.rfind('_', 0) != 0) unused.push_back(a);
+  // Reserved at once: a generated pipeline can have a warning on every line.
+  sink.reserve(unused.size());
+  for (auto* a : unused)
+    sink.report(DiagCode::UnusedName, a->name.range, "`" + a->name.name + "` is never used")
+        .withLabel("bound but not used")
+        .note("its step still runs; name it `_" + a->name.name + "` if that is all you want");
 }
 
 } // namespace mlpc::sema

@@ -178,13 +178,11 @@ void Checker::run(const std::string& entryPath) {
     if (stopsChecking(d.code)) return;
   for (auto& m : prog.modules)
     declareSymbols(*m);
-  // The side tables get an entry per expression; sizing them once avoids rehashing large
-  // programs many times (the source size is a cheap upper bound on the node count).
+  // The calls' table gets an entry per call; sizing it once avoids rehashing large programs
+  // many times (the source size is a cheap upper bound on the number of calls).
   size_t bytes = 0;
   for (auto& m : prog.modules)
     bytes += prog.sm.file(m->ast.file).text().size();
-  prog.exprTypes.reserve(bytes / 4);
-  prog.resolutions.reserve(bytes / 8);
   prog.calls.reserve(bytes / 32);
   // Declarations are checked module by module: types of params first (calls need them).
   for (auto& m : prog.modules)

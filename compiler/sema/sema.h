@@ -6,6 +6,7 @@
 #include "diag/diagnostic.h"
 #include "sema/types.h"
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -82,21 +83,42 @@ public:
   std::vector<std::unique_ptr<Module>> modules;
   const Module* entry = nullptr;
 
-  std::unordered_map<const ast::Expr*, Type> exprTypes;
-  std::unordered_map<const ast::Expr*, Resolution> resolutions;
+  /// Every type the program's expressions and bindings have; an expression names its own by
+  /// `typeSlot` (typeOf, setType).
+  TypeStore types;
+  /// What names and members denote; an expression names its own by `resolutionSlot`
+  /// (resolution, setResolution). A deque: what resolution() returns is never moved.
+  std::deque<Resolution> resolutions;
   std::unordered_map<const ast::CallExpr*, CallBinding> calls;
-  std::unordered_map<const ast::Param*, Type> paramTypes;  ///< params and outputs of every decl
-  std::unordered_map<const ast::Decl*, Type> dataTypes;    ///< data declarations
-  std::unordered_map<const ast::Stmt*, Type> bindingTypes; ///< inside their own scope
+  std::unordered_map<const ast::Param*, Type> paramTypes; ///< params and outputs of every decl
+  std::unordered_map<const ast::Decl*, Type> dataTypes;   ///< data declarations
+  /// Each binding's type inside its own scope, an index into `types` (bindingType).
+  std::unordered_map<const ast::Stmt*, uint32_t> bindingTypes;
   std::unordered_map<const ast::Decl*, const Module*> declModule;
 
-  Type typeOf(const ast::Expr* e) const {
-    auto it = exprTypes.find(e);
-    return it == exprTypes.end() ? Type::error() : it->second;
+  /// The error type for an expression not checked (or null).
+  const Type& typeOf(const ast::Expr* e) const {
+    return types[!e || e->typeSlot == ast::Expr::kNoSlot ? static_cast<uint32_t>(TypeKind::Error)
+                                                         : e->typeSlot];
+  }
+  bool hasType(const ast::Expr* e) const { return e && e->typeSlot != ast::Expr::kNoSlot; }
+  void setType(const ast::Expr* e, const Type& t) { e->typeSlot = types.add(t); }
+  void setResolution(const ast::Expr* e, Resolution r) {
+    if (e->resolutionSlot != ast::Expr::kNoSlot) {
+      resolutions[e->resolutionSlot] = std::move(r);
+      return;
+    }
+    e->resolutionSlot = static_cast<uint32_t>(resolutions.size());
+    resolutions.push_back(std::move(r));
+  }
+  /// Null for a binding that was not checked.
+  const Type* bindingType(const ast::Stmt* s) const {
+    auto it = bindingTypes.find(s);
+    return it == bindingTypes.end() ? nullptr : &types[it->second];
   }
   const Resolution* resolution(const ast::Expr* e) const {
-    auto it = resolutions.find(e);
-    return it == resolutions.end() ? nullptr : &it->second;
+    return !e || e->resolutionSlot == ast::Expr::kNoSlot ? nullptr
+                                                         : &resolutions[e->resolutionSlot];
   }
   const CallBinding* call(const ast::CallExpr* c) const {
     auto it = calls.find(c);

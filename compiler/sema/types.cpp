@@ -26,6 +26,24 @@ Type Type::ref(TypeKind k, const ast::Decl* d) {
   return t;
 }
 
+TypeStore::TypeStore() {
+  // A plain kind's index is the kind itself.
+  for (int k = 0; k <= static_cast<int>(TypeKind::DataSource); ++k)
+    types_.push_back(Type::of(static_cast<TypeKind>(k)));
+}
+
+uint32_t TypeStore::add(const Type& t) {
+  if (t.elem || t.fields) {
+    types_.push_back(t);
+    return static_cast<uint32_t>(types_.size() - 1);
+  }
+  if (!t.decl && t.format.empty() && t.name.empty()) return static_cast<uint32_t>(t.kind);
+  auto [it, added] =
+      shared_.try_emplace({t.kind, t.decl, t.format, t.name}, static_cast<uint32_t>(types_.size()));
+  if (added) types_.push_back(t);
+  return it->second;
+}
+
 const Field* Type::field(const std::string& n) const {
   if (!fields) return nullptr;
   for (const Field& f : *fields)

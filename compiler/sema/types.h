@@ -2,8 +2,12 @@
 /// The types of language.md: scalars, unit kinds, lists, the artifact family (File ⊇ Dataset,
 /// Model, Metrics; Dir apart), records, and the non-value kinds that names can denote (steps,
 /// model groups, ...). Types are small values; children are shared and immutable.
+#include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mlpc::ast {
@@ -97,5 +101,23 @@ bool assignable(const Type& a, const Type& b);
 Type join(const Type& a, const Type& b);
 /// The kind of unit for messages: "duration", "size", "percent", or the type's name.
 std::string unitName(const Type& t);
+
+/// Types held once each and named by a small index. The checker gives every expression a type,
+/// and nearly all of them are a handful of distinct ones (int, File, a reference to one step); a
+/// 112-byte `Type` copied into each entry of a per-expression table was most of `check`'s memory
+/// on large programs, and the kernel clearing those pages most of the checker's time.
+class TypeStore {
+public:
+  TypeStore();
+  /// The index of `t`: the same index for equal types without children (a plain kind, a format,
+  /// a reference to a declaration); a new one for lists and records.
+  uint32_t add(const Type& t);
+  /// Stays valid for the store's lifetime (a deque never moves what it holds).
+  const Type& operator[](uint32_t i) const { return types_[i]; }
+
+private:
+  std::deque<Type> types_;
+  std::map<std::tuple<TypeKind, const ast::Decl*, std::string, std::string>, uint32_t> shared_;
+};
 
 } // namespace mlpc::sema

@@ -67,12 +67,13 @@ DeclPtr Transformer::topLevel(P::TopLevelContext* ctx) {
 }
 
 Ident Transformer::ident(P::IdentContext* ctx) {
-  // An ident is one token; its text is the token's (getText() on the context would walk and
-  // concatenate children, a measurable cost on large programs).
+  // An ident is one token, and its text is the file's bytes at its range. (getText() on the
+  // context walks and concatenates children, and the token's own converts UTF-32 back to UTF-8
+  // through a locale: both measurable costs on large programs.)
   if (!ctx || conjured(ctx->getStart()) || ctx->getStart()->getType() == antlr4::Token::EOF)
     return {};
-  antlr4::Token* tok = ctx->getStart();
-  return {tok->getText(), range(tok)};
+  SourceRange r = range(ctx->getStart());
+  return {std::string(sm_.text(r)), r};
 }
 
 DeclPtr Transformer::importDecl(P::ImportDeclContext* ctx) {
@@ -288,7 +289,7 @@ template <class T, class Ctx> T* alternative(Ctx* ctx, const std::type_info& alt
   return alt == typeid(T) ? static_cast<T*>(ctx) : nullptr;
 }
 
-BinaryOp binaryOp(const std::string& t) {
+BinaryOp binaryOp(std::string_view t) {
   static const std::pair<const char*, BinaryOp> ops[] = {
       {"*", BinaryOp::Mul}, {"/", BinaryOp::Div}, {"+", BinaryOp::Add},   {"-", BinaryOp::Sub},
       {"<", BinaryOp::Lt},  {"<=", BinaryOp::Le}, {">", BinaryOp::Gt},    {">=", BinaryOp::Ge},
@@ -368,7 +369,7 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
   auto binary = [&](antlr4::ParserRuleContext* c, std::vector<P::ExprContext*> operands,
                     antlr4::Token* op) -> ExprPtr {
     if (conjured(op)) return std::make_unique<ErrorExpr>(r);
-    auto e = std::make_unique<BinaryExpr>(r, binaryOp(op->getText()));
+    auto e = std::make_unique<BinaryExpr>(r, binaryOp(sm_.text(range(op))));
     e->lhs = exprOrError(operands.size() > 0 ? operands[0] : nullptr, c);
     e->rhs = exprOrError(operands.size() > 1 ? operands[1] : nullptr, c);
     e->opRange = range(op);
@@ -387,8 +388,8 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
 ExprPtr Transformer::number(P::PrimaryContext* ctx, ExprKind kind) {
   SourceRange r = range(ctx);
   auto e = std::make_unique<NumberLit>(kind, r);
-  std::string text = ctx->getText();
-  e->spelling = text;
+  // A number is one token: its text is the file's bytes at its range (as for an ident).
+  const std::string& text = e->spelling = std::string(sm_.text(r));
   size_t numEnd = 0;
   while (numEnd < text.size() &&
          (std::isdigit(static_cast<unsigned char>(text[numEnd])) || text[numEnd] == '.' ||

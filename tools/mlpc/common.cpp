@@ -25,7 +25,7 @@ int emitDiagnostics(DiagnosticSink& sink, const SourceManager& sm, const DiagOpt
   } else {
     RenderOptions ro;
     ro.color = colorOnStderr();
-    std::cerr << renderAllText(sink, sm, ro);
+    writeAllText(sink, sm, ro, [](std::string_view part) { std::cerr << part; });
   }
   if (sink.errorCount()) return 1;
   if (opts.denyWarnings && sink.warningCount()) return 1;

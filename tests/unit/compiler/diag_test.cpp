@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <string>
+#include <string_view>
+#include <vector>
 
 using namespace mlpc;
 
@@ -259,6 +262,93 @@ TEST_CASE("sort orders by file, position and code, and drops exact duplicates", 
   CHECK(order == std::vector<std::string>{"no range", "a3 E002", "a3 E004", "b1", "b1", "b5"});
   CHECK(sink.diagnostics()[3].range.end == 2);
   CHECK(sink.diagnostics()[4].range.end == 3);
+}
+
+TEST_CASE("sort compares paths, positions, codes and messages, and keeps equal ones in order",
+          "[diag]") {
+  SourceManager sm;
+  // Paths that share a prefix longer than a short string's buffer, and messages that differ
+  // only at their end, are compared as wholes.
+  FileId longB = sm.add("/a/very/long/directory/name/for/the/sources/b.mlp", "xxxxxxxxxx\n");
+  FileId longA = sm.add("/a/very/long/directory/name/for/the/sources/a.mlp", "yyyyyyyyyy\n");
+  DiagnosticSink sink;
+  std::string stem(40, 'm');
+  sink.report(DiagCode::UnusedName, {longA, 2, 3}, stem + "2");
+  sink.report(DiagCode::UnusedName, {longA, 2, 3}, stem + "1");
+  sink.report(DiagCode::UnusedName, {longB, 0, 1}, "first in b");
+  sink.report(DiagCode::UnusedName, {longA, 2, 4}, stem + "1"); // other end: kept, after
+  sink.report(DiagCode::UnknownName, {longA, 2, 3}, "E before W at the same place");
+  sink.sort(sm);
+  std::vector<std::string> order;
+  for (auto& d : sink.diagnostics())
+    order.push_back(d.message);
+  CHECK(order == std::vector<std::string>{"E before W at the same place", stem + "1", stem + "1",
+                                          stem + "2", "first in b"});
+  CHECK(sink.diagnostics()[1].range.end == 3);
+  CHECK(sink.diagnostics()[2].range.end == 4);
+
+  // A list already in order (as checkers mostly report) stays as it is, duplicates dropped.
+  DiagnosticSink sorted;
+  for (uint32_t i = 0; i < 10; ++i)
+    sorted.report(DiagCode::UnusedName, {longA, i, i + 1}, "w" + std::to_string(i));
+  sorted.report(DiagCode::UnusedName, {longA, 9, 10}, "w9");
+  sorted.sort(sm);
+  REQUIRE(sorted.diagnostics().size() == 10);
+  for (uint32_t i = 0; i < 10; ++i)
+    CHECK(sorted.diagnostics()[i].message == "w" + std::to_string(i));
+}
+
+TEST_CASE("reserve makes room for reports without moving the ones held", "[diag]") {
+  DiagnosticSink sink;
+  sink.report(DiagCode::UnusedName, {}, "first");
+  sink.reserve(1000);
+  const Diagnostic* first = &sink.diagnostics()[0];
+  for (int i = 0; i < 1000; ++i)
+    sink.report(DiagCode::UnusedName, {}, "more");
+  CHECK(&sink.diagnostics()[0] == first);
+  CHECK(sink.diagnostics().size() == 1001);
+  CHECK(sink.warningCount() == 1001);
+  // Many small reservations grow the room geometrically, as reports alone would.
+  DiagnosticSink small;
+  size_t grew = 0;
+  for (int i = 0; i < 4096; ++i) {
+    const Diagnostic* before = small.diagnostics().data();
+    small.reserve(1);
+    small.report(DiagCode::UnusedName, {}, "w");
+    if (small.diagnostics().data() != before) ++grew;
+  }
+  CHECK(grew <= 14);
+}
+
+TEST_CASE("many diagnostics are written in parts that make the same text", "[diag][render]") {
+  SourceManager sm;
+  std::string text;
+  for (int i = 0; i < 5000; ++i)
+    text += "name_" + std::to_string(i) + " = Source()\n";
+  FileId f = sm.add("many.mlp", text);
+  for (size_t count : {size_t(0), size_t(1), size_t(4095), size_t(4096), size_t(5000)}) {
+    DiagnosticSink sink;
+    for (size_t i = 0; i < count; ++i)
+      sink.report(DiagCode::UnusedName, span(sm, f, "name_" + std::to_string(i) + " "),
+                  "`name_" + std::to_string(i) + "` is never used")
+          .withLabel("bound but not used")
+          .note("a note");
+    std::string serial;
+    for (auto& d : sink.diagnostics())
+      serial += renderText(d, sm, plain) + "\n";
+    if (count)
+      serial += std::to_string(count) + (count == 1 ? " warning" : " warnings") + " emitted\n";
+    std::vector<std::string> parts;
+    writeAllText(sink, sm, plain, [&](std::string_view p) { parts.emplace_back(p); });
+    std::string joined;
+    for (auto& p : parts)
+      joined += p;
+    INFO(count << " diagnostics");
+    CHECK(joined == serial);
+    CHECK(renderAllText(sink, sm, plain) == serial);
+    // Rendered on two threads from 4096 on: the halves, then the summary.
+    if (count >= 4096) CHECK(parts.size() == 3);
+  }
 }
 
 TEST_CASE("closestName suggests a near candidate, or nothing", "[diag][didyoumean]") {

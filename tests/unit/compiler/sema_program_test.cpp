@@ -160,6 +160,44 @@ TEST_CASE("a valid program: no diagnostics, and the type of every binding", "[se
   CHECK(c->typeOf("n") == "int");
 }
 
+TEST_CASE("facts kept in the nodes: types, resolutions, binding types; none for others",
+          "[sema][program]") {
+  auto c = checkText(kChurn);
+  REQUIRE(c->sink.diagnostics().empty());
+  const sema::Program& p = *c->prog;
+  // A binding's own type, and the type and resolution of a name that uses it.
+  const sema::Type* m = p.bindingType(&c->binding("m"));
+  REQUIRE(m);
+  CHECK(m->str() == "Model<sklearn>");
+  const auto& call = c->binding("scores").value->as<ast::CallExpr>();
+  CHECK(p.hasType(&call));
+  const ast::Expr* modelArg = call.args[0].value.get();
+  CHECK(p.typeOf(modelArg).str() == "Model<sklearn>");
+  const sema::Resolution* r = p.resolution(modelArg);
+  REQUIRE(r);
+  CHECK(r->kind == sema::RefKind::Binding);
+  CHECK(r->stmt == &c->binding("m"));
+  // A member resolved inside another module (`sklearn.Evaluate`) keeps that module.
+  const sema::Resolution* callee = p.resolution(call.callee.get());
+  REQUIRE(callee);
+  CHECK(callee->kind == sema::RefKind::Decl);
+  REQUIRE(callee->module);
+  CHECK(callee->module->stdlibName == "std/sklearn");
+  CHECK(p.typeOf(call.callee.get()).kind == sema::TypeKind::Step);
+  // A literal has a type and no resolution.
+  const ast::Expr* weights = c->binding("best").value->as<ast::CallExpr>().args[1].value.get();
+  CHECK(p.typeOf(weights).str() == "list<float>");
+  CHECK(p.resolution(weights) == nullptr);
+  // An expression the checker never saw, and no expression at all: the error type, nothing else.
+  ast::NameExpr stranger(SourceRange{}, "m");
+  CHECK_FALSE(p.hasType(&stranger));
+  CHECK(p.typeOf(&stranger).isError());
+  CHECK(p.resolution(&stranger) == nullptr);
+  CHECK(p.typeOf(nullptr).isError());
+  CHECK(p.resolution(nullptr) == nullptr);
+  CHECK(p.bindingType(nullptr) == nullptr);
+}
+
 TEST_CASE("call bindings: arguments by parameter index, defaults left null", "[sema][program]") {
   auto c = checkText(kChurn);
   REQUIRE(c->sink.diagnostics().empty());

@@ -155,3 +155,44 @@ TEST_CASE("KNOWN_BUG: the join of two formats of one kind is that kind, not File
   CHECK(join(fmt(TypeKind::Dataset, "csv"), fmt(TypeKind::Dataset, "tsv")).str() == "Dataset");
   CHECK(join(fmt(TypeKind::Model, "a"), fmt(TypeKind::Model, "b")).str() == "Model");
 }
+
+TEST_CASE("the type store holds each childless type once and each list or record apart",
+          "[sema][types]") {
+  TypeStore store;
+  // A plain kind's index is the kind itself, and it is the type of that kind.
+  CHECK(store.add(T(TypeKind::Int)) == static_cast<uint32_t>(TypeKind::Int));
+  CHECK(store[store.add(T(TypeKind::File))].kind == TypeKind::File);
+  CHECK(store[static_cast<uint32_t>(TypeKind::Error)].isError());
+  // Formats, names and declarations tell types apart, and equal ones share an index.
+  uint32_t csv = store.add(fmt(TypeKind::Dataset, "csv"));
+  CHECK(store.add(fmt(TypeKind::Dataset, "csv")) == csv);
+  CHECK(store.add(fmt(TypeKind::Dataset, "parquet")) != csv);
+  CHECK(store.add(fmt(TypeKind::Model, "csv")) != csv);
+  CHECK(store[csv].str() == "Dataset<csv>");
+  int declA = 0, declB = 0; // only their addresses matter
+  auto* a = reinterpret_cast<const mlpc::ast::Decl*>(&declA);
+  auto* b = reinterpret_cast<const mlpc::ast::Decl*>(&declB);
+  uint32_t refA = store.add(Type::ref(TypeKind::Step, a));
+  CHECK(store.add(Type::ref(TypeKind::Step, a)) == refA);
+  CHECK(store.add(Type::ref(TypeKind::Step, b)) != refA);
+  CHECK(store.add(Type::ref(TypeKind::Pipeline, a)) != refA);
+  CHECK(store[refA].decl == a);
+  Type builtin = T(TypeKind::Builtin);
+  builtin.name = "argmax";
+  uint32_t argmax = store.add(builtin);
+  CHECK(store[argmax].name == "argmax");
+  CHECK(store.add(builtin) == argmax);
+  // Lists and records are kept as given (not compared), each under an index of its own.
+  Type list = Type::list(fmt(TypeKind::Dataset, "csv"));
+  uint32_t l1 = store.add(list), l2 = store.add(list);
+  CHECK(l1 != l2);
+  CHECK(store[l1].str() == "list<Dataset<csv>>");
+  uint32_t m = store.add(metrics({{"auc", TypeKind::Float}}));
+  REQUIRE(store[m].field("auc"));
+  // What the store hands out stays where it is as it grows.
+  const Type& held = store[csv];
+  for (int i = 0; i < 10000; ++i)
+    store.add(list);
+  CHECK(&store[csv] == &held);
+  CHECK(held.str() == "Dataset<csv>");
+}
