@@ -206,36 +206,46 @@ std::string renderAllText(const DiagnosticSink& sink, const SourceManager& sm,
 void writeAllText(const DiagnosticSink& sink, const SourceManager& sm, const RenderOptions& opts,
                   const std::function<void(std::string_view)>& write) {
   const std::vector<Diagnostic>& all = sink.diagnostics();
-  auto render = [&](size_t from, size_t to) {
+  // Rendered a chunk at a time: one string grown to the whole output's size was copied at each
+  // doubling, and the kernel cleared each new page (most of rendering's time, by `perf`).
+  constexpr size_t kChunk = 1 << 20;
+  auto render = [&](size_t from, size_t to, const std::function<void(std::string&)>& full) {
     std::string out;
     for (size_t i = from; i < to; ++i) {
       out += renderText(all[i], sm, opts);
       out += "\n";
+      if (out.size() >= kChunk) {
+        full(out);
+        out.clear();
+      }
     }
-    return out;
+    if (!out.empty()) full(out);
   };
+  // Written as it is rendered, through one buffer that is reused.
+  auto writeNow = [&](std::string& chunk) { write(chunk); };
   // Below this, a thread costs more than it saves. Above it (a generated program with a warning
   // on every line), rendering was a tenth of `check`'s time.
   constexpr size_t kTwoThreadsFrom = 4096;
   if (all.size() < kTwoThreadsFrom) {
-    write(render(0, all.size()));
+    render(0, all.size(), writeNow);
   } else {
     size_t half = all.size() / 2;
-    std::string second;
-    std::exception_ptr failed; // out of memory on the worker, rethrown here
+    std::vector<std::string> second; // held until the first half is written
+    std::exception_ptr failed;       // out of memory on the worker, rethrown here
     {
       // jthread: joined on the way out, also when rendering the first half throws.
       std::jthread worker([&] {
         try {
-          second = render(half, all.size());
+          render(half, all.size(), [&](std::string& chunk) { second.push_back(std::move(chunk)); });
         } catch (...) {
           failed = std::current_exception();
         }
       });
-      write(render(0, half));
+      render(0, half, writeNow);
     }
     if (failed) std::rethrow_exception(failed);
-    write(second);
+    for (const std::string& chunk : second)
+      write(chunk);
   }
   Style st{opts.color};
   if (sink.errorCount() || sink.warningCount()) {
