@@ -137,7 +137,7 @@ Type Checker::bindingType(const ast::AssignStmt& a) {
     t = Type::error();
   }
   if (cycleReported.count(&a)) t = Type::error();
-  prog.bindingTypes[&a] = prog.types.add(t);
+  prog.setBindingType(&a, t);
   return t;
 }
 

@@ -92,7 +92,8 @@ public:
   std::unordered_map<const ast::CallExpr*, CallBinding> calls;
   std::unordered_map<const ast::Param*, Type> paramTypes; ///< params and outputs of every decl
   std::unordered_map<const ast::Decl*, Type> dataTypes;   ///< data declarations
-  /// Each binding's type inside its own scope, an index into `types` (bindingType).
+  /// Each binding's type inside its own scope, an index into `types` (bindingType,
+  /// setBindingType).
   std::unordered_map<const ast::Stmt*, uint32_t> bindingTypes;
   std::unordered_map<const ast::Decl*, const Module*> declModule;
 
@@ -111,6 +112,7 @@ public:
     e->resolutionSlot = static_cast<uint32_t>(resolutions.size());
     resolutions.push_back(std::move(r));
   }
+  void setBindingType(const ast::Stmt* s, const Type& t) { bindingTypes[s] = types.add(t); }
   /// Null for a binding that was not checked.
   const Type* bindingType(const ast::Stmt* s) const {
     auto it = bindingTypes.find(s);

@@ -369,10 +369,11 @@ ExprPtr Transformer::expr(P::ExprContext* ctx) {
   auto binary = [&](antlr4::ParserRuleContext* c, std::vector<P::ExprContext*> operands,
                     antlr4::Token* op) -> ExprPtr {
     if (conjured(op)) return std::make_unique<ErrorExpr>(r);
-    auto e = std::make_unique<BinaryExpr>(r, binaryOp(sm_.text(range(op))));
+    SourceRange opRange = range(op);
+    auto e = std::make_unique<BinaryExpr>(r, binaryOp(sm_.text(opRange)));
     e->lhs = exprOrError(operands.size() > 0 ? operands[0] : nullptr, c);
     e->rhs = exprOrError(operands.size() > 1 ? operands[1] : nullptr, c);
-    e->opRange = range(op);
+    e->opRange = opRange;
     return e;
   };
   if (auto* c = alternative<P::MulExprContext>(ctx, alt)) return binary(c, c->expr(), c->op);

@@ -198,6 +198,35 @@ TEST_CASE("facts kept in the nodes: types, resolutions, binding types; none for 
   CHECK(p.bindingType(nullptr) == nullptr);
 }
 
+TEST_CASE("a fact set twice: the second replaces the first in the same slot", "[sema][program]") {
+  SourceManager sm;
+  sema::Program p(sm);
+  ast::NameExpr e(SourceRange{}, "x");
+  sema::Resolution first;
+  first.kind = sema::RefKind::Binding;
+  first.name = "first";
+  p.setResolution(&e, first);
+  const uint32_t slot = e.resolutionSlot;
+  sema::Resolution second;
+  second.kind = sema::RefKind::StepParam;
+  second.name = "second";
+  second.index = 3;
+  p.setResolution(&e, second);
+  // Overwritten where it was: no second entry, and the node's slot did not move.
+  CHECK(e.resolutionSlot == slot);
+  CHECK(p.resolutions.size() == 1);
+  REQUIRE(p.resolution(&e));
+  CHECK(p.resolution(&e)->kind == sema::RefKind::StepParam);
+  CHECK(p.resolution(&e)->name == "second");
+  CHECK(p.resolution(&e)->index == 3);
+  // A binding's type set twice reads back as the second.
+  ast::AssignStmt stmt(SourceRange{});
+  p.setBindingType(&stmt, sema::Type::error());
+  p.setBindingType(&stmt, sema::Type::list(sema::Type::of(sema::TypeKind::Int)));
+  REQUIRE(p.bindingType(&stmt));
+  CHECK(p.bindingType(&stmt)->str() == "list<int>");
+}
+
 TEST_CASE("call bindings: arguments by parameter index, defaults left null", "[sema][program]") {
   auto c = checkText(kChurn);
   REQUIRE(c->sink.diagnostics().empty());
