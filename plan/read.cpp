@@ -150,6 +150,7 @@ private:
   }
 
   bool nodes(const Json& list, const std::string& path, std::vector<Node>& out) {
+    out.reserve(out.size() + list.size());
     for (size_t i = 0; i < list.size(); ++i) {
       const Json& n = list[i];
       std::string at = path + "[" + std::to_string(i) + "]";

@@ -10,6 +10,7 @@
 #include "sched/step_command.h"
 #include "sched/step_props.h"
 #include "sched/values.h"
+#include "store/object_probe.h"
 #include "store/sha256.h"
 #include "store/workspace_lock.h"
 
@@ -223,7 +224,7 @@ struct Executor::Impl {
   Impl(const plan::Plan& p, const RunOptions& o, store::Store& s, meta::MetaStore& m,
        exec::CommandRunner& r, Progress& pr)
       : plan(p), opts(o), store(s), meta(m), runner(r), progress(pr), hcBackend(m),
-        hashCache(&hcBackend) {}
+        hashCache(&hcBackend), objects(s) {}
   ~Impl() {
     if (syncer) runner.watchWakeFd(-1); // the runner outlives this run and its fd
   }
@@ -236,6 +237,8 @@ struct Executor::Impl {
   Progress& progress;
   meta::MetaHashCacheBackend hcBackend;
   store::HashCache hashCache;
+  /// Whether a cache hit's outputs are still stored (store.has, by paths relative to the store).
+  store::ObjectProbe objects;
 
   /// Held shared while a real run stores objects and records them, so `mlpc verify --repair`
   /// never removes an object this run has stored but not recorded yet, or found stored and is
@@ -977,7 +980,9 @@ struct Executor::Impl {
       meta::CacheQuery q;
       q.cacheKey = t.cacheKey;
       if (t.expire) q.maxAgeSeconds = *t.expire;
-      q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
+      q.outputExists = [this](const meta::ArtifactRecord& a) {
+        return objects.has(a.hash, a.kind);
+      };
       auto hit = meta.lookupCache(q);
       if (!hit) return failTask(t, hit.error());
       if (*hit) return useCached(t, def, args, **hit);
@@ -1466,7 +1471,9 @@ struct Executor::Impl {
     if (!opts.noCache) {
       meta::CacheQuery q;
       q.cacheKey = t.cacheKey;
-      q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
+      q.outputExists = [this](const meta::ArtifactRecord& a) {
+        return objects.has(a.hash, a.kind);
+      };
       auto hit = meta.lookupCache(q);
       if (!hit) return failTask(t, hit.error());
       if (*hit) {
@@ -1802,7 +1809,7 @@ struct Executor::Impl {
     meta::RepeatQuery q;
     q.runId = runId;
     q.mlpcVersion = ::mlpc::kVersion;
-    q.outputExists = [this](const meta::ArtifactRecord& a) { return store.has(a.hash, a.kind); };
+    q.outputExists = [this](const meta::ArtifactRecord& a) { return objects.has(a.hash, a.kind); };
     // Every run's inputs.json is written the same way (hashData): equal bytes, equal data.
     q.sameInputs = [this](const std::string& earlier) {
       std::ifstream in(fs::path(store.workspace()) / "runs" / earlier / "inputs.json",

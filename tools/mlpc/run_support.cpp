@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "frontend.h"
+#include "plan/json_text.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -22,12 +23,12 @@ std::vector<std::string> stdlibDirs() {
 }
 
 std::optional<plan::Plan> readPlanText(const std::string& text, std::string& error) {
-  plan::Json j = plan::Json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
+  std::optional<plan::Json> j = plan::parseJson(text);
+  if (!j) {
     error = "not valid JSON";
     return std::nullopt;
   }
-  return plan::read(j, error);
+  return plan::read(*j, error);
 }
 
 bool applyParams(plan::Plan& plan, const std::vector<std::string>& params) {
@@ -86,13 +87,13 @@ std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string&
       exitCode() = 2;
       return std::nullopt;
     }
-    plan::Json j = plan::Json::parse(text, nullptr, false);
-    if (j.is_discarded()) {
+    std::optional<plan::Json> j = plan::parseJson(text);
+    if (!j) {
       std::cerr << "error: " << target << " is not valid JSON\n";
       exitCode() = 2;
       return std::nullopt;
     }
-    auto typed = plan::read(j, err);
+    auto typed = plan::read(*j, err);
     if (!typed) {
       std::cerr << "error: " << target << ": " << err << "\n";
       exitCode() = 2;
