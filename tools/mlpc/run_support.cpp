@@ -87,13 +87,7 @@ std::optional<LoadedPlan> loadPlan(const std::string& target, const std::string&
       exitCode() = 2;
       return std::nullopt;
     }
-    std::optional<plan::Json> j = plan::parseJson(text);
-    if (!j) {
-      std::cerr << "error: " << target << " is not valid JSON\n";
-      exitCode() = 2;
-      return std::nullopt;
-    }
-    auto typed = plan::read(*j, err);
+    auto typed = readPlanText(text, err);
     if (!typed) {
       std::cerr << "error: " << target << ": " << err << "\n";
       exitCode() = 2;
