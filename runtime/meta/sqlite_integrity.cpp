@@ -146,6 +146,15 @@ constexpr Dangling kDangling[] = {
     {"SELECT e.node, e.run_id, e.cached_from FROM executions e WHERE e.cached_from IS NOT NULL "
      "AND NOT EXISTS (SELECT 1 FROM executions c WHERE c.id = e.cached_from)",
      "step `{}` in run {} reused the outputs of execution {}, which does not exist"},
+    {"SELECT e.node, e.run_id, e.repeat_of FROM executions e WHERE e.repeat_of IS NOT NULL "
+     "AND NOT EXISTS (SELECT 1 FROM executions c WHERE c.id = e.repeat_of)",
+     "step `{}` in run {} repeats execution {}, which does not exist"},
+    // Not gone, but elsewhere: lineage reaches a repeat's hit only through the row it repeats
+    // (consumersOf), so that row must have run or reused the execution the hit reuses.
+    {"SELECT e.node, e.run_id, e.repeat_of, e.cached_from FROM executions e "
+     "JOIN executions c ON c.id = e.repeat_of "
+     "WHERE e.cached_from IS NOT NULL AND e.cached_from != coalesce(c.cached_from, c.id)",
+     "step `{}` in run {} repeats execution {}, which neither ran nor reused execution {}"},
     {"SELECT b.name, b.artifact_hash, b.execution_id FROM execution_inputs b "
      "WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = b.execution_id)",
      "input `{}` (object {}) belongs to execution {}, which does not exist"},

@@ -72,12 +72,17 @@ Result<std::optional<ExecutionRecord>> SqliteMetaStore::producerOf(const std::st
 Result<std::vector<ExecutionRecord>> SqliteMetaStore::consumersOf(const std::string& hash) {
   std::lock_guard lock(mu_);
   // The executions that read the artifact, and the cache hits that reused one of them (a hit
-  // has no input rows of its own).
-  Result<sqlite::Query> q = db_.query(
-      "SELECT " MLPC_EXEC_COLUMNS " FROM execution_inputs i "
-      "JOIN executions e ON e.id = i.execution_id WHERE i.artifact_hash = ?1 "
-      "UNION SELECT " MLPC_EXEC_COLUMNS " FROM execution_inputs i "
-      "JOIN executions e ON e.cached_from = i.execution_id WHERE i.artifact_hash = ?1 ORDER BY 1");
+  // has no input rows of its own). A hit recorded by a repeat of the run before it is reached
+  // through the row it repeats (`repeat_of`), not through `executions_by_cached_from`, which
+  // leaves it out (schema version 10); the rows a repeat names are hits or readers themselves.
+  Result<sqlite::Query> q =
+      db_.query("WITH RECURSIVE reached(id) AS ("
+                "SELECT execution_id FROM execution_inputs WHERE artifact_hash = ?1 "
+                "UNION SELECT h.id FROM reached r JOIN executions h "
+                "ON h.cached_from = r.id AND h.repeat_of IS NULL "
+                "UNION SELECT h.id FROM reached r JOIN executions h ON h.repeat_of = r.id) "
+                "SELECT " MLPC_EXEC_COLUMNS " FROM reached JOIN executions e ON e.id = reached.id "
+                "ORDER BY 1");
   if (!q) return q.err();
   q->bind(1, hash);
   return rows::readAll<ExecutionRecord>(*q, rows::readExecution);

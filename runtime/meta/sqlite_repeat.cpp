@@ -47,12 +47,14 @@ constexpr std::string_view kExecutions =
     "WHERE e.run_id = ?1 ORDER BY e.id";
 
 /// The hits, as Executor's useCached records them (sqlite_executions.cpp's insert): the row
-/// points at the execution it reuses and keeps nothing else of it (schema version 9).
+/// points at the execution it reuses and keeps nothing else of it (schema version 9), and at the
+/// row it repeats (`repeat_of`, schema version 10), which keeps it out of the scattered
+/// `executions_by_cached_from`.
 constexpr std::string_view kInsertHits =
     "INSERT INTO executions (run_id, node, step, cache_key, status, exit_code, attempts, "
-    "started_at, finished_at, source, cached_from) "
-    "SELECT ?1, node, step, cache_key, 'cached', 0, 0, ?3, ?3, source, COALESCE(cached_from, id) "
-    "FROM executions WHERE run_id = ?2 ORDER BY id";
+    "started_at, finished_at, source, cached_from, repeat_of) "
+    "SELECT ?1, node, step, cache_key, 'cached', 0, 0, ?3, ?3, source, COALESCE(cached_from, id), "
+    "id FROM executions WHERE run_id = ?2 ORDER BY id";
 
 /// A hit of a step with metrics records them as the run's (read from its output then; the same
 /// bytes now).

@@ -1,4 +1,4 @@
-// Schema versions 8 and 9 (a cache hit is one short executions row, read through the execution
+// Schema versions 8 to 10 (a cache hit is one short executions row, read through the execution
 // it reused) and lookups held on one snapshot.
 #include "meta/migrations.h"
 #include "meta/sqlite_db.h"
@@ -145,7 +145,7 @@ TEST_CASE("a version-8 workspace is upgraded in place: a cache hit's copied text
                 .ok());
   }
   std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
-  CHECK(meta->schemaVersion() == 9);
+  CHECK(meta->schemaVersion() == latestSchemaVersion());
   {
     sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
     CHECK(scalar(db, "SELECT command || '|' || image || '|' || stdout_path || '|' || stderr_path "
@@ -212,4 +212,46 @@ TEST_CASE("a cache hit recorded now keeps only its own facts and reads the rest 
   std::optional<CacheHit> found = meta->lookupCache(q).value();
   REQUIRE(found.has_value());
   CHECK(found->executionId == first);
+}
+
+TEST_CASE("a version-9 workspace is upgraded in place: its hits name no row they repeat, stay in "
+          "the index of cached_from, and lineage still finds them",
+          "[meta][schema]") {
+  store::ScopedTempDir dir = tempDir();
+  std::string hash(64, 'a');
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    std::vector<std::string_view> v9(schemaMigrations().begin(), schemaMigrations().begin() + 9);
+    REQUIRE(migrate(db, v9).value() == 9);
+    REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
+                    "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
+                    "'succeeded', 1, 'host', 1), ('r-2', 'p', 'e.mlp', 'h', '{}', "
+                    "'succeeded', 2, 'host', 1)")
+                .ok());
+    REQUIRE(db.exec("INSERT INTO artifacts (hash, kind, size, created_at) VALUES ('" + hash +
+                    "', 'file', 3, 1)")
+                .ok());
+    // Execution 1 read the object; execution 2, in the next run, reused it (as repeats did).
+    REQUIRE(db.exec("INSERT INTO executions (id, run_id, node, step, cache_key, status, attempts, "
+                    "started_at, finished_at, cached_from) VALUES "
+                    "(1, 'r-1', 'a', 'A', 'k', 'succeeded', 1, 10, 12, NULL), "
+                    "(2, 'r-2', 'a', 'A', 'k', 'cached', 0, 13, 13, 1)")
+                .ok());
+    REQUIRE(db.exec("INSERT INTO execution_inputs VALUES (1, 'x', '" + hash + "', 'file')").ok());
+  }
+  std::unique_ptr<SqliteMetaStore> meta = SqliteMetaStore::open(dir.path()).value();
+  CHECK(meta->schemaVersion() == 10);
+  {
+    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
+    CHECK(scalar(db, "SELECT coalesce(repeat_of, 'NULL') FROM executions WHERE id = 2") == "NULL");
+    CHECK(scalar(db,
+                 "SELECT group_concat(id) FROM executions INDEXED BY "
+                 "executions_by_cached_from WHERE cached_from = 1 AND repeat_of IS NULL") == "2");
+  }
+  std::vector<ExecutionRecord> consumers = meta->consumersOf(hash).value();
+  REQUIRE(consumers.size() == 2);
+  CHECK(consumers[0].id == 1);
+  CHECK(consumers[1].id == 2);
+  CHECK(consumers[1].cachedFrom == 1);
+  CHECK(meta->checkConsistency().value().empty());
 }

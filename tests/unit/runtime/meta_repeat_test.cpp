@@ -5,7 +5,9 @@
 #include "store/temp_dir.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -232,4 +234,105 @@ TEST_CASE("a run does not repeat the run before it when a look-up per step could
   CHECK_FALSE(w.repeat(second, version, sameInputs));
   CHECK(w.meta->executionsOf(second).value().empty());
   CHECK(w.sql("SELECT count(*) FROM metrics WHERE run_id = '" + second + "'") == "0");
+}
+
+TEST_CASE("a repeat's hits name the rows they repeat, stay out of the index of cached_from, and "
+          "lineage reaches them through those rows",
+          "[meta][repeat][lineage]") {
+  Workspace w;
+  std::string input = hashOf('e');
+  ArtifactRecord in{input, store::ArtifactKind::File, 3, "File", 100};
+  REQUIRE(w.meta->recordArtifact(in).ok());
+  auto ids = [&w](const std::string& run) {
+    std::vector<int64_t> out;
+    std::vector<ExecutionRecord> rows = w.meta->executionsOf(run).value();
+    for (const ExecutionRecord& e : rows)
+      out.push_back(e.id);
+    return out;
+  };
+
+  std::string first = w.startRun();
+  int64_t a = w.ran(first, "a", 'a', 101);
+  { // `b` reads the input (w.ran records outputs only)
+    ExecutionRecord b = w.meta->getExecution(a).value();
+    b.id = 0;
+    b.node = "b";
+    b.cacheKey = "key-b";
+    ExecutionIo io;
+    io.inputs.push_back({"data", in});
+    io.outputs.push_back({"out", {hashOf('b'), store::ArtifactKind::File, 3, "File", 102}});
+    w.meta->recordExecution(b, io).value();
+  }
+  std::vector<int64_t> run1 = ids(first);
+  REQUIRE(run1.size() == 2);
+  w.finish(first, RunStatus::Succeeded, 2);
+
+  std::string second = w.startRun();
+  REQUIRE(w.repeat(second));
+  w.finish(second, RunStatus::Succeeded, 0, 2);
+  std::string third = w.startRun();
+  REQUIRE(w.repeat(third));
+  w.finish(third, RunStatus::Succeeded, 0, 2);
+  std::vector<int64_t> run2 = ids(second), run3 = ids(third);
+  REQUIRE(run2.size() == 2);
+  REQUIRE(run3.size() == 2);
+  auto column = [&w](const char* col, int64_t id) {
+    return w.sql(fmt::format("SELECT coalesce({}, 'NULL') FROM executions WHERE id = {}", col, id));
+  };
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK(column("repeat_of", run2[i]) == std::to_string(run1[i]));
+    CHECK(column("repeat_of", run3[i]) == std::to_string(run2[i]));
+    CHECK(column("cached_from", run3[i]) == std::to_string(run1[i])); // still what ran
+    CHECK(column("repeat_of", run1[i]) == "NULL");
+  }
+
+  // A hit a look-up per step records names no row it repeats and is in the index.
+  std::string fourth = w.startRun("other plan");
+  ExecutionRecord hit = w.meta->getExecution(run1[1]).value();
+  hit.id = 0;
+  hit.runId = fourth;
+  hit.status = ExecStatus::Cached;
+  hit.cachedFrom = run1[1];
+  int64_t stepHit = w.meta->recordExecution(hit, {}).value();
+  w.finish(fourth, RunStatus::Succeeded, 0, 1);
+  CHECK(column("repeat_of", stepHit) == "NULL");
+  CHECK(w.sql(fmt::format("SELECT group_concat(id) FROM executions "
+                          "INDEXED BY executions_by_cached_from "
+                          "WHERE cached_from = {} AND repeat_of IS NULL",
+                          run1[1])) == std::to_string(stepHit));
+
+  // A repeat of that run repeats the step-by-step hit.
+  std::string fifth = w.startRun("other plan");
+  REQUIRE(w.repeat(fifth));
+  std::vector<int64_t> run5 = ids(fifth);
+  REQUIRE(run5.size() == 1);
+  CHECK(column("repeat_of", run5[0]) == std::to_string(stepHit));
+  w.finish(fifth, RunStatus::Succeeded, 0, 1);
+
+  std::vector<int64_t> consumers;
+  std::vector<ExecutionRecord> readers = w.meta->consumersOf(input).value();
+  for (const ExecutionRecord& e : readers)
+    consumers.push_back(e.id);
+  CHECK(consumers == std::vector<int64_t>{run1[1], run2[1], run3[1], stepHit, run5[0]});
+  CHECK(w.meta->consumersOf(hashOf('f')).value().empty());
+  CHECK(w.meta->checkConsistency().value().empty());
+
+  // verify's reference checks: a row it repeats that is gone, or that reused something else.
+  w.exec(fmt::format("PRAGMA foreign_keys=OFF; UPDATE executions SET repeat_of = 999999 "
+                     "WHERE id = {}; UPDATE executions SET repeat_of = {} WHERE id = {}",
+                     run3[0], run2[0], run3[1]));
+  std::vector<std::string> problems;
+  std::vector<MetaProblem> found = w.meta->checkConsistency().value();
+  for (const MetaProblem& p : found)
+    problems.push_back(p.kind + ": " + p.message);
+  std::sort(problems.begin(), problems.end());
+  CHECK(problems ==
+        std::vector<std::string>{
+            fmt::format("reference: step `a` in run {} repeats execution 999999, which does not "
+                        "exist",
+                        third),
+            fmt::format("reference: step `b` in run {} repeats execution {}, which neither ran "
+                        "nor reused execution {}",
+                        third, run2[0], run1[1]),
+        });
 }

@@ -24,12 +24,12 @@ TEST_CASE("a fresh database is migrated to the latest version", "[meta][schema]"
   Result<std::unique_ptr<SqliteMetaStore>> meta = SqliteMetaStore::open(dir.path());
   REQUIRE(meta.ok());
   CHECK((*meta)->schemaVersion() == latestSchemaVersion());
-  CHECK(latestSchemaVersion() == 9);
+  CHECK(latestSchemaVersion() == 10);
   CHECK((*meta)->path() == dir / "meta.db");
   meta = store::fail("closed");
 
   sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-  CHECK(scalar(db, "SELECT version FROM schema_version") == "9");
+  CHECK(scalar(db, "SELECT version FROM schema_version") == "10");
   CHECK(scalar(db, "PRAGMA journal_mode") == "wal");
   for (const char* table : {"runs",
                             "run_params",
