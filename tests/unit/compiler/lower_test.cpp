@@ -261,3 +261,58 @@ TEST_CASE("every golden plan lowers to its expected bytes and reads back", "[pla
   }
   CHECK(cases >= 10);
 }
+
+TEST_CASE("a binding's node is one shared reference for every use outside loops", "[plan][lower]") {
+  Fixture f;
+  fs::path entry = f.dir / "shared.mlp";
+  std::ofstream(entry) << R"(step A() -> File {
+  run = "a > ${out}"
+}
+step B(x: File, y: File) -> File {
+  run = "cat ${x} ${y} > ${out}"
+}
+pipeline p() {
+  a = A()
+  b = B(a, a)
+  c = B(b, a)
+  for i in [1, 2] {
+    _d = B(a, c)
+  }
+}
+)";
+  SourceManager sm;
+  DiagnosticSink sink;
+  sema::Options so;
+  auto prog = sema::analyze(entry.string(), so, sm, sink);
+  REQUIRE(sink.errorCount() == 0);
+  plan::LowerOptions lo = opts("p");
+  lo.planDir = f.dir.string();
+  std::string internal;
+  std::optional<plan::Plan> typed = plan::lower(*prog, lo, sink, internal);
+  REQUIRE(typed);
+  CHECK(internal.empty());
+  REQUIRE(typed->nodes.size() == 4);
+  auto arg = [](const plan::Node& n, size_t i) {
+    const plan::CallNode* call = n.as<plan::CallNode>();
+    REQUIRE(call);
+    REQUIRE(call->args.size() > i);
+    return call->args[i].value;
+  };
+  const plan::ExprP a = arg(typed->nodes[1], 0);
+  REQUIRE(a);
+  CHECK(a->kind == plan::ExprKind::Ref);
+  CHECK(a->name == "a");
+  CHECK(arg(typed->nodes[1], 1) == a);
+  CHECK(arg(typed->nodes[2], 1) == a);
+  const plan::ForNode* loop = typed->nodes[3].as<plan::ForNode>();
+  REQUIRE(loop);
+  REQUIRE(loop->body.size() == 1);
+  CHECK(arg(loop->body[0], 0) == a);
+  CHECK(arg(loop->body[0], 1)->name == "c");
+  // Shared or not, the plan says the same as with each use written out.
+  plan::Json j = plan::Json::parse(plan::dump(*typed));
+  plan::Json refA = {{"ref", "a"}, {"output", "out"}};
+  CHECK(j["nodes"][1]["args"]["x"] == refA);
+  CHECK(j["nodes"][1]["args"]["y"] == refA);
+  CHECK(j["nodes"][3]["body"][0]["args"]["x"] == refA);
+}
