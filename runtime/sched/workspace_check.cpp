@@ -10,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -69,16 +71,20 @@ bool kindMatches(const ObjectUse& u, std::optional<ArtifactKind> kind) {
 /// The references, by hash.
 class UseIndex {
 public:
+  /// Points into `uses`, which must outlive the index and not change. It used to hold a copy of
+  /// every use: with a workspace's history that was the largest part of verify's memory (a
+  /// cache hit's bindings are uses of their own, one per re-run; see docs/speed.md).
   explicit UseIndex(const std::vector<ObjectUse>& uses) {
+    byHash_.reserve(uses.size() / 4 + 1);
     for (const ObjectUse& u : uses)
-      byHash_[u.hash].push_back(u);
+      byHash_[u.hash].push_back(&u);
   }
 
   bool referenced(const std::string& hash, ArtifactKind kind) const {
     auto it = byHash_.find(hash);
     if (it == byHash_.end()) return false;
     return std::any_of(it->second.begin(), it->second.end(),
-                       [&](const ObjectUse& u) { return kindMatches(u, kind); });
+                       [&](const ObjectUse* u) { return kindMatches(*u, kind); });
   }
 
   /// The uses of an object, most telling first. The artifacts row is left out when anything
@@ -88,8 +94,8 @@ public:
     std::vector<ObjectUse> out;
     auto it = byHash_.find(hash);
     if (it == byHash_.end()) return out;
-    for (const ObjectUse& u : it->second)
-      if (kindMatches(u, kind)) out.push_back(u);
+    for (const ObjectUse* u : it->second)
+      if (kindMatches(*u, kind)) out.push_back(*u);
     std::stable_sort(out.begin(), out.end(),
                      [](const ObjectUse& a, const ObjectUse& b) { return rank(a) < rank(b); });
     if (out.size() > 1 && out.front().role != ObjectUse::Role::Artifact)
@@ -98,7 +104,7 @@ public:
   }
 
 private:
-  std::map<std::string, std::vector<ObjectUse>> byHash_;
+  std::unordered_map<std::string_view, std::vector<const ObjectUse*>> byHash_;
 };
 
 /// " (output `model` of step `train` in run r-…, and 2 more uses)", or "" for no uses.
@@ -203,11 +209,13 @@ store::Result<CheckReport> checkWorkspace(const std::string& dir, const CheckOpt
     }
     for (const store::StoredObject& o : listing->objects) {
       ++(o.kind == ArtifactKind::Dir ? report.trees : report.files);
-      std::vector<ObjectUse> objUses = index.usesOf(o.hash, o.kind);
       // Without the references every object would look unused: nothing is called an orphan.
       bool orphan = usesKnown && !index.referenced(o.hash, o.kind);
-      std::string words = objectWords(o.hash, o.kind);
       auto ok = st->verify(o.hash, o.kind);
+      if (ok && *ok && !orphan) continue;
+      // Only an object with a finding is described, with its uses.
+      std::vector<ObjectUse> objUses = index.usesOf(o.hash, o.kind);
+      std::string words = objectWords(o.hash, o.kind);
       Finding f;
       if (!ok) {
         f.kind = "unreadable_object";
@@ -217,11 +225,9 @@ store::Result<CheckReport> checkWorkspace(const std::string& dir, const CheckOpt
         f.message = fmt::format("{}{} does not match its hash: its contents changed after it "
                                 "was stored",
                                 words, usedByText(objUses));
-      } else if (orphan) {
+      } else { // read and sound, but nothing refers to it
         f.kind = "orphan_object";
         f.severity = Finding::Severity::Garbage;
-      } else {
-        continue;
       }
       f.object = o.hash;
       f.objectKind = o.kind;
@@ -239,7 +245,9 @@ store::Result<CheckReport> checkWorkspace(const std::string& dir, const CheckOpt
 
   // --- every reference to an object that must be stored.
   {
-    std::set<std::pair<std::string, int>> seen; // (hash, kind or -1 for either)
+    // (hash, kind or -1 for either), viewing the hashes in `uses`: most uses repeat one seen
+    // before (each re-run's hits), and a copied key was an allocation for each.
+    std::set<std::pair<std::string_view, int>> seen;
     for (const ObjectUse& u : uses) {
       if (!u.required) continue;
       int k = u.kind ? static_cast<int>(*u.kind) : -1;
