@@ -2,6 +2,7 @@
 // and what a restart finds after a kill -9 at any point of a write.
 #include "deploy/async_store.h"
 #include "store/temp_dir.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -16,9 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 mlpc::store::ScopedTempDir tempDir() {
-  auto dir = mlpc::store::ScopedTempDir::create("mlpc-async-test-");
-  REQUIRE(dir);
-  return std::move(*dir);
+  return mlpc::testing::scratchDir("mlpc-async-test-");
 }
 
 AsyncItem item(const std::string& id, const std::string& endpoint = "ep") {

@@ -22,9 +22,7 @@ TEST_CASE("a version-7 workspace is upgraded in place: a cache hit's copied rows
   store::ScopedTempDir dir = tempDir();
   std::string hash(64, 'a');
   {
-    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-    std::vector<std::string_view> v7(schemaMigrations().begin(), schemaMigrations().begin() + 7);
-    REQUIRE(migrate(db, v7).value() == 7);
+    sqlite::Db db = dbAtVersion(dir, 7);
     REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
                     "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
                     "'succeeded', 1, 'host', 1)")
@@ -127,9 +125,7 @@ TEST_CASE("a version-8 workspace is upgraded in place: a cache hit's copied text
           "[meta][schema]") {
   store::ScopedTempDir dir = tempDir();
   {
-    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-    std::vector<std::string_view> v8(schemaMigrations().begin(), schemaMigrations().begin() + 8);
-    REQUIRE(migrate(db, v8).value() == 8);
+    sqlite::Db db = dbAtVersion(dir, 8);
     REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
                     "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
                     "'succeeded', 1, 'host', 1)")
@@ -220,9 +216,7 @@ TEST_CASE("a version-9 workspace is upgraded in place: its hits name no row they
   store::ScopedTempDir dir = tempDir();
   std::string hash(64, 'a');
   {
-    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-    std::vector<std::string_view> v9(schemaMigrations().begin(), schemaMigrations().begin() + 9);
-    REQUIRE(migrate(db, v9).value() == 9);
+    sqlite::Db db = dbAtVersion(dir, 9);
     REQUIRE(db.exec("INSERT INTO runs (id, pipeline, entry, plan_hash, params_json, status, "
                     "started_at, host, pid) VALUES ('r-1', 'p', 'e.mlp', 'h', '{}', "
                     "'succeeded', 1, 'host', 1), ('r-2', 'p', 'e.mlp', 'h', '{}', "

@@ -187,9 +187,7 @@ TEST_CASE("a version-6 workspace is upgraded in place: its monitoring executions
           "[meta][schema]") {
   store::ScopedTempDir dir = tempDir();
   {
-    sqlite::Db db = sqlite::Db::open(dir / "meta.db", 1000).value();
-    std::vector<std::string_view> v6(schemaMigrations().begin(), schemaMigrations().begin() + 6);
-    REQUIRE(migrate(db, v6).value() == 6);
+    sqlite::Db db = dbAtVersion(dir, 6);
     REQUIRE(db.exec("INSERT INTO monitor_executions (monitor, endpoint, window_start, window_end, "
                     "status) VALUES ('m', 'e', 1, 2, 'NoData')")
                 .ok());

@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "store/temp_dir.h"
 #include "store/workspace_lock.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -71,9 +72,7 @@ std::string envOf(const exec::CommandSpec& spec, const std::string& name) {
 }
 
 store::ScopedTempDir makeTempDir() {
-  auto d = store::ScopedTempDir::create("mlpc-sched-");
-  REQUIRE(d);
-  return std::move(*d);
+  return mlpc::testing::scratchDir("mlpc-sched-");
 }
 
 /// Remembers every progress event.

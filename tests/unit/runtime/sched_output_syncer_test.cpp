@@ -6,6 +6,7 @@
 #include "store/sha256.h"
 #include "store/store.h"
 #include "store/temp_dir.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -21,9 +22,7 @@ using sched::OutputSyncer;
 namespace {
 
 store::ScopedTempDir makeDir() {
-  auto d = store::ScopedTempDir::create("mlpc-syncer-");
-  REQUIRE(d);
-  return std::move(*d);
+  return mlpc::testing::scratchDir("mlpc-syncer-");
 }
 
 store::Store openStore(const store::ScopedTempDir& dir) {

@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "store/temp_dir.h"
 #include "store/workspace_lock.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -24,9 +25,7 @@ using namespace mlpc::store;
 namespace {
 
 ScopedTempDir tempDir() {
-  Result<ScopedTempDir> dir = ScopedTempDir::create("mlpc-store-check-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
+  return mlpc::testing::scratchDir("mlpc-store-check-");
 }
 
 void writeFile(const std::string& path, const std::string& data) {

@@ -2,6 +2,7 @@
 #include "store/hash_cache.h"
 #include "store/sha256.h"
 #include "store/temp_dir.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -25,9 +26,7 @@ void setMtime(const std::string& path, time_t secondsAgo, long nsec = 0) {
 }
 
 ScopedTempDir tempDir() {
-  Result<ScopedTempDir> dir = ScopedTempDir::create("mlpc-hashcache-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
+  return mlpc::testing::scratchDir("mlpc-hashcache-test-");
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 #include "store/manifest.h"
 #include "store/sha256.h"
 #include "store/temp_dir.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -19,9 +20,7 @@ void writeFile(const std::string& path, const std::string& data) {
 }
 
 ScopedTempDir tempDir() {
-  Result<ScopedTempDir> dir = ScopedTempDir::create("mlpc-hash-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
+  return mlpc::testing::scratchDir("mlpc-hash-test-");
 }
 
 std::string opensslDigest(const std::string& path) {

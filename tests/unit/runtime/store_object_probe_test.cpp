@@ -5,6 +5,7 @@
 #include "store/sha256.h"
 #include "store/store.h"
 #include "store/temp_dir.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -19,9 +20,7 @@ using namespace mlpc::store;
 
 namespace {
 ScopedTempDir tempDir() {
-  Result<ScopedTempDir> dir = ScopedTempDir::create("mlpc-probe-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
+  return mlpc::testing::scratchDir("mlpc-probe-test-");
 }
 
 std::string put(const Store& store, const std::string& path) {

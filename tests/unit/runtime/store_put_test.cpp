@@ -3,6 +3,7 @@
 #include "store/sha256.h"
 #include "store/store.h"
 #include "store/temp_dir.h"
+#include "temp_dir_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -64,9 +65,7 @@ size_t countEntries(const std::string& dir) {
 }
 
 ScopedTempDir tempDir() {
-  Result<ScopedTempDir> dir = ScopedTempDir::create("mlpc-store-test-");
-  REQUIRE(dir.ok());
-  return std::move(dir).value();
+  return mlpc::testing::scratchDir("mlpc-store-test-");
 }
 
 Store openStore(const ScopedTempDir& dir) {
