@@ -239,6 +239,10 @@ struct Executor::Impl {
   store::HashCache hashCache;
   /// Whether a cache hit's outputs are still stored (store.has, by paths relative to the store).
   store::ObjectProbe objects;
+  /// The check every cache lookup and repeat makes of an output before reusing it.
+  auto outputStored() const {
+    return [this](const meta::ArtifactRecord& a) { return objects.has(a.hash, a.kind); };
+  }
 
   /// Held shared while a real run stores objects and records them, so `mlpc verify --repair`
   /// never removes an object this run has stored but not recorded yet, or found stored and is
@@ -980,9 +984,7 @@ struct Executor::Impl {
       meta::CacheQuery q;
       q.cacheKey = t.cacheKey;
       if (t.expire) q.maxAgeSeconds = *t.expire;
-      q.outputExists = [this](const meta::ArtifactRecord& a) {
-        return objects.has(a.hash, a.kind);
-      };
+      q.outputExists = outputStored();
       auto hit = meta.lookupCache(q);
       if (!hit) return failTask(t, hit.error());
       if (*hit) return useCached(t, def, args, **hit);
@@ -1471,9 +1473,7 @@ struct Executor::Impl {
     if (!opts.noCache) {
       meta::CacheQuery q;
       q.cacheKey = t.cacheKey;
-      q.outputExists = [this](const meta::ArtifactRecord& a) {
-        return objects.has(a.hash, a.kind);
-      };
+      q.outputExists = outputStored();
       auto hit = meta.lookupCache(q);
       if (!hit) return failTask(t, hit.error());
       if (*hit) {
@@ -1809,7 +1809,7 @@ struct Executor::Impl {
     meta::RepeatQuery q;
     q.runId = runId;
     q.mlpcVersion = ::mlpc::kVersion;
-    q.outputExists = [this](const meta::ArtifactRecord& a) { return objects.has(a.hash, a.kind); };
+    q.outputExists = outputStored();
     // Every run's inputs.json is written the same way (hashData): equal bytes, equal data.
     q.sameInputs = [this](const std::string& earlier) {
       std::ifstream in(fs::path(store.workspace()) / "runs" / earlier / "inputs.json",

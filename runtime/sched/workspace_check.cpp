@@ -75,7 +75,6 @@ public:
   /// every use: with a workspace's history that was the largest part of verify's memory (a
   /// cache hit's bindings are uses of their own, one per re-run; see docs/speed.md).
   explicit UseIndex(const std::vector<ObjectUse>& uses) {
-    byHash_.reserve(uses.size() / 4 + 1);
     for (const ObjectUse& u : uses)
       byHash_[u.hash].push_back(&u);
   }
