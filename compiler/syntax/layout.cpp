@@ -1,7 +1,7 @@
 #include "syntax/layout.h"
 
 #include "syntax/parse.h"
-#include "syntax/thread_dfa.h"
+#include "syntax/recognizers.h"
 
 #include "MlpLexer.h"
 #include "MlpParser.h"
@@ -93,13 +93,11 @@ std::optional<std::vector<LayoutToken>> layoutTokens(const SourceManager& sm, Fi
   if (sink.errorCount() > before) return std::nullopt;
   // The file parses: parse it again, keeping the tree this time (parseFile drops it).
   antlr4::ANTLRInputStream input(sm.file(file).text());
-  L lexer(&input);
-  useThreadDfa(lexer);
+  ThreadLexer lexer(&input);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
-  mlpgen::MlpParser parser(&tokens);
-  useThreadDfa(parser);
+  ThreadParser parser(&tokens);
   parser.removeErrorListeners();
   auto* tree = parser.file();
   std::vector<bool> inType(tokens.size(), false), unary(tokens.size(), false);

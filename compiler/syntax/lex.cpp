@@ -2,7 +2,7 @@
 #include "syntax/lex.h"
 
 #include "syntax/offsets.h"
-#include "syntax/thread_dfa.h"
+#include "syntax/recognizers.h"
 
 #include "MlpLexer.h"
 
@@ -67,8 +67,7 @@ LexKind kindOf(size_t type) {
 
 std::vector<LexToken> lex(const std::string& text) {
   antlr4::ANTLRInputStream input(text);
-  L lexer(&input);
-  useThreadDfa(lexer);
+  ThreadLexer lexer(&input);
   lexer.removeErrorListeners();
   OffsetMap offsets(text, 0);
   std::vector<LexToken> out;

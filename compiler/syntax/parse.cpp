@@ -4,7 +4,7 @@
 #include "syntax/interpolation.h"
 #include "syntax/parse_fast.h"
 #include "syntax/parse_pieces.h"
-#include "syntax/thread_dfa.h"
+#include "syntax/recognizers.h"
 #include "syntax/transform.h"
 
 #include "MlpLexer.h"
@@ -193,8 +193,7 @@ ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink
   // reported at their exact spans, then full LL prediction with error recovery.
   OffsetMap offsets(text, 0);
   antlr4::ANTLRInputStream input(text);
-  mlpgen::MlpLexer lexer(&input);
-  useThreadDfa(lexer);
+  ThreadLexer lexer(&input);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
@@ -204,8 +203,7 @@ ast::Module parseFile(const SourceManager& sm, FileId file, DiagnosticSink& sink
     empty.file = file;
     return empty;
   }
-  mlpgen::MlpParser parser(&tokens);
-  useThreadDfa(parser);
+  ThreadParser parser(&tokens);
   return parseWhole(sm, file, parser, tokens, offsets, sink);
 }
 
@@ -213,15 +211,13 @@ ast::ExprPtr parseInterpolatedExpr(const SourceManager& sm, FileId file, const s
                                    uint32_t at, DiagnosticSink& sink) {
   OffsetMap offsets(src, at);
   antlr4::ANTLRInputStream input(src);
-  mlpgen::MlpLexer lexer(&input);
-  useThreadDfa(lexer);
+  ThreadLexer lexer(&input);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
   size_t before = sink.errorCount();
   reportLexicalErrors(tokens, offsets, file, sink);
-  mlpgen::MlpParser parser(&tokens);
-  useThreadDfa(parser);
+  ThreadParser parser(&tokens);
   DiagErrorListener listener(sink, offsets, file);
   auto* tree = parseTwoStage(parser, tokens, listener, &mlpgen::MlpParser::exprEof);
   if (sink.errorCount() != before || !tree || !tree->expr()) return nullptr;

@@ -6,7 +6,7 @@
 #include "syntax/parse_fast.h"
 
 #include "syntax/offsets.h"
-#include "syntax/thread_dfa.h"
+#include "syntax/recognizers.h"
 #include "syntax/transform.h"
 
 #include <algorithm>
@@ -45,7 +45,7 @@ public:
 /// exception unwinds.)
 class CheckedTokenSource final : public antlr4::TokenSource {
 public:
-  CheckedTokenSource(mlpgen::MlpLexer& lexer, int depth) : lexer_(lexer), depth_(depth) {}
+  CheckedTokenSource(ThreadLexer& lexer, int depth) : lexer_(lexer), depth_(depth) {}
 
   bool failed() const { return failed_; }
 
@@ -77,9 +77,28 @@ public:
   }
 
 private:
-  mlpgen::MlpLexer& lexer_;
+  ThreadLexer& lexer_;
   int depth_;
   bool failed_ = false;
+};
+
+/// ANTLR's unbuffered token stream, numbering each token without the dynamic_cast its `add` makes
+/// per token. Every token here comes from the lexer's CommonTokenFactory; anything else still
+/// takes the runtime's way.
+class TokenStream final : public antlr4::UnbufferedTokenStream {
+public:
+  using UnbufferedTokenStream::UnbufferedTokenStream;
+
+protected:
+  void add(std::unique_ptr<antlr4::Token> t) override {
+    antlr4::Token& token = *t;
+    if (typeid(token) != typeid(antlr4::CommonToken)) {
+      UnbufferedTokenStream::add(std::move(t));
+      return;
+    }
+    static_cast<antlr4::CommonToken&>(token).setTokenIndex(getBufferStartIndex() + _tokens.size());
+    _tokens.push_back(std::move(t));
+  }
 };
 
 /// Parses the piece from `tokens`: false when it does not parse this way. Each unit (a top-level
@@ -149,13 +168,11 @@ void parseFast(const SourceManager& sm, FileId file, Piece& piece) noexcept {
     text = text.substr(piece.begin, piece.end - piece.begin);
     OffsetMap offsets(text, piece.begin);
     SourceInput input(text);
-    mlpgen::MlpLexer lexer(&input);
-    useThreadDfa(lexer);
+    ThreadLexer lexer(&input);
     lexer.removeErrorListeners();
     CheckedTokenSource source(lexer, piece.startsInBody ? 1 : 0);
-    antlr4::UnbufferedTokenStream tokens(&source);
-    mlpgen::MlpParser parser(&tokens);
-    useThreadDfa(parser);
+    TokenStream tokens(&source);
+    ThreadParser parser(&tokens);
     useSllBail(parser);
     Transformer t(sm, file, piece.diags, offsets);
     bool ok = parseUnits(t, parser, tokens, piece);

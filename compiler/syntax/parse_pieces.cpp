@@ -80,7 +80,7 @@ private:
 } // namespace
 
 // The pieces are lexed, parsed and turned into AST on as many threads: the front end's largest
-// phases, each piece's on its own DFAs (thread_dfa.h), so the threads share nothing but the
+// phases, each piece's on its own DFAs (recognizers.h), so the threads share nothing but the
 // read-only source.
 std::optional<ast::Module> parseInPieces(const SourceManager& sm, FileId file, unsigned threads,
                                          ParseStats* stats) {

@@ -4,6 +4,7 @@
 // including the ones with errors, the fuzz corpus and its crashes) and for the cases the
 // streaming path and the cuts between pieces treat specially.
 #include "ast/ast.h"
+#include "repo_programs.h"
 #include "syntax/parse.h"
 #include "syntax/pipeline_cuts.h"
 
@@ -11,8 +12,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 using namespace mlpc;
@@ -84,34 +83,16 @@ Outcomes requireSame(const std::string& text) {
   return o;
 }
 
-std::string readAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 } // namespace
 
 TEST_CASE("streaming and whole-tree parses agree on every program in the repository",
           "[syntax][stream]") {
-  fs::path root = MLPC_TEST_SOURCE_DIR;
-  std::vector<fs::path> files;
-  for (const char* dir : {"examples", "stdlib", "tests", "editors"})
-    for (auto it = fs::recursive_directory_iterator(root / dir);
-         it != fs::recursive_directory_iterator(); ++it) {
-      if (it->is_directory() && it->path().filename() == "node_modules") {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file() && it->path().extension() == ".mlp") files.push_back(it->path());
-    }
-  std::sort(files.begin(), files.end());
+  std::vector<fs::path> files = testing::repoPrograms();
   REQUIRE(files.size() > 150);
   size_t streamed = 0, fellBack = 0, pieces = 0;
   for (auto& f : files) {
     INFO(f.string());
-    Outcomes o = requireSame(readAll(f));
+    Outcomes o = requireSame(testing::readAll(f));
     (o.streamed.usedFullLL ? fellBack : streamed)++;
     if (o.pieces.pieces > 1) ++pieces;
   }
