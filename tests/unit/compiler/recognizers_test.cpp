@@ -3,10 +3,12 @@
 // parse trees and the same syntax errors as the generated MlpLexer and MlpParser, on every .mlp
 // file in the repository and on random text built from the grammar's pieces.
 #include "repo_programs.h"
+#include "syntax/parse_fast.h"
 #include "syntax/recognizers.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -70,6 +72,21 @@ void requireSame(const std::string& text) {
   REQUIRE(ours.parseErrors == stock.parseErrors);
 }
 
+/// Brackets nested deeper than the syntax stage lets reach a parser (it refuses such a file
+/// first) can overflow the stack of a test thread, sanitizers' larger frames included. Counted
+/// without regard to strings and comments, so this errs towards skipping.
+bool tooDeep(const std::string& text) {
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(' || c == '[' || c == '{') {
+      if (++depth > mlpc::syntax::kMaxNesting) return true;
+    } else if (c == ')' || c == ']' || c == '}') {
+      depth = std::max(0, depth - 1);
+    }
+  }
+  return false;
+}
+
 /// ANTLR's input stream refuses text that is not UTF-8 before any recognizer runs (mlpc reads
 /// such a file its own way: syntax/parse.cpp).
 bool decodes(const std::string& text) {
@@ -91,11 +108,12 @@ TEST_CASE("thread recognizers: the generated ones' tokens, trees and errors on e
   for (auto& f : files) {
     INFO(f.string());
     std::string text = mlpc::testing::readAll(f);
-    if (!decodes(text)) continue;
+    if (!decodes(text) || tooDeep(text)) continue;
     requireSame(text);
     ++compared;
   }
-  CHECK(compared + 5 > files.size());
+  // Skipped: the fuzz crashes that are not UTF-8 or nest too deep (tests/fuzz/crashes/).
+  CHECK(files.size() - compared <= 8);
 }
 
 TEST_CASE("thread recognizers: the generated ones' results on edge cases and random text",
