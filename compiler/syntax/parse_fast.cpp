@@ -5,6 +5,7 @@
 // touches costs time (the kernel clears it), so neither is kept (bench/profile_frontend.sh).
 #include "syntax/parse_fast.h"
 
+#include "syntax/ascii_input.h"
 #include "syntax/offsets.h"
 #include "syntax/recognizers.h"
 #include "syntax/transform.h"
@@ -21,22 +22,6 @@ void useSllBail(mlpgen::MlpParser& parser) {
 }
 
 namespace {
-
-/// ANTLR's input stream, filled without its UTF-8 decoder when the text is ASCII, where each byte
-/// is its code point. The decoder builds its UTF-32 copy a character at a time: 7% of the CPU
-/// time of `mlpc check` on the 100k-step benchmark program.
-class SourceInput final : public antlr4::ANTLRInputStream {
-public:
-  explicit SourceInput(std::string_view text) {
-    if (std::all_of(text.begin(), text.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-      _data.assign(text.begin(), text.end());
-      p = 0;
-    } else {
-      load(std::string(text));
-    }
-  }
-};
 
 /// The lexer's tokens, checked on their way to the parser: the first one the careful parse would
 /// report (a lexical error, a bracket nested too deep) marks the source as failed and reaches
@@ -167,8 +152,13 @@ void parseFast(const SourceManager& sm, FileId file, Piece& piece) noexcept {
     std::string_view text(sm.file(file).text());
     text = text.substr(piece.begin, piece.end - piece.begin);
     OffsetMap offsets(text, piece.begin);
-    SourceInput input(text);
-    ThreadLexer lexer(&input);
+    // ASCII text is read where it lies; other text through ANTLR's UTF-32 copy.
+    std::unique_ptr<antlr4::CharStream> input;
+    if (AsciiInput::isAscii(text))
+      input = std::make_unique<AsciiInput>(text);
+    else
+      input = std::make_unique<antlr4::ANTLRInputStream>(std::string(text));
+    ThreadLexer lexer(input.get());
     lexer.removeErrorListeners();
     CheckedTokenSource source(lexer, piece.startsInBody ? 1 : 0);
     TokenStream tokens(&source);
