@@ -174,8 +174,8 @@ private:
       char buf[32];
       auto res = std::to_chars(buf, buf + sizeof buf, n.value);
       line(depth,
-           std::string(names[static_cast<int>(e.kind)]) + " " + n.spelling + " = " +
-               std::string(buf, res.ptr),
+           std::string(names[static_cast<int>(e.kind)]) + " " + std::string(sm_.text(e.range)) +
+               " = " + std::string(buf, res.ptr),
            e.range);
       break;
     }

@@ -35,14 +35,15 @@ std::string number(double v) {
 }
 
 /// `5m` is 300 s, `2GiB` is 2147483648 bytes: the value the runtime sees.
-std::string unitValue(const ast::NumberLit& n) {
+std::string unitValue(const ast::NumberLit& n, const SourceManager& sm) {
+  std::string spelling(sm.text(n.range));
   switch (n.kind) {
   case ast::ExprKind::Duration:
-    return "`" + n.spelling + "` = " + number(n.value) + " s";
+    return "`" + spelling + "` = " + number(n.value) + " s";
   case ast::ExprKind::Size:
-    return "`" + n.spelling + "` = " + std::to_string(n.intValue) + " bytes";
+    return "`" + spelling + "` = " + std::to_string(n.intValue) + " bytes";
   case ast::ExprKind::Percent:
-    return "`" + n.spelling + "` = " + number(n.value / 100.0) + " as a fraction";
+    return "`" + spelling + "` = " + number(n.value / 100.0) + " as a fraction";
   default:
     return "";
   }
@@ -112,7 +113,8 @@ std::optional<HoverInfo> hover(const sema::Program& prog, const sema::Module& m,
     sema::Type t = prog.typeOf(&e);
     if (e.kind == ast::ExprKind::Duration || e.kind == ast::ExprKind::Size ||
         e.kind == ast::ExprKind::Percent) {
-      h.markdown = code(t.isError() ? "" : t.str()) + "\n\n" + unitValue(e.as<ast::NumberLit>());
+      h.markdown =
+          code(t.isError() ? "" : t.str()) + "\n\n" + unitValue(e.as<ast::NumberLit>(), prog.sm);
       return h;
     }
     if (t.isError()) return std::nullopt;

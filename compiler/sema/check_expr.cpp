@@ -60,7 +60,7 @@ Type Checker::check(const ast::Expr& e) {
     double v = e.as<ast::NumberLit>().value;
     if (v < 0 || v > 100)
       sink.report(DiagCode::PercentOutOfRange, e.range,
-                  "percent `" + e.as<ast::NumberLit>().spelling + "` is outside 0-100%")
+                  "percent `" + std::string(prog.sm.text(e.range)) + "` is outside 0-100%")
           .withLabel("out of range");
     return record(Type::of(TypeKind::Percent), e, {});
   }

@@ -390,21 +390,24 @@ ExprPtr Transformer::number(P::PrimaryContext* ctx, ExprKind kind) {
   SourceRange r = range(ctx);
   auto e = std::make_unique<NumberLit>(kind, r);
   // A number is one token: its text is the file's bytes at its range (as for an ident).
-  const std::string& text = e->spelling = std::string(sm_.text(r));
+  std::string_view text = sm_.text(r);
   size_t numEnd = 0;
   while (numEnd < text.size() &&
          (std::isdigit(static_cast<unsigned char>(text[numEnd])) || text[numEnd] == '.' ||
           ((text[numEnd] == 'e' || text[numEnd] == 'E') && kind == ExprKind::Float) ||
           ((text[numEnd] == '+' || text[numEnd] == '-') && kind == ExprKind::Float)))
     ++numEnd;
-  std::string num = text.substr(0, numEnd), unit = text.substr(numEnd);
+  std::string num(text.substr(0, numEnd));
+  std::string_view unit = text.substr(numEnd);
   errno = 0;
   double v = std::strtod(num.c_str(), nullptr);
   if (kind == ExprKind::Int) {
     char* end = nullptr;
     long long iv = std::strtoll(num.c_str(), &end, 10);
     if (errno == ERANGE) {
-      sink_.report(DiagCode::BadLiteral, r, "integer literal `" + text + "` is too large")
+      sink_
+          .report(DiagCode::BadLiteral, r,
+                  "integer literal `" + std::string(text) + "` is too large")
           .withLabel("does not fit in 64 bits");
       return std::make_unique<ErrorExpr>(r);
     }
@@ -413,7 +416,7 @@ ExprPtr Transformer::number(P::PrimaryContext* ctx, ExprKind kind) {
     return e;
   }
   if (!std::isfinite(v)) {
-    sink_.report(DiagCode::BadLiteral, r, "number `" + text + "` is out of range");
+    sink_.report(DiagCode::BadLiteral, r, "number `" + std::string(text) + "` is out of range");
     return std::make_unique<ErrorExpr>(r);
   }
   if (kind == ExprKind::Duration) {
@@ -429,7 +432,7 @@ ExprPtr Transformer::number(P::PrimaryContext* ctx, ExprKind kind) {
     for (auto& [u, f] : units)
       if (unit == u) v *= f;
     if (v > 9.2e18) {
-      sink_.report(DiagCode::BadLiteral, r, "size `" + text + "` is too large");
+      sink_.report(DiagCode::BadLiteral, r, "size `" + std::string(text) + "` is too large");
       return std::make_unique<ErrorExpr>(r);
     }
     e->intValue = static_cast<int64_t>(v);
