@@ -112,7 +112,7 @@ TEST_CASE("thread recognizers: the generated ones' tokens, trees and errors on e
     requireSame(text);
     ++compared;
   }
-  // Skipped: the fuzz crashes that are not UTF-8 or nest too deep (tests/fuzz/crashes/).
+  // Skipped: the files that are not UTF-8 or nest too deep on purpose (fuzz crashes, goldens).
   CHECK(files.size() - compared <= 8);
 }
 
