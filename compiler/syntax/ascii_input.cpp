@@ -4,11 +4,6 @@
 
 namespace mlpc::syntax {
 
-bool AsciiInput::isAscii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
 void AsciiInput::consume() {
   if (p_ >= text_.size()) throw antlr4::IllegalStateException("cannot consume EOF");
   ++p_;

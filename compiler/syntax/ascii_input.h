@@ -1,10 +1,11 @@
 #pragma once
 // A character stream for ANTLR that reads ASCII text where it lies. ANTLR 4.9's
 // ANTLRInputStream first copies the text into a UTF-32 string, four bytes per character: on the
-// 6.9 MB program with a warning on every line that was 28 MB of new pages for the kernel to clear,
-// a tenth of the parse's CPU time (`perf`). In ASCII each byte is its own code point, so the text
-// itself can be read. Behaves as ANTLRInputStream does on the same text
-// (tests/unit/compiler/ascii_input_test.cpp); text with other bytes must use that stream.
+// 6.9 MB program with a warning on every line that was 28 MB of new pages for the kernel to clear
+// (`mlpc parse` peaked at 136-142 MiB with the copy, 107-112 MiB without). In ASCII each byte is
+// its own code point, so the text itself can be read. Behaves as ANTLRInputStream does on the
+// same text (tests/unit/compiler/ascii_input_test.cpp); text with other bytes must use that
+// stream (OffsetMap::ascii tells which).
 #include "antlr4-runtime.h"
 
 #include <string_view>
@@ -13,10 +14,8 @@ namespace mlpc::syntax {
 
 class AsciiInput final : public antlr4::CharStream {
 public:
-  /// Every byte of `text` below 0x80 (isAscii); `text` must outlive the stream.
+  /// Every byte of `text` below 0x80; `text` must outlive the stream.
   explicit AsciiInput(std::string_view text) : text_(text) {}
-
-  static bool isAscii(std::string_view text);
 
   void consume() override;
   size_t LA(ssize_t i) override;

@@ -21,6 +21,8 @@ public:
       if ((static_cast<unsigned char>(utf8[i]) & 0xC0) != 0x80) table_.push_back(i);
     table_.push_back(static_cast<uint32_t>(utf8.size()));
   }
+  /// Whether the text is all ASCII (each byte its own code point; no table).
+  bool ascii() const { return table_.empty(); }
   /// Byte offset (in the whole file) of code point `cp` of this text.
   uint32_t byte(size_t cp) const {
     if (table_.empty()) return base_ + static_cast<uint32_t>(cp);

@@ -154,7 +154,7 @@ void parseFast(const SourceManager& sm, FileId file, Piece& piece) noexcept {
     OffsetMap offsets(text, piece.begin);
     // ASCII text is read where it lies; other text through ANTLR's UTF-32 copy.
     std::unique_ptr<antlr4::CharStream> input;
-    if (AsciiInput::isAscii(text))
+    if (offsets.ascii())
       input = std::make_unique<AsciiInput>(text);
     else
       input = std::make_unique<antlr4::ANTLRInputStream>(std::string(text));

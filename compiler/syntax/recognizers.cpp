@@ -14,6 +14,19 @@ using antlr4::atn::PredictionContextCache;
 using antlr4::dfa::DFA;
 using antlr4::dfa::DFAState;
 
+/// A mark on a character stream, released when it goes out of scope.
+class MarkHeld {
+public:
+  explicit MarkHeld(antlr4::CharStream* input) : input_(input), mark_(input->mark()) {}
+  ~MarkHeld() { input_->release(mark_); }
+  MarkHeld(const MarkHeld&) = delete;
+  MarkHeld& operator=(const MarkHeld&) = delete;
+
+private:
+  antlr4::CharStream* input_;
+  ssize_t mark_;
+};
+
 /// One DFA per decision of a grammar's ATN, as the generated recognizer builds its shared ones.
 struct Dfas {
   std::vector<DFA> decisions;
@@ -68,12 +81,7 @@ public:
   // (`perf annotate`). It was also a data race. Nothing reads the counter.
   size_t match(antlr4::CharStream* input, size_t mode) override {
     _mode = mode;
-    ssize_t mark = input->mark();
-    struct Release { // ANTLR's `finally`: the mark goes also when no token matches (a throw)
-      antlr4::CharStream* input;
-      ssize_t mark;
-      ~Release() { input->release(mark); }
-    } release{input, mark};
+    MarkHeld held(input); // ANTLR's `finally`: released also when no token matches (a throw)
     _startIndex = input->index();
     (_prevAccept.*ResetAccess::fn())();
     const DFA& dfa = _decisionToDFA[mode];
@@ -155,11 +163,7 @@ ThreadLexer::ThreadLexer(antlr4::CharStream* input)
 
 // ANTLR 4.9's Lexer::nextToken, with the simulator at hand rather than found by dynamic_cast.
 std::unique_ptr<antlr4::Token> ThreadLexer::nextToken() {
-  struct Release { // the mark keeps the current token's text in an unbuffered input
-    antlr4::CharStream* input;
-    ssize_t mark;
-    ~Release() { input->release(mark); }
-  } release{_input, _input->mark()};
+  MarkHeld held(_input); // keeps the current token's text in an unbuffered input
   for (;;) {
     if (hitEOF) {
       emitEOF();

@@ -2,6 +2,7 @@
 // stream as ANTLRInputStream does on the same ASCII text: characters ahead and behind, positions
 // after consume and seek, token text for any interval, and the error at the end.
 #include "syntax/ascii_input.h"
+#include "syntax/offsets.h"
 
 #include <catch2/catch.hpp>
 
@@ -56,9 +57,11 @@ TEST_CASE("ascii input: what ANTLRInputStream answers, at every position", "[syn
   }
 }
 
-TEST_CASE("ascii input: only text of bytes below 0x80 is ASCII", "[syntax][input]") {
-  CHECK(AsciiInput::isAscii(""));
-  CHECK(AsciiInput::isAscii("pipeline p() {}\n\x7f"));
-  CHECK_FALSE(AsciiInput::isAscii("caf\xc3\xa9"));
-  CHECK_FALSE(AsciiInput::isAscii(std::string("a\x80", 2)));
+TEST_CASE("ascii input: only text of bytes below 0x80 is ASCII (OffsetMap::ascii)",
+          "[syntax][input]") {
+  using mlpc::syntax::OffsetMap;
+  CHECK(OffsetMap("", 0).ascii());
+  CHECK(OffsetMap("pipeline p() {}\n\x7f", 0).ascii());
+  CHECK_FALSE(OffsetMap("caf\xc3\xa9", 0).ascii());
+  CHECK_FALSE(OffsetMap(std::string_view("a\x80", 2), 0).ascii());
 }
